@@ -1,0 +1,411 @@
+//! JSON Web Key Sets (RFC 7517) parsed into a fixed-capacity set of verification keys.
+
+use crate::base64url;
+use crate::json::{self, JsonStr, Value};
+use crate::rsa::{RsaKeyError, RsaPublicKey};
+use crate::Error;
+
+/// Longest `kid` kept, in bytes (Cognito's are 44).
+pub const MAX_KID_LEN: usize = 128;
+/// Default limit on the size of a JWKS document.
+pub const DEFAULT_MAX_JWKS_BYTES: usize = 64 * 1024;
+/// Default capacity of a [`KeySet`]: Cognito publishes two keys, more during a rotation.
+pub const DEFAULT_KEY_CAPACITY: usize = 4;
+
+/// A signature algorithm this library implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 section 3.3): every Cognito user pool.
+    Rs256,
+    /// ECDSA P-256 with SHA-256 (RFC 7518 section 3.4): ALB and other issuers; off unless enabled.
+    Es256,
+}
+
+impl Algorithm {
+    /// The JOSE name, e.g. `"RS256"`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Algorithm::Rs256 => "RS256",
+            Algorithm::Es256 => "ES256",
+        }
+    }
+}
+
+/// Options for reading a key set.
+#[derive(Clone, Copy, Debug)]
+pub struct JwksOptions {
+    max_bytes: usize,
+    allow_any_rsa_exponent: bool,
+}
+
+impl Default for JwksOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JwksOptions {
+    /// Defaults: [`DEFAULT_MAX_JWKS_BYTES`], RSA exponent 65537 only.
+    #[must_use]
+    pub const fn new() -> Self {
+        JwksOptions {
+            max_bytes: DEFAULT_MAX_JWKS_BYTES,
+            allow_any_rsa_exponent: false,
+        }
+    }
+
+    /// Maximum JWKS document size in bytes.
+    #[must_use]
+    pub const fn max_bytes(mut self, n: usize) -> Self {
+        self.max_bytes = n;
+        self
+    }
+
+    /// Accept RSA keys with any odd exponent of at least 3, not only 65537.
+    #[must_use]
+    pub const fn allow_any_rsa_exponent(mut self, yes: bool) -> Self {
+        self.allow_any_rsa_exponent = yes;
+        self
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum KeyMaterial {
+    Rsa(RsaPublicKey),
+    #[cfg(feature = "es256")]
+    Ec(p256::ecdsa::VerifyingKey),
+}
+
+/// One usable verification key.
+#[derive(Clone, Debug)]
+pub(crate) struct Key {
+    kid: [u8; MAX_KID_LEN],
+    kid_len: u8,
+    pub(crate) material: KeyMaterial,
+}
+
+impl Key {
+    pub(crate) fn kid(&self) -> &[u8] {
+        self.kid.get(..usize::from(self.kid_len)).unwrap_or(&[])
+    }
+
+    pub(crate) fn algorithm(&self) -> Algorithm {
+        match self.material {
+            KeyMaterial::Rsa(_) => Algorithm::Rs256,
+            #[cfg(feature = "es256")]
+            KeyMaterial::Ec(_) => Algorithm::Es256,
+        }
+    }
+}
+
+/// The usable keys of a JWKS, at most `N` of them, with no heap.
+///
+/// Keys that cannot be used (wrong `use`, unknown `kty`, RSA under 2048 bits, an exponent other
+/// than 65537, a curve other than P-256, no `kid`) are skipped and counted, never trusted.
+/// `jku`, `x5u`, `x5c` and certificate chains are ignored.
+///
+/// ```
+/// use cognito_verify::KeySet;
+/// let keys: KeySet = KeySet::from_jwks(br#"{"keys":[]}"#).unwrap();
+/// assert_eq!(keys.len(), 0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct KeySet<const N: usize = DEFAULT_KEY_CAPACITY> {
+    keys: [Option<Key>; N],
+    len: usize,
+    skipped: usize,
+    first_skip_reason: Option<Error>,
+}
+
+impl<const N: usize> Default for KeySet<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> KeySet<N> {
+    /// An empty set.
+    #[must_use]
+    pub fn new() -> Self {
+        KeySet {
+            keys: core::array::from_fn(|_| None),
+            len: 0,
+            skipped: 0,
+            first_skip_reason: None,
+        }
+    }
+
+    /// Parses a JWKS document with default [`JwksOptions`].
+    ///
+    /// # Errors
+    /// [`Error::JwksTooLarge`], [`Error::MalformedJwks`] for a document that is not a JSON object
+    /// with a `keys` array of objects, [`Error::TooManyKeys`] for more than `N` usable keys, and,
+    /// when keys were listed but none is usable, the reason the first one was skipped
+    /// ([`Error::WeakKey`], [`Error::UnsupportedKey`] or [`Error::MalformedJwks`]).
+    pub fn from_jwks(jwks: &[u8]) -> Result<Self, Error> {
+        Self::from_jwks_with(jwks, &JwksOptions::new())
+    }
+
+    /// Parses a JWKS document.
+    ///
+    /// # Errors
+    /// As [`KeySet::from_jwks`].
+    pub fn from_jwks_with(jwks: &[u8], options: &JwksOptions) -> Result<Self, Error> {
+        let mut set = Self::new();
+        set.load(jwks, options)?;
+        Ok(set)
+    }
+
+    /// Replaces the contents with the keys of `jwks`. On error the set is left empty.
+    ///
+    /// # Errors
+    /// As [`KeySet::from_jwks`].
+    pub fn load(&mut self, jwks: &[u8], options: &JwksOptions) -> Result<(), Error> {
+        self.clear();
+        let r = self.load_inner(jwks, options);
+        if r.is_err() {
+            self.clear();
+        }
+        r
+    }
+
+    fn clear(&mut self) {
+        self.keys.iter_mut().for_each(|k| *k = None);
+        self.len = 0;
+        self.skipped = 0;
+        self.first_skip_reason = None;
+    }
+
+    fn load_inner(&mut self, jwks: &[u8], options: &JwksOptions) -> Result<(), Error> {
+        if jwks.len() > options.max_bytes {
+            return Err(Error::JwksTooLarge);
+        }
+        let doc = core::str::from_utf8(jwks).map_err(|_| Error::MalformedJwks)?;
+        let mut keys_array = None;
+        json::object_members(doc, Error::MalformedJwks, |name, value| {
+            if name == "keys" {
+                keys_array = Some(value);
+            }
+            Ok(())
+        })?;
+        let Some(Value::Array(raw)) = keys_array else {
+            return Err(Error::MalformedJwks);
+        };
+        let mut listed = 0usize;
+        let mut result = Ok(());
+        json::array_elements(raw, |v| {
+            listed += 1;
+            let Value::Object(obj) = v else {
+                result = Err(Error::MalformedJwks);
+                return Err(json::Malformed);
+            };
+            match parse_key(obj, options) {
+                Ok(key) => {
+                    if self.find(key.kid()).is_some() {
+                        // A repeated kid: the first one wins, as in verification.
+                        self.skip(Error::MalformedJwks);
+                    } else if let Err(e) = self.push(key) {
+                        result = Err(e);
+                        return Err(json::Malformed);
+                    }
+                }
+                Err(reason) => self.skip(reason),
+            }
+            Ok(())
+        })
+        .map_err(|_| Error::MalformedJwks)
+        .or(result)?;
+        result?;
+        if self.len == 0 && listed > 0 {
+            return Err(self.first_skip_reason.unwrap_or(Error::MalformedJwks));
+        }
+        Ok(())
+    }
+
+    fn skip(&mut self, reason: Error) {
+        self.skipped += 1;
+        self.first_skip_reason.get_or_insert(reason);
+    }
+
+    fn push(&mut self, key: Key) -> Result<(), Error> {
+        let slot = self.keys.get_mut(self.len).ok_or(Error::TooManyKeys)?;
+        *slot = Some(key);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// The key with this `kid`.
+    pub(crate) fn find(&self, kid: &[u8]) -> Option<&Key> {
+        self.keys
+            .iter()
+            .take(self.len)
+            .flatten()
+            .find(|k| k.kid() == kid)
+    }
+
+    /// Number of usable keys.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the set has no usable key.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of keys listed in the document but skipped as unusable.
+    #[must_use]
+    pub fn skipped(&self) -> usize {
+        self.skipped
+    }
+
+    /// Why the first skipped key was skipped.
+    #[must_use]
+    pub fn first_skip_reason(&self) -> Option<Error> {
+        self.first_skip_reason
+    }
+
+    /// Whether a usable key has this `kid`.
+    #[must_use]
+    pub fn contains_kid(&self, kid: &str) -> bool {
+        self.find(kid.as_bytes()).is_some()
+    }
+
+    /// The `kid`s and algorithms of the usable keys.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Algorithm)> + '_ {
+        self.keys
+            .iter()
+            .take(self.len)
+            .flatten()
+            .map(|k| (core::str::from_utf8(k.kid()).unwrap_or(""), k.algorithm()))
+    }
+}
+
+#[derive(Default)]
+struct RawKey<'a> {
+    kty: Option<JsonStr<'a>>,
+    kid: Option<JsonStr<'a>>,
+    use_: Option<JsonStr<'a>>,
+    alg: Option<JsonStr<'a>>,
+    crv: Option<JsonStr<'a>>,
+    n: Option<JsonStr<'a>>,
+    e: Option<JsonStr<'a>>,
+    x: Option<JsonStr<'a>>,
+    y: Option<JsonStr<'a>>,
+    key_ops: Option<&'a str>,
+}
+
+fn parse_key(obj: &str, options: &JwksOptions) -> Result<Key, Error> {
+    let mut raw = RawKey::default();
+    json::object_members(obj, Error::MalformedJwks, |name, value| {
+        let slot = match name.name(&mut [0; 32]) {
+            "kty" => &mut raw.kty,
+            "kid" => &mut raw.kid,
+            "use" => &mut raw.use_,
+            "alg" => &mut raw.alg,
+            "crv" => &mut raw.crv,
+            "n" => &mut raw.n,
+            "e" => &mut raw.e,
+            "x" => &mut raw.x,
+            "y" => &mut raw.y,
+            "key_ops" => {
+                raw.key_ops = match value {
+                    Value::Array(a) => Some(a),
+                    _ => return Err(Error::MalformedJwks),
+                };
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        match value {
+            Value::Str(s) => *slot = Some(s),
+            _ => return Err(Error::MalformedJwks),
+        }
+        Ok(())
+    })?;
+
+    if raw.use_.is_some_and(|u| u != "sig") {
+        return Err(Error::UnsupportedKey);
+    }
+    if let Some(ops) = raw.key_ops {
+        if !json::StrArray::new(ops).any(|op| op == "verify") {
+            return Err(Error::UnsupportedKey);
+        }
+    }
+    let kid = raw.kid.ok_or(Error::UnsupportedKey)?;
+    let mut kid_buf = [0u8; MAX_KID_LEN];
+    let kid_len = kid
+        .decode_into(&mut kid_buf)
+        .ok_or(Error::UnsupportedKey)?
+        .len();
+    let kid_len = u8::try_from(kid_len).map_err(|_| Error::UnsupportedKey)?;
+
+    let material = match raw.kty.ok_or(Error::MalformedJwks)? {
+        k if k == "RSA" => {
+            if raw.alg.is_some_and(|a| a != "RS256") {
+                return Err(Error::UnsupportedKey);
+            }
+            let mut n = [0u8; 513];
+            let mut e = [0u8; 8];
+            let n = b64_field(raw.n, &mut n)?;
+            let e = b64_field(raw.e, &mut e)?;
+            let key = RsaPublicKey::from_be_bytes(n, e, options.allow_any_rsa_exponent).map_err(
+                |err| match err {
+                    RsaKeyError::Weak => Error::WeakKey,
+                    RsaKeyError::Unsupported => Error::UnsupportedKey,
+                    RsaKeyError::Malformed => Error::MalformedJwks,
+                },
+            )?;
+            KeyMaterial::Rsa(key)
+        }
+        k if k == "EC" => ec_key(&raw)?,
+        _ => return Err(Error::UnsupportedKey),
+    };
+    Ok(Key {
+        kid: kid_buf,
+        kid_len,
+        material,
+    })
+}
+
+/// Decodes a base64url key field; a field too long for `buf` is a key we do not support.
+fn b64_field<'o>(field: Option<JsonStr<'_>>, buf: &'o mut [u8]) -> Result<&'o [u8], Error> {
+    let s = field.ok_or(Error::MalformedJwks)?;
+    // Escapes have no place in base64url; as_str() is None when there are any.
+    let s = s.as_str().ok_or(Error::MalformedJwks)?;
+    base64url::decode(s.as_bytes(), buf).map_err(|e| match e {
+        base64url::DecodeError::Invalid => Error::MalformedJwks,
+        base64url::DecodeError::TooLong => Error::UnsupportedKey,
+    })
+}
+
+#[cfg(feature = "es256")]
+fn ec_key(raw: &RawKey<'_>) -> Result<KeyMaterial, Error> {
+    if raw.crv.ok_or(Error::MalformedJwks)? != "P-256" {
+        return Err(Error::UnsupportedKey);
+    }
+    if raw.alg.is_some_and(|a| a != "ES256") {
+        return Err(Error::UnsupportedKey);
+    }
+    let mut x = [0u8; 33];
+    let mut y = [0u8; 33];
+    let x = b64_field(raw.x, &mut x)?;
+    let y = b64_field(raw.y, &mut y)?;
+    let (Ok(x), Ok(y)) = (<&[u8; 32]>::try_from(x), <&[u8; 32]>::try_from(y)) else {
+        return Err(Error::MalformedJwks);
+    };
+    let point = p256::EncodedPoint::from_affine_coordinates(x.into(), y.into(), false);
+    // from_encoded_point checks that the point is on the curve and not the identity.
+    let key =
+        p256::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| Error::MalformedJwks)?;
+    Ok(KeyMaterial::Ec(key))
+}
+
+#[cfg(not(feature = "es256"))]
+fn ec_key(_raw: &RawKey<'_>) -> Result<KeyMaterial, Error> {
+    Err(Error::UnsupportedKey)
+}

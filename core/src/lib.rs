@@ -1,0 +1,38 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+mod base64url;
+mod claims;
+mod error;
+mod json;
+mod jwk;
+mod rsa;
+mod verifier;
+
+pub use claims::{ClaimValue, Claims, TokenUse};
+pub use error::Error;
+pub use json::{DecodedChars, JsonStr, StrArray};
+pub use jwk::{
+    Algorithm, JwksOptions, KeySet, DEFAULT_KEY_CAPACITY, DEFAULT_MAX_JWKS_BYTES, MAX_KID_LEN,
+};
+pub use verifier::{
+    payload_buffer_len, pool_region, AcceptedTokenUse, Config, CustomCheck, Issuer, Requirement,
+    Verifier, DEFAULT_MAX_TOKEN_LEN,
+};
+
+/// The current time in unix seconds, for [`Verifier::verify`]. The core itself has no clock.
+#[cfg(feature = "std")]
+#[must_use]
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Error {}
