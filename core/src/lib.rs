@@ -25,6 +25,37 @@ pub use verifier::{
     Verifier, DEFAULT_MAX_TOKEN_LEN,
 };
 
+/// Entry points for `cargo fuzz` only (built with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Parses `payload` as claims and calls every accessor.
+    pub fn claims(payload: &[u8]) {
+        let Ok(s) = core::str::from_utf8(payload) else {
+            return;
+        };
+        if let Ok(c) = crate::claims::parse(s) {
+            let _ = (
+                c.sub(),
+                c.username(),
+                c.exp(),
+                c.iat(),
+                c.scope(),
+                c.email(),
+            );
+            let _ = c.groups().count();
+            let _ = (
+                c.in_group("admin"),
+                c.has_scope("openid"),
+                c.get("custom:x"),
+            );
+            let _ = c.issuer().chars().count();
+            let mut buf = [0u8; 64];
+            let _ = c.client_id().decode_into(&mut buf);
+        }
+    }
+}
+
 /// The current time in unix seconds, for [`Verifier::verify`]. The core itself has no clock.
 #[cfg(feature = "std")]
 #[must_use]
@@ -33,6 +64,3 @@ pub fn now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
-
-#[cfg(feature = "std")]
-impl std::error::Error for Error {}
