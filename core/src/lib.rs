@@ -11,6 +11,7 @@ mod claims;
 mod error;
 mod json;
 mod jwk;
+mod refresh;
 mod rsa;
 mod verifier;
 
@@ -20,6 +21,7 @@ pub use json::{DecodedChars, JsonStr, StrArray};
 pub use jwk::{
     Algorithm, JwksOptions, KeySet, DEFAULT_KEY_CAPACITY, DEFAULT_MAX_JWKS_BYTES, MAX_KID_LEN,
 };
+pub use refresh::{Action, JwksRefresh, Need, RefreshConfig};
 pub use verifier::{
     payload_buffer_len, pool_region, AcceptedTokenUse, Config, CustomCheck, Issuer, Requirement,
     Verifier, DEFAULT_MAX_TOKEN_LEN,

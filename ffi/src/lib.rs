@@ -1,0 +1,1 @@
+//! C ABI for cognito-verify (work in progress).

@@ -1,0 +1,1 @@
+//! cognito-verify for JavaScript runtimes (work in progress).
