@@ -356,7 +356,7 @@ def build_token_cases():
     case("empty_token", "", "malformed_token")
     case("two_segments", f"{h}.{p}", "malformed_token")
     case("four_segments", f"{h}.{p}.{s}.{s}", "malformed_token")
-    case("empty_signature", f"{h}.{p}.", "malformed_token")
+    case("empty_signature", f"{h}.{p}.", "invalid_signature")
     case("only_dots", "..", "malformed_token")
     case("padded_signature", f"{h}.{p}.{s}==", "malformed_token")
     case("padded_header", token(idc, raw_header=seg({"kid": "kA", "alg": "RS256"}) + "="), "malformed_token")

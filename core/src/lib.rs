@@ -3,12 +3,14 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
-#[cfg(feature = "std")]
+#[cfg(any(test, feature = "std"))]
 extern crate std;
 
 mod base64url;
 mod claims;
 mod error;
+#[cfg(feature = "fetch")]
+mod fetch;
 mod json;
 mod jwk;
 mod refresh;
@@ -17,6 +19,12 @@ mod verifier;
 
 pub use claims::{ClaimValue, Claims, TokenUse};
 pub use error::Error;
+#[cfg(feature = "fetch")]
+pub use fetch::{
+    user_pool_jwks_url, CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, JwksCache,
+    JwksCacheBuilder, OwnedClaims, Requirements, VerifyError, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_FETCH_TIMEOUT, MAX_CLIENT_IDS,
+};
 pub use json::{DecodedChars, JsonStr, StrArray};
 pub use jwk::{
     Algorithm, JwksOptions, KeySet, DEFAULT_KEY_CAPACITY, DEFAULT_MAX_JWKS_BYTES, MAX_KID_LEN,

@@ -261,6 +261,13 @@ impl<'a> Verifier<'a> {
             return Err(Error::UnsupportedAlgorithm);
         }
 
+        // Every segment's encoding is checked before the signature, so a malformed token is
+        // reported as such whatever its signature; the payload's JSON is read only after it.
+        let payload = match base64url::decode(payload_b64, buf) {
+            Ok(p) => p,
+            Err(DecodeError::Invalid) => return Err(Error::MalformedToken),
+            Err(DecodeError::TooLong) => return Err(Error::TokenTooLarge),
+        };
         let mut sig_buf = [0u8; MAX_SIGNATURE_LEN];
         let sig = match base64url::decode(sig_b64, &mut sig_buf) {
             Ok(s) => s,
@@ -278,11 +285,6 @@ impl<'a> Verifier<'a> {
             return Err(Error::InvalidSignature);
         }
 
-        let payload = match base64url::decode(payload_b64, buf) {
-            Ok(p) => p,
-            Err(DecodeError::Invalid) => return Err(Error::MalformedToken),
-            Err(DecodeError::TooLong) => return Err(Error::TokenTooLarge),
-        };
         let payload = core::str::from_utf8(payload).map_err(|_| Error::MalformedToken)?;
         let claims = claims::parse(payload)?;
         self.check_claims(&claims, now)?;
@@ -347,9 +349,9 @@ type Segments<'t> = (&'t [u8], &'t [u8], &'t [u8]);
 fn split(token: &[u8]) -> Result<Segments<'_>, Error> {
     let mut parts = token.splitn(4, |b| *b == b'.');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(h), Some(p), Some(s), None) if !h.is_empty() && !p.is_empty() && !s.is_empty() => {
-            Ok((h, p, s))
-        }
+        // An empty signature is well formed (unsecured JWS, RFC 7515 appendix A.5); it fails
+        // the signature check like any other wrong signature.
+        (Some(h), Some(p), Some(s), None) if !h.is_empty() && !p.is_empty() => Ok((h, p, s)),
         _ => Err(Error::MalformedToken),
     }
 }
