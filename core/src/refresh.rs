@@ -215,7 +215,11 @@ mod tests {
         assert_eq!(r.poll(3600, Need::Keys), Action::UseCached);
         assert_eq!(r.poll(3601, Need::Keys), Action::Fetch);
         r.fetched(3601, false);
-        assert_eq!(r.poll(3602, Need::Keys), Action::UseCached, "2 s after the 2nd failure");
+        assert_eq!(
+            r.poll(3602, Need::Keys),
+            Action::UseCached,
+            "2 s after the 2nd failure"
+        );
         assert_eq!(r.poll(3603, Need::Keys), Action::Fetch);
         r.fetched(3603, true);
         assert_eq!(r.failures(), 0);
@@ -232,7 +236,10 @@ mod tests {
             let _ = r.poll(u64::MAX - 1, Need::Keys);
             r.fetched(u64::MAX - 1, false);
         }
-        assert_eq!(r.poll(u64::MAX - 1, Need::Keys), Action::Unavailable { retry_at: u64::MAX });
+        assert_eq!(
+            r.poll(u64::MAX - 1, Need::Keys),
+            Action::Unavailable { retry_at: u64::MAX }
+        );
     }
 
     #[test]
