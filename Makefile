@@ -12,7 +12,7 @@ EMBEDDED_TARGET := thumbv7em-none-eabihf
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 15
 
-.PHONY: test-cloud help test test-rust lint fmt-check clippy doc test-embedded test-fuzz fuzz testdata \
+.PHONY: test-c bench-c test-cloud help test test-rust lint fmt-check clippy doc test-embedded test-fuzz fuzz testdata \
 	venv tools-rust
 
 help:
@@ -36,7 +36,7 @@ tools-rust:
 		$(CARGO) install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked
 
 # ---------------------------------------------------------------- tests
-test: lint test-rust test-embedded test-cloud test-fuzz
+test: lint test-rust test-c test-embedded test-cloud test-fuzz
 	@echo "make test: all passed"
 
 lint: fmt-check clippy doc
@@ -54,6 +54,13 @@ doc:
 test-rust:
 	$(CARGO) test --workspace
 	$(CARGO) test -p cognito-verify --no-default-features --lib
+
+# The C ABI from C and C++: vectors, ASan+UBSan, valgrind, threads, hostile calls, header drift.
+test-c:
+	bash tests/c/run.sh
+
+bench-c:
+	bash tests/c/bench.sh
 
 # The verifier in a no_std library with no allocator, for a Cortex-M4F.
 test-embedded: tools-rust

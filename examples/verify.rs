@@ -125,7 +125,7 @@ fn run() -> Result<(), String> {
         let line = line.map_err(|e| format!("reading stdin: {e}"))?;
         let line = line.strip_suffix(b"\r").unwrap_or(&line);
         let now = a.now.unwrap_or_else(cognito_verify::now);
-        let verdict = match std::str::from_utf8(line) {
+        let verdict = match core::str::from_utf8(line) {
             Err(_) => {
                 json!({"valid": false, "error": cognito_verify::Error::MalformedToken.code()})
             }

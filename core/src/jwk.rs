@@ -72,6 +72,13 @@ impl JwksOptions {
 }
 
 #[derive(Clone, Debug)]
+#[cfg_attr(
+    feature = "es256",
+    expect(
+        clippy::large_enum_variant,
+        reason = "keys live in a fixed array; boxing the RSA key would need a heap"
+    )
+)]
 pub(crate) enum KeyMaterial {
     Rsa(RsaPublicKey),
     #[cfg(feature = "es256")]

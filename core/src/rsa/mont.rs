@@ -63,7 +63,9 @@ impl<L: Limb> Modulus<L> {
         let mut x = L::ZERO_BUF;
         let xs = x.as_mut().get_mut(..len)?;
         let top = bits.checked_sub(1)?;
-        *xs.get_mut(top / L::BITS as usize)? = L::ONE << (top % L::BITS as usize) as u32;
+        let bits_per_limb = L::BITS as usize;
+        let shift = u32::try_from(top % bits_per_limb).ok()?;
+        *xs.get_mut(top / bits_per_limb)? = L::ONE << shift;
         for _ in 0..(r_bits - top) {
             double_mod(xs, n);
         }

@@ -1,5 +1,11 @@
 //! Tests for both limb widths: Wycheproof, differential against the `rsa`
 //! crate, key-loading rules, malformed signatures, garbage inputs.
+#![expect(
+    clippy::std_instead_of_core,
+    clippy::cast_possible_truncation,
+    clippy::as_conversions,
+    reason = "test code: std timing and printing, small known values"
+)]
 
 use super::{Limb, RsaKeyError, RsaPublicKey, RsaPublicKeyWith};
 use ::rsa::traits::PublicKeyParts;

@@ -1,26 +1,26 @@
 //! Reading the shared vectors of `testdata/` into verifier inputs.
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::std_instead_of_core,
+    reason = "test code: a failed expectation is a test failure"
+)]
+#![allow(dead_code, reason = "each test crate uses a subset")]
+
 
 use cognito_verify::{AcceptedTokenUse, Config, Issuer, Requirement};
 use serde_json::Value;
 
-pub fn testdata(path: &str) -> String {
+pub(crate) fn testdata(path: &str) -> String {
     let p = format!("{}/../testdata/{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
 }
 
-pub fn jsonl(path: &str) -> Vec<Value> {
+pub(crate) fn jsonl(path: &str) -> Vec<Value> {
     testdata(path)
         .lines()
         .map(|l| serde_json::from_str(l).expect("valid JSON line"))
         .collect()
-}
-
-/// The strings a `Config` borrows, leaked: tests only.
-pub struct OwnedConfig {
-    pub issuers: &'static [Issuer<'static>],
-    pub client_ids: &'static [&'static str],
-    pub config: Config<'static>,
 }
 
 fn leak(s: &str) -> &'static str {
@@ -46,7 +46,7 @@ fn requirement(v: &Value) -> Option<Requirement<'static>> {
         .map(|l| Requirement::AllOf(Box::leak(strs(l).into_boxed_slice())))
 }
 
-pub fn config(c: &Value) -> Config<'static> {
+pub(crate) fn config(c: &Value) -> Config<'static> {
     let mut issuers: Vec<Issuer<'static>> = strs(&c["user_pool_ids"])
         .into_iter()
         .map(Issuer::UserPool)

@@ -1,0 +1,339 @@
+//! `cognito_config`: what a verifier accepts, built up call by call.
+
+use cognito_verify_core::{
+    AcceptedTokenUse, Config, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_LEN,
+};
+
+use crate::boundary;
+use crate::cast::{self, try_mut, try_out, try_str};
+use crate::cognito_result;
+
+/// Which token uses a verifier accepts (`cognito_config_set_token_use`), and which one a verified
+/// token has (`cognito_claims_token_use`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum cognito_token_use {
+    /// ID and access tokens (the default of a new configuration).
+    Any = 0,
+    /// ID tokens (`token_use` `id`): identity claims, `aud` is the app client id.
+    Id = 1,
+    /// Access tokens (`token_use` `access`): `scope`, `client_id`.
+    Access = 2,
+}
+
+/// How a list of required groups or scopes is matched.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum cognito_match {
+    /// The token must have at least one of the listed values.
+    AnyOf = 0,
+    /// The token must have every listed value.
+    AllOf = 1,
+}
+
+/// Longest token a verifier accepts unless `cognito_config_set_max_token_len` says otherwise.
+pub const COGNITO_DEFAULT_MAX_TOKEN_LEN: usize = 16384;
+/// Largest JWKS document accepted unless `cognito_config_set_max_jwks_len` says otherwise.
+pub const COGNITO_DEFAULT_MAX_JWKS_LEN: usize = 65536;
+/// Largest `max_token_len` accepted (a verifier, and a claims handle, hold buffers of about this
+/// size).
+pub const COGNITO_MAX_TOKEN_LEN_LIMIT: usize = 16_777_216;
+
+const _: () = assert!(COGNITO_DEFAULT_MAX_TOKEN_LEN == DEFAULT_MAX_TOKEN_LEN);
+const _: () = assert!(COGNITO_DEFAULT_MAX_JWKS_LEN == DEFAULT_MAX_JWKS_BYTES);
+
+/// A verifier configuration under construction. Create with `cognito_config_new`, fill in, pass
+/// to `cognito_verifier_new` (which copies it), free with `cognito_config_free`. Not thread-safe:
+/// one thread at a time.
+pub struct cognito_config {
+    pub(crate) user_pool_ids: Vec<String>,
+    pub(crate) issuer_urls: Vec<String>,
+    pub(crate) client_ids: Vec<String>,
+    pub(crate) token_use: AcceptedTokenUse,
+    pub(crate) leeway: u64,
+    pub(crate) max_age: Option<u64>,
+    pub(crate) groups: Option<(bool, Vec<String>)>,
+    pub(crate) scopes: Option<(bool, Vec<String>)>,
+    pub(crate) allow_es256: bool,
+    pub(crate) max_token_len: usize,
+    pub(crate) max_jwks_len: usize,
+    pub(crate) allow_any_rsa_exponent: bool,
+}
+
+impl cognito_config {
+    /// Applies the scalar settings to a core configuration.
+    pub(crate) fn scalars<'a>(&self, c: Config<'a>) -> Config<'a> {
+        let c = c
+            .token_use(self.token_use)
+            .leeway(self.leeway)
+            .allow_es256(self.allow_es256)
+            .max_token_len(self.max_token_len);
+        match self.max_age {
+            Some(m) => c.max_age(m),
+            None => c,
+        }
+    }
+}
+
+/// Creates an empty configuration: no issuer, no client (both must be added), any token use,
+/// leeway 0, no maximum age, no group or scope requirement, RS256 only, tokens up to
+/// `COGNITO_DEFAULT_MAX_TOKEN_LEN` bytes, key sets up to `COGNITO_DEFAULT_MAX_JWKS_LEN` bytes.
+/// On success `*config_out` receives a handle to free with `cognito_config_free`.
+#[no_mangle]
+pub extern "C" fn cognito_config_new(config_out: *mut *mut cognito_config) -> cognito_result {
+    boundary::call(|| {
+        let out = try_out(config_out)?;
+        out.set(cast::to_boxed_ptr(cognito_config {
+            user_pool_ids: Vec::new(),
+            issuer_urls: Vec::new(),
+            client_ids: Vec::new(),
+            token_use: AcceptedTokenUse::Any,
+            leeway: 0,
+            max_age: None,
+            groups: None,
+            scopes: None,
+            allow_es256: false,
+            max_token_len: COGNITO_DEFAULT_MAX_TOKEN_LEN,
+            max_jwks_len: COGNITO_DEFAULT_MAX_JWKS_LEN,
+            allow_any_rsa_exponent: false,
+        }));
+        Ok(())
+    })
+}
+
+/// Frees a configuration. NULL is ignored. Verifiers made from it are not affected.
+#[no_mangle]
+pub extern "C" fn cognito_config_free(config: *mut cognito_config) {
+    boundary::call_void(|| cast::free_boxed(config));
+}
+
+fn push(
+    config: *mut cognito_config,
+    value: *const u8,
+    value_len: usize,
+    list: impl FnOnce(&mut cognito_config) -> &mut Vec<String>,
+) -> cognito_result {
+    boundary::call(|| {
+        let c = try_mut(config)?;
+        let v = try_str(value, value_len)?;
+        list(c).push(v.to_owned());
+        Ok(())
+    })
+}
+
+/// Accepts tokens of this Cognito user pool (`us-east-1_AbC123`): both issuer forms,
+/// `https://cognito-idp.{region}.amazonaws.com/{id}` and
+/// `https://issuer-cognito-idp.{region}.amazonaws.com/{id}`. May be called several times.
+/// A malformed id is reported by `cognito_verifier_new` (`COGNITO_RESULT_INVALID_CONFIGURATION`).
+#[no_mangle]
+pub extern "C" fn cognito_config_add_user_pool_id(
+    config: *mut cognito_config,
+    pool_id: *const u8,
+    pool_id_len: usize,
+) -> cognito_result {
+    push(config, pool_id, pool_id_len, |c| &mut c.user_pool_ids)
+}
+
+/// Accepts tokens whose `iss` is exactly this URL (emulators, other partitions). May be called
+/// several times, and mixed with user pool ids.
+#[no_mangle]
+pub extern "C" fn cognito_config_add_issuer(
+    config: *mut cognito_config,
+    issuer: *const u8,
+    issuer_len: usize,
+) -> cognito_result {
+    push(config, issuer, issuer_len, |c| &mut c.issuer_urls)
+}
+
+/// Accepts tokens of this app client (`aud` of ID tokens, `client_id` of access tokens). At least
+/// one is required; may be called several times.
+#[no_mangle]
+pub extern "C" fn cognito_config_add_client_id(
+    config: *mut cognito_config,
+    client_id: *const u8,
+    client_id_len: usize,
+) -> cognito_result {
+    push(config, client_id, client_id_len, |c| &mut c.client_ids)
+}
+
+/// Accepts only this token use: a `cognito_token_use` value (`COGNITO_TOKEN_USE_ANY`, `_ID` or
+/// `_ACCESS`); anything else is `COGNITO_RESULT_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn cognito_config_set_token_use(
+    config: *mut cognito_config,
+    token_use: u32,
+) -> cognito_result {
+    boundary::call(|| {
+        let c = try_mut(config)?;
+        c.token_use = match token_use {
+            0 => AcceptedTokenUse::Any,
+            1 => AcceptedTokenUse::Id,
+            2 => AcceptedTokenUse::Access,
+            _ => return Err(cognito_result::InvalidArgument),
+        };
+        Ok(())
+    })
+}
+
+/// Clock skew tolerated for `exp`, `nbf` and `iat`, in seconds (default 0).
+#[no_mangle]
+pub extern "C" fn cognito_config_set_leeway(
+    config: *mut cognito_config,
+    seconds: u64,
+) -> cognito_result {
+    boundary::call(|| {
+        try_mut(config)?.leeway = seconds;
+        Ok(())
+    })
+}
+
+/// Rejects tokens whose `iat` is more than this many seconds ago (tokens then need `iat`).
+#[no_mangle]
+pub extern "C" fn cognito_config_set_max_age(
+    config: *mut cognito_config,
+    seconds: u64,
+) -> cognito_result {
+    boundary::call(|| {
+        try_mut(config)?.max_age = Some(seconds);
+        Ok(())
+    })
+}
+
+/// Also accepts ES256 tokens signed by P-256 keys of the key set (off by default: every Cognito
+/// user pool signs with RS256).
+#[no_mangle]
+pub extern "C" fn cognito_config_set_allow_es256(
+    config: *mut cognito_config,
+    allow: bool,
+) -> cognito_result {
+    boundary::call(|| {
+        try_mut(config)?.allow_es256 = allow;
+        Ok(())
+    })
+}
+
+/// Longest token accepted, in bytes (1 to `COGNITO_MAX_TOKEN_LEN_LIMIT`; default
+/// `COGNITO_DEFAULT_MAX_TOKEN_LEN`). Claims handles must be created with at least this capacity
+/// to hold the payload of the longest tokens.
+#[no_mangle]
+pub extern "C" fn cognito_config_set_max_token_len(
+    config: *mut cognito_config,
+    max_token_len: usize,
+) -> cognito_result {
+    boundary::call(|| {
+        let c = try_mut(config)?;
+        if !(1..=COGNITO_MAX_TOKEN_LEN_LIMIT).contains(&max_token_len) {
+            return Err(cognito_result::InvalidArgument);
+        }
+        c.max_token_len = max_token_len;
+        Ok(())
+    })
+}
+
+/// Largest JWKS document `cognito_verifier_set_jwks` accepts, in bytes (default
+/// `COGNITO_DEFAULT_MAX_JWKS_LEN`).
+#[no_mangle]
+pub extern "C" fn cognito_config_set_max_jwks_len(
+    config: *mut cognito_config,
+    max_jwks_len: usize,
+) -> cognito_result {
+    boundary::call(|| {
+        try_mut(config)?.max_jwks_len = max_jwks_len;
+        Ok(())
+    })
+}
+
+/// Accepts RSA keys with any odd exponent of at least 3, not only 65537.
+#[no_mangle]
+pub extern "C" fn cognito_config_set_allow_any_rsa_exponent(
+    config: *mut cognito_config,
+    allow: bool,
+) -> cognito_result {
+    boundary::call(|| {
+        try_mut(config)?.allow_any_rsa_exponent = allow;
+        Ok(())
+    })
+}
+
+fn match_mode(m: u32) -> Result<bool, cognito_result> {
+    match m {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(cognito_result::InvalidArgument),
+    }
+}
+
+fn require(
+    config: *mut cognito_config,
+    mode: u32,
+    field: impl FnOnce(&mut cognito_config) -> &mut Option<(bool, Vec<String>)>,
+) -> cognito_result {
+    boundary::call(|| {
+        let c = try_mut(config)?;
+        let all = match_mode(mode)?;
+        let slot = field(c);
+        match slot {
+            Some((a, _)) => *a = all,
+            None => *slot = Some((all, Vec::new())),
+        }
+        Ok(())
+    })
+}
+
+fn add_required(
+    config: *mut cognito_config,
+    value: *const u8,
+    value_len: usize,
+    field: impl FnOnce(&mut cognito_config) -> &mut Option<(bool, Vec<String>)>,
+) -> cognito_result {
+    boundary::call(|| {
+        let c = try_mut(config)?;
+        let v = try_str(value, value_len)?;
+        field(c)
+            .get_or_insert_with(|| (false, Vec::new()))
+            .1
+            .push(v.to_owned());
+        Ok(())
+    })
+}
+
+/// Requires `cognito:groups` to match the groups added with `cognito_config_add_group`:
+/// `mode` is a `cognito_match` (`COGNITO_MATCH_ANY_OF`, the default, or `COGNITO_MATCH_ALL_OF`).
+/// A requirement with no group is `COGNITO_RESULT_INVALID_CONFIGURATION` at `cognito_verifier_new`.
+#[no_mangle]
+pub extern "C" fn cognito_config_require_groups(
+    config: *mut cognito_config,
+    mode: u32,
+) -> cognito_result {
+    require(config, mode, |c| &mut c.groups)
+}
+
+/// Adds a group to the group requirement (creating it, any-of, if needed).
+#[no_mangle]
+pub extern "C" fn cognito_config_add_group(
+    config: *mut cognito_config,
+    group: *const u8,
+    group_len: usize,
+) -> cognito_result {
+    add_required(config, group, group_len, |c| &mut c.groups)
+}
+
+/// Requires `scope` to match the scopes added with `cognito_config_add_scope`; as
+/// `cognito_config_require_groups`.
+#[no_mangle]
+pub extern "C" fn cognito_config_require_scopes(
+    config: *mut cognito_config,
+    mode: u32,
+) -> cognito_result {
+    require(config, mode, |c| &mut c.scopes)
+}
+
+/// Adds a scope to the scope requirement (creating it, any-of, if needed).
+#[no_mangle]
+pub extern "C" fn cognito_config_add_scope(
+    config: *mut cognito_config,
+    scope: *const u8,
+    scope_len: usize,
+) -> cognito_result {
+    add_required(config, scope, scope_len, |c| &mut c.scopes)
+}

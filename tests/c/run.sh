@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Every test of the C ABI (called by `make test`): header drift, the shared vectors from C and C++
+# (static and shared library, AddressSanitizer + UBSan, valgrind), hostile calls, threads, the
+# allocation count, the README example, the pkg-config file.
+#   tests/c/run.sh            honours CARGO_TARGET_DIR (default: target/), CC, CXX
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+target="${CARGO_TARGET_DIR:-$root/target}"
+lib="$target/release"
+CC="${CC:-gcc}"
+CXX="${CXX:-g++}"
+cd "$root"
+
+# ------------------------------------------------------------------ tools (installed only if missing)
+missing=()
+command -v "$CC" >/dev/null || missing+=(gcc)
+command -v "$CXX" >/dev/null || missing+=(g++)
+command -v valgrind >/dev/null || missing+=(valgrind)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v python3 >/dev/null || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+passed=0
+failed=0
+failures=()
+
+# step NAME COMMAND...: runs a check, indents its output, counts it.
+step() {
+    local name="$1"
+    shift
+    echo "== $name"
+    if "$@" > "$out/step.log" 2>&1; then
+        sed 's/^/    /' "$out/step.log"
+        passed=$((passed + 1))
+    else
+        sed 's/^/    /' "$out/step.log" | tail -n 40
+        echo "   FAILED: $name"
+        failed=$((failed + 1))
+        failures+=("$name")
+    fi
+}
+
+# ------------------------------------------------------------------ static checks
+step "header is up to date (cbindgen, pinned)" ffi/gen-header.sh --check
+
+unsafe_outside_cast() {
+    # Every unsafe block, fn and impl of the library lives in ffi/src/cast.rs.
+    local hits
+    hits="$(grep -nE 'unsafe[[:space:]]*(\{|fn|impl)' ffi/src/*.rs | grep -v '^ffi/src/cast.rs:' || true)"
+    if [ -n "$hits" ]; then
+        echo "$hits"
+        return 1
+    fi
+    echo "unsafe code only in ffi/src/cast.rs ($(grep -cE 'unsafe[[:space:]]*(\{|fn|impl)' ffi/src/cast.rs) sites, each with a SAFETY comment)"
+}
+step "unsafe confined to cast.rs" unsafe_outside_cast
+
+# ------------------------------------------------------------------ build
+echo "== building libcognito_verify (release) into $lib"
+cargo build --release --quiet -p cognito-verify-ffi
+python3 tests/c/vectors.py "$out/vectors" | sed 's/^/    /'
+V="$out/vectors"
+VECTORS=("$V/tokens.txt" "$V/real-world.txt" "$V/jwks.txt")
+DOC=(testdata/doc/jwks.json testdata/doc/token.txt)
+
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
+CXXFLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
+SAN=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+STATIC=("$lib/libcognito_verify.a" -lpthread -ldl -lm)
+SHARED=(-L"$lib" -lcognito_verify -Wl,-rpath,"$lib" -lpthread)
+WRAP=(-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=posix_memalign,--wrap=aligned_alloc)
+
+build() {
+    local name="$1"
+    shift
+    echo "    build $name"
+    "$@" -o "$out/$name"
+}
+compile_all() {
+    for prog in vectors hostile threads; do
+        build "$prog-static" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${STATIC[@]}"
+        build "$prog-shared" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${SHARED[@]}"
+        build "$prog-asan" "$CC" "${CFLAGS[@]}" "${SAN[@]}" "tests/c/$prog.c" "${STATIC[@]}"
+    done
+    build vectors_cpp-static "$CXX" "${CXXFLAGS[@]}" tests/c/vectors.cpp "${STATIC[@]}"
+    build vectors_cpp-shared "$CXX" "${CXXFLAGS[@]}" tests/c/vectors.cpp "${SHARED[@]}"
+    build vectors_cpp-asan "$CXX" "${CXXFLAGS[@]}" "${SAN[@]}" tests/c/vectors.cpp "${STATIC[@]}"
+    build alloc_count "$CC" "${CFLAGS[@]}" tests/c/alloc_count.c "${STATIC[@]}" "${WRAP[@]}"
+}
+step "compile tests with -Wall -Wextra -Werror (C11, C++17; static, shared, ASan+UBSan)" compile_all
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect,possible
+    --errors-for-leak-kinds=definite,indirect,possible)
+
+# ------------------------------------------------------------------ the vectors, C and C++
+step "C vectors, static library" "$out/vectors-static" "${VECTORS[@]}"
+step "C vectors, shared library" "$out/vectors-shared" "${VECTORS[@]}"
+step "C vectors, AddressSanitizer + UBSan" "$out/vectors-asan" "${VECTORS[@]}"
+step "C vectors, valgrind (shared library)" "${VALGRIND[@]}" "$out/vectors-shared" "${VECTORS[@]}"
+step "C++ vectors, static library" "$out/vectors_cpp-static" "${DOC[@]}" "${VECTORS[@]}"
+step "C++ vectors, shared library" "$out/vectors_cpp-shared" "${DOC[@]}" "${VECTORS[@]}"
+step "C++ vectors, AddressSanitizer + UBSan" "$out/vectors_cpp-asan" "${DOC[@]}" "${VECTORS[@]}"
+step "C++ vectors, valgrind (static library)" "${VALGRIND[@]}" "$out/vectors_cpp-static" "${DOC[@]}" "${VECTORS[@]}"
+
+# ------------------------------------------------------------------ hostile calls, threads, allocations
+step "hostile calls, static library" "$out/hostile-static" "${DOC[@]}"
+step "hostile calls, AddressSanitizer + UBSan" "$out/hostile-asan" "${DOC[@]}"
+step "hostile calls, valgrind (shared library)" "${VALGRIND[@]}" "$out/hostile-shared" "${DOC[@]}"
+step "threads: 4 verifiers + JWKS writer, shared library" "$out/threads-shared" "${DOC[@]}" 2000
+step "threads, AddressSanitizer + UBSan" "$out/threads-asan" "${DOC[@]}" 2000
+step "threads, valgrind (static library)" "${VALGRIND[@]}" "$out/threads-static" "${DOC[@]}" 200
+step "no allocation per verification (malloc family wrapped)" "$out/alloc_count" "${DOC[@]}"
+
+# ------------------------------------------------------------------ README example, pkg-config
+readme_example() {
+    # The first ```c block of ffi/README.md, built through the installed pkg-config file,
+    # against the shared and the static library.
+    awk '/^```c$/ {on = 1; next} /^```$/ && on {exit} on' ffi/README.md > "$out/verify_token.c"
+    CARGO_TARGET_DIR="$target" ffi/install.sh "$out/prefix"
+    export PKG_CONFIG_PATH="$out/prefix/lib/pkgconfig"
+    echo "pkg-config: $(pkg-config --cflags --libs cognito_verify) | static: $(pkg-config --static --libs cognito_verify)"
+    # shellcheck disable=SC2046
+    "$CC" -std=c11 -Wall -Wextra -Werror -pedantic "$out/verify_token.c" \
+        $(pkg-config --cflags --libs cognito_verify) -Wl,-rpath,"$out/prefix/lib" -o "$out/verify_token"
+    # shellcheck disable=SC2046
+    "$CC" -std=c11 -Wall -Wextra -Werror -pedantic -static-libgcc "$out/verify_token.c" \
+        $(pkg-config --cflags cognito_verify) "$out/prefix/lib/libcognito_verify.a" \
+        $(pkg-config --static --libs-only-l cognito_verify | sed 's/-lcognito_verify//') \
+        -o "$out/verify_token_static"
+    local want="valid: sub=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee username=alice exp=1700003600 admin=yes tenant=none"
+    for exe in verify_token verify_token_static; do
+        got="$("$out/$exe" testdata/doc/jwks.json us-east-1_Example1 3n4b5urk1ft4fl3mg5e62d9ado 1700000100 < testdata/doc/token.txt)"
+        echo "$exe: $got"
+        [ "$got" = "$want" ] || return 1
+        got="$("$out/$exe" testdata/doc/jwks.json us-east-1_Example1 3n4b5urk1ft4fl3mg5e62d9ado < testdata/doc/token.txt || true)"
+        echo "$exe (system clock): $got"
+        [ "$got" = "invalid: expired (token has expired)" ] || return 1
+    done
+}
+step "README example via pkg-config (shared and static)" readme_example
+
+echo
+echo "tests/c: $passed passed, $failed failed"
+if [ "$failed" -gt 0 ]; then
+    printf '  failed: %s\n' "${failures[@]}"
+    exit 1
+fi

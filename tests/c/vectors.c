@@ -1,0 +1,167 @@
+/* The shared testdata/ vectors through the C API, case by case, with counts.
+ *   vectors tokens.txt real-world.txt jwks.txt      (files made by vectors.py)
+ * Every case's verdict, error code and standard claims must equal the expectation the Rust
+ * tests check (core/tests/vectors.rs), so C and Rust agree case by case. */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <stdbool.h>
+
+#include "common.h"
+
+static cognito_result set_token_use(cognito_config *cfg, const char *s) {
+    uint32_t u = COGNITO_TOKEN_USE_ANY;
+    if (strcmp(s, "id") == 0) u = COGNITO_TOKEN_USE_ID;
+    if (strcmp(s, "access") == 0) u = COGNITO_TOKEN_USE_ACCESS;
+    return cognito_config_set_token_use(cfg, u);
+}
+
+static cognito_result requirement(cognito_config *cfg, char *mode, char *list, bool groups) {
+    if (strcmp(mode, "-") == 0) return COGNITO_RESULT_OK;
+    uint32_t m = strcmp(mode, "all") == 0 ? COGNITO_MATCH_ALL_OF : COGNITO_MATCH_ANY_OF;
+    cognito_result rc = groups ? cognito_config_require_groups(cfg, m)
+                               : cognito_config_require_scopes(cfg, m);
+    if (rc != COGNITO_RESULT_OK) return rc;
+    return add_list(cfg, list, groups ? cognito_config_add_group : cognito_config_add_scope);
+}
+
+/* Compares a string claim with the expectation ("-" absent, "?" not checked). */
+static bool same_text(const cognito_claims *claims,
+                      cognito_result (*get)(const cognito_claims *, uint8_t *, size_t, size_t *),
+                      const char *want_field) {
+    if (strcmp(want_field, "?") == 0) return true;
+    text_t want = decode_text(want_field);
+    uint8_t buf[512];
+    size_t len = 0;
+    cognito_result rc = get(claims, buf, sizeof buf, &len);
+    bool same = want.present ? (rc == COGNITO_RESULT_OK && len == want.len &&
+                                memcmp(buf, want.data, len) == 0 && buf[len] == 0)
+                             : rc == COGNITO_RESULT_CLAIM_NOT_FOUND;
+    free_text(&want);
+    return same;
+}
+
+/* Runs one token case; returns true when it agrees with the expectation. */
+static bool run_token_case(char **f) {
+    text_t name = decode_text(f[1]), token = decode_text(f[2]), jwks = decode_text(f[3]);
+    cognito_config *cfg = NULL;
+    cognito_verifier *v = NULL;
+    cognito_claims *claims = NULL;
+    bool ok = false;
+    cognito_result rc;
+
+    if (cognito_config_new(&cfg) != COGNITO_RESULT_OK) goto done;
+    rc = set_token_use(cfg, f[5]);
+    if (rc == COGNITO_RESULT_OK) rc = cognito_config_set_leeway(cfg, strtoull(f[6], NULL, 10));
+    if (rc == COGNITO_RESULT_OK && strcmp(f[7], "-") != 0)
+        rc = cognito_config_set_max_age(cfg, strtoull(f[7], NULL, 10));
+    if (rc == COGNITO_RESULT_OK) rc = cognito_config_set_allow_es256(cfg, f[8][0] == '1');
+    if (rc == COGNITO_RESULT_OK) rc = add_list(cfg, f[9], cognito_config_add_user_pool_id);
+    if (rc == COGNITO_RESULT_OK) rc = add_list(cfg, f[10], cognito_config_add_issuer);
+    if (rc == COGNITO_RESULT_OK) rc = add_list(cfg, f[11], cognito_config_add_client_id);
+    if (rc == COGNITO_RESULT_OK) rc = requirement(cfg, f[12], f[13], true);
+    if (rc == COGNITO_RESULT_OK) rc = requirement(cfg, f[14], f[15], false);
+    if (rc == COGNITO_RESULT_OK) rc = cognito_verifier_new(cfg, &v);
+    if (rc == COGNITO_RESULT_OK)
+        rc = cognito_verifier_set_jwks(v, (const uint8_t *)jwks.data, jwks.len);
+    if (rc == COGNITO_RESULT_OK) rc = cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims);
+    if (rc == COGNITO_RESULT_OK)
+        rc = cognito_verifier_verify(v, (const uint8_t *)token.data, token.len,
+                                     strtoull(f[4], NULL, 10), claims);
+
+    bool want_valid = f[17][0] == '1';
+    if (want_valid) {
+        ok = rc == COGNITO_RESULT_OK;
+        if (ok && strcmp(f[19], "?") != 0) {
+            ok &= same_text(claims, cognito_claims_sub, f[19]);
+            ok &= same_text(claims, cognito_claims_username, f[20]);
+            ok &= same_text(claims, cognito_claims_client_id, f[22]);
+            cognito_token_use use = 99;
+            ok &= cognito_claims_token_use(claims, &use) == COGNITO_RESULT_OK;
+            ok &= use == (strcmp(f[21], "id") == 0 ? COGNITO_TOKEN_USE_ID : COGNITO_TOKEN_USE_ACCESS);
+            int64_t exp = -1;
+            ok &= cognito_claims_exp(claims, &exp) == COGNITO_RESULT_OK;
+            ok &= exp == strtoll(f[23], NULL, 10);
+        }
+    } else {
+        ok = rc != COGNITO_RESULT_OK &&
+             (strcmp(f[18], "-") == 0 || strcmp(cognito_result_code_name(rc), f[18]) == 0);
+    }
+    if (!ok)
+        fprintf(stderr, "MISMATCH %s: want %s %s, got %s\n", name.data, want_valid ? "valid" : "invalid",
+                f[18], cognito_result_code_name(rc));
+done:
+    cognito_claims_free(claims);
+    cognito_verifier_free(v);
+    cognito_config_free(cfg);
+    free_text(&name);
+    free_text(&token);
+    free_text(&jwks);
+    return ok;
+}
+
+static bool run_jwks_case(char **f) {
+    text_t name = decode_text(f[1]), jwks = decode_text(f[2]);
+    cognito_config *cfg = NULL;
+    cognito_verifier *v = NULL;
+    bool ok = false;
+    if (cognito_config_new(&cfg) == COGNITO_RESULT_OK &&
+        cognito_config_add_user_pool_id(cfg, (const uint8_t *)"us-east-1_X", 11) == COGNITO_RESULT_OK &&
+        cognito_config_add_client_id(cfg, (const uint8_t *)"c", 1) == COGNITO_RESULT_OK &&
+        cognito_verifier_new(cfg, &v) == COGNITO_RESULT_OK) {
+        cognito_result rc = cognito_verifier_set_jwks(v, (const uint8_t *)jwks.data, jwks.len);
+        size_t keys = 99, skipped = 99;
+        cognito_verifier_key_count(v, &keys, &skipped);
+        if (f[4][0] == '1') {
+            ok = rc == COGNITO_RESULT_OK && keys == strtoull(f[6], NULL, 10) &&
+                 skipped == strtoull(f[7], NULL, 10);
+        } else {
+            /* A failed load keeps the previous keys: none here. */
+            ok = strcmp(cognito_result_code_name(rc), f[5]) == 0 && keys == 0;
+        }
+        if (!ok)
+            fprintf(stderr, "MISMATCH %s: got %s keys=%zu skipped=%zu\n", name.data,
+                    cognito_result_code_name(rc), keys, skipped);
+    }
+    cognito_verifier_free(v);
+    cognito_config_free(cfg);
+    free_text(&name);
+    free_text(&jwks);
+    return ok;
+}
+
+static int run_file(const char *path) {
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        perror(path);
+        return 1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    int cases = 0, agreed = 0;
+    while (getline(&line, &cap, fp) > 0) {
+        char *f[32];
+        size_t n = split_fields(line, f, 32);
+        bool ok;
+        if (n == 24 && strcmp(f[0], "T") == 0) {
+            ok = run_token_case(f);
+        } else if (n == 8 && strcmp(f[0], "J") == 0) {
+            ok = run_jwks_case(f);
+        } else {
+            fprintf(stderr, "%s: bad line with %zu fields\n", path, n);
+            ok = false;
+        }
+        cases++;
+        agreed += ok;
+    }
+    free(line);
+    fclose(fp);
+    const char *base = strrchr(path, '/');
+    printf("  %-16s %3d cases, %3d agree\n", base ? base + 1 : path, cases, agreed);
+    return cases - agreed;
+}
+
+int main(int argc, char **argv) {
+    int bad = 0;
+    for (int i = 1; i < argc; i++) bad += run_file(argv[i]);
+    return bad == 0 ? 0 : 1;
+}

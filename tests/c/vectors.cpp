@@ -1,0 +1,200 @@
+// The shared testdata/ vectors through the C++ wrapper (include/cognito_verify.hpp), case by case.
+//   vectors_cpp tokens.txt real-world.txt jwks.txt      (files made by vectors.py)
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cognito_verify.hpp"
+
+namespace {
+
+// "x" + hex, or "-" for absent.
+std::optional<std::string> text(const std::string &field) {
+    if (field.empty() || field[0] != 'x') return std::nullopt;
+    std::string out;
+    for (size_t i = 1; i + 1 < field.size(); i += 2)
+        out.push_back(static_cast<char>(std::stoi(field.substr(i, 2), nullptr, 16)));
+    return out;
+}
+
+std::vector<std::string> texts(const std::string &field) {
+    std::vector<std::string> out;
+    if (field == "-") return out;
+    std::stringstream ss(field);
+    std::string item;
+    while (std::getline(ss, item, ',')) out.push_back(text(item).value_or(""));
+    return out;
+}
+
+bool same(const cognito::Expected<std::string> &got, const std::string &want_field) {
+    if (want_field == "?") return true;
+    auto want = text(want_field);
+    if (!want) return !got && got.code() == COGNITO_RESULT_CLAIM_NOT_FOUND;
+    return got && *got == *want;
+}
+
+bool token_case(const std::vector<std::string> &f) {
+    cognito::Config config;
+    config.token_use(f[5] == "id"       ? COGNITO_TOKEN_USE_ID
+                     : f[5] == "access" ? COGNITO_TOKEN_USE_ACCESS
+                                        : COGNITO_TOKEN_USE_ANY)
+        .leeway(std::strtoull(f[6].c_str(), nullptr, 10))
+        .allow_es256(f[8] == "1");
+    if (f[7] != "-") config.max_age(std::strtoull(f[7].c_str(), nullptr, 10));
+    for (auto &p : texts(f[9])) config.user_pool_id(p);
+    for (auto &i : texts(f[10])) config.issuer(i);
+    for (auto &c : texts(f[11])) config.client_id(c);
+    if (f[12] != "-") {
+        config.require_groups(f[12] == "all" ? COGNITO_MATCH_ALL_OF : COGNITO_MATCH_ANY_OF);
+        for (auto &g : texts(f[13])) config.group(g);
+    }
+    if (f[14] != "-") {
+        config.require_scopes(f[14] == "all" ? COGNITO_MATCH_ALL_OF : COGNITO_MATCH_ANY_OF);
+        for (auto &s : texts(f[15])) config.scope(s);
+    }
+    cognito_result rc = COGNITO_RESULT_OK;
+    auto verifier = cognito::Verifier::create(config);
+    auto claims = cognito::Claims::create();
+    if (!verifier) rc = verifier.code();
+    if (rc == COGNITO_RESULT_OK) rc = verifier->set_jwks(*text(f[3]));
+    if (rc == COGNITO_RESULT_OK)
+        rc = verifier->verify(*text(f[2]), std::strtoull(f[4].c_str(), nullptr, 10), *claims);
+
+    bool ok;
+    if (f[17] == "1") {
+        ok = rc == COGNITO_RESULT_OK;
+        if (ok && f[19] != "?") {
+            ok = same(claims->sub(), f[19]) && same(claims->username(), f[20]) &&
+                 same(claims->client_id(), f[22]) &&
+                 claims->token_use().value_or(COGNITO_TOKEN_USE_ANY) ==
+                     (f[21] == "id" ? COGNITO_TOKEN_USE_ID : COGNITO_TOKEN_USE_ACCESS) &&
+                 claims->exp().value_or(-1) == std::strtoll(f[23].c_str(), nullptr, 10);
+        }
+    } else {
+        ok = rc != COGNITO_RESULT_OK && (f[18] == "-" || f[18] == cognito::code_name(rc));
+    }
+    if (!ok)
+        std::cerr << "MISMATCH " << text(f[1]).value_or("?") << ": want " << f[17] << " " << f[18]
+                  << ", got " << cognito::code_name(rc) << "\n";
+    return ok;
+}
+
+bool jwks_case(const std::vector<std::string> &f) {
+    auto verifier =
+        cognito::Verifier::create(cognito::Config().user_pool_id("us-east-1_X").client_id("c"));
+    if (!verifier) return false;
+    cognito_result rc = verifier->set_jwks(*text(f[2]));
+    auto [keys, skipped] = verifier->key_count();
+    bool ok = f[4] == "1" ? rc == COGNITO_RESULT_OK && std::to_string(keys) == f[6] &&
+                                std::to_string(skipped) == f[7]
+                          : f[5] == cognito::code_name(rc) && keys == 0;
+    if (!ok) std::cerr << "MISMATCH " << text(f[1]).value_or("?") << "\n";
+    return ok;
+}
+
+int run_file(const char *path) {
+    std::ifstream in(path);
+    if (!in) {
+        std::perror(path);
+        return 1;
+    }
+    std::string line;
+    int cases = 0, agreed = 0;
+    while (std::getline(in, line)) {
+        std::vector<std::string> f;
+        std::stringstream ss(line);
+        std::string field;
+        while (ss >> field) f.push_back(field);
+        bool ok = (f.size() == 24 && f[0] == "T")   ? token_case(f)
+                  : (f.size() == 8 && f[0] == "J") ? jwks_case(f)
+                                                   : false;
+        cases++;
+        agreed += ok;
+    }
+    const char *base = std::strrchr(path, '/');
+    std::printf("  %-16s %3d cases, %3d agree (C++)\n", base ? base + 1 : path, cases, agreed);
+    return cases - agreed;
+}
+
+// The wrapper itself: moves, errors, claims helpers, the refresh policy.
+int wrapper_checks() {
+    int bad = 0;
+    auto check = [&](bool cond, const char *what) {
+        if (!cond) {
+            std::cerr << "wrapper check failed: " << what << "\n";
+            bad++;
+        }
+    };
+    auto v = cognito::Verifier::create(cognito::Config());
+    check(!v && v.code() == COGNITO_RESULT_INVALID_CONFIGURATION, "empty config refused");
+    cognito::Config bad_enum;
+    bad_enum.user_pool_id("us-east-1_X").client_id("c").token_use(static_cast<cognito_token_use>(7));
+    check(bad_enum.status() == COGNITO_RESULT_INVALID_ARGUMENT, "first error kept");
+    check(!cognito::Verifier::create(bad_enum), "config error reaches create");
+    check(std::string(cognito::version()) == "0.1.0", "version");
+    check(std::string(cognito::message(COGNITO_RESULT_EXPIRED)) == "token has expired", "message");
+    check(!cognito::Claims::create(0), "claims capacity 0 refused");
+
+    auto refresh = cognito::Refresh::create();
+    check(refresh.ok(), "refresh created");
+    auto d = refresh->poll(100, COGNITO_REFRESH_NEED_KEYS);
+    check(d && d->action == COGNITO_REFRESH_ACTION_FETCH, "first poll fetches");
+    check(refresh->fetched(101, true) == COGNITO_RESULT_OK, "fetched");
+    d = refresh->poll(102, COGNITO_REFRESH_NEED_KEYS);
+    check(d && d->action == COGNITO_REFRESH_ACTION_USE_CACHED, "then cached");
+    cognito::Refresh moved = std::move(*refresh);
+    check(moved.get() != nullptr && refresh->get() == nullptr, "move transfers the handle");
+    return bad;
+}
+
+int doc_token_checks(const char *jwks_path, const char *token_path) {
+    std::ifstream j(jwks_path), t(token_path);
+    std::string jwks((std::istreambuf_iterator<char>(j)), std::istreambuf_iterator<char>());
+    std::string token;
+    std::getline(t, token);
+    auto verifier = cognito::Verifier::create(
+        cognito::Config().user_pool_id("us-east-1_Example1").client_id("3n4b5urk1ft4fl3mg5e62d9ado"));
+    auto claims = cognito::Claims::create();
+    int bad = 0;
+    auto check = [&](bool cond, const char *what) {
+        if (!cond) {
+            std::cerr << "doc token check failed: " << what << "\n";
+            bad++;
+        }
+    };
+    check(verifier && claims, "created");
+    check(!claims->sub() && claims->sub().code() == COGNITO_RESULT_NO_CLAIMS, "no claims yet");
+    check(verifier->set_jwks(jwks) == COGNITO_RESULT_OK, "jwks");
+    check(verifier->verify(token, 1700000100, *claims) == COGNITO_RESULT_OK, "verify");
+    check(claims->username().value_or("") == "alice", "username");
+    check(claims->email().value_or("") == "alice@example.com", "email");
+    check(claims->groups() == std::vector<std::string>{"admin", "users"}, "groups");
+    check(claims->in_group("admin") && !claims->in_group("root"), "in_group");
+    check(claims->get("cognito:groups").value_or("") == "[\"admin\",\"users\"]", "get array");
+    check(claims->kind("email_verified").value_or(COGNITO_CLAIM_KIND_NULL) == COGNITO_CLAIM_KIND_BOOL, "kind");
+    check(claims->get("nope").code() == COGNITO_RESULT_CLAIM_NOT_FOUND, "absent claim");
+    check(claims->payload_json().value_or("").size() > 100, "payload (grows past 64 bytes)");
+    check(claims->auth_time().value_or(0) == 1700000000, "auth_time");
+    check(verifier->verify(token, 1800000000, *claims) == COGNITO_RESULT_EXPIRED, "expired");
+    check(claims->username().value_or("") == "alice", "claims kept after a failure");
+    return bad;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        std::cerr << "usage: vectors_cpp JWKS TOKEN VECTOR_FILES...\n";
+        return 2;
+    }
+    int bad = wrapper_checks() + doc_token_checks(argv[1], argv[2]);
+    for (int i = 3; i < argc; i++) bad += run_file(argv[i]);
+    if (bad == 0) std::printf("  C++ wrapper checks passed\n");
+    return bad == 0 ? 0 : 1;
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Converts the shared JSON-lines vectors of testdata/ into a line format a small C reader parses.
+
+    vectors.py OUT_DIR     writes tokens.txt, real-world.txt, jwks.txt
+
+Every line is one case, fields separated by one space. Text is "x" + hex of its UTF-8 bytes
+("x" alone is the empty string), "-" means absent; lists are comma-separated texts or "-".
+  token cases: T name token jwks now token_use leeway max_age allow_es256 pools issuers clients
+               groups_mode groups scopes_mode scopes | valid error sub username token_use client_id exp
+  jwks cases:  J name jwks | ok error keys skipped
+(the "|" is a literal field). The C and C++ programs do the verification and the comparison.
+"""
+import json, os, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTDATA = os.path.join(HERE, "..", "..", "testdata")
+
+
+def text(s):
+    return "-" if s is None else "x" + s.encode().hex()
+
+
+def texts(lst):
+    return "-" if not lst else ",".join(text(s) for s in lst)
+
+
+def num(n):
+    return "-" if n is None else str(int(n))
+
+
+def requirement(r):
+    if not r:
+        return ["-", "-"]
+    if "any_of" in r:
+        return ["any", texts(r["any_of"])]
+    return ["all", texts(r["all_of"])]
+
+
+def token_line(c):
+    cfg, exp = c["config"], c["expect"]
+    claims = exp.get("claims") or {}
+    f = ["T", text(c["name"]), text(c["token"]),
+         text(json.dumps(c["jwks"], separators=(",", ":"))), num(c["now"]),
+         cfg.get("token_use") or "any", num(cfg.get("leeway") or 0), num(cfg.get("max_age")),
+         "1" if cfg.get("allow_es256") else "0",
+         texts(cfg.get("user_pool_ids")), texts(cfg.get("issuers")), texts(cfg.get("client_ids"))]
+    f += requirement(cfg.get("groups")) + requirement(cfg.get("scopes"))
+    f += ["|", "1" if exp["valid"] else "0", exp.get("error") or "-",
+          text(claims.get("sub")) if "claims" in exp else "?",
+          text(claims.get("username")) if "claims" in exp else "?",
+          claims.get("token_use") or "-", text(claims.get("client_id")), num(claims.get("exp"))]
+    return " ".join(f)
+
+
+def jwks_line(c):
+    e = c["expect"]
+    return " ".join(["J", text(c["name"]), text(c["jwks"]), "|", "1" if e["ok"] else "0",
+                     e.get("error") or "-", num(e.get("keys")), num(e.get("skipped"))])
+
+
+def convert(src, dst, line):
+    with open(os.path.join(TESTDATA, src)) as f:
+        cases = [json.loads(l) for l in f if l.strip()]
+    with open(dst, "w") as out:
+        for c in cases:
+            out.write(line(c) + "\n")
+    return len(cases)
+
+
+if __name__ == "__main__":
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    n = [convert("tokens.jsonl", os.path.join(out, "tokens.txt"), token_line),
+         convert("real-world/cases.jsonl", os.path.join(out, "real-world.txt"), token_line),
+         convert("jwks.jsonl", os.path.join(out, "jwks.txt"), jwks_line)]
+    print(f"converted {n[0]} token cases, {n[1]} real-world cases, {n[2]} key set cases")
