@@ -12,7 +12,7 @@ EMBEDDED_TARGET := thumbv7em-none-eabihf
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 15
 
-.PHONY: test-c bench-c test-cloud help test test-rust lint fmt-check clippy doc test-embedded test-fuzz fuzz testdata \
+.PHONY: wasm test-wasm test-c bench-c test-cloud help test test-rust lint fmt-check clippy doc test-embedded test-fuzz fuzz testdata \
 	venv tools-rust
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "make testdata  regenerate testdata/ vectors"
 	@echo "make fuzz      fuzz each target for FUZZ_SECONDS (default 15; try 600)"
 	@echo "make bench     criterion benchmarks beside the alternatives"
+	@echo "make wasm      build the npm package into wasm/pkg"
 
 # ---------------------------------------------------------------- setup
 venv: $(VENV)/.stamp-testdata
@@ -36,7 +37,7 @@ tools-rust:
 		$(CARGO) install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked
 
 # ---------------------------------------------------------------- tests
-test: lint test-rust test-c test-embedded test-cloud test-fuzz
+test: lint test-rust test-c test-wasm test-embedded test-cloud test-fuzz
 	@echo "make test: all passed"
 
 lint: fmt-check clippy doc
@@ -61,6 +62,14 @@ test-c:
 
 bench-c:
 	bash tests/c/bench.sh
+
+# The npm package (wasm/pkg): browsers, Node, Cloudflare Workers.
+wasm:
+	bash wasm/build.sh
+
+# Node test runner over the vectors, aws-jwt-verify differential, workerd, headless Chromium.
+test-wasm:
+	bash wasm/test.sh
 
 # The verifier in a no_std library with no allocator, for a Cortex-M4F.
 test-embedded: tools-rust

@@ -74,7 +74,10 @@ struct Outcome {
     noncanonical: usize,
 }
 
-#[expect(clippy::too_many_arguments, reason = "one generic body for both algorithms")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one generic body for both algorithms"
+)]
 fn compare<A: Algorithm>(
     rng: &mut rand::rngs::StdRng,
     alg: &A,

@@ -12,8 +12,8 @@
 //! the JS layer checks argument types before calling in.
 
 use cognito_verify::{
-    payload_buffer_len, AcceptedTokenUse, Action, Config, Error, Issuer, JwksOptions,
-    JwksRefresh, KeySet, Need, RefreshConfig, Requirement, Verifier, DEFAULT_KEY_CAPACITY,
+    payload_buffer_len, AcceptedTokenUse, Action, Config, Error, Issuer, JwksOptions, JwksRefresh,
+    KeySet, Need, RefreshConfig, Requirement, Verifier, DEFAULT_KEY_CAPACITY,
     DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_LEN,
 };
 use wasm_bindgen::prelude::*;
@@ -66,10 +66,14 @@ pub fn error_message(status: u32) -> String {
 #[wasm_bindgen(js_name = limits)]
 #[must_use]
 pub fn limits() -> Vec<u32> {
-    [DEFAULT_MAX_TOKEN_LEN, DEFAULT_MAX_JWKS_BYTES, DEFAULT_KEY_CAPACITY]
-        .iter()
-        .map(|n| u32::try_from(*n).unwrap_or(u32::MAX))
-        .collect()
+    [
+        DEFAULT_MAX_TOKEN_LEN,
+        DEFAULT_MAX_JWKS_BYTES,
+        DEFAULT_KEY_CAPACITY,
+    ]
+    .iter()
+    .map(|n| u32::try_from(*n).unwrap_or(u32::MAX))
+    .collect()
 }
 
 /// Whether `id` is a well-formed user pool id (`region_id`).
@@ -159,7 +163,10 @@ impl WasmVerifier {
     /// A verifier. `token_use`: 0 any, 1 id, 2 access. `max_age` below 0: none.
     /// `groups_mode` / `scopes_mode`: 0 none, 1 any of, 2 all of. Call [`check`](Self::check) next.
     #[wasm_bindgen(constructor)]
-    #[expect(clippy::too_many_arguments, reason = "a flat constructor is the cheapest binding")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a flat constructor is the cheapest binding"
+    )]
     #[must_use]
     pub fn new(
         user_pool_ids: Vec<String>,
@@ -354,7 +361,10 @@ impl Refresh {
     #[wasm_bindgen(js_name = retryAt)]
     #[must_use]
     pub fn retry_at(&self) -> f64 {
-        #[expect(clippy::cast_precision_loss, reason = "unix seconds fit in f64 exactly")]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "unix seconds fit in f64 exactly"
+        )]
         let r = self.retry_at as f64;
         r
     }

@@ -7,7 +7,6 @@
 )]
 #![allow(dead_code, reason = "each test crate uses a subset")]
 
-
 use cognito_verify::{AcceptedTokenUse, Config, Issuer, Requirement};
 use serde_json::Value;
 

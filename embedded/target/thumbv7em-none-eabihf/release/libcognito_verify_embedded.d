@@ -1,1 +1,0 @@
-/work/main/embedded/target/thumbv7em-none-eabihf/release/libcognito_verify_embedded.a: /work/main/core/README.md /work/main/core/src/base64url.rs /work/main/core/src/claims.rs /work/main/core/src/error.rs /work/main/core/src/json.rs /work/main/core/src/jwk.rs /work/main/core/src/lib.rs /work/main/core/src/rsa.rs /work/main/core/src/verifier.rs /work/main/embedded/src/lib.rs

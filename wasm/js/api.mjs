@@ -1,0 +1,528 @@
+// The aws-jwt-verify-shaped API over the wasm core (see ../src/lib.rs for the low-level layer).
+//
+// Every token decision is the core's: this file checks argument types (so nothing hostile reaches
+// wasm), routes a token to its pool, carries out the JWKS fetches the core's refresh policy asks for,
+// and turns status numbers into Error subclasses carrying the core's stable `.code`.
+
+import {
+  Keys,
+  Refresh,
+  WasmVerifier,
+  errorCodes,
+  errorMessage,
+  isUserPoolId,
+  limits,
+} from "./cognito_verify_wasm.js";
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** Base class of every error this package throws; `.code` is a stable snake_case code. */
+export class JwtVerificationError extends Error {
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+/** The name aws-jwt-verify gives its base class. */
+export { JwtVerificationError as JwtBaseError };
+
+export class ParameterValidationError extends JwtVerificationError {}
+export class JwtParseError extends JwtVerificationError {}
+export class JwtInvalidSignatureAlgorithmError extends JwtVerificationError {}
+export class JwtWithoutValidKidError extends JwtVerificationError {}
+export class KidNotFoundInJwksError extends JwtVerificationError {}
+export class JwtInvalidSignatureError extends JwtVerificationError {}
+export class JwtInvalidClaimError extends JwtVerificationError {}
+export class JwtExpiredError extends JwtInvalidClaimError {}
+export class JwtNotBeforeError extends JwtInvalidClaimError {}
+export class JwtInvalidIssuerError extends JwtInvalidClaimError {}
+export class JwtInvalidScopeError extends JwtInvalidClaimError {}
+export class CognitoJwtInvalidTokenUseError extends JwtInvalidClaimError {}
+export class CognitoJwtInvalidClientIdError extends JwtInvalidClaimError {}
+export class CognitoJwtInvalidGroupError extends JwtInvalidClaimError {}
+export class JwtCustomCheckError extends JwtVerificationError {}
+export class JwksValidationError extends JwtVerificationError {}
+export class JwkValidationError extends JwksValidationError {}
+/** No keys could be obtained for the token's pool (code `jwks_unavailable`). */
+export class JwksNotAvailableInCacheError extends JwtVerificationError {}
+/** Fetching the JWKS failed and no earlier keys exist (code `jwks_unavailable`). */
+export class FetchError extends JwksNotAvailableInCacheError {}
+
+const CLASS_OF_CODE = {
+  malformed_token: JwtParseError,
+  token_too_large: JwtParseError,
+  unsupported_algorithm: JwtInvalidSignatureAlgorithmError,
+  missing_kid: JwtWithoutValidKidError,
+  unknown_kid: KidNotFoundInJwksError,
+  invalid_signature: JwtInvalidSignatureError,
+  unsupported_critical_header: JwtParseError,
+  expired: JwtExpiredError,
+  not_yet_valid: JwtNotBeforeError,
+  issued_in_future: JwtInvalidClaimError,
+  token_too_old: JwtInvalidClaimError,
+  wrong_issuer: JwtInvalidIssuerError,
+  wrong_token_use: CognitoJwtInvalidTokenUseError,
+  wrong_client: CognitoJwtInvalidClientIdError,
+  missing_claim: JwtInvalidClaimError,
+  invalid_claim: JwtInvalidClaimError,
+  group_not_allowed: CognitoJwtInvalidGroupError,
+  scope_not_allowed: JwtInvalidScopeError,
+  custom_check_failed: JwtCustomCheckError,
+  malformed_jwks: JwksValidationError,
+  jwks_too_large: JwksValidationError,
+  too_many_keys: JwksValidationError,
+  weak_key: JwkValidationError,
+  unsupported_key: JwkValidationError,
+  invalid_configuration: ParameterValidationError,
+  jwks_unavailable: JwksNotAvailableInCacheError,
+};
+
+let codes; // read from wasm on first use: the module is initialised after this file is evaluated
+function codeList() {
+  return (codes ??= errorCodes().split(","));
+}
+
+/** Every code an error of this package may carry: the core's, then `jwks_unavailable`. */
+export function errorCodeList() {
+  return [...codeList(), "jwks_unavailable"];
+}
+
+function errorOf(code, message, options) {
+  const Cls = CLASS_OF_CODE[code] ?? JwtVerificationError;
+  return new Cls(code, message, options);
+}
+
+function statusError(status) {
+  const code = codeList()[status - 1] ?? "invalid_configuration";
+  return errorOf(code, errorMessage(status) || code);
+}
+
+function configError(message) {
+  return new ParameterValidationError("invalid_configuration", message);
+}
+
+const STATUS = {};
+function statusOf(code) {
+  if (!(code in STATUS)) STATUS[code] = codeList().indexOf(code) + 1;
+  return STATUS[code];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+function isNonNegative(x) {
+  return typeof x === "number" && Number.isFinite(x) && x >= 0;
+}
+
+function stringList(value, what, { allowEmpty = false } = {}) {
+  const list = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(list) || (!allowEmpty && list.length === 0)) {
+    throw configError(`${what} must be a non-empty string or array of strings`);
+  }
+  for (const s of list) {
+    if (typeof s !== "string" || s.length === 0) {
+      throw configError(`${what} must contain non-empty strings only`);
+    }
+  }
+  return [...list];
+}
+
+/** `groups` / `scope`: a string or array (any of), or `{ anyOf }` / `{ allOf }`. Returns [mode, list]. */
+function requirement(value, what) {
+  if (value === undefined || value === null) return [0, []];
+  if (typeof value === "string" || Array.isArray(value)) return [1, stringList(value, what)];
+  if (typeof value === "object") {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === "anyOf") return [1, stringList(value.anyOf, what)];
+    if (keys.length === 1 && keys[0] === "allOf") return [2, stringList(value.allOf, what)];
+  }
+  throw configError(`${what} must be a string, an array of strings, { anyOf } or { allOf }`);
+}
+
+function optionalNumber(props, name, fallback) {
+  const v = props[name];
+  if (v === undefined || v === null) return fallback;
+  if (!isNonNegative(v)) throw configError(`${name} must be a non-negative number`);
+  return v;
+}
+
+function optionalBool(props, name) {
+  const v = props[name];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== "boolean") throw configError(`${name} must be a boolean`);
+  return v;
+}
+
+function optionalString(props, name) {
+  const v = props[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string" || v.length === 0) throw configError(`${name} must be a non-empty string`);
+  return v;
+}
+
+const TOKEN_USE = { id: 1, access: 2, any: 0 };
+
+/** One pool's settings, validated, with its own key set and refresh state. */
+function makePool(props, shared) {
+  if (props === null || typeof props !== "object" || Array.isArray(props)) {
+    throw configError("verifier properties must be an object");
+  }
+  props = { ...shared, ...props };
+  const [limTokenLen, limJwksBytes] = limits();
+  const userPoolId = optionalString(props, "userPoolId");
+  if (userPoolId !== undefined && !isUserPoolId(userPoolId)) {
+    throw configError(`userPoolId is not a user pool id (region_id): ${JSON.stringify(userPoolId)}`);
+  }
+  const issuers =
+    props.issuer === undefined || props.issuer === null ? [] : stringList(props.issuer, "issuer");
+  if (userPoolId === undefined && issuers.length === 0) {
+    throw configError("userPoolId (or issuer) is required");
+  }
+  if (props.clientId === undefined || props.clientId === null) {
+    throw configError("clientId is required (a string or an array of strings)");
+  }
+  const clientIds = stringList(props.clientId, "clientId");
+  const tokenUse = props.tokenUse ?? "any";
+  if (!Object.hasOwn(TOKEN_USE, tokenUse)) {
+    throw configError('tokenUse must be "id", "access" or null');
+  }
+  const [groupsMode, groups] = requirement(props.groups, "groups");
+  const [scopesMode, scopes] = requirement(props.scope, "scope");
+  const graceSeconds = optionalNumber(props, "graceSeconds", 0);
+  const maxAgeSeconds = optionalNumber(props, "maxAgeSeconds", -1);
+  const maxTokenLength = optionalNumber(props, "maxTokenLength", limTokenLen);
+  const maxJwksLength = optionalNumber(props, "maxJwksLength", limJwksBytes);
+  const allowEs256 = optionalBool(props, "allowEs256");
+  const allowAnyRsaExponent = optionalBool(props, "allowAnyRsaExponent");
+  const customJwtCheck = props.customJwtCheck;
+  if (customJwtCheck !== undefined && customJwtCheck !== null && typeof customJwtCheck !== "function") {
+    throw configError("customJwtCheck must be a function");
+  }
+  const fetchImpl = props.fetch;
+  if (fetchImpl !== undefined && fetchImpl !== null && typeof fetchImpl !== "function") {
+    throw configError("fetch must be a function");
+  }
+  let jwksUri = optionalString(props, "jwksUri");
+  if (jwksUri === undefined) {
+    jwksUri =
+      userPoolId !== undefined
+        ? `https://cognito-idp.${userPoolId.split("_")[0]}.amazonaws.com/${userPoolId}/.well-known/jwks.json`
+        : `${issuers[0].replace(/\/$/, "")}/.well-known/jwks.json`;
+  }
+  const cache = props.jwksCache ?? {};
+  if (cache === null || typeof cache !== "object") throw configError("jwksCache must be an object");
+  const fetchTimeoutSeconds = optionalNumber(cache, "fetchTimeoutSeconds", 10);
+
+  // An explicit issuer replaces the pool's (emulators); the pool id still names the key set.
+  const poolIds = issuers.length > 0 || userPoolId === undefined ? [] : [userPoolId];
+  const verifier = new WasmVerifier(
+    poolIds,
+    issuers,
+    clientIds,
+    TOKEN_USE[tokenUse],
+    graceSeconds,
+    maxAgeSeconds,
+    groupsMode,
+    groups,
+    scopesMode,
+    scopes,
+    allowEs256,
+    maxTokenLength,
+  );
+  const status = verifier.check();
+  if (status !== 0) {
+    verifier.free();
+    throw configError("verifier configuration is invalid");
+  }
+  const refresh = new Refresh(
+    optionalNumber(cache, "unknownKidCooldownSeconds", -1),
+    optionalNumber(cache, "maxKeyAgeSeconds", -1),
+    optionalNumber(cache, "retryBaseSeconds", -1),
+    optionalNumber(cache, "retryMaxSeconds", -1),
+    Math.max(fetchTimeoutSeconds + 5, 30),
+  );
+  const acceptedIssuers = issuers.length
+    ? issuers
+    : ["cognito-idp", "issuer-cognito-idp"].map(
+        (h) => `https://${h}.${userPoolId.split("_")[0]}.amazonaws.com/${userPoolId}`,
+      );
+  return {
+    id: userPoolId ?? issuers[0],
+    acceptedIssuers,
+    verifier,
+    keys: new Keys(),
+    refresh,
+    jwksUri,
+    jwksText: null,
+    jwksDoc: undefined,
+    fetch: fetchImpl ?? ((url, init) => globalThis.fetch(url, init)),
+    fetchTimeoutMs: fetchTimeoutSeconds * 1000,
+    inflight: null,
+    lastFetchError: null,
+    maxTokenLength,
+    maxJwksLength,
+    allowAnyRsaExponent,
+    customJwtCheck: customJwtCheck ?? undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function decodeSegment(segment) {
+  const b64 = segment.replace(/-/g, "+").replace(/_/g, "/");
+  const bin = atob(b64 + "===".slice((b64.length + 3) % 4));
+  const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+/** The unverified `iss` of a token, only to pick the pool; undefined if unreadable. */
+function peekIssuer(token) {
+  try {
+    const payload = decodeSegment(token.split(".")[1]);
+    return typeof payload?.iss === "string" ? payload.iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkToken(token, pool) {
+  if (typeof token !== "string") {
+    throw new JwtParseError("malformed_token", "token must be a string");
+  }
+  // A string of more UTF-16 units than the byte limit is too large whatever its encoding.
+  if (token.length > pool.maxTokenLength) throw statusError(statusOf("token_too_large"));
+}
+
+function loadJwks(pool, jwks) {
+  let text;
+  if (typeof jwks === "string") {
+    text = jwks;
+  } else if (jwks !== null && typeof jwks === "object") {
+    try {
+      text = JSON.stringify(jwks);
+    } catch (cause) {
+      throw new JwksValidationError("malformed_jwks", "JWKS cannot be serialised", { cause });
+    }
+  } else {
+    throw new JwksValidationError("malformed_jwks", "JWKS must be an object or a JSON string");
+  }
+  if (typeof text !== "string") throw new JwksValidationError("malformed_jwks", "JWKS must be an object");
+  if (text.length > pool.maxJwksLength) throw statusError(statusOf("jwks_too_large"));
+  const status = pool.keys.load(text, pool.allowAnyRsaExponent);
+  if (status !== 0) throw statusError(status);
+  pool.jwksText = text;
+  pool.jwksDoc = undefined;
+}
+
+function fetchJwks(pool) {
+  pool.inflight = (async () => {
+    let ok = false;
+    try {
+      const init = { headers: { accept: "application/json" } };
+      if (typeof AbortSignal !== "undefined" && typeof AbortSignal.timeout === "function") {
+        init.signal = AbortSignal.timeout(pool.fetchTimeoutMs);
+      }
+      const res = await pool.fetch(pool.jwksUri, init);
+      if (!res || !res.ok) {
+        throw new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} failed: HTTP ${res?.status}`);
+      }
+      const text = await res.text();
+      loadJwks(pool, text);
+      ok = true;
+      pool.lastFetchError = null;
+    } catch (err) {
+      pool.lastFetchError = err;
+    } finally {
+      pool.refresh.fetched(nowSeconds(), ok);
+      pool.inflight = null;
+    }
+  })();
+  return pool.inflight;
+}
+
+const USE_CACHED = 0;
+const FETCH = 1;
+const WAIT = 2;
+
+function unavailable(pool) {
+  const cause = pool.lastFetchError ?? undefined;
+  const message = `no JWKS available for ${pool.id} (${pool.jwksUri})`;
+  const err = cause
+    ? new FetchError("jwks_unavailable", message, { cause })
+    : new JwksNotAvailableInCacheError("jwks_unavailable", message);
+  const retryAt = pool.refresh.retryAt();
+  if (retryAt > 0) err.retryAt = retryAt;
+  return err;
+}
+
+/** Carries out what the refresh policy asks before using the keys. */
+async function ensureKeys(pool) {
+  for (let i = 0; i < 4; i++) {
+    const action = pool.refresh.poll(nowSeconds(), false);
+    if (action === USE_CACHED) return;
+    if (action === FETCH) await fetchJwks(pool);
+    else if (action === WAIT && pool.inflight) await pool.inflight;
+    else if (pool.refresh.hasKeys()) return;
+    else throw unavailable(pool);
+  }
+  if (!pool.refresh.hasKeys()) throw unavailable(pool);
+}
+
+function header(token) {
+  try {
+    return decodeSegment(token.split(".")[0]);
+  } catch {
+    return {};
+  }
+}
+
+function jwkOf(pool, kid) {
+  if (pool.jwksDoc === undefined) {
+    try {
+      pool.jwksDoc = JSON.parse(pool.jwksText);
+    } catch {
+      pool.jwksDoc = null;
+    }
+  }
+  return pool.jwksDoc?.keys?.find?.((k) => k?.kid === kid);
+}
+
+function customCheckError(cause) {
+  return new JwtCustomCheckError("custom_check_failed", "custom check rejected the token", { cause });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The verifier
+
+/**
+ * Verifies Cognito JWTs. `create` takes one pool's properties or an array of them.
+ */
+export class CognitoJwtVerifier {
+  #pools;
+
+  constructor(pools) {
+    this.#pools = pools;
+  }
+
+  /**
+   * @param {object | object[]} props one pool's properties, or an array for several pools
+   * @param {object} [additional] properties shared by every pool (e.g. `{ jwksCache, fetch }`)
+   */
+  static create(props, additional) {
+    if (additional !== undefined && (additional === null || typeof additional !== "object")) {
+      throw configError("the second argument of create() must be an object");
+    }
+    const list = Array.isArray(props) ? props : [props];
+    if (list.length === 0) throw configError("at least one user pool is required");
+    const pools = list.map((p) => makePool(p, additional ?? {}));
+    const ids = new Set(pools.map((p) => p.id));
+    if (ids.size !== pools.length) throw configError("user pools must be distinct");
+    return new CognitoJwtVerifier(pools);
+  }
+
+  #pool(token) {
+    const pools = this.#pools;
+    if (pools.length === 1) return pools[0];
+    const iss = peekIssuer(token);
+    return pools.find((p) => p.acceptedIssuers.includes(iss)) ?? pools[0];
+  }
+
+  #poolById(id) {
+    const pools = this.#pools;
+    if (id === undefined) {
+      if (pools.length === 1) return pools[0];
+      throw configError("userPoolId must be given when the verifier has several pools");
+    }
+    const pool = pools.find((p) => p.id === id);
+    if (!pool) throw configError(`unknown user pool: ${String(id)}`);
+    return pool;
+  }
+
+  /** Runs the core; returns a status (0: the payload is ready). */
+  #core(pool, token) {
+    return pool.verifier.verify(pool.keys, token, nowSeconds());
+  }
+
+  #result(pool, token, status) {
+    if (status === 0) return JSON.parse(pool.verifier.payload());
+    if (status === statusOf("unknown_kid") && !pool.refresh.hasKeys()) throw unavailable(pool);
+    throw statusError(status);
+  }
+
+  #checkArgs(token, pool, extra) {
+    if (extra !== undefined) {
+      throw configError("per-call properties are not supported: give them to create()");
+    }
+    checkToken(token, pool);
+  }
+
+  /**
+   * Verifies with the keys already cached (`cacheJwks`, `hydrate` or an earlier `verify`).
+   * @returns the token's payload
+   */
+  verifySync(token, extra) {
+    const pool = this.#pool(typeof token === "string" ? token : "");
+    this.#checkArgs(token, pool, extra);
+    const payload = this.#result(pool, token, this.#core(pool, token));
+    if (pool.customJwtCheck) {
+      let r;
+      try {
+        r = pool.customJwtCheck({ header: header(token), payload, jwk: jwkOf(pool, header(token).kid) });
+      } catch (cause) {
+        throw customCheckError(cause);
+      }
+      if (r && typeof r.then === "function") {
+        r.catch(() => {});
+        throw configError("customJwtCheck is asynchronous: use verify()");
+      }
+    }
+    return payload;
+  }
+
+  /**
+   * Verifies, fetching the pool's JWKS with `fetch` when the refresh policy asks for it.
+   * @returns the token's payload
+   */
+  async verify(token, extra) {
+    const pool = this.#pool(typeof token === "string" ? token : "");
+    this.#checkArgs(token, pool, extra);
+    await ensureKeys(pool);
+    let status = this.#core(pool, token);
+    if (status === statusOf("unknown_kid")) {
+      const action = pool.refresh.poll(nowSeconds(), true);
+      if (action === FETCH || (action === WAIT && pool.inflight)) {
+        await (action === FETCH ? fetchJwks(pool) : pool.inflight);
+        status = this.#core(pool, token);
+      }
+    }
+    const payload = this.#result(pool, token, status);
+    if (pool.customJwtCheck) {
+      try {
+        await pool.customJwtCheck({ header: header(token), payload, jwk: jwkOf(pool, header(token).kid) });
+      } catch (cause) {
+        throw customCheckError(cause);
+      }
+    }
+    return payload;
+  }
+
+  /**
+   * Loads keys for a pool (its id, or its issuer when it has none; optional with one pool).
+   * @param jwks a JWKS object or its JSON text
+   */
+  cacheJwks(jwks, userPoolId) {
+    const pool = this.#poolById(userPoolId);
+    loadJwks(pool, jwks);
+    pool.refresh.keysLoaded(nowSeconds());
+  }
+
+  /** Fetches every pool's JWKS now (unless cached and fresh). */
+  async hydrate() {
+    await Promise.all(this.#pools.map((p) => ensureKeys(p)));
+  }
+}

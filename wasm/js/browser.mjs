@@ -1,0 +1,8 @@
+// Browser (and default) entry: fetches and compiles the module beside this one with top-level
+// await, so importers need no init call. Bundlers that understand `new URL(..., import.meta.url)`
+// (Vite, webpack 5, esbuild with a file loader) copy the .wasm file along.
+import init from "./cognito_verify_wasm.js";
+
+await init({ module_or_path: new URL("./cognito_verify_wasm_bg.wasm", import.meta.url) });
+
+export * from "./api.mjs";

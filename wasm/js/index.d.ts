@@ -1,0 +1,184 @@
+// Type declarations of cognito-verify-wasm (hand-written: the API is in api.mjs, over the
+// wasm-bindgen layer whose own declarations are not part of the public surface).
+
+/** Every stable error code (DESIGN section 3), plus `jwks_unavailable` for keys that cannot be had. */
+export type ErrorCode =
+  | "malformed_token"
+  | "token_too_large"
+  | "unsupported_algorithm"
+  | "missing_kid"
+  | "unknown_kid"
+  | "invalid_signature"
+  | "unsupported_critical_header"
+  | "expired"
+  | "not_yet_valid"
+  | "issued_in_future"
+  | "token_too_old"
+  | "wrong_issuer"
+  | "wrong_token_use"
+  | "wrong_client"
+  | "missing_claim"
+  | "invalid_claim"
+  | "group_not_allowed"
+  | "scope_not_allowed"
+  | "custom_check_failed"
+  | "malformed_jwks"
+  | "jwks_too_large"
+  | "too_many_keys"
+  | "weak_key"
+  | "unsupported_key"
+  | "invalid_configuration"
+  | "jwks_unavailable";
+
+/** Base class of every error thrown by this package. */
+export class JwtVerificationError extends Error {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown });
+  readonly code: ErrorCode;
+}
+export { JwtVerificationError as JwtBaseError };
+/** Bad arguments or options (`invalid_configuration`). */
+export class ParameterValidationError extends JwtVerificationError {}
+/** `malformed_token`, `token_too_large`, `unsupported_critical_header`. */
+export class JwtParseError extends JwtVerificationError {}
+/** `unsupported_algorithm`. */
+export class JwtInvalidSignatureAlgorithmError extends JwtVerificationError {}
+/** `missing_kid`. */
+export class JwtWithoutValidKidError extends JwtVerificationError {}
+/** `unknown_kid`. */
+export class KidNotFoundInJwksError extends JwtVerificationError {}
+/** `invalid_signature`. */
+export class JwtInvalidSignatureError extends JwtVerificationError {}
+/** Claim errors: `issued_in_future`, `token_too_old`, `missing_claim`, `invalid_claim` and the subclasses. */
+export class JwtInvalidClaimError extends JwtVerificationError {}
+/** `expired`. */
+export class JwtExpiredError extends JwtInvalidClaimError {}
+/** `not_yet_valid`. */
+export class JwtNotBeforeError extends JwtInvalidClaimError {}
+/** `wrong_issuer`. */
+export class JwtInvalidIssuerError extends JwtInvalidClaimError {}
+/** `scope_not_allowed`. */
+export class JwtInvalidScopeError extends JwtInvalidClaimError {}
+/** `wrong_token_use`. */
+export class CognitoJwtInvalidTokenUseError extends JwtInvalidClaimError {}
+/** `wrong_client`. */
+export class CognitoJwtInvalidClientIdError extends JwtInvalidClaimError {}
+/** `group_not_allowed`. */
+export class CognitoJwtInvalidGroupError extends JwtInvalidClaimError {}
+/** `custom_check_failed`; `.cause` is what the check threw. */
+export class JwtCustomCheckError extends JwtVerificationError {}
+/** `malformed_jwks`, `jwks_too_large`, `too_many_keys`. */
+export class JwksValidationError extends JwtVerificationError {}
+/** `weak_key`, `unsupported_key`. */
+export class JwkValidationError extends JwksValidationError {}
+/** `jwks_unavailable`: no keys cached for the pool (verifySync) or none could be fetched. */
+export class JwksNotAvailableInCacheError extends JwtVerificationError {
+  /** Unix seconds before which no new fetch will be tried, when known (for `Retry-After`). */
+  readonly retryAt?: number;
+}
+/** `jwks_unavailable` after a failed fetch; `.cause` is the fetch's error. */
+export class FetchError extends JwksNotAvailableInCacheError {}
+
+/** Every code an error of this package may carry. */
+export function errorCodeList(): ErrorCode[];
+
+/** A JSON Web Key Set. */
+export interface Jwks {
+  keys: Array<Record<string, unknown>>;
+}
+
+/** The decoded payload of a verified token. */
+export interface CognitoJwtPayload {
+  sub: string;
+  iss: string;
+  exp: number;
+  iat?: number;
+  auth_time?: number;
+  token_use: "id" | "access";
+  jti?: string;
+  origin_jti?: string;
+  aud?: string;
+  client_id?: string;
+  scope?: string;
+  username?: string;
+  "cognito:username"?: string;
+  "cognito:groups"?: string[];
+  email?: string;
+  [claim: string]: unknown;
+}
+
+/** A requirement on `cognito:groups` or `scope`: a string or array means any of them. */
+export type Requirement = string | string[] | { anyOf: string[] } | { allOf: string[] };
+
+/** Tunables of the JWKS cache (all seconds). */
+export interface JwksCacheOptions {
+  /** At most one fetch per this many seconds caused by unknown `kid`s (default 30). */
+  unknownKidCooldownSeconds?: number;
+  /** Keys older than this are refetched by `verify` (default 3600). */
+  maxKeyAgeSeconds?: number;
+  /** First delay after a failed fetch, doubled per further failure (default 1). */
+  retryBaseSeconds?: number;
+  /** Longest delay after failures (default 300). */
+  retryMaxSeconds?: number;
+  /** A JWKS fetch is aborted after this long (default 10). */
+  fetchTimeoutSeconds?: number;
+}
+
+/** Properties shared by every pool of a verifier (the second argument of `create`). */
+export interface SharedProperties {
+  jwksCache?: JwksCacheOptions;
+  /** The `fetch` used for JWKS (default: the runtime's `fetch`). */
+  fetch?: (url: string, init?: RequestInit) => Promise<Response>;
+}
+
+/** One user pool's properties. */
+export interface CognitoVerifyProperties extends SharedProperties {
+  /** The user pool id, e.g. `us-east-1_AbC123`; its region gives the issuer and the JWKS URL. */
+  userPoolId?: string;
+  /** Exact issuer URL(s) accepted instead of the pool's (emulators); required without `userPoolId`. */
+  issuer?: string | string[];
+  /** App client id(s): `aud` of ID tokens, `client_id` of access tokens. */
+  clientId: string | string[];
+  /** `"id"`, `"access"`, or `null` / `"any"` for both (default: both). */
+  tokenUse?: "id" | "access" | "any" | null;
+  /** Required `cognito:groups`. */
+  groups?: Requirement | null;
+  /** Required scopes (access tokens). */
+  scope?: Requirement | null;
+  /** Clock skew tolerated for `exp`, `nbf` and `iat`, seconds (default 0). */
+  graceSeconds?: number;
+  /** Reject tokens whose `iat` is older than this (seconds). */
+  maxAgeSeconds?: number;
+  /** Also accept ES256 tokens signed by P-256 keys of the JWKS. */
+  allowEs256?: boolean;
+  /** Accept RSA keys with exponents other than 65537. */
+  allowAnyRsaExponent?: boolean;
+  /** Longest token accepted, in bytes (default 16384). */
+  maxTokenLength?: number;
+  /** Largest JWKS accepted, in bytes (default 65536). */
+  maxJwksLength?: number;
+  /** JWKS URL override (default: the pool's `/.well-known/jwks.json`). */
+  jwksUri?: string;
+  /** Run last on tokens that passed every other check; throwing (or rejecting) fails verification. */
+  customJwtCheck?: (props: {
+    header: Record<string, unknown>;
+    payload: CognitoJwtPayload;
+    jwk: Record<string, unknown> | undefined;
+  }) => void | Promise<void>;
+}
+
+export class CognitoJwtVerifier {
+  private constructor();
+  /** A verifier for one pool, or for several (the token's `iss` picks the pool). */
+  static create(
+    props: CognitoVerifyProperties | CognitoVerifyProperties[],
+    additional?: SharedProperties,
+  ): CognitoJwtVerifier;
+  /** Verifies with cached keys only; throws a `JwtVerificationError` subclass. */
+  verifySync(token: string): CognitoJwtPayload;
+  /** Verifies, fetching the JWKS when needed; rejects with a `JwtVerificationError` subclass. */
+  verify(token: string): Promise<CognitoJwtPayload>;
+  /** Loads a JWKS (object or JSON text) for a pool: its id, or its issuer; optional with one pool. */
+  cacheJwks(jwks: Jwks | string, userPoolId?: string): void;
+  /** Fetches every pool's JWKS now unless cached and fresh. */
+  hydrate(): Promise<void>;
+}

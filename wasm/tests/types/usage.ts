@@ -1,0 +1,45 @@
+// Compiled by tests/types.test.mjs (tsc --noEmit): the declarations cover the public API.
+import {
+  CognitoJwtVerifier,
+  CognitoJwtPayload,
+  ErrorCode,
+  FetchError,
+  JwtExpiredError,
+  JwtVerificationError,
+  errorCodeList,
+} from "cognito-verify-wasm";
+
+const one = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c", tokenUse: "access" });
+const many = CognitoJwtVerifier.create(
+  [
+    { userPoolId: "us-east-1_a", clientId: ["c1", "c2"], tokenUse: null, groups: "admin" },
+    { issuer: "http://127.0.0.1:9229/local", clientId: "c", scope: { allOf: ["a", "b"] }, graceSeconds: 5 },
+  ],
+  { jwksCache: { unknownKidCooldownSeconds: 60 }, fetch: (url, init) => fetch(url, init) },
+);
+one.cacheJwks({ keys: [] });
+many.cacheJwks('{"keys":[]}', "us-east-1_a");
+
+async function use(token: string): Promise<string> {
+  await many.hydrate();
+  const p: CognitoJwtPayload = await one.verify(token);
+  const q = one.verifySync(token);
+  return p.sub + q.token_use + (q["cognito:groups"]?.join(",") ?? "");
+}
+
+function describe(e: unknown): ErrorCode | undefined {
+  if (e instanceof JwtExpiredError) return e.code;
+  if (e instanceof FetchError) return e.retryAt ? "jwks_unavailable" : e.code;
+  if (e instanceof JwtVerificationError) return e.code;
+  return undefined;
+}
+
+const codes: ErrorCode[] = errorCodeList();
+CognitoJwtVerifier.create({
+  userPoolId: "us-east-1_x",
+  clientId: "c",
+  customJwtCheck: async ({ payload, header, jwk }) => {
+    if (payload.token_use !== "id" || !header.kid || !jwk) throw new Error("no");
+  },
+});
+export { use, describe, codes };
