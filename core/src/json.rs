@@ -335,8 +335,9 @@ struct Parser<'a> {
     s: &'a [u8],
     doc: &'a str,
     pos: usize,
-    /// Byte ranges of the member names of every open object, innermost last.
-    names: [(u32, u32); MAX_OPEN_NAMES],
+    /// Where the member names of every open object start, innermost last. Only starts are
+    /// kept (the end is the closing quote) to keep the stack small on microcontrollers.
+    names: [u32; MAX_OPEN_NAMES],
     open: usize,
 }
 
@@ -346,7 +347,7 @@ impl<'a> Parser<'a> {
             s: doc.as_bytes(),
             doc,
             pos: 0,
-            names: [(0, 0); MAX_OPEN_NAMES],
+            names: [0; MAX_OPEN_NAMES],
             open: 0,
         }
     }
@@ -420,24 +421,37 @@ impl<'a> Parser<'a> {
         start: usize,
         name: JsonStr<'a>,
     ) -> Result<(), Malformed> {
-        for &(s, e) in self.names.get(first..self.open).unwrap_or(&[]) {
-            let other = self.slice(s as usize, e as usize)?;
-            let other = JsonStr {
-                raw: other,
-                escaped: other.contains('\\'),
-            };
-            if other == name {
+        for &s in self.names.get(first..self.open).unwrap_or(&[]) {
+            if self.name_at(s as usize)? == name {
                 return Err(Malformed);
             }
         }
         let slot = self.names.get_mut(self.open).ok_or(Malformed)?;
-        let end = start + name.raw.len();
-        *slot = (
-            u32::try_from(start).map_err(|_| Malformed)?,
-            u32::try_from(end).map_err(|_| Malformed)?,
-        );
+        *slot = u32::try_from(start).map_err(|_| Malformed)?;
         self.open += 1;
         Ok(())
+    }
+
+    /// The already validated name whose content starts at `start`.
+    fn name_at(&self, start: usize) -> Result<JsonStr<'a>, Malformed> {
+        let rest = self.s.get(start..).ok_or(Malformed)?;
+        let mut i = 0;
+        let mut escaped = false;
+        loop {
+            match rest.get(i) {
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    i += 2;
+                }
+                Some(_) => i += 1,
+                None => return Err(Malformed),
+            }
+        }
+        Ok(JsonStr {
+            raw: self.slice(start, start + i)?,
+            escaped,
+        })
     }
 
     fn value(&mut self, depth: usize) -> Result<Value<'a>, Malformed> {

@@ -10,8 +10,9 @@ use crate::Error;
 
 /// Default limit on a token's length in bytes. Cognito ID tokens with many groups stay well below.
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024;
-/// Largest decoded header accepted (Cognito's are under 100 bytes).
-const MAX_HEADER_LEN: usize = 1024;
+/// Largest decoded header accepted (Cognito's are under 100 bytes); small, because it lives on
+/// the stack of microcontrollers too.
+const MAX_HEADER_LEN: usize = 512;
 /// Largest signature: RSA-4096.
 const MAX_SIGNATURE_LEN: usize = 512;
 
