@@ -32,7 +32,7 @@ pub use jwk::{
 pub use refresh::{Action, JwksRefresh, Need, RefreshConfig};
 pub use verifier::{
     payload_buffer_len, pool_region, AcceptedTokenUse, Config, CustomCheck, Issuer, Requirement,
-    Verifier, DEFAULT_MAX_TOKEN_LEN,
+    SignedData, Verifier, DEFAULT_MAX_TOKEN_LEN,
 };
 
 /// Entry points for `cargo fuzz` only (built with `--cfg fuzzing`).

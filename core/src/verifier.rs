@@ -244,6 +244,46 @@ impl<'a> Verifier<'a> {
         now: u64,
         buf: &'b mut [u8],
     ) -> Result<Claims<'b>, Error> {
+        self.verify_inner(keys, token, now, buf, &mut |signed, key| {
+            let digest: [u8; 32] = Sha256::digest(signed.signing_input).into();
+            match &key.material {
+                KeyMaterial::Rsa(rsa) => rsa.verify_pkcs1v15_sha256(&digest, signed.signature),
+                #[cfg(feature = "es256")]
+                KeyMaterial::Ec(ec) => verify_es256(ec, &digest, signed.signature),
+            }
+        })
+    }
+
+    /// Like [`verify`](Self::verify), but the signature is checked by `check` (platform or
+    /// hardware crypto: WebCrypto, an HSM, a secure element) instead of this crate's arithmetic.
+    ///
+    /// Every other check still happens here, in the same order: structure, header, the key
+    /// lookup by `kid` and the algorithm match come before `check` is called, the claims after it
+    /// returns `true`. `check` gets the exact signing input, the decoded signature, the `kid` and
+    /// the algorithm of the key the token names; it must verify the signature with that key and
+    /// return `false` for anything else. A `check` that always says `true` disables security.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify); [`Error::InvalidSignature`] when `check` returns `false`.
+    pub fn verify_with_signature_check<'b, const N: usize>(
+        &self,
+        keys: &KeySet<N>,
+        token: &str,
+        now: u64,
+        buf: &'b mut [u8],
+        check: &mut dyn FnMut(&SignedData<'_>) -> bool,
+    ) -> Result<Claims<'b>, Error> {
+        self.verify_inner(keys, token, now, buf, &mut |signed, _| check(signed))
+    }
+
+    fn verify_inner<'b, const N: usize>(
+        &self,
+        keys: &KeySet<N>,
+        token: &str,
+        now: u64,
+        buf: &'b mut [u8],
+        check: &mut dyn FnMut(&SignedData<'_>, &crate::jwk::Key) -> bool,
+    ) -> Result<Claims<'b>, Error> {
         let c = &self.config;
         let token = token.as_bytes();
         if token.len() > c.max_token_len {
@@ -270,19 +310,19 @@ impl<'a> Verifier<'a> {
             Err(DecodeError::TooLong) => return Err(Error::TokenTooLarge),
         };
         let mut sig_buf = [0u8; MAX_SIGNATURE_LEN];
-        let sig = match base64url::decode(sig_b64, &mut sig_buf) {
+        let signature = match base64url::decode(sig_b64, &mut sig_buf) {
             Ok(s) => s,
             Err(DecodeError::Invalid) => return Err(Error::MalformedToken),
             Err(DecodeError::TooLong) => return Err(Error::InvalidSignature),
         };
         let signed_len = header_b64.len() + 1 + payload_b64.len();
-        let digest: [u8; 32] = Sha256::digest(token.get(..signed_len).unwrap_or(&[])).into();
-        let ok = match &key.material {
-            KeyMaterial::Rsa(rsa) => rsa.verify_pkcs1v15_sha256(&digest, sig),
-            #[cfg(feature = "es256")]
-            KeyMaterial::Ec(ec) => verify_es256(ec, &digest, sig),
+        let signed = SignedData {
+            signing_input: token.get(..signed_len).unwrap_or(&[]),
+            signature,
+            kid: key.kid(),
+            algorithm: key_alg,
         };
-        if !ok {
+        if !check(&signed, key) {
             return Err(Error::InvalidSignature);
         }
 
@@ -341,6 +381,20 @@ impl<'a> Verifier<'a> {
         }
         Ok(())
     }
+}
+
+/// What a signature check needs, for [`Verifier::verify_with_signature_check`].
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct SignedData<'t> {
+    /// The bytes signed: `header.payload`, exactly as received (ASCII).
+    pub signing_input: &'t [u8],
+    /// The decoded signature (RSA: big-endian, modulus length expected; ES256: raw `r||s`).
+    pub signature: &'t [u8],
+    /// The `kid` of the key the token names, found in the key set.
+    pub kid: &'t [u8],
+    /// That key's algorithm, which the token's `alg` matched.
+    pub algorithm: Algorithm,
 }
 
 /// Header, payload and signature segments.

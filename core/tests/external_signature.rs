@@ -1,0 +1,96 @@
+//! `verify_with_signature_check` with an independent implementation (the `rsa` and `p256`
+//! crates) gives every shared vector the same verdict as `verify`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed expectation is a test failure"
+)]
+
+mod common;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use cognito_verify::{payload_buffer_len, Algorithm, KeySet, SignedData, Verifier};
+use rsa::{BigUint, Pkcs1v15Sign, RsaPublicKey};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+fn independent_check(jwks: &Value, signed: &SignedData<'_>) -> bool {
+    let kid = std::str::from_utf8(signed.kid).unwrap();
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid)
+        .unwrap();
+    let field = |name: &str| B64.decode(jwk[name].as_str().unwrap()).unwrap();
+    let digest = Sha256::digest(signed.signing_input);
+    match signed.algorithm {
+        Algorithm::Rs256 => {
+            let key = RsaPublicKey::new(
+                BigUint::from_bytes_be(&field("n")),
+                BigUint::from_bytes_be(&field("e")),
+            )
+            .unwrap();
+            key.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, signed.signature)
+                .is_ok()
+        }
+        Algorithm::Es256 => {
+            use p256::ecdsa::signature::hazmat::PrehashVerifier;
+            let mut sec1 = vec![4u8];
+            sec1.extend(field("x"));
+            sec1.extend(field("y"));
+            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).unwrap();
+            p256::ecdsa::Signature::from_slice(signed.signature)
+                .is_ok_and(|sig| key.verify_prehash(&digest, &sig).is_ok())
+        }
+        _ => false,
+    }
+}
+
+#[test]
+fn same_verdicts_as_builtin_crypto() {
+    let mut cases = common::jsonl("tokens.jsonl");
+    cases.extend(common::jsonl("real-world/cases.jsonl"));
+    let mut checked = 0;
+    for case in &cases {
+        let jwks_bytes = serde_json::to_vec(&case["jwks"]).unwrap();
+        let Ok(keys) = KeySet::<4>::from_jwks(&jwks_bytes) else {
+            continue;
+        };
+        let verifier = Verifier::new(common::config(&case["config"])).unwrap();
+        let token = case["token"].as_str().unwrap();
+        let now = case["now"].as_u64().unwrap();
+        let mut b1 = vec![0u8; payload_buffer_len(token.len())];
+        let mut b2 = b1.clone();
+        let builtin = verifier.verify(&keys, token, now, &mut b1).map(|c| c.exp());
+        let mut calls = 0;
+        let external = verifier
+            .verify_with_signature_check(&keys, token, now, &mut b2, &mut |signed| {
+                calls += 1;
+                assert!(token.as_bytes().starts_with(signed.signing_input));
+                independent_check(&case["jwks"], signed)
+            })
+            .map(|c| c.exp());
+        assert_eq!(builtin, external, "{}", case["name"]);
+        assert!(calls <= 1);
+        checked += 1;
+    }
+    assert_eq!(checked, 219);
+}
+
+#[test]
+fn a_check_saying_no_is_invalid_signature() {
+    let case = &common::jsonl("tokens.jsonl")[0];
+    let keys = KeySet::<4>::from_jwks(&serde_json::to_vec(&case["jwks"]).unwrap()).unwrap();
+    let verifier = Verifier::new(common::config(&case["config"])).unwrap();
+    let mut buf = vec![0u8; 4096];
+    let r = verifier.verify_with_signature_check(
+        &keys,
+        case["token"].as_str().unwrap(),
+        case["now"].as_u64().unwrap(),
+        &mut buf,
+        &mut |_| false,
+    );
+    assert_eq!(r.err(), Some(cognito_verify::Error::InvalidSignature));
+}
