@@ -32,6 +32,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
+use cognito_verify_examples::parse_dotenv;
+
 const PROG: &str = "fetch_jwt";
 const TIMEOUT: Duration = Duration::from_secs(10);
 const TARGET_INITIATE_AUTH: &str = "AWSCognitoIdentityProviderService.InitiateAuth";
@@ -157,41 +159,6 @@ impl Env {
             ))
         })
     }
-}
-
-/// Tiny `.env` parser: `KEY=value`, blank lines and `#` comments skipped, optional
-/// `export ` prefix, surrounding single or double quotes stripped, unquoted values lose a
-/// trailing ` # comment`.
-fn parse_dotenv(text: &str) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let key = key.trim();
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            continue;
-        }
-        let value = value.trim();
-        let value = if value.len() >= 2
-            && ((value.starts_with('"') && value.ends_with('"'))
-                || (value.starts_with('\'') && value.ends_with('\'')))
-        {
-            value[1..value.len() - 1].to_string()
-        } else {
-            match value.find(" #") {
-                Some(i) => value[..i].trim_end().to_string(),
-                None => value.to_string(),
-            }
-        };
-        out.insert(key.to_string(), value);
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------

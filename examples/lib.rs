@@ -1,1 +1,163 @@
 //! Helpers shared by the examples (`cargo run --example NAME`); see `examples/README.md`.
+//!
+//! Configuration comes from the environment, also read from a `.env` file in the current
+//! directory (`KEY=value` lines, `#` comments, optional `export ` prefix and quotes). A
+//! variable set in the real environment wins over `.env`. Empty values count as unset.
+
+use std::collections::HashMap;
+
+/// The environment plus `./.env`.
+#[derive(Debug, Default, Clone)]
+pub struct Env {
+    dotenv: HashMap<String, String>,
+}
+
+/// A required variable is missing: the message names it and says what it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingVar {
+    /// The variable's name.
+    pub name: String,
+    /// What it is for.
+    pub why: String,
+}
+
+impl core::fmt::Display for MissingVar {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "missing environment variable {} ({}); set it or put it in ./.env (see .env.example)",
+            self.name, self.why
+        )
+    }
+}
+
+impl core::error::Error for MissingVar {}
+
+impl Env {
+    /// Reads `./.env` if there is one.
+    #[must_use]
+    pub fn load() -> Self {
+        Self::load_from(".env")
+    }
+
+    /// Reads this `.env` file if it exists.
+    #[must_use]
+    pub fn load_from(path: &str) -> Self {
+        let dotenv = std::fs::read_to_string(path)
+            .map(|text| parse_dotenv(&text))
+            .unwrap_or_default();
+        Env { dotenv }
+    }
+
+    /// Real environment first, then `.env`; empty values count as unset.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<String> {
+        std::env::var(key)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| self.dotenv.get(key).cloned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A required variable.
+    ///
+    /// # Errors
+    /// [`MissingVar`] naming `key` and `why` it is needed.
+    pub fn require(&self, key: &str, why: &str) -> Result<String, MissingVar> {
+        self.get(key).ok_or_else(|| MissingVar {
+            name: key.to_string(),
+            why: why.to_string(),
+        })
+    }
+
+    /// A variable that counts as true when it is `1`, `true` or `yes`.
+    #[must_use]
+    pub fn flag(&self, key: &str) -> bool {
+        self.get(key)
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
+    }
+}
+
+/// Tiny `.env` parser: `KEY=value`, blank lines and `#` comments skipped, optional
+/// `export ` prefix, surrounding single or double quotes stripped, unquoted values lose a
+/// trailing ` # comment`.
+#[must_use]
+pub fn parse_dotenv(text: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let value = value.trim();
+        let quoted = value.len() >= 2
+            && ((value.starts_with('"') && value.ends_with('"'))
+                || (value.starts_with('\'') && value.ends_with('\'')));
+        let value = if quoted {
+            value.get(1..value.len() - 1).unwrap_or_default().to_string()
+        } else {
+            match value.find(" #") {
+                Some(i) => value.get(..i).unwrap_or_default().trim_end().to_string(),
+                None => value.to_string(),
+            }
+        };
+        out.insert(key.to_string(), value);
+    }
+    out
+}
+
+/// Escapes text for HTML element content and attribute values.
+#[must_use]
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotenv_parsing() {
+        let m = parse_dotenv(
+            "# c\nA=1\nexport B = \"two words\"\nC='x#y'\nD=v # trailing\nbad line\nE=\n",
+        );
+        assert_eq!(m["A"], "1");
+        assert_eq!(m["B"], "two words");
+        assert_eq!(m["C"], "x#y");
+        assert_eq!(m["D"], "v");
+        assert_eq!(m["E"], "");
+        assert!(!m.contains_key("bad line"));
+    }
+
+    #[test]
+    fn missing_var_names_the_variable() {
+        let e = Env::default()
+            .require("COGNITO_VERIFY_SURELY_UNSET", "for a test")
+            .unwrap_err();
+        assert!(e.to_string().contains("COGNITO_VERIFY_SURELY_UNSET (for a test)"));
+    }
+
+    #[test]
+    fn html_escaping() {
+        assert_eq!(escape_html("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+}

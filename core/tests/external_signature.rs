@@ -16,7 +16,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 fn independent_check(jwks: &Value, signed: &SignedData<'_>) -> bool {
-    let kid = std::str::from_utf8(signed.kid).unwrap();
+    let kid = core::str::from_utf8(signed.kid).unwrap();
     let jwk = jwks["keys"]
         .as_array()
         .unwrap()
