@@ -1,5 +1,7 @@
-// Benchmark (not a test): module size, and verifySync tokens/s in Node beside aws-jwt-verify and
-// jose in the same run, on a Cognito-shaped RS256-2048 ID token. Run after ./build.sh and npm ci:
+// Benchmark (not a test): module size, and tokens/s in Node of verifySync (RSA in wasm) and of
+// `await verify` (RSA in WebCrypto, one at a time and 64 in flight; and forced to wasm) beside
+// aws-jwt-verify and jose in the same run, on a Cognito-shaped RS256-2048 ID token. Run after
+// ./build.sh and npm ci:
 //   node wasm/bench.mjs [seconds-per-row]
 // PKG=/path/to/pkg compares another build (e.g. WASM_OPT_LEVEL=3).
 import { constants, createPublicKey, verify as nodeVerify, webcrypto } from "node:crypto";
@@ -53,6 +55,8 @@ async function rateAsync(name, f, inFlight = 1) {
 
 const ours = CognitoJwtVerifier.create({ userPoolId: POOL, clientId: CLIENT, tokenUse: "id" });
 ours.cacheJwks(JWKS);
+const oursWasm = CognitoJwtVerifier.create({ userPoolId: POOL, clientId: CLIENT, tokenUse: "id", signatureVerifier: "wasm" });
+oursWasm.cacheJwks(JWKS);
 const aws = Aws.create({ userPoolId: POOL, clientId: CLIENT, tokenUse: "id" });
 aws.cacheJwks(JWKS);
 const jwk = JWKS.keys.find((k) => k.kid === "kA");
@@ -60,9 +64,12 @@ const joseKey = await jose.importJWK(jwk, "RS256");
 const joseSet = jose.createLocalJWKSet(JWKS);
 
 const r = {};
-r.ours = rate("cognito-verify-wasm verifySync", () => ours.verifySync(token));
-r.oursAsync = await rateAsync("cognito-verify-wasm await verify", () => ours.verify(token));
+r.ours = rate("cognito-verify-wasm verifySync (wasm RSA)", () => ours.verifySync(token));
+r.oursWc = await rateAsync("cognito-verify-wasm await verify (WebCrypto, 1)", () => ours.verify(token));
+r.oursWc64 = await rateAsync("cognito-verify-wasm await verify (WebCrypto, 64)", () => ours.verify(token), 64);
+r.oursWasm = await rateAsync("cognito-verify-wasm await verify (wasm RSA, 1)", () => oursWasm.verify(token));
 r.aws = rate("aws-jwt-verify verifySync", () => aws.verifySync(token));
+r.awsAsync = await rateAsync("aws-jwt-verify await verify (one at a time)", () => aws.verify(token));
 r.jose = await rateAsync("jose jwtVerify (awaited one at a time)", () =>
   jose.jwtVerify(token, joseKey, { issuer: ISSUER, audience: CLIENT }));
 r.jose64 = await rateAsync("jose jwtVerify (64 in flight)", () =>
@@ -78,4 +85,8 @@ const wcKey = await webcrypto.subtle.importKey("jwk", jwk, { name: "RSASSA-PKCS1
 await rateAsync("WebCrypto RSA verify only (one at a time)", () => webcrypto.subtle.verify("RSASSA-PKCS1-v1_5", wcKey, sig, data));
 await rateAsync("WebCrypto RSA verify only (64 in flight)", () => webcrypto.subtle.verify("RSASSA-PKCS1-v1_5", wcKey, sig, data), 64);
 
-console.log(`\nratio cognito-verify-wasm verifySync / aws-jwt-verify verifySync: ${(r.ours / r.aws).toFixed(2)}`);
+const ratio = (a, b) => (a / b).toFixed(2);
+console.log(`\nratios to aws-jwt-verify verifySync: verifySync ${ratio(r.ours, r.aws)}, ` +
+  `await verify WebCrypto ${ratio(r.oursWc, r.aws)} (1) / ${ratio(r.oursWc64, r.aws)} (64 in flight), ` +
+  `await verify wasm ${ratio(r.oursWasm, r.aws)}`);
+console.log(`ratios to jose: await verify WebCrypto ${ratio(r.oursWc, r.jose)} (1), ${ratio(r.oursWc64, r.jose64)} (64 in flight)`);

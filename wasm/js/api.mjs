@@ -3,6 +3,12 @@
 // Every token decision is the core's: this file checks argument types (so nothing hostile reaches
 // wasm), routes a token to its pool, carries out the JWKS fetches the core's refresh policy asks for,
 // and turns status numbers into Error subclasses carrying the core's stable `.code`.
+//
+// `verify` checks the signature math with WebCrypto when the runtime has it (`verifySync` always in
+// wasm): the core runs every check up to the signature and says what to verify (`prepare`),
+// WebCrypto verifies it, and the core runs again accepting exactly that signature and checks the
+// claims (`finish`). Whenever WebCrypto cannot give the answer (no usable CryptoKey, keys replaced
+// meanwhile, an exception), the token is verified in wasm instead: the verdict is the core's either way.
 
 import {
   Keys,
@@ -12,6 +18,7 @@ import {
   errorMessage,
   isUserPoolId,
   limits,
+  signatureNeeded,
 } from "./cognito_verify_wasm.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -103,6 +110,8 @@ function configError(message) {
   return new ParameterValidationError("invalid_configuration", message);
 }
 
+let SIGNATURE_NEEDED; // read from wasm on first use, as the codes
+
 const STATUS = {};
 function statusOf(code) {
   if (!(code in STATUS)) STATUS[code] = codeList().indexOf(code) + 1;
@@ -166,6 +175,28 @@ function optionalString(props, name) {
 
 const TOKEN_USE = { id: 1, access: 2, any: 0 };
 
+const SIGNATURE_VERIFIERS = ["auto", "webcrypto", "wasm"];
+
+/** The SubtleCrypto `verify` uses for signatures, or null for the wasm arithmetic. */
+function subtleFor(props) {
+  const choice = props.signatureVerifier ?? "auto";
+  if (!SIGNATURE_VERIFIERS.includes(choice)) {
+    throw configError('signatureVerifier must be "webcrypto", "wasm" or "auto"');
+  }
+  if (choice === "wasm") return null;
+  let subtle = null;
+  try {
+    subtle = globalThis.crypto?.subtle ?? null;
+  } catch {
+    subtle = null;
+  }
+  if (subtle && (typeof subtle.importKey !== "function" || typeof subtle.verify !== "function")) subtle = null;
+  if (!subtle && choice === "webcrypto") {
+    throw configError('signatureVerifier "webcrypto": this runtime has no crypto.subtle');
+  }
+  return subtle;
+}
+
 /** One pool's settings, validated, with its own key set and refresh state. */
 function makePool(props, shared) {
   if (props === null || typeof props !== "object" || Array.isArray(props)) {
@@ -198,6 +229,7 @@ function makePool(props, shared) {
   const maxJwksLength = optionalNumber(props, "maxJwksLength", limJwksBytes);
   const allowEs256 = optionalBool(props, "allowEs256");
   const allowAnyRsaExponent = optionalBool(props, "allowAnyRsaExponent");
+  const subtle = subtleFor(props);
   const customJwtCheck = props.customJwtCheck;
   if (customJwtCheck !== undefined && customJwtCheck !== null && typeof customJwtCheck !== "function") {
     throw configError("customJwtCheck must be a function");
@@ -259,6 +291,9 @@ function makePool(props, shared) {
     jwksUri,
     jwksText: null,
     jwksDoc: undefined,
+    subtle,
+    generation: 0,
+    cryptoKeys: new Map(),
     fetch: fetchImpl ?? ((url, init) => globalThis.fetch(url, init)),
     fetchTimeoutMs: fetchTimeoutSeconds * 1000,
     inflight: null,
@@ -317,6 +352,8 @@ function loadJwks(pool, jwks) {
   if (status !== 0) throw statusError(status);
   pool.jwksText = text;
   pool.jwksDoc = undefined;
+  pool.generation++;
+  pool.cryptoKeys = new Map();
 }
 
 function fetchJwks(pool) {
@@ -381,7 +418,8 @@ function header(token) {
   }
 }
 
-function jwkOf(pool, kid) {
+/** The cached JWKS as an object (parsed once per load). */
+function jwksDoc(pool) {
   if (pool.jwksDoc === undefined) {
     try {
       pool.jwksDoc = JSON.parse(pool.jwksText);
@@ -389,7 +427,68 @@ function jwkOf(pool, kid) {
       pool.jwksDoc = null;
     }
   }
-  return pool.jwksDoc?.keys?.find?.((k) => k?.kid === kid);
+  return pool.jwksDoc;
+}
+
+function jwkOf(pool, kid) {
+  return jwksDoc(pool)?.keys?.find?.((k) => k?.kid === kid);
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebCrypto
+
+const RS256 = 1;
+const ES256 = 2;
+const RSA_IMPORT = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+const EC_IMPORT = { name: "ECDSA", namedCurve: "P-256" };
+const RSA_VERIFY = { name: "RSASSA-PKCS1-v1_5" };
+const EC_VERIFY = { name: "ECDSA", hash: "SHA-256" };
+const encoder = new TextEncoder();
+
+/**
+ * The JWK of the cached JWKS the core found for `kid`: only when exactly one entry has that kid,
+ * so that it is certainly the one the core accepted (with a repeated kid the core takes the first
+ * usable entry, which JS would have to re-judge; such a JWKS is verified in wasm instead).
+ */
+function uniqueJwk(pool, kid) {
+  const keys = jwksDoc(pool)?.keys;
+  if (!Array.isArray(keys)) return undefined;
+  let found;
+  for (const k of keys) {
+    if (k !== null && typeof k === "object" && k.kid === kid) {
+      if (found !== undefined) return undefined;
+      found = k;
+    }
+  }
+  return found;
+}
+
+async function importKey(pool, kid, alg) {
+  const jwk = uniqueJwk(pool, kid);
+  if (jwk === undefined) return null;
+  // Only the key material: `alg`, `use`, `key_ops` and `ext` were judged by the core already.
+  try {
+    if (alg === RS256 && jwk.kty === "RSA") {
+      return await pool.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e }, RSA_IMPORT, false, ["verify"]);
+    }
+    if (alg === ES256 && jwk.kty === "EC") {
+      const ec = { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
+      return await pool.subtle.importKey("jwk", ec, EC_IMPORT, false, ["verify"]);
+    }
+  } catch {
+    // A key WebCrypto refuses (e.g. an exponent it does not support): verified in wasm.
+  }
+  return null;
+}
+
+/** The CryptoKey for `kid` in the current JWKS (a promise, shared by concurrent calls), or null. */
+function cryptoKey(pool, kid, alg) {
+  let key = pool.cryptoKeys.get(kid);
+  if (key === undefined) {
+    key = importKey(pool, kid, alg);
+    pool.cryptoKeys.set(kid, key);
+  }
+  return key;
 }
 
 function customCheckError(cause) {
@@ -443,13 +542,48 @@ export class CognitoJwtVerifier {
     return pool;
   }
 
-  /** Runs the core; returns a status (0: the payload is ready). */
+  /** Runs the core, signature math in wasm; returns `{ status }`, with the payload JSON when 0. */
   #core(pool, token) {
-    return pool.verifier.verify(pool.keys, token, nowSeconds());
+    const v = pool.verifier;
+    const status = v.verify(pool.keys, token, nowSeconds());
+    return status === 0 ? { status, json: v.payload() } : { status };
   }
 
-  #result(pool, token, status) {
-    if (status === 0) return JSON.parse(pool.verifier.payload());
+  /** As #core, the signature checked with WebCrypto when the pool has it. */
+  async #coreAsync(pool, token) {
+    const subtle = pool.subtle;
+    if (!subtle) return this.#core(pool, token);
+    const v = pool.verifier;
+    // Phase 1: every check before the signature; errors come out in the core's order.
+    const first = v.prepare(pool.keys, token, nowSeconds());
+    if (first !== (SIGNATURE_NEEDED ??= signatureNeeded())) return { status: first };
+    // Read now: the verifier is shared by concurrent calls.
+    const signedLength = v.signedLength();
+    const signature = v.signature();
+    const kid = v.kid();
+    const alg = v.algorithm();
+    if (kid === undefined || (alg !== RS256 && alg !== ES256)) return this.#core(pool, token);
+    const generation = pool.generation;
+    const key = await cryptoKey(pool, kid, alg);
+    if (key === null || pool.generation !== generation) return this.#core(pool, token);
+    let ok;
+    try {
+      // The signing input is ASCII (base64url segments checked by the core): bytes = UTF-16 units.
+      const data = encoder.encode(token.slice(0, signedLength));
+      ok = await subtle.verify(alg === RS256 ? RSA_VERIFY : EC_VERIFY, key, signature, data);
+    } catch {
+      return this.#core(pool, token);
+    }
+    // Keys replaced while WebCrypto worked: the verdict of the current keys, in wasm.
+    if (pool.generation !== generation) return this.#core(pool, token);
+    if (ok !== true) return { status: statusOf("invalid_signature") };
+    // Phase 2: the same checks, exactly this signature accepted, then the claims.
+    const status = v.finish(pool.keys, token, nowSeconds(), signedLength, signature, kid, alg);
+    return status === 0 ? { status, json: v.payload() } : { status };
+  }
+
+  #result(pool, { status, json }) {
+    if (status === 0) return JSON.parse(json);
     if (status === statusOf("unknown_kid") && !pool.refresh.hasKeys()) throw unavailable(pool);
     throw statusError(status);
   }
@@ -468,7 +602,7 @@ export class CognitoJwtVerifier {
   verifySync(token, extra) {
     const pool = this.#pool(typeof token === "string" ? token : "");
     this.#checkArgs(token, pool, extra);
-    const payload = this.#result(pool, token, this.#core(pool, token));
+    const payload = this.#result(pool, this.#core(pool, token));
     if (pool.customJwtCheck) {
       let r;
       try {
@@ -485,22 +619,23 @@ export class CognitoJwtVerifier {
   }
 
   /**
-   * Verifies, fetching the pool's JWKS with `fetch` when the refresh policy asks for it.
+   * Verifies, fetching the pool's JWKS with `fetch` when the refresh policy asks for it. The
+   * signature is checked with WebCrypto unless `signatureVerifier: "wasm"` (or no `crypto.subtle`).
    * @returns the token's payload
    */
   async verify(token, extra) {
     const pool = this.#pool(typeof token === "string" ? token : "");
     this.#checkArgs(token, pool, extra);
     await ensureKeys(pool);
-    let status = this.#core(pool, token);
-    if (status === statusOf("unknown_kid")) {
+    let outcome = await this.#coreAsync(pool, token);
+    if (outcome.status === statusOf("unknown_kid")) {
       const action = pool.refresh.poll(nowSeconds(), true);
       if (action === FETCH || (action === WAIT && pool.inflight)) {
         await (action === FETCH ? fetchJwks(pool) : pool.inflight);
-        status = this.#core(pool, token);
+        outcome = await this.#coreAsync(pool, token);
       }
     }
-    const payload = this.#result(pool, token, status);
+    const payload = this.#result(pool, outcome);
     if (pool.customJwtCheck) {
       try {
         await pool.customJwtCheck({ header: header(token), payload, jwk: jwkOf(pool, header(token).kid) });

@@ -156,6 +156,13 @@ export interface CognitoVerifyProperties extends SharedProperties {
   maxTokenLength?: number;
   /** Largest JWKS accepted, in bytes (default 65536). */
   maxJwksLength?: number;
+  /**
+   * What checks signatures in `verify()`: `"webcrypto"` (the runtime's `crypto.subtle`; throws
+   * `invalid_configuration` if it has none), `"wasm"` (this package's own arithmetic, as
+   * `verifySync` always does), or `"auto"` (default: WebCrypto when available). Same verdicts and
+   * codes either way.
+   */
+  signatureVerifier?: "webcrypto" | "wasm" | "auto";
   /** JWKS URL override (default: the pool's `/.well-known/jwks.json`). */
   jwksUri?: string;
   /** Run last on tokens that passed every other check; throwing (or rejecting) fails verification. */

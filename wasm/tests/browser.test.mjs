@@ -23,6 +23,10 @@ const page = `<!doctype html>
 <script type="module">
 import { CognitoJwtVerifier } from "cognito-verify-wasm";
 const out = {};
+// Counts WebCrypto signature checks: verify() must use them here (127.0.0.1 is a secure context).
+let webcrypto = 0;
+const realVerify = crypto.subtle.verify;
+crypto.subtle.verify = function (...args) { webcrypto++; return realVerify.apply(this, args); };
 try {
   const props = { userPoolId: ${JSON.stringify(POOL)}, clientId: ${JSON.stringify(CLIENT)}, tokenUse: "id" };
   const sync = CognitoJwtVerifier.create(props);
@@ -30,6 +34,11 @@ try {
   out.sync = sync.verifySync(${JSON.stringify(token)}).sub;
   const fetching = CognitoJwtVerifier.create({ ...props, jwksUri: new URL("/jwks.json", location.href).href });
   out.async = (await fetching.verify(${JSON.stringify(token)}))["cognito:username"];
+  out.asyncTampered = await fetching.verify(${JSON.stringify(tamper(token))}).then(() => "accepted", (e) => e.code);
+  const viaWasm = CognitoJwtVerifier.create({ ...props, signatureVerifier: "wasm" });
+  viaWasm.cacheJwks(await (await fetch("/jwks.json")).json());
+  out.wasm = (await viaWasm.verify(${JSON.stringify(token)})).sub;
+  out.webcrypto = webcrypto;
   try { sync.verifySync(${JSON.stringify(tamper(token))}); out.tampered = "accepted"; }
   catch (e) { out.tampered = e.code; out.errorName = e.name; out.isError = e instanceof Error; }
 } catch (e) {
@@ -88,7 +97,16 @@ test("chromium verifies a token with the package", { skip: !existsSync(CHROMIUM)
     const out = JSON.parse(await tab.textContent("#result"));
     assert.deepEqual(
       out,
-      { sync: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", async: "alice", tampered: "invalid_signature", errorName: "JwtInvalidSignatureError", isError: true },
+      {
+        sync: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+        async: "alice",
+        asyncTampered: "invalid_signature",
+        wasm: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+        webcrypto: 2,
+        tampered: "invalid_signature",
+        errorName: "JwtInvalidSignatureError",
+        isError: true,
+      },
       errors.join("\n"),
     );
     console.log(`chromium ${context.browser()?.version() ?? ""}: verified in the page`);

@@ -72,6 +72,7 @@ test("hostile create() arguments", () => {
     { ...base, graceSeconds: Infinity }, { ...base, maxAgeSeconds: -5 }, { ...base, maxTokenLength: 1e400 },
     { ...base, customJwtCheck: 3 }, { ...base, jwksCache: "x" }, { ...base, jwksUri: 7 }, { ...base, fetch: "no" },
     { ...base, allowEs256: "yes" }, { ...base, issuer: [] }, { ...base, issuer: [3] },
+    { ...base, signatureVerifier: "openssl" }, { ...base, signatureVerifier: 0 },
   ];
   for (const [i, props] of bad.entries()) {
     expectCode(`create #${i}`, () => CognitoJwtVerifier.create(props), "invalid_configuration");
@@ -109,7 +110,8 @@ const tokens = [
   [`${"eyJ".repeat(5000)}.e30.AA`, "token_too_large"],
   ["eyJhbGciOiJSUzI1NiJ9.e30.AA", "missing_kid"],
   [`${btoa(JSON.stringify({ alg: "RS256", kid: "k".repeat(1000) })).replace(/=+$/, "")}.e30.AA`, null],
-  [`${btoa("[".repeat(1000)).replace(/=+$/, "")}.e30.AA`, "malformed_token"],
+  [`${btoa("[".repeat(1000)).replace(/=+$/, "")}.e30.AA`, "token_too_large"], // a header over 512 bytes
+  [`${btoa("[".repeat(400)).replace(/=+$/, "")}.e30.AA`, "malformed_token"], // nested too deep
 ];
 
 test("hostile verifySync() arguments", () => {

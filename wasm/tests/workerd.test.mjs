@@ -23,6 +23,22 @@ const { server, port: jwksPort } = await listen((req, res) => {
 
 const dir = mkdtempSync(join(tmpdir(), "cv-workerd-"));
 copyFileSync(workerScript, join(dir, "worker.js"));
+// The entry wraps the example: it counts WebCrypto signature checks (verify() must use them in
+// workerd) and reports the count at /__webcrypto; every other request goes to the example.
+writeFileSync(
+  join(dir, "entry.js"),
+  `let calls = 0;
+const realVerify = crypto.subtle.verify;
+crypto.subtle.verify = function (...args) { calls++; return realVerify.apply(this, args); };
+import worker from "worker.js";
+export default {
+  fetch(request, env, ctx) {
+    if (new URL(request.url).pathname === "/__webcrypto") return Response.json({ calls });
+    return worker.fetch(request, env, ctx);
+  },
+};
+`,
+);
 for (const f of ["workerd.mjs", "api.mjs", "cognito_verify_wasm.js", "cognito_verify_wasm_bg.wasm"]) {
   copyFileSync(join(pkg, f), join(dir, f));
 }
@@ -40,6 +56,7 @@ const config :Workerd.Config = (
 );
 const worker :Workerd.Worker = (
   modules = [
+    (name = "entry.js", esModule = embed "entry.js"),
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "cognito-verify-wasm", esModule = embed "workerd.mjs"),
     (name = "api.mjs", esModule = embed "api.mjs"),
@@ -122,4 +139,12 @@ test("other paths: 404; a bearer of another scheme counts as no token", async ()
   const basic = await fetch(`${base}/api/v1/ping`, { headers: { authorization: "Basic YTpi" } });
   assert.equal(basic.status, 401);
   assert.equal(basic.headers.get("www-authenticate"), "Bearer");
+});
+
+test("verify() checked the signatures with WebCrypto in workerd", async () => {
+  const before = (await (await fetch(`${base}/__webcrypto`)).json()).calls;
+  assert.equal((await get("/api/v1/ping", freshToken())).status, 200);
+  assert.equal((await get("/api/v1/ping", tamper(freshToken()))).status, 401);
+  const after = (await (await fetch(`${base}/__webcrypto`)).json()).calls;
+  assert.equal(after - before, 2);
 });

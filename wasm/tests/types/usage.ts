@@ -9,7 +9,7 @@ import {
   errorCodeList,
 } from "cognito-verify-wasm";
 
-const one = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c", tokenUse: "access" });
+const one = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c", tokenUse: "access", signatureVerifier: "webcrypto" });
 const many = CognitoJwtVerifier.create(
   [
     { userPoolId: "us-east-1_a", clientId: ["c1", "c2"], tokenUse: null, groups: "admin" },
