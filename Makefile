@@ -12,16 +12,37 @@ EMBEDDED_TARGET := thumbv7em-none-eabihf
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 15
 
-.PHONY: wasm test-wasm test-c bench-c test-cloud help test test-rust lint fmt-check clippy doc test-embedded test-fuzz fuzz testdata \
+.PHONY: run demo load bench wasm test-wasm test-c bench-c test-cloud help test test-rust lint fmt-check clippy doc test-embedded test-fuzz fuzz testdata \
 	venv tools-rust
 
+.DEFAULT_GOAL := run
+
 help:
+	@echo "make           run the server (cargo run --example server), configured by .env"
 	@echo "make demo      run the GoBlitz flow against a local Cognito (moto)"
+	@echo "make load      requests/s of the server with and without the check (wrk)"
 	@echo "make test      run every test (what CI runs)"
 	@echo "make testdata  regenerate testdata/ vectors"
 	@echo "make fuzz      fuzz each target for FUZZ_SECONDS (default 15; try 600)"
 	@echo "make bench     criterion benchmarks beside the alternatives"
 	@echo "make wasm      build the npm package into wasm/pkg"
+
+# ---------------------------------------------------------------- run
+# The server, configured from the environment or .env (see .env.example).
+run:
+	$(CARGO) run --example server
+
+# The whole flow against a local Cognito (moto on 127.0.0.1): provision, serve, fetch, call.
+demo:
+	bash scripts/demo.sh
+
+# Requests/s and p99 of /api/v1/ping with and without the check (wrk, on loopback).
+load:
+	bash scripts/load.sh
+
+# Criterion, ours beside jsonwebtoken (aws-lc-rs), jwt-simple (BoringSSL), jwt-compact, rsa.
+bench:
+	$(CARGO) bench -p cognito-verify-benches
 
 # ---------------------------------------------------------------- setup
 venv: $(VENV)/.stamp-testdata
@@ -45,15 +66,20 @@ lint: fmt-check clippy doc
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
+# The benches build aws-lc and BoringSSL for the peers: `make bench` only.
+NOBENCH := --workspace --exclude cognito-verify-benches
+
 clippy:
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy $(NOBENCH) --all-targets -- -D warnings
 	$(CARGO) clippy -p cognito-verify --no-default-features -- -D warnings
 
 doc:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc $(NOBENCH) --no-deps
 
+# E2E_REQUIRE_MOTO: the end-to-end tests fail, rather than skip, without the moto server.
 test-rust:
-	$(CARGO) test --workspace
+	bash scripts/ensure_venv.sh
+	E2E_REQUIRE_MOTO=1 $(CARGO) test $(NOBENCH)
 	$(CARGO) test -p cognito-verify --no-default-features --lib
 
 # The C ABI from C and C++: vectors, ASan+UBSan, valgrind, threads, hostile calls, header drift.

@@ -102,7 +102,10 @@ pub fn parse_dotenv(text: &str) -> HashMap<String, String> {
             && ((value.starts_with('"') && value.ends_with('"'))
                 || (value.starts_with('\'') && value.ends_with('\'')));
         let value = if quoted {
-            value.get(1..value.len() - 1).unwrap_or_default().to_string()
+            value
+                .get(1..value.len() - 1)
+                .unwrap_or_default()
+                .to_string()
         } else {
             match value.find(" #") {
                 Some(i) => value.get(..i).unwrap_or_default().trim_end().to_string(),
@@ -153,11 +156,16 @@ mod tests {
         let e = Env::default()
             .require("COGNITO_VERIFY_SURELY_UNSET", "for a test")
             .unwrap_err();
-        assert!(e.to_string().contains("COGNITO_VERIFY_SURELY_UNSET (for a test)"));
+        assert!(e
+            .to_string()
+            .contains("COGNITO_VERIFY_SURELY_UNSET (for a test)"));
     }
 
     #[test]
     fn html_escaping() {
-        assert_eq!(escape_html("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape_html("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -305,7 +305,7 @@ fn garbage_lines_get_an_answer_each() {
         .spawn()
         .unwrap();
     let mut input = b"\n\r\n...\nabc\n\xff\xfe\n".to_vec();
-    input.extend(std::iter::repeat_n(b'a', 100_000));
+    input.extend(core::iter::repeat_n(b'a', 100_000));
     input.push(b'\n');
     child.stdin.take().unwrap().write_all(&input).unwrap();
     let out = child.wait_with_output().unwrap();

@@ -1,0 +1,704 @@
+//! End to end: the `server` and `fetch_jwt` examples as processes, against a JWKS server and an
+//! OAuth token endpoint of the test's own on 127.0.0.1, and against moto (Cognito stand-in,
+//! `.venv/bin/moto_server`, see `scripts/ensure_venv.sh`).
+//!
+//! The moto tests are skipped with a message when `.venv/bin/moto_server` is missing, unless
+//! `E2E_REQUIRE_MOTO=1` (what `make` sets after `scripts/ensure_venv.sh`), which turns that
+//! into a failure. Every process and server started here is stopped on drop.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use core::time::Duration;
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use common::*;
+use serde_json::{json, Value};
+
+// ------------------------------------------------------------------ the server under test
+
+struct Server {
+    proc: Proc,
+    base: String,
+    client: reqwest::Client,
+}
+
+fn start_server(vars: &[(&str, &str)]) -> Server {
+    let port = free_port();
+    let mut cmd = Command::new(example("server"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .env("APP_HOST", "127.0.0.1")
+        .env("APP_PORT", port.to_string())
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let proc = Proc::spawn("server", &mut cmd);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server { proc, base, client }
+}
+
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+}
+
+impl Server {
+    async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut r = self.client.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let resp = r.send().await.unwrap();
+        Answer {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            body: resp.text().await.unwrap(),
+        }
+    }
+
+    async fn bearer(&self, path: &str, token: &str) -> Answer {
+        self.get(path, &[("authorization", &format!("Bearer {token}"))])
+            .await
+    }
+
+    /// The 401 for an invalid token, with its code checked.
+    async fn expect_invalid(&self, token: &str, code: &str, message: &str) {
+        let a = self.bearer("/api/v1/ping", token).await;
+        assert_eq!(a.status, 401, "{code}: {}", a.body);
+        assert_eq!(
+            a.body,
+            format!(r#"{{"error": "401 Unauthorized Error. {message}", "code": "{code}"}}"#)
+        );
+        assert_eq!(
+            a.header("www-authenticate"),
+            r#"Bearer error="invalid_token""#
+        );
+    }
+}
+
+const NOT_FOUND_BODY: &str = r#"{"error": "401 Unauthorized Error. Token Not Found."}"#;
+
+fn jwks_doc() -> String {
+    std::fs::read_to_string(repo().join("testdata/doc/jwks.json")).unwrap()
+}
+
+fn own_jwks() -> TestHttp {
+    let doc = jwks_doc();
+    TestHttp::start(move |_| (200, doc.clone()))
+}
+
+fn own_server(jwks: &TestHttp, extra: &[(&str, &str)]) -> Server {
+    let url = format!("{}/{POOL}/.well-known/jwks.json", jwks.base);
+    let mut vars = vec![
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_COGNITO_USER_POOL_ID", POOL),
+        ("AWS_COGNITO_APP_CLIENT_ID", CLIENT),
+        ("AWS_COGNITO_JWKS_URL", url.as_str()),
+    ];
+    vars.extend_from_slice(extra);
+    start_server(&vars)
+}
+
+// ------------------------------------------------------------------ own JWKS: the API
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_answers_with_own_keys() {
+    let jwks = own_jwks();
+    let srv = own_server(&jwks, &[]);
+    let ka = Signer256::new("rsa2048_a.pem", "kA");
+
+    // No token, and things that are not bearer tokens.
+    for headers in [
+        vec![],
+        vec![("authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l")],
+        vec![("authorization", "Bearer")],
+        vec![("authorization", "Bearer    ")],
+        vec![("authorization", "garbage")],
+    ] {
+        let a = srv.get("/api/v1/ping", &headers).await;
+        assert_eq!(a.status, 401, "{headers:?}");
+        assert_eq!(a.body, NOT_FOUND_BODY);
+        assert_eq!(a.header("www-authenticate"), "Bearer");
+        assert_eq!(a.header("content-type"), "application/json");
+    }
+
+    // Valid ID and access tokens.
+    let good = ka.sign(&id_claims(now() + 3600));
+    let a = srv.bearer("/api/v1/ping", &good).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let j = a.json();
+    assert_eq!(j["sub"], "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+    assert_eq!(j["username"], "alice");
+    let mut access = id_claims(now() + 3600);
+    let o = access.as_object_mut().unwrap();
+    o.remove("aud");
+    o.insert("token_use".into(), json!("access"));
+    o.insert("client_id".into(), json!(CLIENT));
+    o.insert("username".into(), json!("alice"));
+    o.insert("scope".into(), json!("openid email"));
+    let a = srv.bearer("/api/v1/ping", &ka.sign(&access)).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.json()["token_use"], "access");
+
+    // Security headers.
+    for h in [
+        "x-content-type-options",
+        "x-frame-options",
+        "content-security-policy",
+        "referrer-policy",
+        "cache-control",
+    ] {
+        assert!(!a.header(h).is_empty(), "{h}");
+    }
+
+    // Invalid tokens, each with its code and message.
+    srv.expect_invalid(
+        &ka.sign(&id_claims(now() - 60)),
+        "expired",
+        "Token Expired.",
+    )
+    .await;
+    let mut parts: Vec<&str> = good.split('.').collect();
+    let mut forged = id_claims(now() + 3600);
+    forged["cognito:username"] = json!("mallory");
+    let forged_payload = base64_url(&forged.to_string());
+    parts[1] = &forged_payload;
+    srv.expect_invalid(
+        &parts.join("."),
+        "invalid_signature",
+        "Token Signature Invalid.",
+    )
+    .await;
+    let mut foreign = id_claims(now() + 3600);
+    foreign["iss"] = json!("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_OtherPool");
+    srv.expect_invalid(&ka.sign(&foreign), "wrong_issuer", "Token Issuer Invalid.")
+        .await;
+    let mut other_client = id_claims(now() + 3600);
+    other_client["aud"] = json!("someotherclient");
+    srv.expect_invalid(
+        &ka.sign(&other_client),
+        "wrong_client",
+        "Token Client Invalid.",
+    )
+    .await;
+    let stranger = Signer256::new("rsa2048_foreign.pem", "kF");
+    srv.expect_invalid(
+        &stranger.sign(&id_claims(now() + 3600)),
+        "unknown_kid",
+        "Token Signing Key Unknown.",
+    )
+    .await;
+    // A foreign key under a known kid.
+    srv.expect_invalid(
+        &stranger.sign_with_kid("kA", &id_claims(now() + 3600)),
+        "invalid_signature",
+        "Token Signature Invalid.",
+    )
+    .await;
+    for garbage in ["x", "a.b.c", "....", "eyJ.eyJ.sig", &"A".repeat(7000)] {
+        srv.expect_invalid(garbage, "malformed_token", "Token Malformed.")
+            .await;
+    }
+
+    // Group requirement: 403 insufficient_scope without it, 200 with it.
+    let a = srv.bearer("/api/v1/admin", &good).await;
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert_eq!(
+        a.body,
+        r#"{"error": "403 Forbidden Error. Insufficient Scope.", "code": "group_not_allowed"}"#
+    );
+    assert_eq!(
+        a.header("www-authenticate"),
+        r#"Bearer error="insufficient_scope""#
+    );
+    let mut admin = id_claims(now() + 3600);
+    admin["cognito:groups"] = json!(["users", "admin"]);
+    let a = srv.bearer("/api/v1/admin", &ka.sign(&admin)).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+
+    // Hostile requests: 4xx, and the server stays up.
+    let huge = "x".repeat(64 * 1024);
+    let a = srv.get("/api/v1/ping", &[("authorization", &huge)]).await;
+    assert_eq!(a.status, 431);
+    let flood: String = (0..2000).map(|i| format!("c{i}=v{i}; ")).collect();
+    let a = srv.get("/me", &[("cookie", &flood)]).await;
+    assert_eq!(a.status, 431);
+    let mut r = srv.client.get(format!("{}/me", srv.base));
+    for i in 0..150 {
+        r = r.header("cookie", format!("c{i}=v"));
+    }
+    let status = r.send().await.unwrap().status().as_u16();
+    assert!((400..500).contains(&status), "{status}");
+    let a = srv
+        .get(
+            "/api/v1/ping",
+            &[("authorization", "Bearer a"), ("Authorization", "Bearer b")],
+        )
+        .await;
+    assert_eq!(a.status, 400);
+    let a = srv.get("/api/v1/nope", &[]).await;
+    assert_eq!(a.status, 404);
+    let a = srv.bearer("/api/v1/ping", &good).await;
+    assert_eq!(a.status, 200, "still up after hostile requests");
+    assert_eq!(
+        jwks.hits(),
+        2,
+        "start-up + one refetch for the unknown kid, nothing else"
+    );
+}
+
+fn base64_url(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+// ------------------------------------------------------------------ own JWKS: resilience
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwks_flood_and_outage() {
+    let jwks = own_jwks();
+    let mut srv = own_server(&jwks, &[]);
+    let ka = Signer256::new("rsa2048_a.pem", "kA");
+    let good = ka.sign(&id_claims(now() + 3600));
+    assert_eq!(srv.bearer("/api/v1/ping", &good).await.status, 200);
+    let before = jwks.hits();
+    assert_eq!(before, 1);
+
+    // 300 tokens with invented kids, 30 at a time: at most one refetch per 30 s window.
+    let stranger = Signer256::new("rsa2048_foreign.pem", "x");
+    for batch in 0..10 {
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..30 {
+            let t = stranger.sign_with_kid(&format!("rnd-{batch}-{i}"), &id_claims(now() + 3600));
+            let (client, url) = (srv.client.clone(), format!("{}/api/v1/ping", srv.base));
+            set.spawn(async move {
+                let r = client.get(url).bearer_auth(t).send().await.unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            let (status, body) = r.unwrap();
+            assert_eq!(status, 401);
+            assert!(body.contains(r#""code": "unknown_kid""#), "{body}");
+        }
+    }
+    let refetches = jwks.hits() - before;
+    assert!(
+        refetches <= 2,
+        "unknown-kid flood caused {refetches} JWKS fetches"
+    );
+
+    // JWKS endpoint stopped mid-test: cached keys keep verifying.
+    jwks.stop();
+    for _ in 0..20 {
+        assert_eq!(srv.bearer("/api/v1/ping", &good).await.status, 200);
+    }
+    let a = srv
+        .bearer("/api/v1/ping", &stranger.sign(&id_claims(now() + 3600)))
+        .await;
+    assert_eq!(a.status, 401);
+
+    // Graceful shutdown on SIGTERM: exit 0.
+    let status = srv
+        .proc
+        .terminate(Duration::from_secs(15))
+        .expect("server exits on SIGTERM");
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwks_unreachable_from_start_is_503() {
+    let jwks = TestHttp::start(|_| (500, "{}".into()));
+    let srv = own_server(&jwks, &[]);
+    let ka = Signer256::new("rsa2048_a.pem", "kA");
+    let a = srv
+        .bearer("/api/v1/ping", &ka.sign(&id_claims(now() + 3600)))
+        .await;
+    assert_eq!(a.status, 503, "{}", a.body);
+    assert_eq!(a.json()["code"], "jwks_unavailable");
+    assert!(!a.header("retry-after").is_empty());
+    // The endpoint recovers: after the back-off the keys are fetched.
+    jwks.set(move |_| (200, jwks_doc()));
+    let start = Instant::now();
+    loop {
+        let a = srv
+            .bearer("/api/v1/ping", &ka.sign(&id_claims(now() + 3600)))
+            .await;
+        if a.status == 200 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{}", a.body);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+// ------------------------------------------------------------------ own OAuth endpoint: web
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_login_callback_me_logout() {
+    let jwks = own_jwks();
+    let ka = Signer256::new("rsa2048_a.pem", "kA");
+    let id_token = ka.sign(&id_claims(now() + 3600));
+    let issued = id_token.clone();
+    let oauth = TestHttp::start(move |req| {
+        let ok = req.method == "POST"
+            && req.path == "/oauth2/token"
+            && req.body.contains("grant_type=authorization_code")
+            && req.body.contains("code=the-code")
+            && req
+                .header("authorization")
+                .is_some_and(|a| a.starts_with("Basic "));
+        if ok {
+            let body = json!({"id_token": issued, "access_token": issued,
+                "refresh_token": "r", "token_type": "Bearer", "expires_in": 3600});
+            (200, body.to_string())
+        } else {
+            (400, r#"{"error":"invalid_grant"}"#.into())
+        }
+    });
+    let token_url = format!("{}/oauth2/token", oauth.base);
+    let srv = own_server(
+        &jwks,
+        &[
+            ("AWS_COGNITO_TOKEN_URL", &token_url),
+            ("AWS_COGNITO_APP_CLIENT_SECRET", "s3cret"),
+            ("AWS_COGNITO_REDIRECT_URI", "http://localhost:8000/callback"),
+        ],
+    );
+
+    let a = srv.get("/", &[]).await;
+    assert_eq!(a.status, 200);
+    assert!(a.body.contains("/login"));
+    // Protected page without a cookie: to /login.
+    let a = srv.get("/me", &[]).await;
+    assert_eq!((a.status, a.header("location")), (303, "/login"));
+
+    // /login: to the Hosted UI with a state, remembered in a cookie.
+    let a = srv.get("/login", &[]).await;
+    assert_eq!(a.status, 302);
+    let location = reqwest::Url::parse(a.header("location")).unwrap();
+    assert_eq!(location.path(), "/oauth2/authorize");
+    let q: HashMap<String, String> = location.query_pairs().into_owned().collect();
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["client_id"], CLIENT);
+    assert_eq!(q["redirect_uri"], "http://localhost:8000/callback");
+    let state = q["state"].clone();
+    assert!(state.len() >= 32);
+    let set_cookie = a.header("set-cookie").to_string();
+    assert!(set_cookie.starts_with(&format!("cv_oauth_state={state};")));
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("Secure"));
+    let state_cookie = format!("cv_oauth_state={state}");
+
+    // /callback with a wrong state: refused, no exchange.
+    let a = srv
+        .get(
+            "/callback?code=the-code&state=forged",
+            &[("cookie", &state_cookie)],
+        )
+        .await;
+    assert_eq!(a.status, 400);
+    assert_eq!(oauth.hits(), 0);
+    // A code the endpoint refuses.
+    let a = srv
+        .get(
+            &format!("/callback?code=bad&state={state}"),
+            &[("cookie", &state_cookie)],
+        )
+        .await;
+    assert_eq!(a.status, 502);
+    // The real exchange.
+    let a = srv
+        .get(
+            &format!("/callback?code=the-code&state={state}"),
+            &[("cookie", &state_cookie)],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    assert_eq!(a.header("location"), "/me");
+    let last = oauth.last.lock().unwrap().clone().unwrap();
+    assert!(last
+        .body
+        .contains("redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcallback"));
+    let session = a
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("cv_session="))
+        .expect("session cookie");
+    assert!(session.starts_with(&format!("cv_session={id_token};")));
+    for attr in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+        assert!(session.contains(attr), "{attr} in {session}");
+    }
+
+    // The protected page with the cookie.
+    let cookie = format!("cv_session={id_token}");
+    let a = srv.get("/me", &[("cookie", &cookie)]).await;
+    assert_eq!(a.status, 200);
+    assert!(a.body.contains("alice"));
+    // With an invalid cookie: to /login, cookie cleared.
+    let expired = ka.sign(&id_claims(now() - 10));
+    let a = srv
+        .get("/me", &[("cookie", &format!("cv_session={expired}"))])
+        .await;
+    assert_eq!((a.status, a.header("location")), (303, "/login"));
+    // Sign-out: cookie cleared, on to the Hosted UI logout.
+    let a = srv.get("/logout", &[("cookie", &cookie)]).await;
+    assert_eq!(a.status, 303);
+    assert!(a.header("location").contains("/logout?client_id="));
+    assert!(a.header("set-cookie").starts_with("cv_session=; "));
+    assert!(a.header("set-cookie").contains("Max-Age=0"));
+}
+
+// ------------------------------------------------------------------ configuration
+
+#[test]
+fn missing_configuration_names_the_variable() {
+    for (vars, missing) in [
+        (vec![], "AWS_COGNITO_USER_POOL_ID"),
+        (vec![("AWS_COGNITO_USER_POOL_ID", POOL)], "AWS_REGION"),
+        (
+            vec![
+                ("AWS_COGNITO_USER_POOL_ID", POOL),
+                ("AWS_REGION", "us-east-1"),
+            ],
+            "AWS_COGNITO_APP_CLIENT_ID",
+        ),
+    ] {
+        let mut cmd = Command::new(example("server"));
+        cmd.env_clear().current_dir(std::env::temp_dir());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("missing environment variable {missing}")),
+            "{err}"
+        );
+    }
+}
+
+// ------------------------------------------------------------------ against moto
+
+fn moto_server_path() -> Option<std::path::PathBuf> {
+    let p = repo().join(".venv/bin/moto_server");
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("E2E_REQUIRE_MOTO").is_err(),
+        "E2E_REQUIRE_MOTO is set but {} is missing: run scripts/ensure_venv.sh",
+        p.display()
+    );
+    eprintln!(
+        "SKIPPED: {} missing; run scripts/ensure_venv.sh",
+        p.display()
+    );
+    None
+}
+
+struct Moto {
+    _proc: Proc,
+    endpoint: String,
+}
+
+fn start_moto(bin: &std::path::Path) -> Moto {
+    let port = free_port();
+    let proc = Proc::spawn(
+        "moto_server",
+        Command::new(bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let ok = moto_script(&["wait", "--endpoint", &endpoint, "--timeout", "60"]);
+    assert!(ok.status.success(), "moto did not start");
+    Moto {
+        _proc: proc,
+        endpoint,
+    }
+}
+
+fn moto_script(args: &[&str]) -> std::process::Output {
+    Command::new(repo().join(".venv/bin/python"))
+        .arg(repo().join("scripts/moto_cognito.py"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `provision` output as a map (values are shell-quoted only when needed).
+fn provision(endpoint: &str, region: &str) -> HashMap<String, String> {
+    let out = moto_script(&["provision", "--endpoint", endpoint, "--region", region]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+        .collect()
+}
+
+fn fetch_jwt(env: &HashMap<String, String>, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(example("fetch_jwt"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(std::env::temp_dir())
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moto_fetch_jwt_and_server() {
+    let Some(bin) = moto_server_path() else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let moto = start_moto(&bin);
+    let env = provision(&moto.endpoint, "us-east-1");
+    let pool = &env["AWS_COGNITO_USER_POOL_ID"];
+
+    // fetch_jwt: ID, access, refresh.
+    let out = fetch_jwt(&env, &["--all"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = all["id_token"].as_str().unwrap().to_string();
+    let access = all["access_token"].as_str().unwrap().to_string();
+    let refresh = all["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(id.split('.').count(), 3);
+    assert_eq!(access.split('.').count(), 3);
+    assert!(!refresh.is_empty());
+    let out = fetch_jwt(&env, &[]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .split('.')
+            .count(),
+        3
+    );
+    let out = fetch_jwt(&env, &["--refresh-token", &refresh, "--access"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let refreshed = String::from_utf8(out.stdout).unwrap().trim().to_string();
+
+    // Wrong password: a clear message, exit 1, the password never shown.
+    let mut wrong = env.clone();
+    wrong.insert(
+        "AWS_COGNITO_API_USER_PASSWORD".into(),
+        "Wrong-Passw0rd-xyz!".into(),
+    );
+    let out = fetch_jwt(&wrong, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Cognito refused USER_PASSWORD_AUTH"), "{err}");
+    assert!(err.contains("NotAuthorized"), "{err}");
+    assert!(!err.contains("Wrong-Passw0rd-xyz!"));
+    assert!(out.stdout.is_empty());
+
+    // The server against moto (JWKS and issuer overrides, as `make demo` does).
+    let vars: Vec<(&str, &str)> = [
+        "AWS_REGION",
+        "AWS_COGNITO_USER_POOL_ID",
+        "AWS_COGNITO_APP_CLIENT_ID",
+        "AWS_COGNITO_JWKS_URL",
+        "AWS_COGNITO_ISSUER",
+    ]
+    .iter()
+    .map(|k| (*k, env[*k].as_str()))
+    .collect();
+    let srv = start_server(&vars);
+    let a = srv.get("/api/v1/ping", &[]).await;
+    assert_eq!((a.status, a.body.as_str()), (401, NOT_FOUND_BODY));
+    assert_eq!(a.header("www-authenticate"), "Bearer");
+    for (what, t) in [
+        ("id", &id),
+        ("access", &access),
+        ("refreshed access", &refreshed),
+    ] {
+        let a = srv.bearer("/api/v1/ping", t).await;
+        assert_eq!(a.status, 200, "{what}: {}", a.body);
+        assert!(!a.json()["sub"].as_str().unwrap().is_empty());
+        assert!(!a.json()["username"].as_str().unwrap().is_empty());
+    }
+    // Tampered.
+    let mut parts: Vec<String> = id.split('.').map(str::to_string).collect();
+    let payload = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &parts[1])
+            .unwrap(),
+    )
+    .unwrap();
+    parts[1] = base64_url(&payload.replace(pool.as_str(), "us-east-1_Tampered1"));
+    srv.expect_invalid(
+        &parts.join("."),
+        "invalid_signature",
+        "Token Signature Invalid.",
+    )
+    .await;
+    // A token of another pool (moto signs every pool with one key: the issuer tells them apart).
+    let other = provision(&moto.endpoint, "eu-west-1");
+    assert_ne!(other["AWS_COGNITO_USER_POOL_ID"], *pool);
+    let out = fetch_jwt(&other, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let foreign = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    srv.expect_invalid(&foreign, "wrong_issuer", "Token Issuer Invalid.")
+        .await;
+    assert!(Instant::now() < deadline, "took too long");
+}
