@@ -94,6 +94,14 @@ pub(crate) struct Key {
 }
 
 impl Key {
+    /// No key (empty `kid`, an RSA key that verifies nothing): the value a slot is set to before
+    /// a key is built in it, in place.
+    const EMPTY: Key = Key {
+        kid: [0; MAX_KID_LEN],
+        kid_len: 0,
+        material: KeyMaterial::Rsa(RsaPublicKey::EMPTY),
+    };
+
     pub(crate) fn kid(&self) -> &[u8] {
         self.kid.get(..usize::from(self.kid_len)).unwrap_or(&[])
     }
@@ -208,15 +216,13 @@ impl<const N: usize> KeySet<N> {
                 result = Err(Error::MalformedJwks);
                 return Err(json::Malformed);
             };
-            match parse_key(obj, options) {
-                Ok(key) => {
-                    if self.find(key.kid()).is_some() {
-                        // A repeated kid: the first one wins, as in verification.
-                        self.skip(Error::MalformedJwks);
-                    } else if let Err(e) = self.push(key) {
-                        result = Err(e);
-                        return Err(json::Malformed);
-                    }
+            match add_key(self, obj, options) {
+                Ok(Added::Stored) => {}
+                // A repeated kid: the first one wins, as in verification.
+                Ok(Added::Duplicate) => self.skip(Error::MalformedJwks),
+                Ok(Added::NoRoom) => {
+                    result = Err(Error::TooManyKeys);
+                    return Err(json::Malformed);
                 }
                 Err(reason) => self.skip(reason),
             }
@@ -234,13 +240,6 @@ impl<const N: usize> KeySet<N> {
     fn skip(&mut self, reason: Error) {
         self.skipped += 1;
         self.first_skip_reason.get_or_insert(reason);
-    }
-
-    fn push(&mut self, key: Key) -> Result<(), Error> {
-        let slot = self.keys.get_mut(self.len).ok_or(Error::TooManyKeys)?;
-        *slot = Some(key);
-        self.len += 1;
-        Ok(())
     }
 
     /// The key with this `kid`.
@@ -306,7 +305,32 @@ struct RawKey<'a> {
     key_ops: Option<&'a str>,
 }
 
-fn parse_key(obj: &str, options: &JwksOptions) -> Result<Key, Error> {
+/// What [`add_key`] did with a usable key.
+enum Added {
+    /// Stored in the next free slot.
+    Stored,
+    /// Not stored: a key with the same `kid` is already in the set.
+    Duplicate,
+    /// Not stored: the set is full.
+    NoRoom,
+}
+
+fn rsa_key_error(err: RsaKeyError) -> Error {
+    match err {
+        RsaKeyError::Weak => Error::WeakKey,
+        RsaKeyError::Unsupported => Error::UnsupportedKey,
+        RsaKeyError::Malformed => Error::MalformedJwks,
+    }
+}
+
+/// Parses one JWK and, when it is usable, has a new `kid` and there is room, builds it in
+/// place in the next free slot: an RSA key is over 1 KB, and moving it by value through the
+/// parser once cost ~12 KB of stack. `Err` is the reason the key is unusable.
+fn add_key<const N: usize>(
+    set: &mut KeySet<N>,
+    obj: &str,
+    options: &JwksOptions,
+) -> Result<Added, Error> {
     let mut raw = RawKey::default();
     json::object_members(obj, Error::MalformedJwks, |name, value| {
         let slot = match name.name(&mut [0; 32]) {
@@ -351,7 +375,14 @@ fn parse_key(obj: &str, options: &JwksOptions) -> Result<Key, Error> {
         .len();
     let kid_len = u8::try_from(kid_len).map_err(|_| Error::UnsupportedKey)?;
 
-    let material = match raw.kty.ok_or(Error::MalformedJwks)? {
+    let duplicate = set.find(kid_buf.get(..usize::from(kid_len)).unwrap_or(&[]));
+    let (slot, not_stored) = if duplicate.is_some() {
+        (None, Added::Duplicate)
+    } else {
+        (set.keys.get_mut(set.len), Added::NoRoom)
+    };
+
+    match raw.kty.ok_or(Error::MalformedJwks)? {
         k if k == "RSA" => {
             if raw.alg.is_some_and(|a| a != "RS256") {
                 return Err(Error::UnsupportedKey);
@@ -360,23 +391,40 @@ fn parse_key(obj: &str, options: &JwksOptions) -> Result<Key, Error> {
             let mut e = [0u8; 8];
             let n = b64_field(raw.n, &mut n)?;
             let e = b64_field(raw.e, &mut e)?;
-            let key = RsaPublicKey::from_be_bytes(n, e, options.allow_any_rsa_exponent).map_err(
-                |err| match err {
-                    RsaKeyError::Weak => Error::WeakKey,
-                    RsaKeyError::Unsupported => Error::UnsupportedKey,
-                    RsaKeyError::Malformed => Error::MalformedJwks,
-                },
-            )?;
-            KeyMaterial::Rsa(key)
+            let allow = options.allow_any_rsa_exponent;
+            let Some(slot) = slot else {
+                crate::rsa::check_be_bytes(n, e, allow).map_err(rsa_key_error)?;
+                return Ok(not_stored);
+            };
+            *slot = Some(Key::EMPTY);
+            let built = match slot {
+                Some(Key {
+                    kid: slot_kid,
+                    kid_len: slot_kid_len,
+                    material: KeyMaterial::Rsa(rsa),
+                }) => {
+                    *slot_kid = kid_buf;
+                    *slot_kid_len = kid_len;
+                    rsa.init_from_be_bytes(n, e, allow).map_err(rsa_key_error)
+                }
+                _ => Err(Error::MalformedJwks),
+            };
+            if let Err(reason) = built {
+                *slot = None;
+                return Err(reason);
+            }
         }
-        k if k == "EC" => ec_key(&raw)?,
+        k if k == "EC" => {
+            let ec = ec_key(&raw)?;
+            let Some(slot) = slot else {
+                return Ok(not_stored);
+            };
+            store_ec(slot, kid_buf, kid_len, ec);
+        }
         _ => return Err(Error::UnsupportedKey),
-    };
-    Ok(Key {
-        kid: kid_buf,
-        kid_len,
-        material,
-    })
+    }
+    set.len += 1;
+    Ok(Added::Stored)
 }
 
 /// Decodes a base64url key field; a field too long for `buf` is a key we do not support.
@@ -391,7 +439,27 @@ fn b64_field<'o>(field: Option<JsonStr<'_>>, buf: &'o mut [u8]) -> Result<&'o [u
 }
 
 #[cfg(feature = "es256")]
-fn ec_key(raw: &RawKey<'_>) -> Result<KeyMaterial, Error> {
+type EcKey = p256::ecdsa::VerifyingKey;
+#[cfg(not(feature = "es256"))]
+type EcKey = core::convert::Infallible;
+
+#[cfg(feature = "es256")]
+fn store_ec(slot: &mut Option<Key>, kid: [u8; MAX_KID_LEN], kid_len: u8, ec: EcKey) {
+    *slot = Some(Key::EMPTY);
+    if let Some(key) = slot {
+        key.kid = kid;
+        key.kid_len = kid_len;
+        key.material = KeyMaterial::Ec(ec);
+    }
+}
+
+#[cfg(not(feature = "es256"))]
+fn store_ec(_slot: &mut Option<Key>, _kid: [u8; MAX_KID_LEN], _kid_len: u8, ec: EcKey) {
+    match ec {}
+}
+
+#[cfg(feature = "es256")]
+fn ec_key(raw: &RawKey<'_>) -> Result<EcKey, Error> {
     if raw.crv.ok_or(Error::MalformedJwks)? != "P-256" {
         return Err(Error::UnsupportedKey);
     }
@@ -409,10 +477,53 @@ fn ec_key(raw: &RawKey<'_>) -> Result<KeyMaterial, Error> {
     // from_encoded_point checks that the point is on the curve and not the identity.
     let key =
         p256::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| Error::MalformedJwks)?;
-    Ok(KeyMaterial::Ec(key))
+    Ok(key)
 }
 
 #[cfg(not(feature = "es256"))]
-fn ec_key(_raw: &RawKey<'_>) -> Result<KeyMaterial, Error> {
+fn ec_key(_raw: &RawKey<'_>) -> Result<EcKey, Error> {
     Err(Error::UnsupportedKey)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::format;
+    use std::string::String;
+
+    const N_A: &str = "qm3IkwqUnC8TKhrvmq32SPlzLAqJigyqIaDuMDzdIaiXzuCte8_GLAOvVf7C24TQBCd0bCgG1pcAz-ggCNm4ioCtKg1jVNtD_mogW-71cVhkhJAFEfZb2ONHmgDIVMqUqp1rob6CWwxhCV0hbcO6TkFA59OZAUP53eRwnX8T-MBova_Q4geg0Mj1LaIZ2Ix-9JQEavUweNYAhI-ZpioS-I_CfgszuAvY-vvf2zin1NO0V_08BOop6Jityr7VNH1FOhlA6M30l-BbpDZ0LQmFNMOXBGAUTXdIKl87GZb0IkrO-XKFo22uOMAgQ_8f0GjCaVUq7c_--Wdm64V-j-0tew";
+
+    fn rsa(kid: &str, e: &str) -> String {
+        format!(r#"{{"kty":"RSA","kid":"{kid}","e":"{e}","n":"{N_A}"}}"#)
+    }
+
+    fn load<const N: usize>(keys: &[String]) -> Result<KeySet<N>, Error> {
+        KeySet::from_jwks(format!(r#"{{"keys":[{}]}}"#, keys.join(",")).as_bytes())
+    }
+
+    /// Keys are built in place; what happens once the set is full, or a build fails, must be
+    /// what it was when keys were built by value and then pushed.
+    #[test]
+    fn in_place_build_keeps_load_semantics() {
+        // Full set: a duplicate or unusable key is skipped, a new usable one is too many.
+        let set = load::<1>(&[rsa("a", "AQAB"), rsa("a", "AQAB")]).unwrap();
+        assert_eq!((set.len(), set.skipped()), (1, 1));
+        assert_eq!(set.first_skip_reason(), Some(Error::MalformedJwks));
+        let set = load::<1>(&[rsa("a", "AQAB"), rsa("b", "Aw")]).unwrap();
+        assert_eq!((set.len(), set.skipped()), (1, 1));
+        assert_eq!(set.first_skip_reason(), Some(Error::UnsupportedKey));
+        let err = load::<1>(&[rsa("a", "AQAB"), rsa("b", "AQAB")]).unwrap_err();
+        assert_eq!(err, Error::TooManyKeys);
+        // A key that fails to build leaves its slot free for the next one.
+        let set = load::<1>(&[rsa("a", "AA"), rsa("b", "AQAB")]).unwrap();
+        assert_eq!((set.len(), set.skipped()), (1, 1));
+        assert_eq!(set.first_skip_reason(), Some(Error::WeakKey));
+        assert!(set.contains_kid("b") && !set.contains_kid("a"));
+        assert_eq!(set.keys.iter().flatten().count(), 1);
+        // A skipped kid does not block a later key with that kid.
+        let set = load::<2>(&[rsa("a", "Aw"), rsa("a", "AQAB")]).unwrap();
+        assert_eq!((set.len(), set.skipped()), (1, 1));
+        let key = set.find(b"a").unwrap();
+        assert_eq!(key.algorithm(), Algorithm::Rs256);
+    }
 }

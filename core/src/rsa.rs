@@ -74,43 +74,39 @@ pub(crate) struct RsaPublicKeyWith<L: Limb> {
 }
 
 impl<L: Limb> RsaPublicKeyWith<L> {
-    /// See [`RsaPublicKey::from_be_bytes`].
+    /// No key: the placeholder [`Self::init_from_be_bytes`] builds over. It
+    /// verifies nothing (its modulus length is 0).
+    pub(crate) const EMPTY: Self = Self {
+        modulus: Modulus::EMPTY,
+        e: 0,
+        bits: 0,
+    };
+
+    /// A key built from `n` and `e`, as [`Self::init_from_be_bytes`].
+    #[cfg(test)]
     pub(crate) fn from_be_bytes(
         n: &[u8],
         e: &[u8],
         allow_any_exponent: bool,
     ) -> Result<Self, RsaKeyError> {
-        if n.is_empty() || e.is_empty() {
-            return Err(RsaKeyError::Malformed);
-        }
-        let n = strip_leading_zeros(n);
-        let e = strip_leading_zeros(e);
-        let bits = match n.first() {
-            Some(&top) => n.len() * 8 - top.leading_zeros() as usize,
-            None => 0,
-        };
-        if bits < MIN_BITS {
-            return Err(RsaKeyError::Weak);
-        }
-        if bits > MAX_BITS {
-            return Err(RsaKeyError::Unsupported);
-        }
-        if n.last().is_none_or(|&b| b & 1 == 0) {
-            return Err(RsaKeyError::Unsupported);
-        }
-        if e.len() > 4 {
-            return Err(RsaKeyError::Unsupported);
-        }
-        let e = e.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
-        if e < 3 {
-            return Err(RsaKeyError::Weak);
-        }
-        if e & 1 == 0 || (e != 65537 && !allow_any_exponent) {
-            return Err(RsaKeyError::Unsupported);
-        }
-        // e < 2^32 <= n is implied by the size checks above: no `e >= n` case.
-        let modulus = Modulus::new(n).ok_or(RsaKeyError::Unsupported)?;
-        Ok(Self { modulus, e, bits })
+        let mut key = Self::EMPTY;
+        key.init_from_be_bytes(n, e, allow_any_exponent)?;
+        Ok(key)
+    }
+
+    /// See [`RsaPublicKey::init_from_be_bytes`].
+    pub(crate) fn init_from_be_bytes(
+        &mut self,
+        n: &[u8],
+        e: &[u8],
+        allow_any_exponent: bool,
+    ) -> Result<(), RsaKeyError> {
+        *self = Self::EMPTY;
+        let (n, e, bits) = check_be_bytes(n, e, allow_any_exponent)?;
+        self.modulus.init(n).ok_or(RsaKeyError::Unsupported)?;
+        self.e = e;
+        self.bits = bits;
+        Ok(())
     }
 
     /// Modulus length in bytes.
@@ -157,6 +153,46 @@ impl<L: Limb> RsaPublicKeyWith<L> {
     }
 }
 
+/// The checks of [`RsaPublicKey::init_from_be_bytes`], without building
+/// anything: `n` without leading zeros, `e` as a number, and the bit length
+/// of `n`.
+pub(crate) fn check_be_bytes<'n>(
+    n: &'n [u8],
+    e: &[u8],
+    allow_any_exponent: bool,
+) -> Result<(&'n [u8], u32, usize), RsaKeyError> {
+    if n.is_empty() || e.is_empty() {
+        return Err(RsaKeyError::Malformed);
+    }
+    let n = strip_leading_zeros(n);
+    let e = strip_leading_zeros(e);
+    let bits = match n.first() {
+        Some(&top) => n.len() * 8 - top.leading_zeros() as usize,
+        None => 0,
+    };
+    if bits < MIN_BITS {
+        return Err(RsaKeyError::Weak);
+    }
+    if bits > MAX_BITS {
+        return Err(RsaKeyError::Unsupported);
+    }
+    if n.last().is_none_or(|&b| b & 1 == 0) {
+        return Err(RsaKeyError::Unsupported);
+    }
+    if e.len() > 4 {
+        return Err(RsaKeyError::Unsupported);
+    }
+    let e = e.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
+    if e < 3 {
+        return Err(RsaKeyError::Weak);
+    }
+    if e & 1 == 0 || (e != 65537 && !allow_any_exponent) {
+        return Err(RsaKeyError::Unsupported);
+    }
+    // e < 2^32 <= n is implied by the size checks above: no `e >= n` case.
+    Ok((n, e, bits))
+}
+
 /// Compares the whole expected encoding
 /// `00 01 FF..FF 00 || DigestInfo prefix || digest`; nothing is parsed.
 fn em_matches(em: &[u8], digest: &[u8; 32]) -> bool {
@@ -198,9 +234,13 @@ fn strip_leading_zeros(mut b: &[u8]) -> &[u8] {
 pub(crate) struct RsaPublicKey(RsaPublicKeyWith<NativeLimb>);
 
 impl RsaPublicKey {
-    /// `n` and `e` are unsigned big-endian (from a JWK after base64url
-    /// decoding). Leading zero bytes are stripped before measuring the bit
-    /// length.
+    /// No key: the placeholder [`Self::init_from_be_bytes`] builds over. It
+    /// verifies nothing.
+    pub(crate) const EMPTY: Self = Self(RsaPublicKeyWith::EMPTY);
+
+    /// A key built from `n` and `e`, as [`Self::init_from_be_bytes`]
+    /// (tests; the key set builds its keys in place).
+    #[cfg(test)]
     pub(crate) fn from_be_bytes(
         n: &[u8],
         e: &[u8],
@@ -209,8 +249,22 @@ impl RsaPublicKey {
         RsaPublicKeyWith::from_be_bytes(n, e, allow_any_exponent).map(Self)
     }
 
+    /// Makes this the key `(n, e)`, in place: the key is over 1 KB, and
+    /// building it where it will live keeps it off the stack. `n` and `e`
+    /// are unsigned big-endian (from a JWK after base64url decoding).
+    /// Leading zero bytes are stripped before measuring the bit length. On
+    /// error the key is left unusable (it verifies nothing).
+    pub(crate) fn init_from_be_bytes(
+        &mut self,
+        n: &[u8],
+        e: &[u8],
+        allow_any_exponent: bool,
+    ) -> Result<(), RsaKeyError> {
+        self.0.init_from_be_bytes(n, e, allow_any_exponent)
+    }
+
     /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 8.2.2): `sig.len()` must equal
-    /// [`Self::modulus_len`], `sig` as an integer must be below n, and
+    /// `modulus_len`, `sig` as an integer must be below n, and
     /// `EM = s^e mod n` must equal exactly `00 01 FF..FF 00 || DigestInfo(SHA-256) || digest`
     /// (the full encoding compared, never parsed). Returns false on any
     /// failure, with no detail.

@@ -164,6 +164,7 @@ fn rs256_tokens_minted_by_jwt_compact() {
 }
 
 #[test]
+#[cfg(feature = "es256")]
 fn es256_tokens_minted_by_jwt_compact() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(11);
     let mut out = Outcome {

@@ -52,7 +52,7 @@ macro_rules! impl_acc {
         type Acc = ($t, $t, $t);
         const ACC_ZERO: Self::Acc = (0, 0, 0);
 
-        #[inline(always)]
+        #[cfg_attr(not(target_os = "none"), inline(always))]
         fn acc_mac(acc: Self::Acc, a: Self, b: Self) -> Self::Acc {
             // Written as an explicit add/adc/adc chain: LLVM turns the
             // equivalent `overflowing_add` on the double word into
@@ -68,7 +68,7 @@ macro_rules! impl_acc {
             )
         }
 
-        #[inline(always)]
+        #[cfg_attr(not(target_os = "none"), inline(always))]
         fn acc_add_twice(acc: Self::Acc, x: Self::Acc) -> Self::Acc {
             let d0 = x.0 << 1;
             let d1 = (x.1 << 1) | (x.0 >> (<$t>::BITS - 1));
@@ -84,12 +84,12 @@ macro_rules! impl_acc {
             )
         }
 
-        #[inline(always)]
+        #[cfg_attr(not(target_os = "none"), inline(always))]
         fn acc_low(acc: Self::Acc) -> Self {
             acc.0
         }
 
-        #[inline(always)]
+        #[cfg_attr(not(target_os = "none"), inline(always))]
         fn acc_shift(acc: Self::Acc) -> Self::Acc {
             (acc.1, acc.2, 0)
         }
@@ -98,14 +98,14 @@ macro_rules! impl_acc {
         type Acc = ($wide, $t);
         const ACC_ZERO: Self::Acc = (0, 0);
 
-        #[inline(always)]
+        #[cfg_attr(not(target_os = "none"), inline(always))]
         fn acc_mac(acc: Self::Acc, a: Self, b: Self) -> Self::Acc {
             let (s, c) = acc.0.overflowing_add((a as $wide) * (b as $wide));
             // At most 2 * limbs products per column: cannot wrap.
             (s, acc.1.wrapping_add(<$t>::from(c)))
         }
 
-        #[inline(always)]
+        #[cfg_attr(not(target_os = "none"), inline(always))]
         fn acc_add_twice(acc: Self::Acc, x: Self::Acc) -> Self::Acc {
             let lo = x.0 << 1;
             let hi = (x.1 << 1) | ((x.0 >> (2 * <$t>::BITS - 1)) as $t);
@@ -113,12 +113,12 @@ macro_rules! impl_acc {
             (s, acc.1.wrapping_add(hi).wrapping_add(<$t>::from(c)))
         }
 
-        #[inline(always)]
+        #[cfg_attr(not(target_os = "none"), inline(always))]
         fn acc_low(acc: Self::Acc) -> Self {
             acc.0 as $t
         }
 
-        #[inline(always)]
+        #[cfg_attr(not(target_os = "none"), inline(always))]
         fn acc_shift(acc: Self::Acc) -> Self::Acc {
             ((acc.0 >> <$t>::BITS) | ((acc.1 as $wide) << <$t>::BITS), 0)
         }
@@ -141,7 +141,7 @@ macro_rules! impl_limb {
 
             impl_acc!($acc, $t, $wide);
 
-            #[inline(always)]
+            #[cfg_attr(not(target_os = "none"), inline(always))]
             fn sbb(a: Self, b: Self, borrow: Self) -> (Self, Self) {
                 let t = (a as $wide)
                     .wrapping_sub(b as $wide)
@@ -149,17 +149,17 @@ macro_rules! impl_limb {
                 (t as $t, ((t >> <$t>::BITS) as $t) & 1)
             }
 
-            #[inline(always)]
+            #[cfg_attr(not(target_os = "none"), inline(always))]
             fn wrapping_mul(self, rhs: Self) -> Self {
                 <$t>::wrapping_mul(self, rhs)
             }
 
-            #[inline(always)]
+            #[cfg_attr(not(target_os = "none"), inline(always))]
             fn wrapping_neg(self) -> Self {
                 <$t>::wrapping_neg(self)
             }
 
-            #[inline(always)]
+            #[cfg_attr(not(target_os = "none"), inline(always))]
             fn wrapping_sub(self, rhs: Self) -> Self {
                 <$t>::wrapping_sub(self, rhs)
             }

@@ -17,26 +17,42 @@ pub(crate) struct Modulus<L: Limb> {
 }
 
 impl<L: Limb> Modulus<L> {
+    /// No modulus (`len` 0): the placeholder a key is built over in place.
+    pub(crate) const EMPTY: Self = Modulus {
+        n: L::ZERO_BUF,
+        rr: L::ZERO_BUF,
+        n0: L::ZERO,
+        len: 0,
+    };
+
+    /// Sets this modulus to `n`, in place (a 4096-bit modulus is over 1 KB
+    /// with its constants; building it in place keeps it off the stack).
     /// `n` is big-endian without leading zeros, odd, and at most 4096 bits
-    /// (the caller checks); returns `None` otherwise rather than panicking.
-    pub(crate) fn new(n_be: &[u8]) -> Option<Self> {
+    /// (the caller checks); returns `None` otherwise rather than panicking,
+    /// and leaves `self` empty.
+    pub(crate) fn init(&mut self, n_be: &[u8]) -> Option<()> {
+        self.len = 0;
+        self.n = L::ZERO_BUF;
+        self.rr = L::ZERO_BUF;
+        self.n0 = L::ZERO;
         let top = *n_be.first()?;
         let low = *n_be.last()?;
         if top == 0 || low & 1 == 0 {
             return None;
         }
         let len = n_be.len().div_ceil(L::BYTES);
-        let mut n = L::ZERO_BUF;
-        load_be(n_be, n.as_mut().get_mut(..len)?);
+        let n = self.n.as_mut().get_mut(..len)?;
+        load_be(n_be, n);
+        let n0 = neg_inv(n.first().copied()?);
         let bits = n_be.len() * 8 - top.leading_zeros() as usize;
-        let mut m = Self {
-            n,
-            rr: L::ZERO_BUF,
-            n0: neg_inv(n.as_ref().first().copied()?),
-            len,
-        };
-        m.rr = m.compute_rr(bits)?;
-        Some(m)
+        let rr = self.rr.as_mut().get_mut(..len)?;
+        if compute_rr(rr, n, n0, bits).is_none() {
+            *self = Self::EMPTY;
+            return None;
+        }
+        self.n0 = n0;
+        self.len = len;
+        Some(())
     }
 
     /// Limbs in use.
@@ -51,38 +67,6 @@ impl<L: Limb> Modulus<L> {
 
     fn n(&self) -> &[L] {
         self.n.as_ref().get(..self.len).unwrap_or(&[])
-    }
-
-    /// R^2 mod n: double 2^(bits-1) (< n) up to R mod n, which is 2^0 in
-    /// Montgomery form, then build 2^(w*len) in Montgomery form by
-    /// square-and-double over the bits of w*len. ~12 squarings instead of
-    /// thousands of modular doublings.
-    fn compute_rr(&self, bits: usize) -> Option<L::Buf> {
-        let len = self.len;
-        let n = self.n();
-        let r_bits = len.checked_mul(L::BITS as usize)?;
-        let mut x = L::ZERO_BUF;
-        let xs = x.as_mut().get_mut(..len)?;
-        let top = bits.checked_sub(1)?;
-        let bits_per_limb = L::BITS as usize;
-        let shift = u32::try_from(top % bits_per_limb).ok()?;
-        *xs.get_mut(top / bits_per_limb)? = L::ONE << shift;
-        for _ in 0..(r_bits - top) {
-            double_mod(xs, n);
-        }
-        // xs = R mod n = Mont(2^0). Now exponent t: 2^t R mod n.
-        let mut tmp = L::ZERO_BUF;
-        let hi_bit = usize::BITS - 1 - r_bits.leading_zeros();
-        double_mod(xs, n); // t = 1 (top bit of r_bits)
-        for bit in (0..hi_bit).rev() {
-            let ts = tmp.as_mut().get_mut(..len)?;
-            mont_sqr(ts, xs, n, self.n0);
-            xs.copy_from_slice(ts);
-            if (r_bits >> bit) & 1 == 1 {
-                double_mod(xs, n);
-            }
-        }
-        Some(x)
     }
 
     /// `s^e mod n` for odd `e >= 3`, `s < n`, written to `out` (all `len`
@@ -100,13 +84,18 @@ impl<L: Limb> Modulus<L> {
         if e & 1 == 0 || e < 3 || out.len() != len {
             return;
         }
-        let fixed = match (L::BITS, len) {
-            (64, 32) => pow_fixed::<L, 32>(out, s, rr, n, self.n0, e),
-            (64, 48) => pow_fixed::<L, 48>(out, s, rr, n, self.n0, e),
-            (64, 64) | (32, 64) => pow_fixed::<L, 64>(out, s, rr, n, self.n0, e),
-            (32, 96) => pow_fixed::<L, 96>(out, s, rr, n, self.n0, e),
-            (32, 128) => pow_fixed::<L, 128>(out, s, rr, n, self.n0, e),
-            _ => None,
+        // Firmware counts flash in kilobytes: there, one runtime-length body serves every size.
+        let fixed = if cfg!(target_os = "none") {
+            None
+        } else {
+            match (L::BITS, len) {
+                (64, 32) => pow_fixed::<L, 32>(out, s, rr, n, self.n0, e),
+                (64, 48) => pow_fixed::<L, 48>(out, s, rr, n, self.n0, e),
+                (64, 64) | (32, 64) => pow_fixed::<L, 64>(out, s, rr, n, self.n0, e),
+                (32, 96) => pow_fixed::<L, 96>(out, s, rr, n, self.n0, e),
+                (32, 128) => pow_fixed::<L, 128>(out, s, rr, n, self.n0, e),
+                _ => None,
+            }
         };
         if fixed.is_some() {
             return;
@@ -122,6 +111,38 @@ impl<L: Limb> Modulus<L> {
             pow_body(out, s, rr, n, self.n0, e, a, b1, b2);
         }
     }
+}
+
+/// `xs = R^2 mod n` (`xs` zeroed, as long as `n`): double 2^(bits-1)
+/// (< n) up to R mod n, which is 2^0 in Montgomery form, then build
+/// 2^(w*len) in Montgomery form by square-and-double over the bits of
+/// w*len. ~12 squarings instead of thousands of modular doublings.
+fn compute_rr<L: Limb>(xs: &mut [L], n: &[L], n0: L, bits: usize) -> Option<()> {
+    let len = n.len();
+    if xs.len() != len {
+        return None;
+    }
+    let r_bits = len.checked_mul(L::BITS as usize)?;
+    let top = bits.checked_sub(1)?;
+    let bits_per_limb = L::BITS as usize;
+    let shift = u32::try_from(top % bits_per_limb).ok()?;
+    *xs.get_mut(top / bits_per_limb)? = L::ONE << shift;
+    for _ in 0..r_bits.checked_sub(top)? {
+        double_mod(xs, n);
+    }
+    // xs = R mod n = Mont(2^0). Now exponent t: 2^t R mod n.
+    let mut tmp = L::ZERO_BUF;
+    let ts = tmp.as_mut().get_mut(..len)?;
+    let hi_bit = usize::BITS - 1 - r_bits.leading_zeros();
+    double_mod(xs, n); // t = 1 (top bit of r_bits)
+    for bit in (0..hi_bit).rev() {
+        mont_sqr(ts, xs, n, n0);
+        xs.copy_from_slice(ts);
+        if (r_bits >> bit) & 1 == 1 {
+            double_mod(xs, n);
+        }
+    }
+    Some(())
 }
 
 /// [`Modulus::pow_odd`] with `N` limbs known at compile time; `None` if a
@@ -151,7 +172,7 @@ fn pow_fixed<L: Limb, const N: usize>(
 /// form; the final multiply uses the plain `s`, so `Mont(x R, s) = x s`
 /// lands in normal form with no separate conversion out. For e = 65537
 /// that is 1 mul + 16 squarings + 1 mul.
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
 #[expect(
     clippy::too_many_arguments,
     reason = "internal kernel; all slices have one length"
@@ -255,7 +276,7 @@ fn double_mod<L: Limb>(x: &mut [L], n: &[L]) {
 /// `acc + sum x_i y_(len-1-i)` over equal-length slices: one column of a
 /// product. Unrolled by four by hand (LLVM does not unroll loops with a
 /// runtime trip count on x86).
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
 fn dot<L: Limb>(mut acc: L::Acc, x: &[L], y: &[L]) -> L::Acc {
     let xc = x.chunks_exact(4);
     let yc = y.rchunks_exact(4);
@@ -281,7 +302,7 @@ fn dot<L: Limb>(mut acc: L::Acc, x: &[L], y: &[L]) -> L::Acc {
 /// and three additions with no carry chain between limbs, which is what
 /// lets the CPU overlap them. The quotient digits `m_k` live in `r` until
 /// overwritten by result limbs they are no longer needed for.
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
 pub(crate) fn mont_mul<L: Limb>(r: &mut [L], a: &[L], b: &[L], n: &[L], n0: L) {
     let len = n.len();
     if a.len() != len || b.len() != len || r.len() != len {
@@ -329,7 +350,7 @@ pub(crate) fn mont_mul<L: Limb>(r: &mut [L], a: &[L], b: &[L], n: &[L], n0: L) {
 /// Montgomery square `r = a^2 / R mod n`, product scanning like
 /// [`mont_mul`]; each column's cross products `a_i a_j` (i < j) are summed
 /// once and doubled.
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
 pub(crate) fn mont_sqr<L: Limb>(r: &mut [L], a: &[L], n: &[L], n0: L) {
     let len = n.len();
     if a.len() != len || r.len() != len {
