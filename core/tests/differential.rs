@@ -10,7 +10,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use cognito_verify::{Config, Issuer, KeySet, Verifier};
-use jwt_compact::alg::{Es256, Rsa, RsaPrivateKey, RsaPublicKey};
+use jwt_compact::alg::{Rsa, RsaPrivateKey, RsaPublicKey};
 use jwt_compact::prelude::*;
 use jwt_compact::Algorithm;
 use rand::{Rng, SeedableRng};
