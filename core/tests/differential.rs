@@ -180,7 +180,7 @@ fn es256_tokens_minted_by_jwt_compact() {
             "x": B64.encode(point.x().unwrap()), "y": B64.encode(point.y().unwrap())}]});
         compare(
             &mut rng,
-            &Es256,
+            &jwt_compact::alg::Es256,
             &sk,
             &vk,
             &jwks.to_string(),
