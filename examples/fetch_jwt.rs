@@ -668,19 +668,6 @@ mod tests {
     }
 
     #[test]
-    fn dotenv_parsing() {
-        let m = parse_dotenv(
-            "# c\nA=1\nexport B = \"two words\"\nC='x#y'\nD=v # trailing\nbad line\nE=\n",
-        );
-        assert_eq!(m["A"], "1");
-        assert_eq!(m["B"], "two words");
-        assert_eq!(m["C"], "x#y");
-        assert_eq!(m["D"], "v");
-        assert_eq!(m["E"], "");
-        assert!(!m.contains_key("bad line"));
-    }
-
-    #[test]
     fn secret_debug_is_redacted() {
         let s = Secret("hunter2".into());
         assert!(!format!("{s:?} {s}").contains("hunter2"));
