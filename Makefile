@@ -12,7 +12,7 @@ EMBEDDED_TARGET := thumbv7em-none-eabihf
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 15
 
-.PHONY: run demo load bench wasm test-wasm test-c bench-c test-cloud help test test-rust lint fmt-check clippy doc test-embedded test-fuzz fuzz testdata \
+.PHONY: msrv run demo load bench wasm test-wasm test-c bench-c test-cloud help test test-rust lint fmt-check clippy doc test-embedded test-fuzz fuzz testdata \
 	venv tools-rust
 
 .DEFAULT_GOAL := run
@@ -115,6 +115,16 @@ fuzz: test-fuzz
 # Terraform cannot reach its registry here: parse with python-hcl2, assert the pieces, run checkov.
 test-cloud:
 	bash cloud/check.sh
+
+# The declared rust-version, for the core without `fetch` (reqwest's dependencies need newer Rust):
+# a copy of the tree with a lockfile resolved for that version.
+MSRV := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+msrv:
+	@rustup toolchain list | grep -q "^$(MSRV)" || rustup toolchain install $(MSRV) --profile minimal
+	rm -rf target/msrv-tree && mkdir -p target/msrv-tree && git archive HEAD | tar -x -C target/msrv-tree
+	cd target/msrv-tree && rm -f Cargo.lock && sed -i 's/^members = .*/members = ["core"]/' Cargo.toml && \
+		CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback $(CARGO) generate-lockfile && \
+		CARGO_TARGET_DIR=../msrv $(CARGO) +$(MSRV) check -p cognito-verify --features std,es256
 
 testdata: venv
 	$(PY) testdata/generate.py
