@@ -23,6 +23,8 @@ pub(crate) trait Limb:
     const ACC_ZERO: Self::Acc;
     /// `acc + a * b`.
     fn acc_mac(acc: Self::Acc, a: Self, b: Self) -> Self::Acc;
+    /// `acc + x`.
+    fn acc_add(acc: Self::Acc, x: Self::Acc) -> Self::Acc;
     /// `acc + 2 * x`.
     fn acc_add_twice(acc: Self::Acc, x: Self::Acc) -> Self::Acc;
     /// Lowest limb.
@@ -69,6 +71,19 @@ macro_rules! impl_acc {
         }
 
         #[cfg_attr(not(target_os = "none"), inline(always))]
+        fn acc_add(acc: Self::Acc, x: Self::Acc) -> Self::Acc {
+            let t = (acc.0 as $wide) + (x.0 as $wide);
+            let t2 = (acc.1 as $wide) + (x.1 as $wide) + (t >> <$t>::BITS);
+            (
+                t as $t,
+                t2 as $t,
+                acc.2
+                    .wrapping_add(x.2)
+                    .wrapping_add((t2 >> <$t>::BITS) as $t),
+            )
+        }
+
+        #[cfg_attr(not(target_os = "none"), inline(always))]
         fn acc_add_twice(acc: Self::Acc, x: Self::Acc) -> Self::Acc {
             let d0 = x.0 << 1;
             let d1 = (x.1 << 1) | (x.0 >> (<$t>::BITS - 1));
@@ -103,6 +118,12 @@ macro_rules! impl_acc {
             let (s, c) = acc.0.overflowing_add((a as $wide) * (b as $wide));
             // At most 2 * limbs products per column: cannot wrap.
             (s, acc.1.wrapping_add(<$t>::from(c)))
+        }
+
+        #[cfg_attr(not(target_os = "none"), inline(always))]
+        fn acc_add(acc: Self::Acc, x: Self::Acc) -> Self::Acc {
+            let (s, c) = acc.0.overflowing_add(x.0);
+            (s, acc.1.wrapping_add(x.1).wrapping_add(<$t>::from(c)))
         }
 
         #[cfg_attr(not(target_os = "none"), inline(always))]
