@@ -579,6 +579,19 @@ fn double_mod<L: Limb>(x: &mut [L], n: &[L]) {
     reduce_once(x, carry, n);
 }
 
+/// Adds column `k` of `a²`: the cross products `ai · aj` twice, and the diagonal `a[k/2]²` when
+/// `k` is even.
+#[cfg_attr(not(target_os = "none"), inline(always))]
+fn square_column<L: Limb>(acc: L::Acc, a: &[L], k: usize, ai: &[L], aj: &[L]) -> L::Acc {
+    let mut acc = L::acc_add_twice(acc, dot(L::ACC_ZERO, ai, aj));
+    if k & 1 == 0 {
+        if let Some(&d) = a.get(k / 2) {
+            acc = L::acc_mac(acc, d, d);
+        }
+    }
+    acc
+}
+
 /// `acc + sum x_i y_(len-1-i)` over equal-length slices: one column of a
 /// product. Unrolled by four by hand (LLVM does not unroll loops with a
 /// runtime trip count on x86).
@@ -673,12 +686,7 @@ pub(crate) fn mont_sqr<L: Limb>(r: &mut [L], a: &[L], n: &[L], n0: L) {
         else {
             return;
         };
-        acc = L::acc_add_twice(acc, dot(L::ACC_ZERO, ai, aj));
-        if k & 1 == 0 {
-            if let Some(&d) = a.get(k / 2) {
-                acc = L::acc_mac(acc, d, d);
-            }
-        }
+        acc = square_column(acc, a, k, ai, aj);
         acc = dot(acc, mi, nj);
         let m = L::acc_low(acc).wrapping_mul(n0);
         acc = L::acc_shift(L::acc_mac(acc, m, n_first));
@@ -698,12 +706,7 @@ pub(crate) fn mont_sqr<L: Limb>(r: &mut [L], a: &[L], n: &[L], n0: L) {
         ) else {
             return;
         };
-        acc = L::acc_add_twice(acc, dot(L::ACC_ZERO, ai, aj));
-        if k & 1 == 0 {
-            if let Some(&d) = a.get(k / 2) {
-                acc = L::acc_mac(acc, d, d);
-            }
-        }
+        acc = square_column(acc, a, k, ai, aj);
         acc = dot(acc, mi, nj);
         if let Some(slot) = r.get_mut(lo - 1) {
             *slot = L::acc_low(acc);
