@@ -48,7 +48,9 @@ use tracing::{error, info, warn};
 const PROG: &str = "server";
 const SESSION_COOKIE: &str = "cv_session";
 const STATE_COOKIE: &str = "cv_oauth_state";
-/// Largest request head hyper buffers; larger heads get `431` (hyper's minimum is 8 KiB).
+/// Largest request head served; larger heads get `431`. hyper's `max_buf_size` alone is not a
+/// precise limit (its read buffer grows in steps, so a head a little over the limit can arrive in
+/// one read and parse), hence the same limit is checked again on the parsed headers in `route`.
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 const ADMIN_GROUP: &str = "admin";
 
@@ -707,6 +709,13 @@ impl App {
     }
 
     async fn route(&self, req: Request<Incoming>) -> Response<Body> {
+        if head_len(&req) > MAX_HEAD_BYTES {
+            return html(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "Request header fields too large",
+                "",
+            );
+        }
         let path = req.uri().path();
         if let Some(route) = path.strip_prefix(self.state.settings.api_path.as_str()) {
             let route = route.to_string();
@@ -733,6 +742,14 @@ impl App {
             ),
         }
     }
+}
+
+/// Size of the request head as sent over HTTP/1.1 (request line left out: hyper bounds the URI).
+fn head_len<B>(req: &Request<B>) -> usize {
+    req.headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum()
 }
 
 fn clear_session() -> String {

@@ -259,6 +259,12 @@ async fn api_answers_with_own_keys() {
     let flood: String = (0..2000).map(|i| format!("c{i}=v{i}; ")).collect();
     let a = srv.get("/me", &[("cookie", &flood)]).await;
     assert_eq!(a.status, 431);
+    // Just over the limit is refused whichever of hyper's buffer or the server's own check sees it
+    // first (that depends on how the head arrives); just under it is served.
+    let a = srv.get("/me", &[("cookie", &"c".repeat(17 * 1024))]).await;
+    assert_eq!(a.status, 431);
+    let a = srv.get("/me", &[("cookie", &"c".repeat(15 * 1024))]).await;
+    assert_eq!(a.status, 303);
     let mut r = srv.client.get(format!("{}/me", srv.base));
     for i in 0..150 {
         r = r.header("cookie", format!("c{i}=v"));
