@@ -35,10 +35,25 @@ pub(crate) const fn decoded_len(len: usize) -> Option<usize> {
 /// `Err(DecodeError::TooLong)` when `out` is too small.
 pub(crate) fn decode<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], DecodeError> {
     let n = decoded_len(input.len()).ok_or(DecodeError::Invalid)?;
-    let out = out.get_mut(..n).ok_or(DecodeError::TooLong)?;
-    let mut chunks = input.chunks_exact(4);
-    let mut outs = out.chunks_exact_mut(3);
+    let decoded = out.get_mut(..n).ok_or(DecodeError::TooLong)?;
     let mut bad = 0u8;
+    // Eight characters into six bytes per step while the input lasts (a quarter fewer stores
+    // and loop turns than four-into-three), then four at a time, then the tail.
+    let mut wide = input.chunks_exact(8);
+    let mut wide_out = decoded.chunks_exact_mut(6);
+    for (c, o) in (&mut wide).zip(&mut wide_out) {
+        let mut v = 0u64;
+        for &ch in c {
+            let x = DECODE[usize::from(ch)];
+            bad |= x; // only bit 7 counts: it is set for INVALID alone
+            v = v << 6 | u64::from(x);
+        }
+        o.copy_from_slice(v.to_be_bytes().get(2..).unwrap_or(&[]));
+    }
+    let done = input.len() / 8 * 8;
+    let input = input.get(done..).unwrap_or(&[]);
+    let mut chunks = input.chunks_exact(4);
+    let mut outs = wide_out.into_remainder().chunks_exact_mut(3);
     for (c, o) in (&mut chunks).zip(&mut outs) {
         let (a, b, cc, d) = (
             DECODE[usize::from(c[0])],
@@ -58,7 +73,7 @@ pub(crate) fn decode<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], De
         bad |= x & 0x80;
         v = v << 6 | u32::from(x & 0x3F);
     }
-    if bad != 0 {
+    if bad & 0x80 != 0 {
         return Err(DecodeError::Invalid);
     }
     match (rest.len(), tail) {
@@ -80,7 +95,7 @@ pub(crate) fn decode<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], De
         }
         _ => return Err(DecodeError::Invalid),
     }
-    Ok(out)
+    Ok(decoded)
 }
 
 /// Why a base64url string was not decoded.
@@ -117,6 +132,33 @@ mod tests {
             let (b, n) = dec(enc).unwrap();
             assert_eq!(&b[..n], raw, "{enc}");
         }
+    }
+
+    /// Every length from 0 to 100 bytes against the `base64` crate, and one character outside
+    /// the alphabet at every position of every encoding (each code path: 8-wide, 4-wide, tail).
+    #[test]
+    fn agrees_with_base64_crate_at_every_length() {
+        use base64::Engine as _;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut out = [0u8; 128];
+        let mut cases = 0;
+        for len in 0..=100u8 {
+            let raw: std::vec::Vec<u8> = (0..len).map(|i| i.wrapping_mul(151) ^ len).collect();
+            let enc = engine.encode(&raw);
+            assert_eq!(decode(enc.as_bytes(), &mut out), Ok(&raw[..]), "{enc}");
+            for pos in 0..enc.len() {
+                for bad in [b'=', b'+', b'.', 0x80] {
+                    let mut e = enc.clone().into_bytes();
+                    e[pos] = bad;
+                    assert_eq!(decode(&e, &mut out), Err(DecodeError::Invalid));
+                    cases += 1;
+                }
+            }
+        }
+        assert_eq!(
+            cases,
+            4 * (0..=100).map(|n: usize| (n * 4).div_ceil(3)).sum::<usize>()
+        );
     }
 
     #[test]

@@ -338,7 +338,62 @@ struct Parser<'a> {
     /// Where the member names of every open object start, innermost last. Only starts are
     /// kept (the end is the closing quote) to keep the stack small on microcontrollers.
     names: [u32; MAX_OPEN_NAMES],
+    /// A one-byte fingerprint of each name in `names` (see [`name_tag`]): names whose tags
+    /// differ cannot be equal, so most pairs are told apart without reading them again.
+    tags: [u8; MAX_OPEN_NAMES],
     open: usize,
+}
+
+/// Fingerprint of a member name for duplicate detection: equal names have equal tags. Names
+/// with escapes get 0, which matches everything, because their raw text is not their value.
+fn name_tag(name: &JsonStr<'_>) -> u8 {
+    if name.escaped {
+        return 0;
+    }
+    let b = name.raw.as_bytes();
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "a hash: wrapping is intended"
+    )]
+    let len = b.len() as u8;
+    let first = b.first().copied().unwrap_or(0);
+    let last = b.last().copied().unwrap_or(0);
+    (len.wrapping_mul(37) ^ first ^ last.rotate_left(4)).max(1)
+}
+
+/// Length of the leading run of bytes that need no attention inside a JSON string: anything
+/// but `"`, `\` and control characters. Eight bytes at a time (SWAR) because string contents
+/// are most of a token's payload; the document is already valid UTF-8, so bytes of multi-byte
+/// characters are simply skipped.
+fn plain_prefix(s: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The lowest flagged byte of each test is exact (a borrow only reaches bytes above a true
+    // match), so the lowest flag of all three is the first special byte.
+    let mut i = 0;
+    for chunk in s.chunks_exact(8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let x = u64::from_le_bytes(bytes);
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        let special = (quote.wrapping_sub(ONES) & !quote
+            | backslash.wrapping_sub(ONES) & !backslash
+            | x.wrapping_sub(ONES * 0x20) & !x)
+            & HIGH;
+        if special != 0 {
+            return i + special.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while s
+        .get(i)
+        .is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20)
+    {
+        i += 1;
+    }
+    i
 }
 
 impl<'a> Parser<'a> {
@@ -348,6 +403,7 @@ impl<'a> Parser<'a> {
             doc,
             pos: 0,
             names: [0; MAX_OPEN_NAMES],
+            tags: [0; MAX_OPEN_NAMES],
             open: 0,
         }
     }
@@ -421,13 +477,18 @@ impl<'a> Parser<'a> {
         start: usize,
         name: JsonStr<'a>,
     ) -> Result<(), Malformed> {
-        for &s in self.names.get(first..self.open).unwrap_or(&[]) {
-            if self.name_at(s as usize)? == name {
+        let tag = name_tag(&name);
+        let names = self.names.get(first..self.open).unwrap_or(&[]);
+        let tags = self.tags.get(first..self.open).unwrap_or(&[]);
+        for (&s, &t) in names.iter().zip(tags) {
+            if (t == tag || t == 0 || tag == 0) && self.name_at(s as usize)? == name {
                 return Err(Malformed);
             }
         }
         let slot = self.names.get_mut(self.open).ok_or(Malformed)?;
         *slot = u32::try_from(start).map_err(|_| Malformed)?;
+        let slot = self.tags.get_mut(self.open).ok_or(Malformed)?;
+        *slot = tag;
         self.open += 1;
         Ok(())
     }
@@ -538,6 +599,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
+            self.pos += plain_prefix(self.s.get(self.pos..).unwrap_or(&[]));
             let b = self.peek().ok_or(Malformed)?;
             self.pos += 1;
             match b {
@@ -603,6 +665,59 @@ mod tests {
             Ok(())
         })?;
         Ok(n)
+    }
+
+    /// The SWAR scan agrees with a byte-by-byte one for every special byte at every offset of
+    /// a 24-byte window, over backgrounds that tempt the borrow tricks (0x00-adjacent, 0x21,
+    /// 0x5D, 0x80, 0xFF).
+    #[test]
+    fn plain_prefix_matches_bytewise_scan() {
+        fn naive(s: &[u8]) -> usize {
+            s.iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(s.len())
+        }
+        let specials = [b'"', b'\\', 0x00, 0x01, 0x1F];
+        let backgrounds = [b'a', 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xC3, 0xFF];
+        let mut cases = 0;
+        for &bg in &backgrounds {
+            for len in 0..24 {
+                let mut s = [bg; 24];
+                assert_eq!(plain_prefix(&s[..len]), naive(&s[..len]));
+                for pos in 0..len {
+                    for &sp in &specials {
+                        s[pos] = sp;
+                        // A second special byte later, and one just before a chunk border.
+                        for &(extra, at) in &[(0u8, None), (b'"', Some(len - 1)), (0x1F, Some(7))] {
+                            let mut t = s;
+                            if let Some(at) = at.filter(|&a| a < len && extra != 0) {
+                                t[at] = extra;
+                            }
+                            assert_eq!(plain_prefix(&t[..len]), naive(&t[..len]), "{t:?} {len}");
+                            cases += 1;
+                        }
+                        s[pos] = bg;
+                    }
+                }
+            }
+        }
+        assert_eq!(cases, 10 * 276 * 5 * 3);
+    }
+
+    #[test]
+    fn duplicate_names_are_found_whatever_their_tags() {
+        for doc in [
+            r#"{"iss":1,"sub":2,"aud":3,"exp":4,"iat":5,"jti":6,"sub":7}"#,
+            r#"{"a":1,"\u0061":2}"#,
+            r#"{"\u0061":1,"a":2}"#,
+            r#"{"ab":{"x":1},"c":2,"ab":3}"#,
+            r#"{"":1,"":2}"#,
+        ] {
+            assert_eq!(parse(doc), Err(Malformed), "{doc}");
+        }
+        // Same tag ingredients (length, first and last byte), different names.
+        assert_eq!(parse(r#"{"axb":1,"ayb":2,"a\u007ab":3}"#), Ok(3));
+        assert_eq!(parse(r#"{"axb":1,"ayb":2,"a\u0078b":3}"#), Err(Malformed));
     }
 
     #[test]
