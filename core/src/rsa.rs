@@ -7,12 +7,19 @@
 //! operation only needs Montgomery multiplication and squaring, which are
 //! short enough to own.
 //!
-//! The 65537 trick: with `R = 2^(w * limbs)`, `x = Mont(s, R^2 mod n) = s R`,
-//! sixteen Montgomery squarings give `s^65536 R`, and a last Montgomery
-//! product with the *plain* `s` gives `s^65536 R * s / R = s^65537 mod n`
-//! directly in normal form, so no conversion out of Montgomery form is
-//! needed. Other odd exponents (opt-in) use the same primitives
-//! left-to-right.
+//! The 65537 trick: the check is `s^e = EM (mod n)` for the one encoding
+//! `EM = 00 01 FF..FF 00 || DigestInfo || h`, so nothing needs `s^e` itself.
+//! Sixteen Montgomery squarings of the *plain* `s` and one Montgomery
+//! product with `s` give `s^65537 K` with `K = R^-65536 mod n`, a constant of
+//! the key (`R = 2^(w * limbs)`); no multiplication by `R^2 mod n` to enter
+//! Montgomery form, one full multiplication in eighteen saved. The other
+//! side is scaled by the same `K` at little cost because `EM = c0 + h`
+//! with `c0` fixed per key and `h` only 256 bits: with `d1 = c0 K` and
+//! `d2 = K 2^256` computed at load, `EM K = d1 + h d2 / 2^256 (mod n)`, a
+//! 4-by-32-limb product with four reduction steps. Comparing the two
+//! residues is comparing `s^e mod n` with `EM` (`K` is invertible mod n,
+//! both sides are fully reduced). Other odd exponents (opt-in) use the same
+//! chain left-to-right.
 //!
 //! Multiplication and squaring are product scanning with the reduction
 //! interleaved column by column (FIPS): each column of `a b + m n` is summed
@@ -56,8 +63,8 @@ pub(crate) enum RsaKeyError {
 
 const MIN_BITS: usize = 2048;
 const MAX_BITS: usize = 4096;
-/// Largest modulus in bytes; sizes the EM buffer.
-const MAX_BYTES: usize = MAX_BITS / 8;
+/// SHA-256 digest length.
+const DIGEST_LEN: usize = 32;
 
 /// DER of `DigestInfo { AlgorithmIdentifier { id-sha256, NULL }, OCTET STRING (32) }`
 /// (RFC 8017 9.2 note 1), to which the digest is appended.
@@ -71,6 +78,10 @@ const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RsaPublicKeyWith<L: Limb> {
     modulus: Modulus<L>,
+    /// `c0 K mod n`, `c0` the expected encoding with a zero digest (see the module docs).
+    em_base: L::Buf,
+    /// `K 2^256 mod n`, what a digest is multiplied by.
+    digest_factor: L::Buf,
     e: u32,
     bits: usize,
 }
@@ -80,6 +91,8 @@ impl<L: Limb> RsaPublicKeyWith<L> {
     /// verifies nothing (its modulus length is 0).
     pub(crate) const EMPTY: Self = Self {
         modulus: Modulus::EMPTY,
+        em_base: L::ZERO_BUF,
+        digest_factor: L::ZERO_BUF,
         e: 0,
         bits: 0,
     };
@@ -108,7 +121,41 @@ impl<L: Limb> RsaPublicKeyWith<L> {
         self.modulus.init(n).ok_or(RsaKeyError::Unsupported)?;
         self.e = e;
         self.bits = bits;
+        if self.init_constants().is_none() {
+            *self = Self::EMPTY;
+            return Err(RsaKeyError::Unsupported);
+        }
         Ok(())
+    }
+
+    /// `em_base` and `digest_factor` for the key just loaded.
+    fn init_constants(&mut self) -> Option<()> {
+        let len = self.modulus.len();
+        let k = self.modulus_len();
+        let ps_len = k.checked_sub(3 + SHA256_DIGEST_INFO_PREFIX.len() + DIGEST_LEN)?;
+        // c0 = 00 01 FF..FF 00 || DigestInfo prefix || 32 zero bytes, written byte by byte
+        // (big-endian index i) straight into the limbs of `em_base`.
+        let d1 = self.em_base.as_mut().get_mut(..len)?;
+        let prefix_at = 3 + ps_len;
+        for i in 1..prefix_at + SHA256_DIGEST_INFO_PREFIX.len() {
+            let byte = match i {
+                1 => 0x01,
+                _ if i < 2 + ps_len => 0xff,
+                _ if i == 2 + ps_len => 0x00,
+                _ => *SHA256_DIGEST_INFO_PREFIX.get(i - prefix_at)?,
+            };
+            let from_end = k - 1 - i;
+            let limb = d1.get_mut(from_end / L::BYTES)?;
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "a byte offset within a limb"
+            )]
+            let shift = (8 * (from_end % L::BYTES)) as u32;
+            *limb = *limb | (L::from_be_chunk(&[byte]) << shift);
+        }
+        let d2 = self.digest_factor.as_mut().get_mut(..len)?;
+        self.modulus
+            .scaled_constants(self.e, DIGEST_LEN / L::BYTES, d1, d2)
     }
 
     /// Modulus length in bytes.
@@ -124,34 +171,55 @@ impl<L: Limb> RsaPublicKeyWith<L> {
 
     /// See [`RsaPublicKey::verify_pkcs1v15_sha256`].
     pub(crate) fn verify_pkcs1v15_sha256(&self, digest: &[u8; 32], sig: &[u8]) -> bool {
-        let mut em_buf = [0u8; MAX_BYTES];
-        let Some(em) = em_buf.get_mut(..self.modulus_len()) else {
+        let mut got = L::ZERO_BUF;
+        let mut want = L::ZERO_BUF;
+        let len = self.modulus.len();
+        let (Some(got), Some(want)) = (got.as_mut().get_mut(..len), want.as_mut().get_mut(..len))
+        else {
             return false;
         };
-        self.public_op(sig, em) && em_matches(em, digest)
+        if !self.pow_scaled(sig, got) {
+            return false;
+        }
+        let mut h = L::ZERO_BUF;
+        let (Some(h), Some(d1), Some(d2)) = (
+            h.as_mut().get_mut(..DIGEST_LEN / L::BYTES),
+            self.em_base.as_ref().get(..len),
+            self.digest_factor.as_ref().get(..len),
+        ) else {
+            return false;
+        };
+        mont::load_be(digest, h);
+        self.modulus.scaled_target(want, d1, d2, h);
+        got == want
     }
 
-    /// `em = sig^e mod n` as `modulus_len` big-endian bytes; false if `sig`
-    /// has the wrong length or is not below n.
-    pub(crate) fn public_op(&self, sig: &[u8], em: &mut [u8]) -> bool {
-        let k = self.modulus_len();
+    /// `got = s^e K mod n` (see the module docs) for the signature `sig`;
+    /// false if `sig` has the wrong length or is not below n.
+    fn pow_scaled(&self, sig: &[u8], got: &mut [L]) -> bool {
         let len = self.modulus.len();
-        if sig.len() != k || em.len() != k {
+        if sig.len() != self.modulus_len() || len == 0 {
             return false;
         }
         let mut s_buf = L::ZERO_BUF;
-        let mut m_buf = L::ZERO_BUF;
-        let (Some(s), Some(m)) = (s_buf.as_mut().get_mut(..len), m_buf.as_mut().get_mut(..len))
-        else {
+        let Some(s) = s_buf.as_mut().get_mut(..len) else {
             return false;
         };
         mont::load_be(sig, s);
         if !self.modulus.is_reduced(s) {
             return false;
         }
-        self.modulus.pow_odd(m, s, self.e);
-        mont::store_be(m, em);
+        self.modulus.pow_scaled(got, s, self.e);
         true
+    }
+
+    /// `s^e mod n` as big-endian bytes, undoing the scaling with big-integer
+    /// arithmetic from the test's side (`K` is `R^-c`).
+    #[cfg(test)]
+    pub(crate) fn scaled_power(&self, sig: &[u8]) -> Option<(std::vec::Vec<L>, u64)> {
+        let mut got = std::vec![L::ZERO; self.modulus.len()];
+        self.pow_scaled(sig, &mut got)
+            .then(|| (got, mont::scale_exponent(self.e)))
     }
 }
 
@@ -193,34 +261,6 @@ pub(crate) fn check_be_bytes<'n>(
     }
     // e < 2^32 <= n is implied by the size checks above: no `e >= n` case.
     Ok((n, e, bits))
-}
-
-/// Compares the whole expected encoding
-/// `00 01 FF..FF 00 || DigestInfo prefix || digest`; nothing is parsed.
-fn em_matches(em: &[u8], digest: &[u8; 32]) -> bool {
-    let Some(ps_len) = em
-        .len()
-        .checked_sub(3 + SHA256_DIGEST_INFO_PREFIX.len() + digest.len())
-    else {
-        return false;
-    };
-    let Some((head, rest)) = em.split_first_chunk::<2>() else {
-        return false;
-    };
-    let Some((ps, rest)) = rest.split_at_checked(ps_len) else {
-        return false;
-    };
-    let Some((sep, rest)) = rest.split_first() else {
-        return false;
-    };
-    let Some((prefix, hash)) = rest.split_first_chunk::<19>() else {
-        return false;
-    };
-    *head == [0x00, 0x01]
-        && ps.iter().all(|&b| b == 0xff)
-        && *sep == 0
-        && *prefix == SHA256_DIGEST_INFO_PREFIX
-        && hash == digest
 }
 
 fn strip_leading_zeros(mut b: &[u8]) -> &[u8] {

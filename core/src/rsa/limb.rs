@@ -40,6 +40,7 @@ pub(crate) trait Limb:
     /// Big-endian bytes, at most `BYTES` of them.
     fn from_be_chunk(chunk: &[u8]) -> Self;
     /// Writes the low `out.len()` bytes big-endian (`out.len() <= BYTES`).
+    #[cfg(test)]
     fn write_be(self, out: &mut [u8]);
 }
 
@@ -190,7 +191,7 @@ macro_rules! impl_limb {
                 chunk.iter().fold(0, |acc, &b| (acc << 8) | Self::from(b))
             }
 
-            #[inline]
+            #[cfg(test)]
             fn write_be(self, out: &mut [u8]) {
                 let bytes = self.to_be_bytes();
                 for (o, b) in out.iter_mut().rev().zip(bytes.iter().rev()) {

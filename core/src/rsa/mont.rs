@@ -6,35 +6,32 @@
 
 use super::limb::Limb;
 
-/// Odd modulus `n` with `n0 = -n^-1 mod 2^w` and `rr = R^2 mod n`,
-/// `R = 2^(w * len)`, computed once at key load.
+/// Odd modulus `n` with `n0 = -n^-1 mod 2^w`, `R = 2^(w * len)`, computed
+/// once at key load.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Modulus<L: Limb> {
     n: L::Buf,
-    rr: L::Buf,
     n0: L,
     len: usize,
+    bits: usize,
 }
 
 impl<L: Limb> Modulus<L> {
     /// No modulus (`len` 0): the placeholder a key is built over in place.
     pub(crate) const EMPTY: Self = Modulus {
         n: L::ZERO_BUF,
-        rr: L::ZERO_BUF,
         n0: L::ZERO,
         len: 0,
+        bits: 0,
     };
 
-    /// Sets this modulus to `n`, in place (a 4096-bit modulus is over 1 KB
-    /// with its constants; building it in place keeps it off the stack).
-    /// `n` is big-endian without leading zeros, odd, and at most 4096 bits
-    /// (the caller checks); returns `None` otherwise rather than panicking,
-    /// and leaves `self` empty.
+    /// Sets this modulus to `n`, in place (a key is over 1 KB with its
+    /// constants; building it in place keeps it off the stack). `n` is
+    /// big-endian without leading zeros, odd, and at most 4096 bits (the
+    /// caller checks); returns `None` otherwise rather than panicking, and
+    /// leaves `self` empty.
     pub(crate) fn init(&mut self, n_be: &[u8]) -> Option<()> {
-        self.len = 0;
-        self.n = L::ZERO_BUF;
-        self.rr = L::ZERO_BUF;
-        self.n0 = L::ZERO;
+        *self = Self::EMPTY;
         let top = *n_be.first()?;
         let low = *n_be.last()?;
         if top == 0 || low & 1 == 0 {
@@ -43,14 +40,8 @@ impl<L: Limb> Modulus<L> {
         let len = n_be.len().div_ceil(L::BYTES);
         let n = self.n.as_mut().get_mut(..len)?;
         load_be(n_be, n);
-        let n0 = neg_inv(n.first().copied()?);
-        let bits = n_be.len() * 8 - top.leading_zeros() as usize;
-        let rr = self.rr.as_mut().get_mut(..len)?;
-        if compute_rr(rr, n, n0, bits).is_none() {
-            *self = Self::EMPTY;
-            return None;
-        }
-        self.n0 = n0;
+        self.n0 = neg_inv(n.first().copied()?);
+        self.bits = n_be.len() * 8 - top.leading_zeros() as usize;
         self.len = len;
         Some(())
     }
@@ -69,18 +60,25 @@ impl<L: Limb> Modulus<L> {
         self.n.as_ref().get(..self.len).unwrap_or(&[])
     }
 
-    /// `s^e mod n` for odd `e >= 3`, `s < n`, written to `out` (all `len`
-    /// limbs). The common sizes (2048, 3072 and 4096 bits in whole limbs)
-    /// run on fixed-length arrays so that every loop bound and slice
-    /// range is a compile-time function of the column index: that removes
-    /// most bounds checks and loop set-up (~12% at 2048 bits for u64).
-    /// For u64 limbs they run [`pow_padded`] (reversed operands, two
-    /// accumulators; another ~15%). Other lengths use the same code on
-    /// runtime-length slices.
-    pub(crate) fn pow_odd(&self, out: &mut [L], s: &[L], e: u32) {
+    /// `s^e K_e mod n` for odd `e >= 3` and `s < n`, written to `out` (all
+    /// `len` limbs), where `K_e = R^-c(e)` ([`scale_exponent`]) depends only
+    /// on `e` and `n`: the square-and-multiply chain runs on the plain `s`,
+    /// never converted into Montgomery form, and every Montgomery step
+    /// leaves its `1/R` in the result. That saves the conversion, one full
+    /// multiplication in eighteen for e = 65537; the caller compares with
+    /// an expected value scaled by the same `K_e` ([`Self::scaled_constants`]).
+    ///
+    /// The common sizes (2048, 3072 and 4096 bits in whole limbs) run on
+    /// fixed-length arrays so that every loop bound and slice range is a
+    /// compile-time function of the column index: that removes most
+    /// bounds checks and loop set-up (~12% at 2048 bits for u64). For u64
+    /// limbs they run [`pow_padded`] (reversed operands, two accumulators;
+    /// another ~15%). Other lengths use the same code on runtime-length
+    /// slices.
+    pub(crate) fn pow_scaled(&self, out: &mut [L], s: &[L], e: u32) {
         let len = self.len;
         let n = self.n();
-        let (Some(rr), Some(s)) = (self.rr.as_ref().get(..len), s.get(..len)) else {
+        let Some(s) = s.get(..len) else {
             return;
         };
         if e & 1 == 0 || e < 3 || out.len() != len {
@@ -91,29 +89,123 @@ impl<L: Limb> Modulus<L> {
             None
         } else {
             match (L::BITS, len) {
-                (64, 32) => pow_padded::<L, 32, 36>(out, s, rr, n, self.n0, e),
-                (64, 48) => pow_padded::<L, 48, 52>(out, s, rr, n, self.n0, e),
-                (64, 64) => pow_padded::<L, 64, 68>(out, s, rr, n, self.n0, e),
-                (32, 64) => pow_fixed::<L, 64>(out, s, rr, n, self.n0, e),
-                (32, 96) => pow_fixed::<L, 96>(out, s, rr, n, self.n0, e),
-                (32, 128) => pow_fixed::<L, 128>(out, s, rr, n, self.n0, e),
+                (64, 32) => pow_padded::<L, 32, 36>(out, s, n, self.n0, e),
+                (64, 48) => pow_padded::<L, 48, 52>(out, s, n, self.n0, e),
+                (64, 64) => pow_padded::<L, 64, 68>(out, s, n, self.n0, e),
+                (32, 64) => pow_fixed::<L, 64>(out, s, n, self.n0, e),
+                (32, 96) => pow_fixed::<L, 96>(out, s, n, self.n0, e),
+                (32, 128) => pow_fixed::<L, 128>(out, s, n, self.n0, e),
                 _ => None,
             }
         };
         if fixed.is_some() {
             return;
         }
-        let mut a = L::ZERO_BUF;
         let mut b1 = L::ZERO_BUF;
         let mut b2 = L::ZERO_BUF;
-        if let (Some(a), Some(b1), Some(b2)) = (
-            a.as_mut().get_mut(..len),
-            b1.as_mut().get_mut(..len),
-            b2.as_mut().get_mut(..len),
-        ) {
-            pow_body(out, s, rr, n, self.n0, e, a, b1, b2);
+        if let (Some(b1), Some(b2)) = (b1.as_mut().get_mut(..len), b2.as_mut().get_mut(..len)) {
+            pow_body(out, s, n, self.n0, e, b1, b2);
         }
     }
+
+    /// Load-time constants for checking `s^e = c0 + h (mod n)` with
+    /// [`Self::pow_scaled`], where `c0` is fixed and `h` is short (`h_len`
+    /// limbs): `d1` holds `c0` (below n) on entry and `c0 K_e mod n` on
+    /// return, `d2` gets `K_e 2^(w h_len) mod n`, so that
+    /// [`Self::scaled_target`] gives `(c0 + h) K_e mod n` for the cost of a
+    /// `h_len`-by-`len` product. All slices `len` limbs; two scratch
+    /// buffers, because this runs on microcontrollers too.
+    pub(crate) fn scaled_constants(
+        &self,
+        e: u32,
+        h_len: usize,
+        d1: &mut [L],
+        d2: &mut [L],
+    ) -> Option<()> {
+        let len = self.len;
+        let n = self.n();
+        if d1.len() != len || d2.len() != len || h_len >= len {
+            return None;
+        }
+        let mut a = L::ZERO_BUF;
+        let mut b = L::ZERO_BUF;
+        let (a, b) = (a.as_mut().get_mut(..len)?, b.as_mut().get_mut(..len)?);
+        // K_e is the scaled power of 1; it waits in d2.
+        *a.first_mut()? = L::ONE;
+        self.pow_scaled(d2, a, e);
+        a.fill(L::ZERO);
+        compute_rr(a, n, self.n0, self.bits)?;
+        // Mont(Mont(c0, K), R^2) = c0 K.
+        mont_mul(b, d1, d2, n, self.n0);
+        mont_mul(d1, b, a, n, self.n0);
+        // Mont(Mont(K, R^2), 2^(w h_len)) = K 2^(w h_len); the power of two is below n.
+        mont_mul(b, d2, a, n, self.n0);
+        a.fill(L::ZERO);
+        *a.get_mut(h_len)? = L::ONE;
+        mont_mul(d2, b, a, n, self.n0);
+        Some(())
+    }
+
+    /// `(d1 + h d2 / 2^(w h.len())) mod n` into `out`: with the constants
+    /// of [`Self::scaled_constants`], `(c0 + h) K_e mod n`. Product scanning
+    /// of `h d2 + m n` with only `h.len()` reduction steps (`m` has that many
+    /// limbs), then one modular addition.
+    pub(crate) fn scaled_target(&self, out: &mut [L], d1: &[L], d2: &[L], h: &[L]) {
+        const MAX_H: usize = 8;
+        let len = self.len;
+        let n = self.n();
+        let hl = h.len();
+        if out.len() != len || d1.len() != len || d2.len() != len || hl > MAX_H || hl >= len {
+            return;
+        }
+        let Some(&n_first) = n.first() else {
+            return;
+        };
+        let mut m = [L::ZERO; MAX_H];
+        let mut acc = L::ACC_ZERO;
+        for k in 0..len + hl {
+            // Column k: h_i d2_(k-i) and m_i n_(k-i) for the i that exist.
+            for (i, &hi) in h.iter().enumerate().take(k + 1) {
+                if let Some(&d) = d2.get(k - i) {
+                    acc = L::acc_mac(acc, hi, d);
+                }
+            }
+            for (i, &mi) in m.iter().enumerate().take(k.min(hl)) {
+                if let Some(&nk) = n.get(k - i) {
+                    acc = L::acc_mac(acc, mi, nk);
+                }
+            }
+            if k < hl {
+                let mk = L::acc_low(acc).wrapping_mul(self.n0);
+                acc = L::acc_mac(acc, mk, n_first);
+                if let Some(slot) = m.get_mut(k) {
+                    *slot = mk;
+                }
+            } else if let Some(slot) = out.get_mut(k - hl) {
+                *slot = L::acc_low(acc);
+            }
+            acc = L::acc_shift(acc);
+        }
+        reduce_once(out, L::acc_low(acc), n);
+        let carry = add_assign(out, d1);
+        reduce_once(out, carry, n);
+    }
+}
+
+/// The `c` of [`Modulus::pow_scaled`]'s `K_e = R^-c`: each Montgomery
+/// squaring doubles it and adds one, each multiplication by `s` adds one
+/// (65537 gives 65536).
+#[cfg(test)]
+pub(crate) fn scale_exponent(e: u32) -> u64 {
+    let top = 31 - e.leading_zeros();
+    let mut c = 0u64;
+    for bit in (1..top).rev() {
+        c = 2 * c + 1;
+        if (e >> bit) & 1 == 1 {
+            c += 1;
+        }
+    }
+    2 * c + 1 + 1
 }
 
 /// `xs = R^2 mod n` (`xs` zeroed, as long as `n`): double 2^(bits-1)
@@ -148,25 +240,22 @@ fn compute_rr<L: Limb>(xs: &mut [L], n: &[L], n0: L, bits: usize) -> Option<()> 
     Some(())
 }
 
-/// [`Modulus::pow_odd`] with `N` limbs known at compile time; `None` if a
+/// [`Modulus::pow_scaled`] with `N` limbs known at compile time; `None` if a
 /// slice does not have exactly `N` limbs.
 #[inline(never)]
 fn pow_fixed<L: Limb, const N: usize>(
     out: &mut [L],
     s: &[L],
-    rr: &[L],
     n: &[L],
     n0: L,
     e: u32,
 ) -> Option<()> {
     let out: &mut [L; N] = out.try_into().ok()?;
     let s: &[L; N] = s.try_into().ok()?;
-    let rr: &[L; N] = rr.try_into().ok()?;
     let n: &[L; N] = n.try_into().ok()?;
-    let mut a = [L::ZERO; N];
     let mut b1 = [L::ZERO; N];
     let mut b2 = [L::ZERO; N];
-    pow_body(out, s, rr, n, n0, e, &mut a, &mut b1, &mut b2);
+    pow_body(out, s, n, n0, e, &mut b1, &mut b2);
     Some(())
 }
 
@@ -175,7 +264,7 @@ fn pow_fixed<L: Limb, const N: usize>(
 /// layout), nothing reads them.
 const PAD: usize = 4;
 
-/// [`Modulus::pow_odd`] for `N` limbs (a multiple of 8) on arrays of
+/// [`Modulus::pow_scaled`] for `N` limbs (a multiple of 8) on arrays of
 /// `P = N + PAD` limbs, limb `i` at `PAD + i`. The second operand of every
 /// product and the modulus are kept reversed, so each column's dot
 /// products are forward zips of two contiguous slices, summed in two
@@ -185,7 +274,6 @@ const PAD: usize = 4;
 fn pow_padded<L: Limb, const N: usize, const P: usize>(
     out: &mut [L],
     s: &[L],
-    rr: &[L],
     n: &[L],
     n0: L,
     e: u32,
@@ -195,39 +283,30 @@ fn pow_padded<L: Limb, const N: usize, const P: usize>(
     }
     let out: &mut [L; N] = out.try_into().ok()?;
     let s: &[L; N] = s.try_into().ok()?;
-    let rr: &[L; N] = rr.try_into().ok()?;
     let n: &[L; N] = n.try_into().ok()?;
     let mut nrev = [L::ZERO; P];
     let mut srev = [L::ZERO; P];
-    let mut rrrev = [L::ZERO; P];
-    for (((d, &x), (ds, &y)), (dr, &z)) in nrev
+    for ((d, &x), (ds, &y)) in nrev
         .iter_mut()
         .skip(PAD)
         .zip(n.iter().rev())
         .zip(srev.iter_mut().skip(PAD).zip(s.iter().rev()))
-        .zip(rrrev.iter_mut().skip(PAD).zip(rr.iter().rev()))
     {
         *d = x;
         *ds = y;
-        *dr = z;
     }
-    let mut sp = [L::ZERO; P];
-    for (d, &x) in sp.iter_mut().skip(PAD).zip(s.iter()) {
+    let mut cur = [L::ZERO; P];
+    for (d, &x) in cur.iter_mut().skip(PAD).zip(s.iter()) {
         *d = x;
     }
-    let mut a = [L::ZERO; P];
-    let mut arev = [L::ZERO; P];
     let mut nxt = [L::ZERO; P];
     let mut tmp = [L::ZERO; P];
-    mont_mul_padded::<L, N, P>(&mut a, &sp, &rrrev, &nrev, n, n0);
-    reverse_into::<L, N, P>(&mut arev, &a);
-    let mut cur = a;
     let top = 31 - e.leading_zeros();
     for bit in (1..top).rev() {
         mont_sqr_padded::<L, N, P>(&mut nxt, &cur, &mut tmp, &nrev, n, n0);
         core::mem::swap(&mut cur, &mut nxt);
         if (e >> bit) & 1 == 1 {
-            mont_mul_padded::<L, N, P>(&mut nxt, &cur, &arev, &nrev, n, n0);
+            mont_mul_padded::<L, N, P>(&mut nxt, &cur, &srev, &nrev, n, n0);
             core::mem::swap(&mut cur, &mut nxt);
         }
     }
@@ -473,29 +552,21 @@ fn mont_sqr_padded<L: Limb, const N: usize, const P: usize>(
     }
 }
 
-/// Left-to-right square-and-multiply over equal-length slices (`a`, `cur`,
-/// `nxt` are scratch). The first product with `R^2` enters Montgomery
-/// form; the final multiply uses the plain `s`, so `Mont(x R, s) = x s`
-/// lands in normal form with no separate conversion out. For e = 65537
-/// that is 1 mul + 16 squarings + 1 mul.
+/// Left-to-right square-and-multiply over equal-length slices on the plain
+/// `s` (`cur`, `nxt` are scratch): every Montgomery step divides by `R`, so
+/// the result is `s^e R^-c(e)` ([`Modulus::pow_scaled`]). For e = 65537
+/// that is 16 squarings and 1 multiplication.
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[expect(
-    clippy::too_many_arguments,
-    reason = "internal kernel; all slices have one length"
-)]
 fn pow_body<'a, L: Limb>(
     out: &mut [L],
     s: &[L],
-    rr: &[L],
     n: &[L],
     n0: L,
     e: u32,
-    a: &mut [L],
     mut cur: &'a mut [L],
     mut nxt: &'a mut [L],
 ) {
-    mont_mul(a, s, rr, n, n0);
-    for (c, &x) in cur.iter_mut().zip(a.iter()) {
+    for (c, &x) in cur.iter_mut().zip(s.iter()) {
         *c = x;
     }
     let top = 31 - e.leading_zeros();
@@ -503,7 +574,7 @@ fn pow_body<'a, L: Limb>(
         mont_sqr(nxt, cur, n, n0);
         core::mem::swap(&mut cur, &mut nxt);
         if (e >> bit) & 1 == 1 {
-            mont_mul(nxt, cur, a, n, n0);
+            mont_mul(nxt, cur, s, n, n0);
             core::mem::swap(&mut cur, &mut nxt);
         }
     }
@@ -532,6 +603,7 @@ pub(crate) fn load_be<L: Limb>(bytes: &[u8], out: &mut [L]) {
 
 /// Big-endian bytes (exactly `out.len()`) from little-endian limbs; limbs
 /// beyond `out` are dropped, missing ones leave `out` untouched.
+#[cfg(test)]
 pub(crate) fn store_be<L: Limb>(limbs: &[L], out: &mut [u8]) {
     for (chunk, &l) in out.rchunks_mut(L::BYTES).zip(limbs) {
         l.write_be(chunk);
@@ -547,6 +619,18 @@ pub(crate) fn ge<L: Limb>(a: &[L], b: &[L]) -> bool {
         }
     }
     true
+}
+
+/// `a += b` over equal-length slices; returns the carry out.
+#[inline]
+fn add_assign<L: Limb>(a: &mut [L], b: &[L]) -> L {
+    let mut acc = L::ACC_ZERO;
+    for (x, &y) in a.iter_mut().zip(b) {
+        acc = L::acc_mac(L::acc_mac(acc, *x, L::ONE), y, L::ONE);
+        *x = L::acc_low(acc);
+        acc = L::acc_shift(acc);
+    }
+    L::acc_low(acc)
 }
 
 #[inline]

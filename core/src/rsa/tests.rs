@@ -101,10 +101,16 @@ fn differential_one<L: Limb>(rng: &mut ChaCha20Rng, sk: &RsaPrivateKey, allow: b
         rng.fill_bytes(&mut s);
         let s_int = BigUint::from_bytes_be(&s) % pk.n();
         let s = left_pad(&s_int.to_bytes_be(), k);
-        let want = left_pad(&s_int.modpow(pk.e(), pk.n()).to_bytes_be(), k);
-        let mut got = vec![0u8; k];
-        assert!(ours.public_op(&s, &mut got));
-        assert_eq!(got, want);
+        let want = s_int.modpow(pk.e(), pk.n());
+        // Ours is s^e R^-c mod n: multiply the scaling back out with big integers.
+        let (limbs, c) = ours.scaled_power(&s).expect("s < n");
+        let mut bytes = vec![0u8; limbs.len() * L::BYTES];
+        super::mont::store_be(&limbs, &mut bytes);
+        let got = BigUint::from_bytes_be(&bytes);
+        assert!(&got < pk.n());
+        let r = BigUint::from(1u8) << (limbs.len() * L::BYTES * 8);
+        let r_c = r.modpow(&BigUint::from(c), pk.n());
+        assert_eq!((got * r_c) % pk.n(), want);
     }
 
     for _ in 0..6 {
