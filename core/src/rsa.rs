@@ -213,6 +213,23 @@ impl<L: Limb> RsaPublicKeyWith<L> {
         true
     }
 
+    /// The scaled expected encoding for `digest` (what a valid signature's
+    /// [`Self::pow_scaled`] must equal), with the exponent `c` of its `R^-c`.
+    #[cfg(test)]
+    pub(crate) fn scaled_expected(&self, digest: &[u8; 32]) -> (std::vec::Vec<L>, u64) {
+        let len = self.modulus.len();
+        let mut want = std::vec![L::ZERO; len];
+        let mut h = std::vec![L::ZERO; DIGEST_LEN / L::BYTES];
+        mont::load_be(digest, &mut h);
+        self.modulus.scaled_target(
+            &mut want,
+            self.em_base.as_ref().get(..len).unwrap_or(&[]),
+            self.digest_factor.as_ref().get(..len).unwrap_or(&[]),
+            &h,
+        );
+        (want, mont::scale_exponent(self.e))
+    }
+
     /// `s^e mod n` as big-endian bytes, undoing the scaling with big-integer
     /// arithmetic from the test's side (`K` is `R^-c`).
     #[cfg(test)]

@@ -104,9 +104,7 @@ fn differential_one<L: Limb>(rng: &mut ChaCha20Rng, sk: &RsaPrivateKey, allow: b
         let want = s_int.modpow(pk.e(), pk.n());
         // Ours is s^e R^-c mod n: multiply the scaling back out with big integers.
         let (limbs, c) = ours.scaled_power(&s).expect("s < n");
-        let mut bytes = vec![0u8; limbs.len() * L::BYTES];
-        super::mont::store_be(&limbs, &mut bytes);
-        let got = BigUint::from_bytes_be(&bytes);
+        let got = limbs_to_int(&limbs);
         assert!(&got < pk.n());
         let r = BigUint::from(1u8) << (limbs.len() * L::BYTES * 8);
         let r_c = r.modpow(&BigUint::from(c), pk.n());
@@ -144,6 +142,57 @@ fn left_pad(b: &[u8], k: usize) -> Vec<u8> {
     let mut v = vec![0u8; k - b.len()];
     v.extend_from_slice(b);
     v
+}
+
+fn limbs_to_int<L: Limb>(limbs: &[L]) -> BigUint {
+    let mut bytes = vec![0u8; limbs.len() * L::BYTES];
+    super::mont::store_be(limbs, &mut bytes);
+    BigUint::from_bytes_be(&bytes)
+}
+
+/// The scaled expected encoding, `(c0 + h) R^-c mod n`, against big-integer arithmetic: times
+/// `R^c` it must be exactly `00 01 FF..FF 00 || DigestInfo || h`, for digests at the edges of the
+/// short reduction (zero, all ones, one bit at either end) and random ones.
+fn scaled_expected_one<L: Limb>(rng: &mut ChaCha20Rng, pk: &::rsa::RsaPublicKey) {
+    let (n, e) = parts(pk);
+    let ours = RsaPublicKeyWith::<L>::from_be_bytes(&n, &e, false).expect("key loads");
+    let k = pk.size();
+    let mut digests = vec![[0u8; 32], [0xff; 32], [0u8; 32], [0u8; 32]];
+    digests[2][0] = 0x80;
+    digests[3][31] = 0x01;
+    for _ in 0..4 {
+        let mut d = [0u8; 32];
+        rng.fill_bytes(&mut d);
+        digests.push(d);
+    }
+    for digest in digests {
+        let (limbs, c) = ours.scaled_expected(&digest);
+        let got = limbs_to_int(&limbs);
+        assert!(&got < pk.n());
+        let r = BigUint::from(1u8) << (limbs.len() * L::BYTES * 8);
+        let unscaled = (got * r.modpow(&BigUint::from(c), pk.n())) % pk.n();
+        let mut em = vec![0x00, 0x01];
+        em.resize(k - 52, 0xff);
+        em.push(0x00);
+        em.extend_from_slice(&SHA256_PREFIX);
+        em.extend_from_slice(&digest);
+        assert_eq!(unscaled, BigUint::from_bytes_be(&em), "{digest:02x?}");
+    }
+}
+
+const SHA256_PREFIX: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+#[test]
+fn scaled_expected_encoding_vs_big_integers() {
+    let mut rng = ChaCha20Rng::seed_from_u64(0x5eed_0003);
+    for bits in [2048, 2056, 3072] {
+        let pk = gen_key(&mut rng, bits, 65537).to_public_key();
+        scaled_expected_one::<u64>(&mut rng, &pk);
+        scaled_expected_one::<u32>(&mut rng, &pk);
+    }
 }
 
 #[test]
