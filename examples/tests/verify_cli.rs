@@ -11,22 +11,10 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+mod common;
+
 fn bin() -> Command {
-    // Cargo builds examples for integration tests of their package.
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join("verify");
-    assert!(
-        path.exists(),
-        "{} missing: `cargo test -p cognito-verify-examples` builds the examples (a --test filter does not)",
-        path.display()
-    );
-    Command::new(path)
+    Command::new(common::example("verify"))
 }
 
 fn vectors(path: &str) -> Vec<Value> {

@@ -27,16 +27,44 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A built example: `cargo test` builds every example beside the test binaries.
+/// A built example: `cargo test` builds every example beside the test binaries, but
+/// `cargo test --test NAME` does not, and would leave an old build in place: refuse one older than
+/// the sources it is built from rather than test yesterday's server.
 pub fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap().join("examples");
     let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} missing: run through `cargo test -p cognito-verify-examples` (builds the examples)",
-        path.display()
-    );
+    let hint = "run through `cargo test -p cognito-verify-examples` (builds the examples), \
+                or `cargo build -p cognito-verify-examples --examples` first";
+    let built = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| panic!("{} missing: {hint}", path.display()));
+    // Its own source, the package's library and the core (less its test-only `tests.rs` files):
+    // cargo relinks the example when any of them changes, not when another example does.
+    let mut sources = vec![
+        repo().join(format!("examples/{name}.rs")),
+        repo().join("examples/lib.rs"),
+    ];
+    let mut dirs = vec![repo().join("core/src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|e| e == "rs") && !p.ends_with("tests.rs") {
+                sources.push(p);
+            }
+        }
+    }
+    for src in sources {
+        let changed = std::fs::metadata(&src).unwrap().modified().unwrap();
+        assert!(
+            changed <= built,
+            "{} is older than {}: {hint}",
+            path.display(),
+            src.display()
+        );
+    }
     path
 }
 
