@@ -181,9 +181,10 @@ impl<L: Limb> RsaPublicKeyWith<L> {
         if !self.pow_scaled(sig, got) {
             return false;
         }
-        let mut h = L::ZERO_BUF;
+        // The digest as limbs: 4 of 64 bits or 8 of 32.
+        let mut h = [L::ZERO; 8];
         let (Some(h), Some(d1), Some(d2)) = (
-            h.as_mut().get_mut(..DIGEST_LEN / L::BYTES),
+            h.get_mut(..DIGEST_LEN / L::BYTES),
             self.em_base.as_ref().get(..len),
             self.digest_factor.as_ref().get(..len),
         ) else {
