@@ -34,6 +34,10 @@ pub(crate) trait Limb:
 
     /// `a - b - borrow` (borrow is 0 or 1) as (difference, borrow out).
     fn sbb(a: Self, b: Self, borrow: Self) -> (Self, Self);
+    /// `a + b + carry` (carry is 0 or 1) as (sum, carry out).
+    fn adc(a: Self, b: Self, carry: Self) -> (Self, Self);
+    /// Leading zero bits.
+    fn leading_zeros(self) -> u32;
     fn wrapping_mul(self, rhs: Self) -> Self;
     fn wrapping_neg(self) -> Self;
     fn wrapping_sub(self, rhs: Self) -> Self;
@@ -169,6 +173,17 @@ macro_rules! impl_limb {
                     .wrapping_sub(b as $wide)
                     .wrapping_sub(borrow as $wide);
                 (t as $t, ((t >> <$t>::BITS) as $t) & 1)
+            }
+
+            #[cfg_attr(not(target_os = "none"), inline(always))]
+            fn adc(a: Self, b: Self, carry: Self) -> (Self, Self) {
+                let t = (a as $wide) + (b as $wide) + (carry as $wide);
+                (t as $t, (t >> <$t>::BITS) as $t)
+            }
+
+            #[inline]
+            fn leading_zeros(self) -> u32 {
+                <$t>::leading_zeros(self)
             }
 
             #[cfg_attr(not(target_os = "none"), inline(always))]

@@ -13,7 +13,6 @@ pub(crate) struct Modulus<L: Limb> {
     n: L::Buf,
     n0: L,
     len: usize,
-    bits: usize,
 }
 
 impl<L: Limb> Modulus<L> {
@@ -22,7 +21,6 @@ impl<L: Limb> Modulus<L> {
         n: L::ZERO_BUF,
         n0: L::ZERO,
         len: 0,
-        bits: 0,
     };
 
     /// Sets this modulus to `n`, in place (a key is over 1 KB with its
@@ -41,7 +39,6 @@ impl<L: Limb> Modulus<L> {
         let n = self.n.as_mut().get_mut(..len)?;
         load_be(n_be, n);
         self.n0 = neg_inv(n.first().copied()?);
-        self.bits = n_be.len() * 8 - top.leading_zeros() as usize;
         self.len = len;
         Some(())
     }
@@ -134,7 +131,7 @@ impl<L: Limb> Modulus<L> {
         *a.first_mut()? = L::ONE;
         self.pow_scaled(d2, a, e);
         a.fill(L::ZERO);
-        compute_rr(a, n, self.n0, self.bits)?;
+        compute_rr(a, n, self.n0)?;
         // Mont(Mont(c0, K), R^2) = c0 K.
         mont_mul(b, d1, d2, n, self.n0);
         mont_mul(d1, b, a, n, self.n0);
@@ -212,12 +209,13 @@ pub(crate) fn scale_exponent(e: u32) -> u64 {
 /// (< n) up to R mod n, which is 2^0 in Montgomery form, then build
 /// 2^(w*len) in Montgomery form by square-and-double over the bits of
 /// w*len. ~12 squarings instead of thousands of modular doublings.
-fn compute_rr<L: Limb>(xs: &mut [L], n: &[L], n0: L, bits: usize) -> Option<()> {
+fn compute_rr<L: Limb>(xs: &mut [L], n: &[L], n0: L) -> Option<()> {
     let len = n.len();
     if xs.len() != len {
         return None;
     }
     let r_bits = len.checked_mul(L::BITS as usize)?;
+    let bits = r_bits.checked_sub(n.last()?.leading_zeros() as usize)?;
     let top = bits.checked_sub(1)?;
     let bits_per_limb = L::BITS as usize;
     let shift = u32::try_from(top % bits_per_limb).ok()?;
@@ -624,13 +622,11 @@ pub(crate) fn ge<L: Limb>(a: &[L], b: &[L]) -> bool {
 /// `a += b` over equal-length slices; returns the carry out.
 #[inline]
 fn add_assign<L: Limb>(a: &mut [L], b: &[L]) -> L {
-    let mut acc = L::ACC_ZERO;
+    let mut carry = L::ZERO;
     for (x, &y) in a.iter_mut().zip(b) {
-        acc = L::acc_mac(L::acc_mac(acc, *x, L::ONE), y, L::ONE);
-        *x = L::acc_low(acc);
-        acc = L::acc_shift(acc);
+        (*x, carry) = L::adc(*x, y, carry);
     }
-    L::acc_low(acc)
+    carry
 }
 
 #[inline]
