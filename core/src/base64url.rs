@@ -38,32 +38,16 @@ pub(crate) fn decode<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], De
     let decoded = out.get_mut(..n).ok_or(DecodeError::TooLong)?;
     let mut bad = 0u8;
     // Eight characters into six bytes per step while the input lasts (a quarter fewer stores
-    // and loop turns than four-into-three), then four at a time, then the tail.
+    // and loop turns than four-into-three), then at most one step of four, then the tail.
     let mut wide = input.chunks_exact(8);
     let mut wide_out = decoded.chunks_exact_mut(6);
     for (c, o) in (&mut wide).zip(&mut wide_out) {
-        let mut v = 0u64;
-        for &ch in c {
-            let x = DECODE[usize::from(ch)];
-            bad |= x; // only bit 7 counts: it is set for INVALID alone
-            v = v << 6 | u64::from(x);
-        }
-        o.copy_from_slice(v.to_be_bytes().get(2..).unwrap_or(&[]));
+        decode_chunk(c, o, &mut bad);
     }
-    let done = input.len() / 8 * 8;
-    let input = input.get(done..).unwrap_or(&[]);
-    let mut chunks = input.chunks_exact(4);
+    let mut chunks = wide.remainder().chunks_exact(4);
     let mut outs = wide_out.into_remainder().chunks_exact_mut(3);
     for (c, o) in (&mut chunks).zip(&mut outs) {
-        let (a, b, cc, d) = (
-            DECODE[usize::from(c[0])],
-            DECODE[usize::from(c[1])],
-            DECODE[usize::from(c[2])],
-            DECODE[usize::from(c[3])],
-        );
-        bad |= (a | b | cc | d) & 0x80;
-        let v = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(cc) << 6 | u32::from(d);
-        o.copy_from_slice(&v.to_be_bytes()[1..]);
+        decode_chunk(c, o, &mut bad);
     }
     let rest = chunks.remainder();
     let tail = outs.into_remainder();
@@ -96,6 +80,20 @@ pub(crate) fn decode<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], De
         _ => return Err(DecodeError::Invalid),
     }
     Ok(decoded)
+}
+
+/// Decodes a whole group (`c` 4 or 8 characters into `o` 3 or 6 bytes); a character outside the
+/// alphabet sets bit 7 of `bad`.
+#[inline(always)]
+fn decode_chunk(c: &[u8], o: &mut [u8], bad: &mut u8) {
+    let mut v = 0u64;
+    for &ch in c {
+        let x = DECODE[usize::from(ch)];
+        *bad |= x; // only bit 7 counts: it is set for INVALID alone
+        v = v << 6 | u64::from(x);
+    }
+    let bytes = v.to_be_bytes();
+    o.copy_from_slice(bytes.get(8 - o.len()..).unwrap_or(&[]));
 }
 
 /// Why a base64url string was not decoded.
