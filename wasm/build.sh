@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds wasm/pkg/, the npm package `cognito-verify-wasm` (DESIGN section 8). Idempotent: installs the
+# Builds wasm/pkg/, the npm package `cognito-verify-wasm` (ARCHITECTURE.md, "The parts"). Idempotent: installs the
 # wasm32 target and the wasm-bindgen CLI of the crate's pinned version only when missing.
 #   WASM_OPT_LEVEL=3|s|z   opt-level of this build. Default 3: measured both smaller and faster here than
 #                          s (+5% size, -11% speed) and z (+6% gzipped, -25% speed)

@@ -3,7 +3,7 @@
 //! JavaScript users do not call these directly: `wasm/js/api.mjs` builds the aws-jwt-verify-shaped
 //! `CognitoJwtVerifier` on top of three small objects:
 //! - [`Keys`]: the usable keys of one JWKS ([`KeySet`]);
-//! - [`WasmVerifier`]: an owned copy of a [`Config`], rebuilt (allocation-light) per call;
+//! - [`WasmVerifier`]: the core's owned [`VerifierConfig`], built and checked once;
 //! - [`Refresh`]: the IO-free key refresh policy ([`JwksRefresh`]), whose fetches JS carries out.
 //!
 //! Results cross the boundary as numbers (0 for success, otherwise `1 +` the index of the error in
@@ -18,9 +18,9 @@
 //! any number of verifications may be in flight.
 
 use cognito_verify::{
-    payload_buffer_len, AcceptedTokenUse, Action, Algorithm, Config, Error, Issuer, JwksOptions,
-    JwksRefresh, KeySet, Need, RefreshConfig, Requirement, Verifier, DEFAULT_KEY_CAPACITY,
-    DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_LEN,
+    payload_buffer_len, AcceptedTokenUse, Action, Algorithm, Error, JwksOptions, JwksRefresh,
+    KeySet, Match, Need, RefreshConfig, VerifierConfig, DEFAULT_MAX_JWKS_BYTES,
+    DEFAULT_MAX_TOKEN_LEN, HEAP_KEY_CAPACITY,
 };
 use wasm_bindgen::prelude::*;
 
@@ -86,7 +86,7 @@ pub fn limits() -> Vec<u32> {
     [
         DEFAULT_MAX_TOKEN_LEN,
         DEFAULT_MAX_JWKS_BYTES,
-        DEFAULT_KEY_CAPACITY,
+        HEAP_KEY_CAPACITY,
     ]
     .iter()
     .map(|n| u32::try_from(*n).unwrap_or(u32::MAX))
@@ -102,9 +102,17 @@ pub fn is_user_pool_id(id: &str) -> bool {
 
 /// The usable keys of one JWKS.
 #[wasm_bindgen]
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Keys {
-    set: KeySet,
+    set: Box<KeySet<HEAP_KEY_CAPACITY>>,
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys {
+            set: Box::new(KeySet::new()),
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -120,7 +128,7 @@ impl Keys {
     /// the previous keys.
     pub fn load(&mut self, jwks: &str, allow_any_rsa_exponent: bool) -> u32 {
         let options = JwksOptions::new().allow_any_rsa_exponent(allow_any_rsa_exponent);
-        match KeySet::from_jwks_with(jwks.as_bytes(), &options) {
+        match KeySet::replacement(jwks.as_bytes(), &options) {
             Ok(set) => {
                 self.set = set;
                 0
@@ -142,35 +150,19 @@ impl Keys {
     }
 }
 
-/// A group or scope requirement, owned.
-#[derive(Debug)]
-struct OwnedRequirement {
-    all: bool,
-    items: Vec<String>,
-}
-
-fn requirement_of(mode: u8, items: Vec<String>) -> Option<OwnedRequirement> {
+fn requirement_of(mode: u8) -> Option<Match> {
     match mode {
-        1 => Some(OwnedRequirement { all: false, items }),
-        2 => Some(OwnedRequirement { all: true, items }),
+        1 => Some(Match::AnyOf),
+        2 => Some(Match::AllOf),
         _ => None,
     }
 }
 
-/// One verifier configuration with owned strings; the borrowed [`Config`] is rebuilt per call.
+/// One verifier: the core's owned configuration, built and checked once.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct WasmVerifier {
-    user_pool_ids: Vec<String>,
-    issuer_urls: Vec<String>,
-    client_ids: Vec<String>,
-    token_use: AcceptedTokenUse,
-    leeway: u64,
-    max_age: Option<u64>,
-    groups: Option<OwnedRequirement>,
-    scopes: Option<OwnedRequirement>,
-    allow_es256: bool,
-    max_token_len: usize,
+    config: Result<VerifierConfig, Error>,
     buf: Vec<u8>,
     payload: String,
     /// What the last [`prepare`](WasmVerifier::prepare) found to verify.
@@ -213,21 +205,35 @@ impl WasmVerifier {
         allow_es256: bool,
         max_token_len: f64,
     ) -> WasmVerifier {
-        WasmVerifier {
-            user_pool_ids,
-            issuer_urls,
-            client_ids,
-            token_use: match token_use {
+        let mut b = VerifierConfig::builder()
+            .token_use(match token_use {
                 1 => AcceptedTokenUse::Id,
                 2 => AcceptedTokenUse::Access,
                 _ => AcceptedTokenUse::Any,
-            },
-            leeway: to_u64(leeway),
-            max_age: (max_age >= 0.0).then(|| to_u64(max_age)),
-            groups: requirement_of(groups_mode, groups),
-            scopes: requirement_of(scopes_mode, scopes),
-            allow_es256,
-            max_token_len: usize::try_from(to_u64(max_token_len)).unwrap_or(usize::MAX),
+            })
+            .leeway(to_u64(leeway))
+            .allow_es256(allow_es256)
+            .max_token_len(usize::try_from(to_u64(max_token_len)).unwrap_or(usize::MAX));
+        for id in user_pool_ids {
+            b = b.user_pool(id);
+        }
+        for url in issuer_urls {
+            b = b.issuer(url);
+        }
+        for id in client_ids {
+            b = b.client_id(id);
+        }
+        if max_age >= 0.0 {
+            b = b.max_age(to_u64(max_age));
+        }
+        if let Some(kind) = requirement_of(groups_mode) {
+            b = b.groups(kind, groups);
+        }
+        if let Some(kind) = requirement_of(scopes_mode) {
+            b = b.scopes(kind, scopes);
+        }
+        WasmVerifier {
+            config: b.build().map_err(Error::from),
             buf: Vec::new(),
             payload: String::new(),
             signed_len: 0,
@@ -237,70 +243,31 @@ impl WasmVerifier {
         }
     }
 
-    /// Calls `f` with the borrowed configuration.
-    fn with_config<R>(&self, f: impl FnOnce(Config<'_>) -> R) -> R {
-        let issuers: Vec<Issuer<'_>> = self
-            .user_pool_ids
-            .iter()
-            .map(|s| Issuer::UserPool(s))
-            .chain(self.issuer_urls.iter().map(|s| Issuer::Url(s)))
-            .collect();
-        let clients: Vec<&str> = self.client_ids.iter().map(String::as_str).collect();
-        let groups: Vec<&str> = self
-            .groups
+    fn max_token_len(&self) -> usize {
+        self.config
             .as_ref()
-            .map(|r| r.items.iter().map(String::as_str).collect())
-            .unwrap_or_default();
-        let scopes: Vec<&str> = self
-            .scopes
-            .as_ref()
-            .map(|r| r.items.iter().map(String::as_str).collect())
-            .unwrap_or_default();
-        let req = |r: &Option<OwnedRequirement>, list| {
-            r.as_ref().map(|r| {
-                if r.all {
-                    Requirement::AllOf(list)
-                } else {
-                    Requirement::AnyOf(list)
-                }
-            })
-        };
-        let mut config = Config::new(&issuers, &clients)
-            .token_use(self.token_use)
-            .leeway(self.leeway)
-            .allow_es256(self.allow_es256)
-            .max_token_len(self.max_token_len);
-        if let Some(m) = self.max_age {
-            config = config.max_age(m);
-        }
-        if let Some(r) = req(&self.groups, &groups) {
-            config = config.groups(r);
-        }
-        if let Some(r) = req(&self.scopes, &scopes) {
-            config = config.scopes(r);
-        }
-        f(config)
+            .map_or(DEFAULT_MAX_TOKEN_LEN, VerifierConfig::max_token_len)
     }
 
     /// 0 if the configuration is usable, else the status of `invalid_configuration`.
     #[must_use]
     pub fn check(&self) -> u32 {
-        self.with_config(|c| match Verifier::new(c) {
+        match &self.config {
             Ok(_) => 0,
-            Err(e) => status(e),
-        })
+            Err(e) => status(*e),
+        }
     }
 
     /// Verifies `token` at `now` (unix seconds). Returns 0 (the payload JSON is then available
     /// from [`payload`](Self::payload)) or an error status.
     pub fn verify(&mut self, keys: &Keys, token: &str, now: f64) -> u32 {
-        let needed = payload_buffer_len(token.len().min(self.max_token_len));
+        let needed = payload_buffer_len(token.len().min(self.max_token_len()));
         if self.buf.len() < needed {
             self.buf.resize(needed, 0);
         }
         let mut buf = core::mem::take(&mut self.buf);
-        let result = self.with_config(|c| {
-            let v = Verifier::new(c)?;
+        let result = self.config.as_ref().map_err(|e| *e).and_then(|c| {
+            let v = c.verifier();
             v.verify(&keys.set, token, to_u64(now), &mut buf)
                 .map(|claims| claims.payload_json().to_owned())
         });
@@ -322,7 +289,7 @@ impl WasmVerifier {
     /// [`kid`](Self::kid) and [`algorithm`](Self::algorithm) say what to verify. Read them before
     /// the next call on this object.
     pub fn prepare(&mut self, keys: &Keys, token: &str, now: f64) -> u32 {
-        let needed = payload_buffer_len(token.len().min(self.max_token_len));
+        let needed = payload_buffer_len(token.len().min(self.max_token_len()));
         if self.buf.len() < needed {
             self.buf.resize(needed, 0);
         }
@@ -332,8 +299,8 @@ impl WasmVerifier {
         let mut signed_len = 0;
         let mut algorithm = 0;
         let mut called = false;
-        let result = self.with_config(|c| {
-            let v = Verifier::new(c)?;
+        let result = self.config.as_ref().map_err(|e| *e).and_then(|c| {
+            let v = c.verifier();
             v.verify_with_signature_check(&keys.set, token, to_u64(now), &mut buf, &mut |signed| {
                 called = true;
                 signed_len = signed.signing_input.len();
@@ -405,13 +372,13 @@ impl WasmVerifier {
         kid: &str,
         algorithm: u8,
     ) -> u32 {
-        let needed = payload_buffer_len(token.len().min(self.max_token_len));
+        let needed = payload_buffer_len(token.len().min(self.max_token_len()));
         if self.buf.len() < needed {
             self.buf.resize(needed, 0);
         }
         let mut buf = core::mem::take(&mut self.buf);
-        let result = self.with_config(|c| {
-            let v = Verifier::new(c)?;
+        let result = self.config.as_ref().map_err(|e| *e).and_then(|c| {
+            let v = c.verifier();
             v.verify_with_signature_check(&keys.set, token, to_u64(now), &mut buf, &mut |signed| {
                 signed.signing_input.len() == signed_len
                     && signed.signature == signature
@@ -437,7 +404,7 @@ impl WasmVerifier {
     }
 }
 
-/// The refresh policy of one pool's JWKS (DESIGN section 2b).
+/// The refresh policy of one pool's JWKS (ARCHITECTURE.md, "Key refresh").
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct Refresh {
