@@ -29,7 +29,10 @@ fn start_axum(vars: &[(&str, &str)]) -> (Proc, String) {
     let proc = Proc::spawn("axum", &mut cmd);
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "axum did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "axum did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     (proc, format!("http://127.0.0.1:{port}"))
@@ -46,7 +49,11 @@ async fn get(url: &str, token: Option<&str>) -> (u16, String, String) {
         .get("www-authenticate")
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
-    (resp.status().as_u16(), challenge, resp.text().await.unwrap())
+    (
+        resp.status().as_u16(),
+        challenge,
+        resp.text().await.unwrap(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,7 +53,7 @@ pub fn access_claims(exp: i64, scope: &str) -> serde_json::Value {
 /// A server task on 127.0.0.1, shut down (and awaited) when dropped.
 pub struct Served {
     pub base: String,
-    pub addr: std::net::SocketAddr,
+    pub addr: core::net::SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
