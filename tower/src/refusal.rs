@@ -124,3 +124,40 @@ pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with(['+', ';']))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_requests_by_content_type() {
+        for (ct, grpc) in [
+            ("application/grpc", true),
+            ("application/grpc+proto", true),
+            ("application/grpc;charset=utf-8", true),
+            ("application/grpc-web", false),
+            ("application/json", false),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+            assert_eq!(is_grpc(&h), grpc, "{ct}");
+        }
+        assert!(!is_grpc(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn grpc_refusals_are_trailers_only() {
+        let r = Refusal::insufficient_scope("group_not_allowed").into_response(true, |b| b);
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.body().is_empty());
+        assert_eq!(r.headers()["grpc-status"], "7");
+        assert_eq!(
+            r.headers()["grpc-message"],
+            r#"{"error": "403 Forbidden Error. Insufficient Scope.", "code": "group_not_allowed"}"#
+        );
+        let r = Refusal::keys_unavailable("jwks_unavailable", 30).into_response(false, |b| b);
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "30");
+        assert!(r.headers().get(header::WWW_AUTHENTICATE).is_none());
+    }
+}
