@@ -1,5 +1,6 @@
 //! Helpers of the end-to-end tests: child processes killed on drop, a tiny HTTP server on
-//! 127.0.0.1 that counts requests, RS256 tokens signed with `testdata/keys/`.
+//! 127.0.0.1 that counts requests, RS256 tokens signed with `testdata/keys/`. The tower layer's
+//! tests include this file too (`tower/tests/common/mod.rs`).
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
