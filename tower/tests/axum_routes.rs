@@ -52,7 +52,7 @@ fn app(auth: &CognitoAuthLayer) -> Router {
 }
 
 struct Fixture {
-    _jwks: TestHttp,
+    jwks: TestHttp,
     srv: Served,
     ka: Signer256,
 }
@@ -63,7 +63,7 @@ impl Fixture {
         let auth = CognitoAuthLayer::new(verifier(&jwks));
         let srv = Served::axum(app(&auth)).await;
         Fixture {
-            _jwks: jwks,
+            jwks,
             srv,
             ka: signer(),
         }
@@ -253,6 +253,16 @@ async fn token_use_per_route() {
     let f = Fixture::new().await;
     let id = f.id();
     let access = f.ka.sign(&access_claims(now() + 3600, "orders/read"));
+    for path in [
+        "/ping", "/admin", "/read", "/access", "/id", "/maybe", "/web",
+    ] {
+        bearer(&f.url(path), &access).await;
+    }
+    assert_eq!(
+        f.jwks.hits(),
+        1,
+        "every route shares the one verifier and its key cache"
+    );
     assert_eq!(bearer(&f.url("/access"), &access).await.status, 200);
     assert_invalid(
         &bearer(&f.url("/access"), &id).await,
