@@ -2,7 +2,7 @@
 //! route's requirements, and the wording of each refusal.
 
 use cognito_verify::{
-    AcceptedTokenUse, CognitoJwtVerifier, Error, OwnedClaims, Requirement, Requirements, TokenUse,
+    AcceptedTokenUse, CognitoJwtVerifier, Error, Match, OwnedClaims, Requirement, Requirements,
     VerifyError,
 };
 
@@ -10,23 +10,14 @@ use crate::refusal::Refusal;
 
 /// Any-of or all-of, over owned names.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Rule {
-    AnyOf(Vec<String>),
-    AllOf(Vec<String>),
+pub(crate) struct Rule {
+    pub(crate) kind: Match,
+    pub(crate) names: Vec<String>,
 }
 
 impl Rule {
     fn names(&self) -> Vec<&str> {
-        match self {
-            Rule::AnyOf(v) | Rule::AllOf(v) => v.iter().map(String::as_str).collect(),
-        }
-    }
-
-    fn borrow<'a>(&self, names: &'a [&'a str]) -> Requirement<'a> {
-        match self {
-            Rule::AnyOf(_) => Requirement::AnyOf(names),
-            Rule::AllOf(_) => Requirement::AllOf(names),
-        }
+        self.names.iter().map(String::as_str).collect()
     }
 }
 
@@ -48,22 +39,8 @@ impl Default for RouteRules {
     }
 }
 
-fn accepts(wanted: AcceptedTokenUse, got: TokenUse) -> bool {
-    matches!(
-        (wanted, got),
-        (AcceptedTokenUse::Any, _)
-            | (AcceptedTokenUse::Id, TokenUse::Id)
-            | (AcceptedTokenUse::Access, TokenUse::Access)
-    )
-}
-
-/// Verifies `token` under the route's rules: the claims, or the refusal to send.
-///
-/// Groups and scopes are the verifier's own checks (passed as [`Requirements`]); the route's
-/// token use is checked on the verified claims. When a token misses a group or scope on a route
-/// that also restricts the token use, the token is verified once more without requirements to
-/// tell `wrong_token_use` (the core's order) from `group_not_allowed` / `scope_not_allowed`:
-/// a second signature check on that refusal path only.
+/// Verifies `token` under the route's rules (the core checks them after its own, token use
+/// first): the claims, or the refusal to send. One signature check per request.
 pub(crate) async fn verify(
     verifier: &CognitoJwtVerifier,
     token: &str,
@@ -71,36 +48,17 @@ pub(crate) async fn verify(
 ) -> Result<OwnedClaims, Refusal> {
     let groups = rules.groups.as_ref().map(Rule::names).unwrap_or_default();
     let scopes = rules.scopes.as_ref().map(Rule::names).unwrap_or_default();
-    let mut req = Requirements::NONE;
+    let mut req = Requirements::NONE.token_use(rules.token_use);
     if let Some(g) = &rules.groups {
-        req = req.groups(g.borrow(&groups));
+        req = req.groups(Requirement::new(g.kind, &groups));
     }
     if let Some(s) = &rules.scopes {
-        req = req.scopes(s.borrow(&scopes));
+        req = req.scopes(Requirement::new(s.kind, &scopes));
     }
-    let result = if rules.groups.is_none() && rules.scopes.is_none() {
-        verifier.verify(token).await
-    } else {
-        verifier
-            .verify_with(token, req, OwnedClaims::from_claims)
-            .await
-    };
-    let restricted = rules.token_use != AcceptedTokenUse::Any;
-    match result {
-        Ok(c) if accepts(rules.token_use, c.token_use) => Ok(c),
-        Ok(_) => Err(refusal(VerifyError::Token(Error::WrongTokenUse))),
-        Err(e @ VerifyError::Token(Error::GroupNotAllowed | Error::ScopeNotAllowed))
-            if restricted =>
-        {
-            match verifier.verify(token).await {
-                Ok(c) if !accepts(rules.token_use, c.token_use) => {
-                    Err(refusal(VerifyError::Token(Error::WrongTokenUse)))
-                }
-                _ => Err(refusal(e)),
-            }
-        }
-        Err(e) => Err(refusal(e)),
-    }
+    verifier
+        .verify_with(token, req, OwnedClaims::from_claims)
+        .await
+        .map_err(refusal)
 }
 
 fn refusal(e: VerifyError) -> Refusal {
@@ -140,14 +98,6 @@ fn token_message(e: Error) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn token_use_of_a_route() {
-        assert!(accepts(AcceptedTokenUse::Any, TokenUse::Id));
-        assert!(accepts(AcceptedTokenUse::Access, TokenUse::Access));
-        assert!(!accepts(AcceptedTokenUse::Access, TokenUse::Id));
-        assert!(!accepts(AcceptedTokenUse::Id, TokenUse::Access));
-    }
 
     #[test]
     fn refusals_name_the_code() {

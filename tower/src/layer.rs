@@ -14,6 +14,7 @@ use crate::body::ResponseBody;
 use crate::cognito::{self, RouteRules, Rule};
 use crate::refusal::{is_grpc, Refusal};
 use crate::token::{presented, Presented};
+use cognito_verify::Match;
 
 /// A tower [`Layer`] that lets a request through only with a valid Cognito token, and puts the
 /// token's [`OwnedClaims`](cognito_verify::OwnedClaims) into the request's extensions.
@@ -75,14 +76,20 @@ impl CognitoAuthLayer {
     /// `group_not_allowed` otherwise.
     #[must_use]
     pub fn any_group<I: IntoIterator<Item = S>, S: Into<String>>(self, groups: I) -> Self {
-        let rule = Rule::AnyOf(groups.into_iter().map(Into::into).collect());
+        let rule = Rule {
+            kind: Match::AnyOf,
+            names: groups.into_iter().map(Into::into).collect(),
+        };
         self.with(|p| p.rules.groups = Some(rule))
     }
 
     /// Requires every one of these groups.
     #[must_use]
     pub fn all_groups<I: IntoIterator<Item = S>, S: Into<String>>(self, groups: I) -> Self {
-        let rule = Rule::AllOf(groups.into_iter().map(Into::into).collect());
+        let rule = Rule {
+            kind: Match::AllOf,
+            names: groups.into_iter().map(Into::into).collect(),
+        };
         self.with(|p| p.rules.groups = Some(rule))
     }
 
@@ -90,14 +97,20 @@ impl CognitoAuthLayer {
     /// insufficient_scope` with `scope_not_allowed` otherwise.
     #[must_use]
     pub fn any_scope<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
-        let rule = Rule::AnyOf(scopes.into_iter().map(Into::into).collect());
+        let rule = Rule {
+            kind: Match::AnyOf,
+            names: scopes.into_iter().map(Into::into).collect(),
+        };
         self.with(|p| p.rules.scopes = Some(rule))
     }
 
     /// Requires every one of these scopes.
     #[must_use]
     pub fn all_scopes<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
-        let rule = Rule::AllOf(scopes.into_iter().map(Into::into).collect());
+        let rule = Rule {
+            kind: Match::AllOf,
+            names: scopes.into_iter().map(Into::into).collect(),
+        };
         self.with(|p| p.rules.scopes = Some(rule))
     }
 
