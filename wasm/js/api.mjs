@@ -4,11 +4,16 @@
 // wasm), routes a token to its pool, carries out the JWKS fetches the core's refresh policy asks for,
 // and turns status numbers into Error subclasses carrying the core's stable `.code`.
 //
-// `verify` checks the signature math with WebCrypto when the runtime has it (`verifySync` always in
-// wasm): the core runs every check up to the signature and says what to verify (`prepare`),
-// WebCrypto verifies it, and the core runs again accepting exactly that signature and checks the
-// claims (`finish`). Whenever WebCrypto cannot give the answer (no usable CryptoKey, keys replaced
-// meanwhile, an exception), the token is verified in wasm instead: the verdict is the core's either way.
+// Where the signature math runs (`signatureVerifier`):
+// - "node" (Node's entry): `node:crypto`, synchronously, for `verifySync` and `verify`, in the middle
+//   of one wasm call: the core runs every check, calls back into JS with views of the signing input
+//   and the signature, and checks the claims once JS said yes (`verifyExternal`).
+// - "webcrypto" (`verify` in browsers and Workers): the core runs every check up to the signature and
+//   says what to verify (`prepare`), WebCrypto verifies it, and the core runs again accepting
+//   exactly that signature and checks the claims (`finish`). `verifySync` stays in wasm.
+// - "wasm": the core's own arithmetic.
+// Whenever the platform cannot give the answer (no usable key, keys replaced meanwhile, an
+// exception), the token is verified in wasm instead: the verdict is the core's either way.
 
 import {
   Keys,
@@ -20,6 +25,7 @@ import {
   limits,
   signatureNeeded,
 } from "./cognito_verify_wasm.js";
+import { platform } from "./platform.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -175,15 +181,22 @@ function optionalString(props, name) {
 
 const TOKEN_USE = { id: 1, access: 2, any: 0 };
 
-const SIGNATURE_VERIFIERS = ["auto", "webcrypto", "wasm"];
+const SIGNATURE_VERIFIERS = ["auto", "node", "webcrypto", "wasm"];
 
-/** The SubtleCrypto `verify` uses for signatures, or null for the wasm arithmetic. */
-function subtleFor(props) {
+/** `{ node, subtle }`: `node:crypto` for both calls, or the SubtleCrypto `verify` uses, or neither (wasm). */
+function signatureVerifierFor(props) {
   const choice = props.signatureVerifier ?? "auto";
   if (!SIGNATURE_VERIFIERS.includes(choice)) {
-    throw configError('signatureVerifier must be "webcrypto", "wasm" or "auto"');
+    throw configError('signatureVerifier must be "node", "webcrypto", "wasm" or "auto"');
   }
-  if (choice === "wasm") return null;
+  if (choice === "wasm") return { node: null, subtle: null };
+  if (choice === "node" || choice === "auto") {
+    const node = platform.nodeCrypto;
+    if (node) return { node, subtle: null };
+    if (choice === "node") {
+      throw configError('signatureVerifier "node": only the package\'s Node entry has node:crypto');
+    }
+  }
   let subtle = null;
   try {
     subtle = globalThis.crypto?.subtle ?? null;
@@ -194,7 +207,7 @@ function subtleFor(props) {
   if (!subtle && choice === "webcrypto") {
     throw configError('signatureVerifier "webcrypto": this runtime has no crypto.subtle');
   }
-  return subtle;
+  return { node: null, subtle };
 }
 
 /** One pool's settings, validated, with its own key set and refresh state. */
@@ -229,7 +242,7 @@ function makePool(props, shared) {
   const maxJwksLength = optionalNumber(props, "maxJwksLength", limJwksBytes);
   const allowEs256 = optionalBool(props, "allowEs256");
   const allowAnyRsaExponent = optionalBool(props, "allowAnyRsaExponent");
-  const subtle = subtleFor(props);
+  const { node, subtle } = signatureVerifierFor(props);
   const customJwtCheck = props.customJwtCheck;
   if (customJwtCheck !== undefined && customJwtCheck !== null && typeof customJwtCheck !== "function") {
     throw configError("customJwtCheck must be a function");
@@ -282,7 +295,7 @@ function makePool(props, shared) {
     : ["cognito-idp", "issuer-cognito-idp"].map(
         (h) => `https://${h}.${userPoolId.split("_")[0]}.amazonaws.com/${userPoolId}`,
       );
-  return {
+  const pool = {
     id: userPoolId ?? issuers[0],
     acceptedIssuers,
     verifier,
@@ -292,8 +305,11 @@ function makePool(props, shared) {
     jwksText: null,
     jwksDoc: undefined,
     subtle,
+    node,
     generation: 0,
     cryptoKeys: new Map(),
+    nodeKeys: [],
+    sink: null,
     fetch: fetchImpl ?? ((url, init) => globalThis.fetch(url, init)),
     fetchTimeoutMs: fetchTimeoutSeconds * 1000,
     inflight: null,
@@ -303,6 +319,8 @@ function makePool(props, shared) {
     allowAnyRsaExponent,
     customJwtCheck: customJwtCheck ?? undefined,
   };
+  pool.sink = new Sink(pool);
+  return pool;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,6 +372,7 @@ function loadJwks(pool, jwks) {
   pool.jwksDoc = undefined;
   pool.generation++;
   pool.cryptoKeys = new Map();
+  pool.nodeKeys = [];
 }
 
 function fetchJwks(pool) {
@@ -397,10 +416,18 @@ function unavailable(pool) {
   return err;
 }
 
-/** Carries out what the refresh policy asks before using the keys. */
-async function ensureKeys(pool) {
+/**
+ * Carries out what the refresh policy asks before using the keys: null when the cached keys are
+ * to be used (the common case, answered without a promise), else a promise.
+ */
+function ensureKeys(pool) {
+  const action = pool.refresh.poll(nowSeconds(), false);
+  return action === USE_CACHED ? null : ensureKeysSlow(pool, action);
+}
+
+async function ensureKeysSlow(pool, action) {
   for (let i = 0; i < 4; i++) {
-    const action = pool.refresh.poll(nowSeconds(), false);
+    if (i > 0) action = pool.refresh.poll(nowSeconds(), false);
     if (action === USE_CACHED) return;
     if (action === FETCH) await fetchJwks(pool);
     else if (action === WAIT && pool.inflight) await pool.inflight;
@@ -491,6 +518,68 @@ function cryptoKey(pool, kid, alg) {
   return key;
 }
 
+// ---------------------------------------------------------------------------------------------
+// node:crypto
+
+/**
+ * The `node:crypto` key (and the signature length it takes) for the key at `index` of the core's
+ * key set, or null when it must be verified in wasm (a kid listed twice, a key Node refuses).
+ */
+function nodeKey(pool, index, alg) {
+  const kid = pool.keys.kid(index);
+  const jwk = kid === undefined ? undefined : uniqueJwk(pool, kid);
+  if (jwk === undefined) return null;
+  try {
+    if (alg === RS256 && jwk.kty === "RSA") {
+      const key = pool.node.createPublicKey({ key: { kty: "RSA", n: jwk.n, e: jwk.e }, format: "jwk" });
+      return { key, length: Math.ceil(key.asymmetricKeyDetails.modulusLength / 8) };
+    }
+    if (alg === ES256 && jwk.kty === "EC") {
+      const ec = { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
+      const key = pool.node.createPublicKey({ key: ec, format: "jwk" });
+      return { key: { key, dsaEncoding: "ieee-p1363" }, length: 64 };
+    }
+  } catch {
+    // Verified in wasm.
+  }
+  return null;
+}
+
+/**
+ * What one wasm call reports to (`Sink` in ../src/lib.rs): the payload JSON, and with
+ * `verifyExternal` the signature check. One per pool: calls into wasm are synchronous.
+ */
+class Sink {
+  constructor(pool) {
+    this.pool = pool;
+    this.json = undefined;
+    /** The last check could not be answered by node:crypto: verify in wasm. */
+    this.fallback = false;
+  }
+
+  payload(json) {
+    this.json = json;
+  }
+
+  check(index, alg, data, signature) {
+    const pool = this.pool;
+    let k = pool.nodeKeys[index];
+    if (k === undefined) k = pool.nodeKeys[index] = nodeKey(pool, index, alg);
+    // The core's shape rule, before the engine sees it: exactly the modulus length (ES256: 64).
+    if (k === null || signature.length !== k.length) {
+      this.fallback = k === null;
+      return false;
+    }
+    try {
+      // `data` and `signature` are views of wasm memory, valid during this call only.
+      return pool.node.verify("sha256", data, k.key, signature) === true;
+    } catch {
+      this.fallback = true;
+      return false;
+    }
+  }
+}
+
 function customCheckError(cause) {
   return new JwtCustomCheckError("custom_check_failed", "custom check rejected the token", { cause });
 }
@@ -542,17 +631,27 @@ export class CognitoJwtVerifier {
     return pool;
   }
 
-  /** Runs the core, signature math in wasm; returns `{ status }`, with the payload JSON when 0. */
+  /**
+   * Runs the core with node:crypto or the wasm arithmetic (synchronous); returns `{ status }`,
+   * with the payload JSON when 0.
+   */
   #core(pool, token) {
     const v = pool.verifier;
-    const status = v.verify(pool.keys, token, nowSeconds());
-    return status === 0 ? { status, json: v.payload() } : { status };
+    const sink = pool.sink;
+    sink.json = undefined;
+    sink.fallback = false;
+    let status = pool.node
+      ? v.verifyExternal(pool.keys, token, nowSeconds(), sink)
+      : v.verifyTo(pool.keys, token, nowSeconds(), sink);
+    if (sink.fallback) status = v.verifyTo(pool.keys, token, nowSeconds(), sink);
+    return status === 0 ? { status, json: sink.json } : { status };
   }
 
   /** As #core, the signature checked with WebCrypto when the pool has it. */
   async #coreAsync(pool, token) {
     const subtle = pool.subtle;
     if (!subtle) return this.#core(pool, token);
+    const sink = pool.sink;
     const v = pool.verifier;
     // Phase 1: every check before the signature; errors come out in the core's order.
     const first = v.prepare(pool.keys, token, nowSeconds());
@@ -578,8 +677,8 @@ export class CognitoJwtVerifier {
     if (pool.generation !== generation) return this.#core(pool, token);
     if (ok !== true) return { status: statusOf("invalid_signature") };
     // Phase 2: the same checks, exactly this signature accepted, then the claims.
-    const status = v.finish(pool.keys, token, nowSeconds(), signedLength, signature, kid, alg);
-    return status === 0 ? { status, json: v.payload() } : { status };
+    const status = v.finish(pool.keys, token, nowSeconds(), signedLength, signature, kid, alg, sink);
+    return status === 0 ? { status, json: sink.json } : { status };
   }
 
   #result(pool, { status, json }) {
@@ -626,13 +725,14 @@ export class CognitoJwtVerifier {
   async verify(token, extra) {
     const pool = this.#pool(typeof token === "string" ? token : "");
     this.#checkArgs(token, pool, extra);
-    await ensureKeys(pool);
-    let outcome = await this.#coreAsync(pool, token);
+    const loading = ensureKeys(pool);
+    if (loading !== null) await loading;
+    let outcome = pool.subtle ? await this.#coreAsync(pool, token) : this.#core(pool, token);
     if (outcome.status === statusOf("unknown_kid")) {
       const action = pool.refresh.poll(nowSeconds(), true);
       if (action === FETCH || (action === WAIT && pool.inflight)) {
         await (action === FETCH ? fetchJwks(pool) : pool.inflight);
-        outcome = await this.#coreAsync(pool, token);
+        outcome = pool.subtle ? await this.#coreAsync(pool, token) : this.#core(pool, token);
       }
     }
     const payload = this.#result(pool, outcome);

@@ -157,12 +157,14 @@ export interface CognitoVerifyProperties extends SharedProperties {
   /** Largest JWKS accepted, in bytes (default 65536). */
   maxJwksLength?: number;
   /**
-   * What checks signatures in `verify()`: `"webcrypto"` (the runtime's `crypto.subtle`; throws
-   * `invalid_configuration` if it has none), `"wasm"` (this package's own arithmetic, as
-   * `verifySync` always does), or `"auto"` (default: WebCrypto when available). Same verdicts and
-   * codes either way.
+   * What checks signatures: `"node"` (`node:crypto`, synchronously, for `verifySync()` and
+   * `verify()`; the Node entry only), `"webcrypto"` (the runtime's `crypto.subtle`, for `verify()`;
+   * throws `invalid_configuration` if it has none), `"wasm"` (this package's own arithmetic), or
+   * `"auto"` (default: `node:crypto` in Node, else WebCrypto for `verify()` when available).
+   * `verifySync()` uses the wasm arithmetic unless `"node"` applies. Same verdicts and codes
+   * every way.
    */
-  signatureVerifier?: "webcrypto" | "wasm" | "auto";
+  signatureVerifier?: "node" | "webcrypto" | "wasm" | "auto";
   /** JWKS URL override (default: the pool's `/.well-known/jwks.json`). */
   jwksUri?: string;
   /** Run last on tokens that passed every other check; throwing (or rejecting) fails verification. */

@@ -24,6 +24,25 @@ use cognito_verify::{
 };
 use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen]
+extern "C" {
+    /// The JS object a verification reports to, so that one wasm call does the whole token: the
+    /// payload comes back as a `&str` view (decoded by the glue straight from wasm memory, no
+    /// Rust `String`), and the signature check, when JS does it (`node:crypto`), reads the signing
+    /// input and the signature as views of wasm memory, never copies.
+    pub type Sink;
+
+    /// Verifies `signature` over `data` with the key at `key` (its index in the key set, see
+    /// [`Keys::kid`]) of `algorithm` (1 RS256, 2 ES256). Must not throw: JS catches and answers
+    /// `false`, recording that the wasm arithmetic should decide instead.
+    #[wasm_bindgen(method, js_name = check)]
+    fn check(this: &Sink, key: u32, algorithm: u8, data: &[u8], signature: &[u8]) -> bool;
+
+    /// Receives the payload JSON of a token that passed every check. Must not throw.
+    #[wasm_bindgen(method, js_name = payload)]
+    fn payload(this: &Sink, json: &str);
+}
+
 /// The status [`WasmVerifier::prepare`] returns when the token passed every check before the
 /// signature, whose details are then available. Not an error status (those are `1..=Error::ALL.len()`).
 pub const SIGNATURE_NEEDED: u32 = 0x7fff_ffff;
@@ -140,6 +159,22 @@ impl Keys {
     pub fn skipped(&self) -> usize {
         self.set.skipped()
     }
+
+    /// The `kid` of the usable key at `index` (the order [`Sink::check`] numbers keys in).
+    #[must_use]
+    pub fn kid(&self, index: usize) -> Option<String> {
+        self.set.iter().nth(index).map(|(kid, _)| kid.to_owned())
+    }
+}
+
+impl Keys {
+    /// The index of the usable key with this `kid`: the first, as the core's lookup takes.
+    fn index_of(&self, kid: &[u8]) -> Option<u32> {
+        self.set
+            .iter()
+            .position(|(k, _)| k.as_bytes() == kid)
+            .and_then(|i| u32::try_from(i).ok())
+    }
 }
 
 /// A group or scope requirement, owned.
@@ -172,7 +207,6 @@ pub struct WasmVerifier {
     allow_es256: bool,
     max_token_len: usize,
     buf: Vec<u8>,
-    payload: String,
     /// What the last [`prepare`](WasmVerifier::prepare) found to verify.
     signed_len: usize,
     signature: Vec<u8>,
@@ -229,7 +263,6 @@ impl WasmVerifier {
             allow_es256,
             max_token_len: usize::try_from(to_u64(max_token_len)).unwrap_or(usize::MAX),
             buf: Vec::new(),
-            payload: String::new(),
             signed_len: 0,
             signature: Vec::new(),
             kid: Vec::new(),
@@ -291,9 +324,10 @@ impl WasmVerifier {
         })
     }
 
-    /// Verifies `token` at `now` (unix seconds). Returns 0 (the payload JSON is then available
-    /// from [`payload`](Self::payload)) or an error status.
-    pub fn verify(&mut self, keys: &Keys, token: &str, now: f64) -> u32 {
+    /// Verifies `token` at `now` (unix seconds), the signature in wasm. Returns 0 (the payload
+    /// JSON was handed to `sink.payload`; no `String` is built) or an error status.
+    #[wasm_bindgen(js_name = verifyTo)]
+    pub fn verify_to(&mut self, keys: &Keys, token: &str, now: f64, sink: &Sink) -> u32 {
         let needed = payload_buffer_len(token.len().min(self.max_token_len));
         if self.buf.len() < needed {
             self.buf.resize(needed, 0);
@@ -302,21 +336,42 @@ impl WasmVerifier {
         let result = self.with_config(|c| {
             let v = Verifier::new(c)?;
             v.verify(&keys.set, token, to_u64(now), &mut buf)
-                .map(|claims| claims.payload_json().to_owned())
+                .map(|claims| sink.payload(claims.payload_json()))
         });
         self.buf = buf;
-        match result {
-            Ok(p) => {
-                self.payload = p;
-                0
-            }
-            Err(e) => status(e),
+        result.map_or_else(status, |()| 0)
+    }
+
+    /// As [`verify_to`](Self::verify_to), the signature checked by `sink.check` (JS,
+    /// synchronously: `node:crypto`) in the middle of the core's checks: one call per token.
+    #[wasm_bindgen(js_name = verifyExternal)]
+    pub fn verify_external(&mut self, keys: &Keys, token: &str, now: f64, sink: &Sink) -> u32 {
+        let needed = payload_buffer_len(token.len().min(self.max_token_len));
+        if self.buf.len() < needed {
+            self.buf.resize(needed, 0);
         }
+        let mut buf = core::mem::take(&mut self.buf);
+        let result = self.with_config(|c| {
+            let v = Verifier::new(c)?;
+            v.verify_with_signature_check(&keys.set, token, to_u64(now), &mut buf, &mut |signed| {
+                keys.index_of(signed.kid).is_some_and(|i| {
+                    sink.check(
+                        i,
+                        algorithm_number(signed.algorithm),
+                        signed.signing_input,
+                        signed.signature,
+                    )
+                })
+            })
+            .map(|claims| sink.payload(claims.payload_json()))
+        });
+        self.buf = buf;
+        result.map_or_else(status, |()| 0)
     }
 
     /// Phase 1 of a verification whose signature the caller checks (WebCrypto): every check up to
-    /// the signature, in the order of [`verify`](Self::verify). Returns an error status (what
-    /// `verify` would return: structure, header, key lookup and algorithm errors come first), or
+    /// the signature, in the order of [`verify_to`](Self::verify_to). Returns an error status (what
+    /// `verify_to` would return: structure, header, key lookup and algorithm errors come first), or
     /// [`SIGNATURE_NEEDED`]: the token names a usable key with a matching algorithm, and
     /// [`signed_length`](Self::signed_length), [`signature`](Self::signature),
     /// [`kid`](Self::kid) and [`algorithm`](Self::algorithm) say what to verify. Read them before
@@ -389,8 +444,8 @@ impl WasmVerifier {
     /// Phase 2, after the caller verified `signature` over the token's first `signed_len` bytes
     /// with the key `kid` of algorithm `algorithm` (as [`prepare`](Self::prepare) reported them):
     /// verifies `token` again, accepting as signature exactly that one and nothing else, and checks
-    /// the claims. Returns 0 (the payload JSON is then available from [`payload`](Self::payload))
-    /// or an error status (`invalid_signature` if anything differs from what was verified).
+    /// the claims. Returns 0 (the payload JSON handed to `sink.payload`) or an error status
+    /// (`invalid_signature` if anything differs from what was verified).
     #[expect(
         clippy::too_many_arguments,
         reason = "flat arguments are the cheapest binding"
@@ -404,6 +459,7 @@ impl WasmVerifier {
         signature: &[u8],
         kid: &str,
         algorithm: u8,
+        sink: &Sink,
     ) -> u32 {
         let needed = payload_buffer_len(token.len().min(self.max_token_len));
         if self.buf.len() < needed {
@@ -418,22 +474,10 @@ impl WasmVerifier {
                     && signed.kid == kid.as_bytes()
                     && algorithm_number(signed.algorithm) == algorithm
             })
-            .map(|claims| claims.payload_json().to_owned())
+            .map(|claims| sink.payload(claims.payload_json()))
         });
         self.buf = buf;
-        match result {
-            Ok(p) => {
-                self.payload = p;
-                0
-            }
-            Err(e) => status(e),
-        }
-    }
-
-    /// The payload JSON of the last successful verification (moved out).
-    #[must_use]
-    pub fn payload(&mut self) -> String {
-        core::mem::take(&mut self.payload)
+        result.map_or_else(status, |()| 0)
     }
 }
 

@@ -5,8 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { constants, createHash, createPrivateKey, createPublicKey, privateEncrypt, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { CognitoJwtVerifier } from "cognito-verify-wasm";
+import { CognitoJwtVerifier } from "cognito-verify-wasm/es256";
 import { CLIENT, ISSUER, POOL, freshToken, tamper } from "./fixtures.mjs";
+import { packageFile } from "./common.mjs";
 
 const pem = (name) => createPrivateKey(readFileSync(new URL(`../../testdata/keys/${name}.pem`, import.meta.url)));
 const rsaA = pem("rsa2048_a");
@@ -62,7 +63,10 @@ function highS(data) {
 }
 
 const noFetch = async () => new Response("", { status: 500 });
-const props = { userPoolId: POOL, clientId: CLIENT, tokenUse: "id", allowEs256: true, allowAnyRsaExponent: true, fetch: noFetch };
+const props = {
+  userPoolId: POOL, clientId: CLIENT, tokenUse: "id", allowEs256: true, allowAnyRsaExponent: true, fetch: noFetch,
+  signatureVerifier: "webcrypto", // Node's default is node:crypto (node-crypto.test.mjs)
+};
 function verifiers(jwks = JWKS) {
   const make = (signatureVerifier) => {
     const v = CognitoJwtVerifier.create({ ...props, signatureVerifier });
@@ -207,15 +211,19 @@ test("CryptoKeys are imported once per kid and JWKS load", async () => {
   }
 });
 
-test("signatureVerifier: validated; \"auto\" falls back to wasm without crypto.subtle", async () => {
+test("signatureVerifier: validated; \"auto\" falls back to wasm without node:crypto or crypto.subtle", async () => {
+  const { platform } = await import(packageFile("es256/platform.mjs"));
+  const nodeCrypto = platform.nodeCrypto;
   for (const bad of ["openssl", 1, true, ""]) {
     assert.throws(() => CognitoJwtVerifier.create({ ...props, signatureVerifier: bad }), (e) => e.code === "invalid_configuration");
   }
   const descriptor = Object.getOwnPropertyDescriptor(globalThis, "crypto");
   Object.defineProperty(globalThis, "crypto", { value: undefined, configurable: true, writable: true });
+  platform.nodeCrypto = null;
   try {
     assert.throws(() => CognitoJwtVerifier.create({ ...props, signatureVerifier: "webcrypto" }), (e) => e.code === "invalid_configuration");
-    const v = CognitoJwtVerifier.create(props);
+    assert.throws(() => CognitoJwtVerifier.create({ ...props, signatureVerifier: "node" }), (e) => e.code === "invalid_configuration");
+    const v = CognitoJwtVerifier.create({ ...props, signatureVerifier: "auto" });
     v.cacheJwks(JWKS);
     const before = calls;
     assert.equal((await v.verify(token("kA", "RS256", rs(rsaA))))["cognito:username"], "alice");
@@ -223,11 +231,23 @@ test("signatureVerifier: validated; \"auto\" falls back to wasm without crypto.s
     assert.equal(calls, before);
   } finally {
     Object.defineProperty(globalThis, "crypto", descriptor);
+    platform.nodeCrypto = nodeCrypto;
   }
-  // Default ("auto") in Node: WebCrypto.
-  const v = CognitoJwtVerifier.create(props);
+  // Without node:crypto (browsers, Workers), "auto" is WebCrypto for verify.
+  platform.nodeCrypto = null;
+  try {
+    const v = CognitoJwtVerifier.create({ ...props, signatureVerifier: "auto" });
+    v.cacheJwks(JWKS);
+    const before = calls;
+    await v.verify(token("kA", "RS256", rs(rsaA)));
+    assert.equal(calls - before, 1);
+  } finally {
+    platform.nodeCrypto = nodeCrypto;
+  }
+  // In Node, "auto" is node:crypto: no WebCrypto call.
+  const v = CognitoJwtVerifier.create({ ...props, signatureVerifier: "auto" });
   v.cacheJwks(JWKS);
   const before = calls;
   await v.verify(token("kA", "RS256", rs(rsaA)));
-  assert.equal(calls - before, 1);
+  assert.equal(calls - before, 0);
 });

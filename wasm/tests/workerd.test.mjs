@@ -39,7 +39,7 @@ export default {
 };
 `,
 );
-for (const f of ["workerd.mjs", "api.mjs", "cognito_verify_wasm.js", "cognito_verify_wasm_bg.wasm"]) {
+for (const f of ["workerd.mjs", "api.mjs", "platform.mjs", "cognito_verify_wasm.js", "cognito_verify_wasm_bg.wasm"]) {
   copyFileSync(join(pkg, f), join(dir, f));
 }
 const port = await freePort();
@@ -60,6 +60,7 @@ const worker :Workerd.Worker = (
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "cognito-verify-wasm", esModule = embed "workerd.mjs"),
     (name = "api.mjs", esModule = embed "api.mjs"),
+    (name = "platform.mjs", esModule = embed "platform.mjs"),
     (name = "cognito_verify_wasm.js", esModule = embed "cognito_verify_wasm.js"),
     (name = "cognito_verify_wasm_bg.wasm", wasm = embed "cognito_verify_wasm_bg.wasm"),
   ],
