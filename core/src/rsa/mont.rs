@@ -90,6 +90,9 @@ impl<L: Limb> Modulus<L> {
                 (64, 48) => pow_padded::<L, 48, 52>(out, s, n, self.n0, e),
                 (64, 64) => pow_padded::<L, 64, 68>(out, s, n, self.n0, e),
                 (32, 64) => pow_fixed::<L, 64>(out, s, n, self.n0, e),
+                // wasm32: 2048 bits (every Cognito key) on fixed arrays, other sizes on the
+                // runtime-length body: a module counts its bytes.
+                _ if cfg!(target_arch = "wasm32") => None,
                 (32, 96) => pow_fixed::<L, 96>(out, s, n, self.n0, e),
                 (32, 128) => pow_fixed::<L, 128>(out, s, n, self.n0, e),
                 _ => None,
@@ -330,7 +333,7 @@ fn reverse_into<L: Limb, const N: usize, const P: usize>(rev: &mut [L; P], x: &[
 /// (Four products per iteration measured slower: LLVM then copies the
 /// accumulators around instead of adding in place, and spills.)
 #[cfg_attr(not(target_os = "none"), inline(always))]
-fn dot_pairs<L: Limb>(acc: (L::Acc, L::Acc), x: &[L], y: &[L]) -> (L::Acc, L::Acc) {
+pub(super) fn dot_pairs<L: Limb>(acc: (L::Acc, L::Acc), x: &[L], y: &[L]) -> (L::Acc, L::Acc) {
     let (mut acc0, mut acc1) = acc;
     for (xs, ys) in x.chunks_exact(2).zip(y.chunks_exact(2)) {
         if let ([x0, x1], [y0, y1]) = (xs, ys) {
@@ -374,7 +377,7 @@ fn dot_col<L: Limb>(
             a1 = L::acc_mac(a1, a, b);
         }
     }
-    dot_pairs((a0, a1), xb, yb)
+    L::acc_dot4((a0, a1), xb, yb)
 }
 
 /// [`mont_mul`] on the arrays of [`pow_padded`]: `r = a b / R mod n`,
@@ -676,18 +679,13 @@ fn square_column<L: Limb>(acc: L::Acc, a: &[L], k: usize, ai: &[L], aj: &[L]) ->
 /// product. Unrolled by four by hand (LLVM does not unroll loops with a
 /// runtime trip count on x86).
 #[cfg_attr(not(target_os = "none"), inline(always))]
-fn dot<L: Limb>(mut acc: L::Acc, x: &[L], y: &[L]) -> L::Acc {
-    let xc = x.chunks_exact(4);
-    let yc = y.rchunks_exact(4);
-    let (xr, yr) = (xc.remainder(), yc.remainder());
-    for (xs, ys) in xc.zip(yc) {
-        if let ([x0, x1, x2, x3], [y0, y1, y2, y3]) = (xs, ys) {
-            acc = L::acc_mac(acc, *x0, *y3);
-            acc = L::acc_mac(acc, *x1, *y2);
-            acc = L::acc_mac(acc, *x2, *y1);
-            acc = L::acc_mac(acc, *x3, *y0);
-        }
-    }
+pub(super) fn dot<L: Limb>(acc: L::Acc, x: &[L], y: &[L]) -> L::Acc {
+    let body = x.len() - x.len() % 4;
+    let (Some((xb, xr)), Some((yr, yb))) = (x.split_at_checked(body), y.split_at_checked(y.len() - body))
+    else {
+        return acc;
+    };
+    let mut acc = L::acc_dot_rev4(acc, xb, yb);
     for (&a, &b) in xr.iter().zip(yr.iter().rev()) {
         acc = L::acc_mac(acc, a, b);
     }
