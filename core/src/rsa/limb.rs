@@ -180,7 +180,10 @@ macro_rules! impl_acc {
         #[cfg_attr(not(target_os = "none"), inline(always))]
         fn acc_mac(acc: Self::Acc, a: Self, b: Self) -> Self::Acc {
             let p = (a as $wide) * (b as $wide);
-            (acc.0 + (p & (<$t>::MAX as $wide)), acc.1 + (p >> <$t>::BITS))
+            (
+                acc.0 + (p & (<$t>::MAX as $wide)),
+                acc.1 + (p >> <$t>::BITS),
+            )
         }
 
         #[cfg_attr(not(target_os = "none"), inline(always))]
@@ -207,11 +210,7 @@ macro_rules! impl_acc {
         /// their halves summed in two `i64x2` lanes each.
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         #[inline(always)]
-        fn acc_dot4(
-            acc: (Self::Acc, Self::Acc),
-            x: &[Self],
-            y: &[Self],
-        ) -> (Self::Acc, Self::Acc) {
+        fn acc_dot4(acc: (Self::Acc, Self::Acc), x: &[Self], y: &[Self]) -> (Self::Acc, Self::Acc) {
             use core::arch::wasm32::{
                 u32x4, u64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4,
                 u64x2_extract_lane, u64x2_shr, u64x2_splat, v128_and,

@@ -681,7 +681,8 @@ fn square_column<L: Limb>(acc: L::Acc, a: &[L], k: usize, ai: &[L], aj: &[L]) ->
 #[cfg_attr(not(target_os = "none"), inline(always))]
 pub(super) fn dot<L: Limb>(acc: L::Acc, x: &[L], y: &[L]) -> L::Acc {
     let body = x.len() - x.len() % 4;
-    let (Some((xb, xr)), Some((yr, yb))) = (x.split_at_checked(body), y.split_at_checked(y.len() - body))
+    let (Some((xb, xr)), Some((yr, yb))) =
+        (x.split_at_checked(body), y.split_at_checked(y.len() - body))
     else {
         return acc;
     };
