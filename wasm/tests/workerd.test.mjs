@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 import { CLIENT, JWKS, POOL, freePort, freshToken, listen, tamper, waitFor } from "./fixtures.mjs";
 import { jsonl } from "./common.mjs";
 
-const pkg = fileURLToPath(new URL("../pkg/", import.meta.url));
+// The installed package (test.sh installs the `npm pack` tarball), as users get it.
+const pkg = fileURLToPath(new URL(".", import.meta.resolve("cognito-verify-wasm")));
 const workerScript = fileURLToPath(new URL("../../examples/worker/src/index.js", import.meta.url));
 const workerdBin = fileURLToPath(new URL("../node_modules/.bin/workerd", import.meta.url));
 
