@@ -1,7 +1,7 @@
 // Type declarations of cognito-verify-wasm (hand-written: the API is in api.mjs, over the
 // wasm-bindgen layer whose own declarations are not part of the public surface).
 
-/** Every stable error code (DESIGN section 3), plus `jwks_unavailable` for keys that cannot be had. */
+/** Every stable error code (the codes of ARCHITECTURE.md), plus `jwks_unavailable` for keys that cannot be had. */
 export type ErrorCode =
   | "malformed_token"
   | "token_too_large"

@@ -481,7 +481,7 @@ impl WasmVerifier {
     }
 }
 
-/// The refresh policy of one pool's JWKS (DESIGN section 2b).
+/// The refresh policy of one pool's JWKS (the key refresh policy of ARCHITECTURE.md).
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct Refresh {

@@ -1,4 +1,4 @@
-// verify() carries out the core's refresh policy (DESIGN section 2b) with fetch.
+// verify() carries out the core's refresh policy (ARCHITECTURE.md, the refresh policy) with fetch.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CognitoJwtVerifier } from "cognito-verify-wasm";
