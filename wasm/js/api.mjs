@@ -258,6 +258,12 @@ function makePool(props, shared) {
         ? `https://cognito-idp.${userPoolId.split("_")[0]}.amazonaws.com/${userPoolId}/.well-known/jwks.json`
         : `${issuers[0].replace(/\/$/, "")}/.well-known/jwks.json`;
   }
+  const allowHttpHosts =
+    props.allowHttpHosts === undefined || props.allowHttpHosts === null
+      ? []
+      : stringList(props.allowHttpHosts, "allowHttpHosts", { allowEmpty: true }).map((h) => h.toLowerCase());
+  const jwksUrlRule = jwksUrlProblem(jwksUri, allowHttpHosts);
+  if (jwksUrlRule) throw configError(`jwksUri ${JSON.stringify(jwksUri)}: ${jwksUrlRule}`);
   const cache = props.jwksCache ?? {};
   if (cache === null || typeof cache !== "object") throw configError("jwksCache must be an object");
   const fetchTimeoutSeconds = optionalNumber(cache, "fetchTimeoutSeconds", 10);
@@ -302,7 +308,8 @@ function makePool(props, shared) {
     keys: new Keys(),
     refresh,
     jwksUri,
-    jwksText: null,
+    allowHttpHosts,
+    jwksBytes: null,
     jwksDoc: undefined,
     subtle,
     node,
@@ -351,9 +358,77 @@ function checkToken(token, pool) {
   if (token.length > pool.maxTokenLength) throw statusError(statusOf("token_too_large"));
 }
 
+/** Loopback hosts, where plain http is allowed (emulators such as cognito-local). */
+function isLoopback(hostname) {
+  const h = hostname.toLowerCase();
+  return h === "localhost" || h.endsWith(".localhost") || h === "[::1]" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** Why a key set may not come from `url` (undefined when it may): https, or http to loopback or allowed hosts. */
+function jwksUrlProblem(url, allowHttpHosts) {
+  let u;
+  try {
+    u = new URL(url);
+  } catch {
+    return "not a URL";
+  }
+  if (u.protocol === "https:") return undefined;
+  if (u.protocol !== "http:") return "key sets come over https";
+  if (isLoopback(u.hostname) || allowHttpHosts.includes(u.hostname.toLowerCase())) return undefined;
+  return "key sets come over https (plain http only to a loopback host or a host named in allowHttpHosts)";
+}
+
+const encoder = new TextEncoder();
+const utf8 = new TextDecoder();
+
+function jwksTooLarge() {
+  return statusError(statusOf("jwks_too_large"));
+}
+
+/**
+ * The body of `res`, at most `limit` bytes: read as a stream and cut off at the limit (a hostile
+ * or broken server cannot make us buffer more), or refused at once by its Content-Length.
+ */
+async function readBody(res, limit) {
+  const declared = Number(res.headers?.get?.("content-length"));
+  const body = res.body;
+  if (declared > limit) {
+    body?.cancel?.().catch(() => {});
+    throw jwksTooLarge();
+  }
+  if (body && typeof body.getReader === "function") {
+    const reader = body.getReader();
+    const chunks = [];
+    let n = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.byteLength;
+      if (n > limit) {
+        reader.cancel().catch(() => {});
+        throw jwksTooLarge();
+      }
+      chunks.push(value);
+    }
+    const bytes = new Uint8Array(n);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    return bytes;
+  }
+  // A fetch without streams (some polyfills): the limit applies once the body is read.
+  const bytes = encoder.encode(await res.text());
+  if (bytes.length > limit) throw jwksTooLarge();
+  return bytes;
+}
+
 function loadJwks(pool, jwks) {
   let text;
-  if (typeof jwks === "string") {
+  if (jwks instanceof Uint8Array) {
+    text = jwks;
+  } else if (typeof jwks === "string") {
     text = jwks;
   } else if (jwks !== null && typeof jwks === "object") {
     try {
@@ -364,11 +439,16 @@ function loadJwks(pool, jwks) {
   } else {
     throw new JwksValidationError("malformed_jwks", "JWKS must be an object or a JSON string");
   }
-  if (typeof text !== "string") throw new JwksValidationError("malformed_jwks", "JWKS must be an object");
-  if (text.length > pool.maxJwksLength) throw statusError(statusOf("jwks_too_large"));
-  const status = pool.keys.load(text, pool.allowAnyRsaExponent);
+  if (typeof text !== "string" && !(text instanceof Uint8Array)) {
+    throw new JwksValidationError("malformed_jwks", "JWKS must be an object");
+  }
+  // UTF-8 never has fewer bytes than UTF-16 units: a longer string is too large without encoding it.
+  if (text.length > pool.maxJwksLength) throw jwksTooLarge();
+  const bytes = typeof text === "string" ? encoder.encode(text) : text;
+  // The core counts the bytes against the limit.
+  const status = pool.keys.load(bytes, pool.maxJwksLength, pool.allowAnyRsaExponent);
   if (status !== 0) throw statusError(status);
-  pool.jwksText = text;
+  pool.jwksBytes = bytes;
   pool.jwksDoc = undefined;
   pool.generation++;
   pool.cryptoKeys = new Map();
@@ -378,22 +458,38 @@ function loadJwks(pool, jwks) {
 function fetchJwks(pool) {
   pool.inflight = (async () => {
     let ok = false;
+    let timer;
     try {
+      // The timeout holds even for a `fetch` that ignores its signal: the answer races a timer.
+      const controller = typeof AbortController === "function" ? new AbortController() : null;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          controller?.abort();
+          reject(new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} timed out after ${pool.fetchTimeoutMs / 1000} s`));
+        }, pool.fetchTimeoutMs);
+      });
+      timeout.catch(() => {});
       const init = { headers: { accept: "application/json" } };
-      if (typeof AbortSignal !== "undefined" && typeof AbortSignal.timeout === "function") {
-        init.signal = AbortSignal.timeout(pool.fetchTimeoutMs);
-      }
-      const res = await pool.fetch(pool.jwksUri, init);
+      if (controller) init.signal = controller.signal;
+      const res = await Promise.race([pool.fetch(pool.jwksUri, init), timeout]);
       if (!res || !res.ok) {
         throw new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} failed: HTTP ${res?.status}`);
       }
-      const text = await res.text();
-      loadJwks(pool, text);
+      // A redirect never leads to a URL the configuration could not name (https to http).
+      const finalUrl = res.redirected && typeof res.url === "string" && res.url ? res.url : undefined;
+      const problem = finalUrl && jwksUrlProblem(finalUrl, pool.allowHttpHosts);
+      if (problem) {
+        res.body?.cancel?.().catch(() => {});
+        throw new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} redirected to ${finalUrl}: ${problem}`);
+      }
+      const bytes = await Promise.race([readBody(res, pool.maxJwksLength), timeout]);
+      loadJwks(pool, bytes);
       ok = true;
       pool.lastFetchError = null;
     } catch (err) {
       pool.lastFetchError = err;
     } finally {
+      clearTimeout(timer);
       pool.refresh.fetched(nowSeconds(), ok);
       pool.inflight = null;
     }
@@ -449,7 +545,7 @@ function header(token) {
 function jwksDoc(pool) {
   if (pool.jwksDoc === undefined) {
     try {
-      pool.jwksDoc = JSON.parse(pool.jwksText);
+      pool.jwksDoc = JSON.parse(utf8.decode(pool.jwksBytes));
     } catch {
       pool.jwksDoc = null;
     }
@@ -470,7 +566,6 @@ const RSA_IMPORT = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 const EC_IMPORT = { name: "ECDSA", namedCurve: "P-256" };
 const RSA_VERIFY = { name: "RSASSA-PKCS1-v1_5" };
 const EC_VERIFY = { name: "ECDSA", hash: "SHA-256" };
-const encoder = new TextEncoder();
 
 /**
  * The JWK of the cached JWKS the core found for `kid`: only when exactly one entry has that kid,

@@ -154,8 +154,15 @@ export interface CognitoVerifyProperties extends SharedProperties {
   allowAnyRsaExponent?: boolean;
   /** Longest token accepted, in bytes (default 16384). */
   maxTokenLength?: number;
-  /** Largest JWKS accepted, in bytes (default 65536). */
+  /**
+   * Largest JWKS accepted, in bytes of UTF-8 (default 65536): a fetched body is cut off there.
+   */
   maxJwksLength?: number;
+  /**
+   * Host names from which a JWKS may come over plain `http` (default none: `https` only, or
+   * `http` to a loopback host such as `localhost` or `127.0.0.1`, for emulators).
+   */
+  allowHttpHosts?: string[];
   /**
    * What checks signatures: `"node"` (`node:crypto`, synchronously, for `verifySync()` and
    * `verify()`; the Node entry only), `"webcrypto"` (the runtime's `crypto.subtle`, for `verify()`;

@@ -135,11 +135,13 @@ impl Keys {
         Keys::default()
     }
 
-    /// Replaces the keys with those of `jwks` (JSON text). Returns 0, or an error status and keeps
-    /// the previous keys.
-    pub fn load(&mut self, jwks: &str, allow_any_rsa_exponent: bool) -> u32 {
-        let options = JwksOptions::new().allow_any_rsa_exponent(allow_any_rsa_exponent);
-        match KeySet::from_jwks_with(jwks.as_bytes(), &options) {
+    /// Replaces the keys with those of `jwks` (JSON, UTF-8 bytes), refused above `max_bytes`.
+    /// Returns 0, or an error status and keeps the previous keys.
+    pub fn load(&mut self, jwks: &[u8], max_bytes: f64, allow_any_rsa_exponent: bool) -> u32 {
+        let options = JwksOptions::new()
+            .max_bytes(usize::try_from(to_u64(max_bytes)).unwrap_or(usize::MAX))
+            .allow_any_rsa_exponent(allow_any_rsa_exponent);
+        match KeySet::from_jwks_with(jwks, &options) {
             Ok(set) => {
                 self.set = set;
                 0

@@ -127,7 +127,7 @@ test("JWKS vectors (testdata/jwks.jsonl)", () => {
   for (const c of cases) {
     // Low level: key counts are not part of the public API.
     const keys = new Keys();
-    const status = keys.load(c.jwks, false);
+    const status = keys.load(new TextEncoder().encode(c.jwks), 64 * 1024, false);
     const got = status === 0 ? { ok: true, keys: keys.count(), skipped: keys.skipped() } : { ok: false };
     keys.free();
     // Public API: the same outcome, and the code.
