@@ -73,7 +73,7 @@ function verifiers(jwks = JWKS) {
     v.cacheJwks(jwks);
     return v;
   };
-  return { sync: make("wasm"), webcrypto: make("webcrypto"), wasm: make("wasm") };
+  return { sync: make("wasm"), webcrypto: make("webcrypto"), wasm: make("wasm"), node: make("node") };
 }
 
 async function outcome(f) {
@@ -93,10 +93,15 @@ async function verdicts(t, vs = verifiers()) {
   const used = calls - before;
   const wasm = await outcome(() => vs.wasm.verify(t));
   assert.equal(calls - before, used, "the wasm path used WebCrypto");
-  return { sync, webcrypto, wasm, calls: used };
+  // node:crypto (Node's default), synchronously and awaited: the same verdict again.
+  const node = await outcome(() => vs.node.verifySync(t));
+  const nodeAsync = await outcome(() => vs.node.verify(t));
+  assert.equal(nodeAsync, node, "node:crypto verify and verifySync differ");
+  assert.equal(calls - before, used, "the node:crypto path used WebCrypto");
+  return { sync, webcrypto, wasm, node, calls: used };
 }
 
-test("forged, malformed and unusual signatures: the same verdict both ways", async () => {
+test("forged, malformed and unusual signatures: the same verdict via wasm, WebCrypto and node:crypto", async () => {
   const cases = [
     ["RS256 valid", token("kA", "RS256", rs(rsaA)), "valid alice", 1],
     ["RS256 other key", token("kA", "RS256", rs(rsaB)), "invalid_signature", 1],
@@ -129,7 +134,7 @@ test("forged, malformed and unusual signatures: the same verdict both ways", asy
   const vs = verifiers();
   for (const [name, t, want, wantCalls] of cases) {
     const got = await verdicts(t, vs);
-    assert.deepEqual(got, { sync: want, webcrypto: want, wasm: want, calls: wantCalls }, name);
+    assert.deepEqual(got, { sync: want, webcrypto: want, wasm: want, node: want, calls: wantCalls }, name);
   }
   console.log(`${cases.length} crafted tokens: the same verdict via wasm and WebCrypto`);
 });
@@ -178,14 +183,14 @@ test("a JWKS naming a kid twice: verified in wasm, the core's key (the first usa
   ];
   for (const [jwks, want] of cases) {
     const got = await verdicts(ta, verifiers(jwks));
-    assert.deepEqual(got, { sync: want, webcrypto: want, wasm: want, calls: 0 });
+    assert.deepEqual(got, { sync: want, webcrypto: want, wasm: want, node: want, calls: 0 });
   }
 });
 
 test("JWK members WebCrypto would object to are left out of the import", async () => {
   const jwks = { keys: [{ ...JWKS.keys[0], key_ops: ["verify", "sign"], ext: false, x5c: ["AAAA"] }] };
   const got = await verdicts(token("kA", "RS256", rs(rsaA)), verifiers(jwks));
-  assert.deepEqual(got, { sync: "valid alice", webcrypto: "valid alice", wasm: "valid alice", calls: 1 });
+  assert.deepEqual(got, { sync: "valid alice", webcrypto: "valid alice", wasm: "valid alice", node: "valid alice", calls: 1 });
 });
 
 test("CryptoKeys are imported once per kid and JWKS load", async () => {
