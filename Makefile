@@ -68,18 +68,21 @@ fmt-check:
 
 # The benches build aws-lc and BoringSSL for the peers: `make bench` only.
 NOBENCH := --workspace --exclude cognito-verify-benches
+# The tower layer's axum extractors and their tests (otherwise on only through the examples).
+TOWER := --features cognito-verify-tower/axum
 
 clippy:
-	$(CARGO) clippy $(NOBENCH) --all-targets -- -D warnings
+	$(CARGO) clippy $(NOBENCH) $(TOWER) --all-targets -- -D warnings
+	$(CARGO) clippy -p cognito-verify-tower --all-targets -- -D warnings
 	$(CARGO) clippy -p cognito-verify --no-default-features -- -D warnings
 
 doc:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc $(NOBENCH) --no-deps
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc $(NOBENCH) $(TOWER) --no-deps
 
 # E2E_REQUIRE_MOTO: the end-to-end tests fail, rather than skip, without the moto server.
 test-rust:
 	bash scripts/ensure_venv.sh
-	E2E_REQUIRE_MOTO=1 $(CARGO) test $(NOBENCH)
+	E2E_REQUIRE_MOTO=1 $(CARGO) test $(NOBENCH) $(TOWER)
 	$(CARGO) test -p cognito-verify --no-default-features --lib
 
 # The C ABI from C and C++: vectors, ASan+UBSan, valgrind, threads, hostile calls, header drift.

@@ -5,7 +5,7 @@
 #
 #   bash embedded/run.sh                   RS256-only build (gated), then the ES256 build for comparison
 #   EMBEDDED_ES256=0 bash embedded/run.sh  skip the ES256 comparison build
-#   EMBEDDED_ENFORCE=1 bash embedded/run.sh  also fail when over DESIGN section 10's targets
+#   EMBEDDED_ENFORCE=1 bash embedded/run.sh  also fail when over The project's targets
 #                                          (32 KiB flash, 8 KiB stack for one verification)
 set -euo pipefail
 cd "$(dirname "$0")"

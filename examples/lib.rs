@@ -4,7 +4,10 @@
 //! directory (`KEY=value` lines, `#` comments, optional `export ` prefix and quotes). A
 //! variable set in the real environment wins over `.env`. Empty values count as unset.
 
+use core::net::SocketAddr;
 use std::collections::HashMap;
+
+use cognito_verify::{AcceptedTokenUse, CognitoJwtVerifier};
 
 /// The environment plus `./.env`.
 #[derive(Debug, Default, Clone)]
@@ -115,6 +118,136 @@ pub fn parse_dotenv(text: &str) -> HashMap<String, String> {
         out.insert(key.to_string(), value);
     }
     out
+}
+
+/// What the example servers (`server`, `axum`) serve and whose tokens they accept: `APP_HOST`
+/// (localhost), `APP_PORT` (8000), `API_PATH` (/api/v1/), `AWS_REGION`,
+/// `AWS_COGNITO_USER_POOL_ID`, `AWS_COGNITO_APP_CLIENT_ID`, and the `AWS_COGNITO_JWKS_URL` /
+/// `AWS_COGNITO_ISSUER` overrides for emulators.
+#[derive(Debug, Clone)]
+pub struct ServerEnv {
+    /// `APP_HOST`.
+    pub host: String,
+    /// `APP_PORT`.
+    pub port: u16,
+    /// `API_PATH`, with a leading and a trailing `/`.
+    pub api_path: String,
+    /// `AWS_COGNITO_USER_POOL_ID`.
+    pub pool_id: String,
+    /// `AWS_COGNITO_APP_CLIENT_ID`.
+    pub client_id: String,
+    /// `AWS_COGNITO_JWKS_URL`.
+    pub jwks_url: Option<String>,
+    /// `AWS_COGNITO_ISSUER`.
+    pub issuer: Option<String>,
+}
+
+impl ServerEnv {
+    /// Reads and checks the variables.
+    ///
+    /// # Errors
+    /// A message naming the variable that is missing or wrong.
+    pub fn from_env(env: &Env) -> Result<Self, String> {
+        let missing = |e: MissingVar| e.to_string();
+        let host = env.get("APP_HOST").unwrap_or_else(|| "localhost".into());
+        let port = match env.get("APP_PORT") {
+            None => 8000,
+            Some(p) => p
+                .parse()
+                .map_err(|_| format!("APP_PORT must be a port number, not {p:?}"))?,
+        };
+        let mut api_path = env.get("API_PATH").unwrap_or_else(|| "/api/v1/".into());
+        if !api_path.starts_with('/') {
+            api_path.insert(0, '/');
+        }
+        if !api_path.ends_with('/') {
+            api_path.push('/');
+        }
+        let pool_id = env
+            .require(
+                "AWS_COGNITO_USER_POOL_ID",
+                "the Cognito user pool id, e.g. us-east-1_AbC123",
+            )
+            .map_err(missing)?;
+        let region = cognito_verify::pool_region(&pool_id).ok_or_else(|| {
+            format!("AWS_COGNITO_USER_POOL_ID {pool_id:?} is not a user pool id (region_id)")
+        })?;
+        let aws_region = env
+            .get("AWS_REGION")
+            .or_else(|| env.get("AWS_DEFAULT_REGION"))
+            .ok_or_else(|| {
+                missing(MissingVar {
+                    name: "AWS_REGION".into(),
+                    why: format!("the pool's region, {region} for this pool"),
+                })
+            })?;
+        if aws_region != region {
+            return Err(format!(
+                "AWS_REGION is {aws_region} but AWS_COGNITO_USER_POOL_ID {pool_id} is in {region}"
+            ));
+        }
+        let client_id = env
+            .require(
+                "AWS_COGNITO_APP_CLIENT_ID",
+                "the app client id tokens must carry",
+            )
+            .map_err(missing)?;
+        Ok(ServerEnv {
+            host,
+            port,
+            api_path,
+            pool_id,
+            client_id,
+            jwks_url: env.get("AWS_COGNITO_JWKS_URL"),
+            issuer: env.get("AWS_COGNITO_ISSUER"),
+        })
+    }
+
+    /// A verifier of the pool's ID and access tokens for the app client (5 s leeway); nothing
+    /// is fetched yet.
+    ///
+    /// # Errors
+    /// A message when the core refuses the configuration.
+    pub fn verifier(&self) -> Result<CognitoJwtVerifier, String> {
+        let mut b = CognitoJwtVerifier::builder();
+        b = match &self.issuer {
+            Some(iss) => b.issuer(iss.clone()),
+            None => b.user_pool(self.pool_id.clone()),
+        };
+        let jwks = self.jwks_url.clone().or_else(|| {
+            // An issuer override keeps the pool's JWKS unless the JWKS URL is overridden too.
+            self.issuer
+                .as_ref()
+                .and_then(|_| cognito_verify::user_pool_jwks_url(&self.pool_id).ok())
+        });
+        if let Some(url) = jwks {
+            b = b.jwks_url(url);
+        }
+        b.client_id(self.client_id.clone())
+            .token_use(AcceptedTokenUse::Any)
+            .leeway(5)
+            .build()
+            .map_err(|e| format!("unusable Cognito configuration: {e}"))
+    }
+
+    /// The address to listen on; IPv4 first, so that `localhost` means 127.0.0.1 as curl tries
+    /// first.
+    ///
+    /// # Errors
+    /// `APP_HOST` does not resolve.
+    pub async fn listen_addr(&self) -> Result<SocketAddr, String> {
+        let host = &self.host;
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), self.port))
+            .await
+            .map_err(|e| format!("APP_HOST {host:?} does not resolve: {e}"))?
+            .collect();
+        addrs
+            .iter()
+            .find(|a| a.is_ipv4())
+            .or_else(|| addrs.first())
+            .copied()
+            .ok_or_else(|| format!("APP_HOST {host:?} has no address"))
+    }
 }
 
 /// Escapes text for HTML element content and attribute values.

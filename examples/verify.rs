@@ -1,4 +1,5 @@
-//! `verify`: checks tokens read from stdin, one JSON verdict per line (DESIGN section 4).
+//! `verify`: checks tokens read from stdin, one JSON verdict per line (ARCHITECTURE.md, "The
+//! verify CLI").
 //!
 //! ```text
 //! cargo run --release --example verify -- --jwks FILE
@@ -11,9 +12,7 @@
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-use cognito_verify::{
-    payload_buffer_len, AcceptedTokenUse, Config, Issuer, KeySet, Requirement, Verifier,
-};
+use cognito_verify::{payload_buffer_len, AcceptedTokenUse, Match, VerifierConfig};
 use serde_json::json;
 
 const USAGE: &str =
@@ -88,39 +87,44 @@ fn run() -> Result<(), String> {
             ))
         }
     };
-    let jwks = std::fs::read(jwks_path).map_err(|e| format!("cannot read {jwks_path}: {e}"))?;
-    let keys: KeySet = KeySet::from_jwks(&jwks)
-        .map_err(|e| format!("unusable JWKS {jwks_path}: {} ({e})", e.code()))?;
-    if keys.is_empty() {
-        return Err(format!("unusable JWKS {jwks_path}: no keys"));
-    }
-
-    let mut issuers: Vec<Issuer<'_>> = a.pools.iter().map(|p| Issuer::UserPool(p)).collect();
-    issuers.extend(a.issuers.iter().map(|u| Issuer::Url(u)));
-    let clients: Vec<&str> = a.clients.iter().map(String::as_str).collect();
-    let groups: Vec<&str> = a.groups.iter().map(String::as_str).collect();
-    let scopes: Vec<&str> = a.scopes.iter().map(String::as_str).collect();
-    let mut config = Config::new(&issuers, &clients)
+    let mut b = VerifierConfig::builder()
         .token_use(token_use)
         .leeway(a.leeway)
         .allow_es256(a.allow_es256);
+    for p in &a.pools {
+        b = b.user_pool(p);
+    }
+    for u in &a.issuers {
+        b = b.issuer(u);
+    }
+    for c in &a.clients {
+        b = b.client_id(c);
+    }
     if let Some(m) = a.max_age {
-        config = config.max_age(m);
+        b = b.max_age(m);
     }
-    if !groups.is_empty() {
-        config = config.groups(Requirement::AnyOf(&groups));
+    if !a.groups.is_empty() {
+        b = b.groups(Match::AnyOf, &a.groups);
     }
-    if !scopes.is_empty() {
-        config = config.scopes(Requirement::AnyOf(&scopes));
+    if !a.scopes.is_empty() {
+        b = b.scopes(Match::AnyOf, &a.scopes);
     }
-    let verifier = Verifier::new(config).map_err(|_| {
-        "invalid configuration: a user pool id must look like us-east-1_AbC123, and no value may be empty"
-            .to_owned()
+    let config = b
+        .build()
+        .map_err(|e| format!("invalid configuration: {e}"))?;
+    let jwks = std::fs::read(jwks_path).map_err(|e| format!("cannot read {jwks_path}: {e}"))?;
+    // One key set for every pool given: the file holds the keys of all of them.
+    let keys = config.load_keys(&jwks).map_err(|e| {
+        format!(
+            "unusable JWKS {jwks_path}: {} ({e}; a key set must hold at least one usable key)",
+            e.code()
+        )
     })?;
+    let verifier = config.verifier();
 
     let stdin = std::io::stdin().lock();
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let mut buf = vec![0u8; payload_buffer_len(cognito_verify::DEFAULT_MAX_TOKEN_LEN)];
+    let mut buf = vec![0u8; payload_buffer_len(config.max_token_len())];
     for line in stdin.split(b'\n') {
         let line = line.map_err(|e| format!("reading stdin: {e}"))?;
         let line = line.strip_suffix(b"\r").unwrap_or(&line);

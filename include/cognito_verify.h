@@ -32,7 +32,7 @@
  * The outcome of every fallible function of this library.
  *
  * `COGNITO_RESULT_OK` is 0. Codes 1 to 99 are the verifier's errors, in the order and with the
- * names of the Rust `cognito_verify::Error` (DESIGN section 3): a code's name, from
+ * names of the Rust `cognito_verify::Error` (ARCHITECTURE.md, "Error codes"): a code's name, from
  * `cognito_result_code_name`, is the same snake_case word in Rust, C, JS and the example server's
  * JSON. Codes from 100 belong to the C ABI. Values are stable: new codes are added, none is
  * renumbered or reused.
@@ -361,9 +361,10 @@ typedef struct cognito_config cognito_config;
 typedef struct cognito_refresh cognito_refresh;
 
 /**
- * Verifies tokens. Its configuration never changes after `cognito_verifier_new`; its key set is
- * replaced with `cognito_verifier_set_jwks`. Every function taking a `const cognito_verifier *`
- * may be called from any number of threads at once, including `cognito_verifier_set_jwks`.
+ * Verifies tokens. Its configuration never changes after `cognito_verifier_new`; the key set of
+ * each pool is replaced with `cognito_verifier_set_jwks` / `cognito_verifier_set_pool_jwks`.
+ * Every function taking a `const cognito_verifier *` may be called from any number of threads
+ * at once, including those two.
  */
 typedef struct cognito_verifier cognito_verifier;
 
@@ -606,6 +607,8 @@ void cognito_config_free(cognito_config *config);
  * `https://cognito-idp.{region}.amazonaws.com/{id}` and
  * `https://issuer-cognito-idp.{region}.amazonaws.com/{id}`. May be called several times.
  * A malformed id is reported by `cognito_verifier_new` (`COGNITO_RESULT_INVALID_CONFIGURATION`).
+ * Emulator pools (`local_3lyPxVaO` of cognito-local) are accepted. Each pool or issuer added is
+ * one pool, numbered from 0 in the order added (see `cognito_verifier_set_pool_jwks`).
  */
 cognito_result cognito_config_add_user_pool_id(cognito_config *config,
                                                const uint8_t *pool_id,
@@ -613,7 +616,7 @@ cognito_result cognito_config_add_user_pool_id(cognito_config *config,
 
 /**
  * Accepts tokens whose `iss` is exactly this URL (emulators, other partitions). May be called
- * several times, and mixed with user pool ids.
+ * several times, and mixed with user pool ids; each is one pool.
  */
 cognito_result cognito_config_add_issuer(cognito_config *config,
                                          const uint8_t *issuer,
@@ -759,9 +762,9 @@ const char *cognito_result_message(uint32_t result);
  * every token is `COGNITO_RESULT_UNKNOWN_KID`.
  *
  * Returns `COGNITO_RESULT_INVALID_CONFIGURATION` when there is no issuer (user pool id or issuer
- * URL) or no client id, a user pool id is not of the form `region_id`, an issuer or client id is
- * empty, or a group or scope requirement lists nothing. On success `*verifier_out` receives a
- * handle to free with `cognito_verifier_free`.
+ * URL) or no client id, a user pool id is malformed, an issuer or client id is empty, or a
+ * group or scope requirement lists nothing. On success `*verifier_out` receives a handle to
+ * free with `cognito_verifier_free`.
  */
 cognito_result cognito_verifier_new(const cognito_config *config, cognito_verifier **verifier_out);
 
@@ -772,24 +775,38 @@ void cognito_verifier_free(cognito_verifier *verifier);
 
 /**
  * Loads a JWKS document (the bytes of `https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json`),
- * replacing the verifier's keys.
+ * replacing the keys of every pool of the verifier (the usual case: one pool). For a verifier of
+ * several pools, give each its own keys with `cognito_verifier_set_pool_jwks`.
  *
  * Thread-safe: other threads may verify with this verifier meanwhile. Each verification uses
  * either the old or the new key set, whole, never a mix. The document is parsed before the swap;
  * the old set is freed when the last verification using it ends.
  *
  * On error (`COGNITO_RESULT_MALFORMED_JWKS`, `_JWKS_TOO_LARGE`, `_TOO_MANY_KEYS`, `_WEAK_KEY`,
- * `_UNSUPPORTED_KEY`) the previous keys stay in use. Unusable keys next to usable ones are
- * skipped, not an error (see `cognito_verifier_key_count`). Documents longer than the configured
- * maximum are rejected before they are read.
+ * `_UNSUPPORTED_KEY`) the previous keys stay in use. A document with no usable key (such as
+ * `{"keys":[]}` from a proxy or an outage page) is an error too, so it never replaces keys that
+ * work. Unusable keys next to usable ones are skipped, not an error (see
+ * `cognito_verifier_key_count`). Up to 64 keys; documents longer than the configured maximum are
+ * rejected before they are read.
  */
 cognito_result cognito_verifier_set_jwks(const cognito_verifier *verifier,
                                          const uint8_t *jwks,
                                          size_t jwks_len);
 
 /**
- * The number of usable keys loaded, and of keys the document listed but that were skipped as
- * unusable (wrong `use`, unknown type, weak, ...).
+ * Loads a JWKS document for pool `pool` only: pools are numbered from 0 in the order their user
+ * pool ids and issuers were added to the configuration. A token's `iss` picks its pool, and
+ * only that pool's keys may verify it. Otherwise as `cognito_verifier_set_jwks`;
+ * `COGNITO_RESULT_INVALID_ARGUMENT` for a pool number the verifier does not have.
+ */
+cognito_result cognito_verifier_set_pool_jwks(const cognito_verifier *verifier,
+                                              size_t pool,
+                                              const uint8_t *jwks,
+                                              size_t jwks_len);
+
+/**
+ * The number of usable keys loaded for the first pool, and of keys the document listed but that
+ * were skipped as unusable (wrong `use`, unknown type, weak, ...).
  */
 cognito_result cognito_verifier_key_count(const cognito_verifier *verifier,
                                           size_t *keys_out,

@@ -283,7 +283,7 @@ class Verifier {
     detail::Handle<cognito_verifier, cognito_verifier_free> handle_;
 };
 
-/// The JWKS refresh policy (DESIGN section 2b); thread-safe.
+/// The JWKS refresh policy (ARCHITECTURE.md, "Key refresh"); thread-safe.
 class Refresh {
    public:
     struct Decision {

@@ -8,7 +8,7 @@ Every binding (Rust, C, JS) reads the same files:
            "leeway": s, "max_age": s|null, "groups": {"any_of"|"all_of": [...]}|null,
            "scopes": {...}|null, "allow_es256": bool}
   expect: {"valid": true, "claims": {"sub", "username", "token_use", "client_id", "exp"}}
-       or {"valid": false, "error": "<code of DESIGN section 3>"}
+       or {"valid": false, "error": "<code of ARCHITECTURE.md, "Error codes">"}
 - jwks.jsonl: key set cases {"name", "jwks" (text, may be invalid JSON), "expect": {"ok": true, "keys": n,
   "skipped": m} or {"ok": false, "error": code}}
 - real-world/cases.jsonl: real Cognito tokens (see real-world/README.md), in the tokens.jsonl shape.
@@ -448,7 +448,8 @@ def build_token_cases():
     case("enc_key_skipped", token(idc, key=KB, kid="kB"), "unknown_kid", jwks=enc_set)
     rs512_set = {"keys": [rsa_jwk(KB, "kB", alg="RS512"), JWK_A]}
     case("rs512_key_skipped", token(idc, key=KB, kid="kB"), "unknown_kid", jwks=rs512_set)
-    case("empty_key_set", token(idc), "unknown_kid", jwks={"keys": []})
+    # A key set with no usable key never replaces keys: every runtime refuses to load it.
+    case("empty_key_set", token(idc), "malformed_jwks", jwks={"keys": []})
 
 
 def build_jwks_cases():
@@ -463,7 +464,7 @@ def build_jwks_cases():
     jc("cognito_two_keys", JWKS, good(2))
     jc("rsa_sizes", JWKS_BIG, good(3))
     jc("rsa_and_ec", JWKS_EC, good(2))
-    jc("empty_keys", {"keys": []}, good(0))
+    jc("empty_keys", {"keys": []}, bad("malformed_jwks"))
     jc("extra_members_ignored", {"keys": [dict(JWK_A, x5c=["MIIB"], x5t="abc", key_ops=["verify"])],
                                  "other": 1}, good(1))
     jc("key_ops_without_verify", {"keys": [dict(JWK_A, key_ops=["sign"]), JWK_B]}, good(1, 1))
@@ -485,7 +486,8 @@ def build_jwks_cases():
     jc("n_number", {"keys": [dict(JWK_A, n=5)]}, bad("malformed_jwks"))
     jc("duplicate_kid", {"keys": [JWK_A, dict(JWK_B, kid="kA")]}, good(1, 1))
     jc("same_key_twice", {"keys": [JWK_A, JWK_A]}, good(1, 1))
-    jc("too_many_keys", {"keys": [rsa_jwk(KA, f"k{i}") for i in range(5)]}, bad("too_many_keys"))
+    # More than the 64 a runtime with a heap holds (and than any firmware capacity).
+    jc("too_many_keys", {"keys": [rsa_jwk(KA, f"k{i}") for i in range(65)]}, bad("too_many_keys"))
     jc("four_keys_fit", {"keys": [rsa_jwk(KA, f"k{i}") for i in range(4)]}, good(4))
     jc("not_json", "not json", bad("malformed_jwks"))
     jc("array_top_level", json.dumps([JWK_A]), bad("malformed_jwks"))
@@ -525,6 +527,103 @@ def build_real_world(src):
     return out
 
 
+LOCAL_POOL = "local_3lyPxVaO"
+LOCAL_ISS = f"https://cognito-idp.local.amazonaws.com/{LOCAL_POOL}"
+EMULATOR_ISS = "http://127.0.0.1:9229/local_3lyPxVaO"
+
+
+def jwks_61():
+    """A valid key set of 61 keys (more than the 4 of the firmware default): 60 kids sharing KA's
+    modulus, then kB."""
+    return {"keys": [rsa_jwk(KA, f"k{i:02}") for i in range(60)] + [JWK_B]}
+
+
+def build_conformance():
+    """Configurations of one and several pools and clients x tokens -> expected code: the pool rule
+    (the token's iss picks one pool, whose keys alone may verify it; no match is wrong_issuer with
+    no key tried), read by the Rust, C and JS tests."""
+    rows = []
+    one = [{"user_pool_id": POOL, "jwks": JWKS}]
+    two = one + [{"user_pool_id": POOL2, "jwks": {"keys": [rsa_jwk(KPOOL2, "kP2")]}}]
+    local = [{"user_pool_id": LOCAL_POOL, "jwks": JWKS}]
+    emulator = [{"issuer": EMULATOR_ISS, "jwks": JWKS}]
+    mixed = two + emulator
+    big = [{"user_pool_id": POOL, "jwks": jwks_61()}]
+    iss_other_region = "https://cognito-idp.eu-west-1.amazonaws.com/" + POOL
+
+    idc = id_claims()
+    p2 = id_claims(iss=ISS2, aud=CLIENT2)
+    p2_client1 = id_claims(iss=ISS2)
+    tokens = {
+        "pool1": token(idc),
+        "pool1_issuer_form": token(id_claims(iss=ISS.replace("cognito-idp.", "issuer-cognito-idp."))),
+        "pool1_access": token(access_claims()),
+        "pool1_signed_by_pool2_key": token(idc, key=KPOOL2, kid="kP2"),
+        "pool1_bad_signature": token(idc)[:-4] + "AAAA",
+        "pool1_unknown_kid": token(idc, kid="kZ"),
+        "pool2": token(p2, key=KPOOL2, kid="kP2"),
+        "pool2_client1": token(p2_client1, key=KPOOL2, kid="kP2"),
+        "pool2_signed_by_pool1_key": token(p2),
+        "foreign_region_unknown_kid": token(id_claims(iss=iss_other_region), kid="kZ"),
+        "foreign_pool_bad_signature": token(id_claims(iss=ISS2))[:-4] + "AAAA",
+        "trailing_slash_issuer": token(id_claims(iss=ISS + "/")),
+        "no_iss": token(id_claims(iss=DROP)),
+        "iss_number": token(id_claims(iss=7)),
+        "malformed_payload": token(None, raw_payload=b64(b'{"iss":')),
+        "local_pool": token(id_claims(iss=LOCAL_ISS)),
+        "emulator_issuer": token(id_claims(iss=EMULATOR_ISS)),
+        "key_61": token(idc, key=KB, kid="kB"),
+    }
+    configs = {
+        "one_pool": (one, [CLIENT]),
+        "two_pools": (two, [CLIENT]),
+        "two_pools_two_clients": (two, [CLIENT, CLIENT2]),
+        "cognito_local_pool": (local, [CLIENT]),
+        "emulator_issuer": (emulator, [CLIENT]),
+        "two_pools_and_emulator": (mixed, [CLIENT, CLIENT2]),
+        "one_pool_61_keys": (big, [CLIENT]),
+    }
+    expect = {
+        "one_pool": {
+            "pool1": None, "pool1_issuer_form": None, "pool1_access": None,
+            "pool1_signed_by_pool2_key": "unknown_kid", "pool1_bad_signature": "invalid_signature",
+            "pool1_unknown_kid": "unknown_kid", "pool2": "wrong_issuer",
+            "foreign_region_unknown_kid": "wrong_issuer", "foreign_pool_bad_signature": "wrong_issuer",
+            "trailing_slash_issuer": "wrong_issuer", "no_iss": "missing_claim",
+            "iss_number": "invalid_claim", "malformed_payload": "malformed_token",
+            "local_pool": "wrong_issuer", "emulator_issuer": "wrong_issuer",
+        },
+        "two_pools": {
+            "pool1": None, "pool2": "wrong_client", "pool2_client1": None,
+            "pool1_signed_by_pool2_key": "unknown_kid", "pool2_signed_by_pool1_key": "unknown_kid",
+            "foreign_region_unknown_kid": "wrong_issuer", "foreign_pool_bad_signature": "unknown_kid",
+            "pool1_unknown_kid": "unknown_kid", "trailing_slash_issuer": "wrong_issuer",
+        },
+        "two_pools_two_clients": {
+            "pool1": None, "pool2": None, "pool2_client1": None,
+            "pool2_signed_by_pool1_key": "unknown_kid", "foreign_region_unknown_kid": "wrong_issuer",
+        },
+        "cognito_local_pool": {
+            "local_pool": None, "pool1": "wrong_issuer", "emulator_issuer": "wrong_issuer",
+        },
+        "emulator_issuer": {
+            "emulator_issuer": None, "local_pool": "wrong_issuer", "pool1": "wrong_issuer",
+        },
+        "two_pools_and_emulator": {
+            "pool1": None, "pool2": None, "emulator_issuer": None, "local_pool": "wrong_issuer",
+            "pool2_signed_by_pool1_key": "unknown_kid",
+        },
+        "one_pool_61_keys": {"key_61": None, "pool1_unknown_kid": "unknown_kid"},
+    }
+    for cname, cases in expect.items():
+        pools, clients = configs[cname]
+        for tname, code in cases.items():
+            rows.append({"name": f"{cname}/{tname}", "pools": pools, "client_ids": clients,
+                         "token_use": "any", "now": NOW, "token": tokens[tname],
+                         "expect": {"valid": True} if code is None else {"valid": False, "error": code}})
+    return rows
+
+
 def write_jsonl(path, rows):
     with open(path, "w") as f:
         for r in rows:
@@ -538,6 +637,7 @@ def main():
     assert len(names) == len(set(names)), "duplicate case names"
     write_jsonl(os.path.join(HERE, "tokens.jsonl"), CASES)
     write_jsonl(os.path.join(HERE, "jwks.jsonl"), build_jwks_cases())
+    write_jsonl(os.path.join(HERE, "conformance.jsonl"), build_conformance())
     src = os.path.join(HERE, "..", "..", "shared", "real-world", "cases.json")
     if os.path.exists(src):
         os.makedirs(os.path.join(HERE, "real-world"), exist_ok=True)

@@ -797,7 +797,7 @@ fn main() {
         _ => f64::NAN,
     };
     println!(
-        "\nDESIGN section 10 target, ours / jsonwebtoken (aws-lc-rs), RS256 ID: {target:.2}x \
+        "\nproject target, ours / jsonwebtoken (aws-lc-rs), RS256 ID: {target:.2}x \
          (criterion), {:.2}x (interleaved, 1 thread), {:.2}x ({threads} threads): {}",
         o1 / j1,
         on / jn,

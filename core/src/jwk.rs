@@ -11,6 +11,9 @@ pub const MAX_KID_LEN: usize = 128;
 pub const DEFAULT_MAX_JWKS_BYTES: usize = 64 * 1024;
 /// Default capacity of a [`KeySet`]: Cognito publishes two keys, more during a rotation.
 pub const DEFAULT_KEY_CAPACITY: usize = 4;
+/// Capacity of the key sets of runtimes with a heap (the Rust cache, the C ABI, the wasm
+/// package, the CLI): room for any real JWKS, at about 1.6 KiB a slot on 64-bit targets.
+pub const HEAP_KEY_CAPACITY: usize = 64;
 
 /// A signature algorithm this library implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -68,6 +71,18 @@ impl JwksOptions {
     pub const fn allow_any_rsa_exponent(mut self, yes: bool) -> Self {
         self.allow_any_rsa_exponent = yes;
         self
+    }
+
+    /// The maximum JWKS document size in bytes.
+    #[must_use]
+    pub const fn max_bytes_limit(&self) -> usize {
+        self.max_bytes
+    }
+
+    /// Whether RSA exponents other than 65537 are accepted.
+    #[must_use]
+    pub const fn allows_any_rsa_exponent(&self) -> bool {
+        self.allow_any_rsa_exponent
     }
 }
 
@@ -184,6 +199,37 @@ impl<const N: usize> KeySet<N> {
             self.clear();
         }
         r
+    }
+
+    /// Whether this set may replace keys in use: it has at least one usable key. A document
+    /// with none (`{"keys":[]}` from a proxy or an outage page) never replaces keys that work.
+    ///
+    /// # Errors
+    /// Why its first listed key was skipped, or [`Error::MalformedJwks`] when it listed none.
+    pub fn check_usable(&self) -> Result<(), Error> {
+        if self.len == 0 {
+            Err(self.first_skip_reason.unwrap_or(Error::MalformedJwks))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Reads a fetched or supplied JWKS document into a set that may replace the keys in use,
+    /// on the heap (64 keys take about 100 KiB, too much for small thread stacks). The rule
+    /// every runtime shares: the document must fit `options`' size limit and hold at least one
+    /// usable key, so `{"keys":[]}` from a proxy or an outage page never replaces keys that work.
+    ///
+    /// # Errors
+    /// As [`KeySet::from_jwks`], and [`KeySet::check_usable`]'s error for a set with no usable key.
+    #[cfg(feature = "alloc")]
+    pub fn replacement(
+        jwks: &[u8],
+        options: &JwksOptions,
+    ) -> Result<alloc::boxed::Box<Self>, Error> {
+        let mut set = alloc::boxed::Box::new(Self::new());
+        set.load(jwks, options)?;
+        set.check_usable()?;
+        Ok(set)
     }
 
     fn clear(&mut self) {

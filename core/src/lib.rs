@@ -3,37 +3,47 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
 mod base64url;
 mod claims;
+mod config;
 mod error;
 #[cfg(feature = "fetch")]
 mod fetch;
 mod json;
 mod jwk;
+mod pool;
 mod refresh;
 mod rsa;
 mod verifier;
 
 pub use claims::{ClaimValue, Claims, TokenUse};
+pub use config::{
+    AcceptedTokenUse, Config, ConfigError, CustomCheck, Issuer, Match, Requirement,
+    DEFAULT_MAX_TOKEN_LEN,
+};
+#[cfg(feature = "alloc")]
+pub use config::{ConfigBuilder, VerifierConfig};
 pub use error::Error;
 #[cfg(feature = "fetch")]
 pub use fetch::{
-    user_pool_jwks_url, CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, JwksCache,
-    JwksCacheBuilder, OwnedClaims, Requirements, VerifyError, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_FETCH_TIMEOUT, MAX_CLIENT_IDS,
+    CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, JwksCache, JwksCacheBuilder, Keys,
+    OwnedClaims, Requirements, VerifyError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_FETCH_TIMEOUT,
 };
 pub use json::{DecodedChars, JsonStr, StrArray};
 pub use jwk::{
-    Algorithm, JwksOptions, KeySet, DEFAULT_KEY_CAPACITY, DEFAULT_MAX_JWKS_BYTES, MAX_KID_LEN,
+    Algorithm, JwksOptions, KeySet, DEFAULT_KEY_CAPACITY, DEFAULT_MAX_JWKS_BYTES,
+    HEAP_KEY_CAPACITY, MAX_KID_LEN,
 };
+#[cfg(feature = "alloc")]
+pub use pool::user_pool_jwks_url;
+pub use pool::{check_jwks_url, issuer_jwks_url, JwksUrlError, PoolIdError, UserPoolId};
 pub use refresh::{Action, JwksRefresh, Need, RefreshConfig};
-pub use verifier::{
-    payload_buffer_len, pool_region, AcceptedTokenUse, Config, CustomCheck, Issuer, Requirement,
-    SignedData, Verifier, DEFAULT_MAX_TOKEN_LEN,
-};
+pub use verifier::{payload_buffer_len, pool_region, SignedData, Verifier};
 
 /// Entry points for `cargo fuzz` only (built with `--cfg fuzzing`).
 #[cfg(fuzzing)]

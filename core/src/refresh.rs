@@ -1,4 +1,4 @@
-//! When to fetch a pool's JWKS: one policy, no IO, shared by every runtime (DESIGN section 2b).
+//! When to fetch a pool's JWKS: one policy, no IO, shared by every runtime (ARCHITECTURE.md, "Key refresh").
 //!
 //! The Rust cache, the JS glue and C callers ask [`JwksRefresh::poll`] what to do, carry out the
 //! fetch it asks for with their own HTTP client, and report the outcome with

@@ -199,6 +199,22 @@ impl<L: Limb> RsaPublicKeyWith<L> {
         got == want
     }
 
+    /// Whether `sig` has the modulus length and is below the modulus: what
+    /// RFC 8017 section 8.2.2 requires before any arithmetic, checked here
+    /// even when platform crypto does the arithmetic.
+    pub(crate) fn signature_shape_ok(&self, sig: &[u8]) -> bool {
+        let len = self.modulus.len();
+        if sig.len() != self.modulus_len() || len == 0 {
+            return false;
+        }
+        let mut s_buf = L::ZERO_BUF;
+        let Some(s) = s_buf.as_mut().get_mut(..len) else {
+            return false;
+        };
+        mont::load_be(sig, s);
+        self.modulus.is_reduced(s)
+    }
+
     /// `got = s^e K mod n` (see the module docs) for the signature `sig`;
     /// false if `sig` has the wrong length or is not below n.
     fn pow_scaled(&self, sig: &[u8], got: &mut [L]) -> bool {
@@ -334,6 +350,11 @@ impl RsaPublicKey {
     /// failure, with no detail.
     pub(crate) fn verify_pkcs1v15_sha256(&self, digest: &[u8; 32], sig: &[u8]) -> bool {
         self.0.verify_pkcs1v15_sha256(digest, sig)
+    }
+
+    /// Whether `sig` has the modulus length and is below the modulus.
+    pub(crate) fn signature_shape_ok(&self, sig: &[u8]) -> bool {
+        self.0.signature_shape_ok(sig)
     }
 }
 

@@ -548,9 +548,18 @@ fn several_pools_each_with_its_keys() {
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_SecondPool"
         );
         v.verify(&token("valid_id")).await.unwrap();
-        // Pool 2's key does not vouch for pool 1's issuer.
+        // Pool 2's key does not vouch for pool 1's issuer: the token's `iss` picks pool 1, whose
+        // keys lack kP2 (one refetch of pool 1 to be sure, none of pool 2).
         let e = v.verify(&with_kid("kP2")).await.unwrap_err();
-        assert_eq!(e, VerifyError::Token(Error::InvalidSignature));
-        assert_eq!((s1.hits(), s2.hits()), (1, 1), "no refetch for known kids");
+        assert_eq!(e, VerifyError::Token(Error::UnknownKid));
+        assert_eq!(s2.hits(), 1, "pool 2 is never asked for pool 1's token");
+        // A pool neither configured: `wrong_issuer`, and no pool's keys are fetched for it.
+        let hits = (s1.hits(), s2.hits());
+        let e = v
+            .verify(&token("wrong_issuer_other_region"))
+            .await
+            .unwrap_err();
+        assert_eq!(e, VerifyError::Token(Error::WrongIssuer));
+        assert_eq!((s1.hits(), s2.hits()), hits);
     });
 }

@@ -15,7 +15,7 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use cognito_verify::{payload_buffer_len, KeySet, Verifier};
+use cognito_verify::{payload_buffer_len, KeySet};
 
 struct Counting;
 
@@ -65,7 +65,7 @@ fn verifying_allocates_nothing() {
 
         let before = ALLOCATIONS.load(Ordering::SeqCst);
         let keys: KeySet = KeySet::from_jwks(&jwks).unwrap();
-        let verifier = Verifier::new(config).unwrap();
+        let verifier = config.verifier();
         let result = verifier.verify(&keys, &token, now, &mut buf).map(|c| {
             // Accessors too.
             (

@@ -8,17 +8,19 @@
 
 mod common;
 
-use cognito_verify::{payload_buffer_len, Error, KeySet, Verifier};
+use cognito_verify::{payload_buffer_len, Error, JwksOptions, KeySet, HEAP_KEY_CAPACITY};
 use serde_json::{json, Value};
 
 /// Runs one token case; returns the outcome in the vectors' own shape.
 fn run(case: &Value) -> Value {
     let jwks = serde_json::to_vec(&case["jwks"]).unwrap();
-    let keys: KeySet = match KeySet::from_jwks(&jwks) {
+    let config = common::config(&case["config"]);
+    // The key-set rules every runtime applies (a set with no usable key is refused).
+    let keys = match config.load_keys(&jwks) {
         Ok(k) => k,
         Err(e) => return json!({"valid": false, "error": e.code()}),
     };
-    let verifier = Verifier::new(common::config(&case["config"])).expect("config");
+    let verifier = config.verifier();
     let token = case["token"].as_str().unwrap();
     let mut buf = vec![0u8; payload_buffer_len(token.len())];
     match verifier.verify(&keys, token, case["now"].as_u64().unwrap(), &mut buf) {
@@ -71,10 +73,11 @@ fn real_world_cognito_tokens() {
 fn jwks_vectors() {
     let cases = common::jsonl("jwks.jsonl");
     assert_eq!(cases.len(), 33);
+    let opts = JwksOptions::new();
     for case in &cases {
         let text = case["jwks"].as_str().unwrap();
         let want = &case["expect"];
-        let got = match KeySet::<4>::from_jwks(text.as_bytes()) {
+        let got = match KeySet::<HEAP_KEY_CAPACITY>::replacement(text.as_bytes(), &opts) {
             Ok(k) => json!({"ok": true, "keys": k.len(), "skipped": k.skipped()}),
             Err(e) => json!({"ok": false, "error": e.code()}),
         };

@@ -687,13 +687,20 @@ async fn moto_fetch_jwt_and_server() {
             .unwrap(),
     )
     .unwrap();
-    parts[1] = base64_url(&payload.replace(pool.as_str(), "us-east-1_Tampered1"));
+    // Changed bytes break the signature (here the issuer's `:` as a JSON escape: the same
+    // issuer once decoded, so the pool rule passes); a changed issuer names no configured pool
+    // and is refused before any key is tried.
+    let mut signed_claim = parts.clone();
+    signed_claim[1] = base64_url(&payload.replacen("https:", r"https\u003a", 1));
     srv.expect_invalid(
-        &parts.join("."),
+        &signed_claim.join("."),
         "invalid_signature",
         "Token Signature Invalid.",
     )
     .await;
+    parts[1] = base64_url(&payload.replace(pool.as_str(), "us-east-1_Tampered1"));
+    srv.expect_invalid(&parts.join("."), "wrong_issuer", "Token Issuer Invalid.")
+        .await;
     // A token of another pool (moto signs every pool with one key: the issuer tells them apart).
     let other = provision(&moto.endpoint, "eu-west-1");
     assert_ne!(other["AWS_COGNITO_USER_POOL_ID"], *pool);

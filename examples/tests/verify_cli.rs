@@ -1,4 +1,4 @@
-//! The `verify` CLI (DESIGN section 4): every shared vector whose configuration the flags can
+//! The `verify` CLI (ARCHITECTURE.md, "The verify CLI"): every shared vector whose configuration the flags can
 //! express, through the real binary, one JSON line per token; exit codes for bad input.
 #![allow(
     clippy::unwrap_used,
@@ -124,7 +124,7 @@ fn every_expressible_vector_through_the_binary() {
                 assert_eq!(lines[0]["sub"], c["sub"], "{}", case["name"]);
                 assert_eq!(lines[0]["username"], c["username"], "{}", case["name"]);
                 assert_eq!(lines[0]["token_use"], c["token_use"], "{}", case["name"]);
-                // Exact output shape of DESIGN section 4.
+                // Exact output shape of ARCHITECTURE.md, "The verify CLI".
                 let keys: Vec<&str> = lines[0]
                     .as_object()
                     .unwrap()
@@ -207,7 +207,7 @@ fn bad_arguments_and_unusable_jwks_exit_2() {
                 pool[2],
                 pool[3],
             ],
-            "no keys",
+            "at least one usable key",
         ),
         (
             vec![

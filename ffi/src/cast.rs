@@ -8,14 +8,14 @@
 //! [`cognito_result::NullParameter`]; everything else cannot be checked and is the caller's
 //! promise, exactly as with any C library.
 //!
-//! Two owners lend their heap memory to sibling fields with a `'static` lifetime that never
-//! escapes: [`OwnedVerifier`] (configuration strings borrowed by the core's `Verifier`) and
-//! [`ClaimsStore`] (payload buffers borrowed by the core's `Claims`).
+//! One owner lends its heap memory to a sibling field with a `'static` lifetime that never
+//! escapes: [`ClaimsStore`] (payload buffers borrowed by the core's `Claims`). The configuration
+//! needs no such trick: the core's owned `VerifierConfig` lends its `Verifier` per call.
 
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
-use cognito_verify_core::{Claims, Config, Error, Issuer, Verifier};
+use cognito_verify_core::{Claims, Error};
 
 use crate::cognito_result;
 
@@ -106,134 +106,6 @@ pub(crate) fn try_out<'a, T>(ptr: *mut T) -> Result<Out<'a, T>, cognito_result> 
     unsafe { ptr.cast::<MaybeUninit<T>>().as_mut() }
         .map(Out)
         .ok_or(cognito_result::NullParameter)
-}
-
-/// A heap value whose address never changes, lent as `&'static T` to a field of the same owner.
-struct Anchor<T: ?Sized + 'static>(NonNull<T>);
-
-// SAFETY: an `Anchor<T>` owns its `T` like a `Box<T>` does.
-unsafe impl<T: ?Sized + Send> Send for Anchor<T> {}
-// SAFETY: only shared references to the `T` are ever handed out.
-unsafe impl<T: ?Sized + Sync> Sync for Anchor<T> {}
-
-impl<T: ?Sized> Anchor<T> {
-    fn new(value: Box<T>) -> Self {
-        Anchor(NonNull::from(Box::leak(value)))
-    }
-
-    /// The value, with a lifetime the caller must not let outlive `self`.
-    ///
-    /// # Safety
-    /// The reference must not be used after this anchor is dropped.
-    unsafe fn lend(&self) -> &'static T {
-        // SAFETY: the allocation lives until `drop`, is never mutated, and the caller keeps the
-        // reference no longer than that.
-        unsafe { self.0.as_ref() }
-    }
-}
-
-impl<T: ?Sized> Drop for Anchor<T> {
-    fn drop(&mut self) {
-        // SAFETY: the pointer came from `Box::leak` in `new` and is freed only here, once.
-        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
-    }
-}
-
-/// What a C configuration holds, copied by [`OwnedVerifier::new`].
-pub(crate) struct ConfigParts<'c> {
-    pub(crate) user_pool_ids: &'c [String],
-    pub(crate) issuer_urls: &'c [String],
-    pub(crate) client_ids: &'c [String],
-    pub(crate) groups: Option<(bool, &'c [String])>,
-    pub(crate) scopes: Option<(bool, &'c [String])>,
-    /// Applies the scalar settings (token use, leeway, ...).
-    pub(crate) scalars: &'c dyn Fn(Config<'static>) -> Config<'static>,
-}
-
-/// A core [`Verifier`] together with the strings and slices its configuration borrows.
-pub(crate) struct OwnedVerifier {
-    // Borrows the anchors below. Fields drop in declaration order, so this goes first.
-    verifier: Verifier<'static>,
-    _text: Vec<Anchor<str>>,
-    _issuers: Anchor<[Issuer<'static>]>,
-    _lists: [Anchor<[&'static str]>; 3],
-}
-
-impl OwnedVerifier {
-    /// Copies the configuration and checks it with [`Verifier::new`].
-    pub(crate) fn new(parts: &ConfigParts<'_>) -> Result<Self, Error> {
-        let mut text = Vec::new();
-        let mut lend_all = |list: &[String]| -> Vec<&'static str> {
-            list.iter()
-                .map(|s| {
-                    let anchor = Anchor::new(Box::<str>::from(s.as_str()));
-                    // SAFETY: the anchor is kept in `_text` of the `OwnedVerifier` built below
-                    // (or dropped with every borrower on the early return paths); the
-                    // references live in that same value and are only handed out tied to
-                    // `&self` by `get`.
-                    let lent = unsafe { anchor.lend() };
-                    text.push(anchor);
-                    lent
-                })
-                .collect()
-        };
-        let pools = lend_all(parts.user_pool_ids);
-        let urls = lend_all(parts.issuer_urls);
-        let clients = lend_all(parts.client_ids);
-        let groups = parts.groups.map(|(all, l)| (all, lend_all(l)));
-        let scopes = parts.scopes.map(|(all, l)| (all, lend_all(l)));
-
-        let issuers: Vec<Issuer<'static>> = pools
-            .into_iter()
-            .map(Issuer::UserPool)
-            .chain(urls.into_iter().map(Issuer::Url))
-            .collect();
-        let issuers = Anchor::new(issuers.into_boxed_slice());
-        let groups_all = groups.as_ref().map(|g| g.0);
-        let scopes_all = scopes.as_ref().map(|s| s.0);
-        let lists = [
-            Anchor::new(clients.into_boxed_slice()),
-            Anchor::new(groups.map(|g| g.1).unwrap_or_default().into_boxed_slice()),
-            Anchor::new(scopes.map(|s| s.1).unwrap_or_default().into_boxed_slice()),
-        ];
-        let (iss, cli, grp, scp) =
-        // SAFETY: the four anchors move into the returned `OwnedVerifier` next to the
-        // verifier that borrows them, which is declared first and so dropped first.
-        unsafe {
-            (
-                issuers.lend(),
-                lists[0].lend(),
-                lists[1].lend(),
-                lists[2].lend(),
-            )
-        };
-        let requirement = |all: bool, list: &'static [&'static str]| {
-            if all {
-                cognito_verify_core::Requirement::AllOf(list)
-            } else {
-                cognito_verify_core::Requirement::AnyOf(list)
-            }
-        };
-        let mut config = (parts.scalars)(Config::new(iss, cli));
-        if let Some(all) = groups_all {
-            config = config.groups(requirement(all, grp));
-        }
-        if let Some(all) = scopes_all {
-            config = config.scopes(requirement(all, scp));
-        }
-        let verifier = Verifier::new(config)?;
-        Ok(OwnedVerifier {
-            verifier,
-            _text: text,
-            _issuers: issuers,
-            _lists: lists,
-        })
-    }
-
-    /// The verifier, borrowed no longer than `self`.
-    pub(crate) fn get(&self) -> &Verifier<'_> {
-        &self.verifier
-    }
 }
 
 /// Two payload buffers and the claims of the last successful verification, which borrow one of

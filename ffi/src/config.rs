@@ -1,7 +1,8 @@
 //! `cognito_config`: what a verifier accepts, built up call by call.
 
 use cognito_verify_core::{
-    AcceptedTokenUse, Config, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_LEN,
+    AcceptedTokenUse, ConfigBuilder, Match, VerifierConfig, DEFAULT_MAX_JWKS_BYTES,
+    DEFAULT_MAX_TOKEN_LEN,
 };
 
 use crate::boundary;
@@ -46,32 +47,32 @@ const _: () = assert!(COGNITO_DEFAULT_MAX_JWKS_LEN == DEFAULT_MAX_JWKS_BYTES);
 /// to `cognito_verifier_new` (which copies it), free with `cognito_config_free`. Not thread-safe:
 /// one thread at a time.
 pub struct cognito_config {
-    pub(crate) user_pool_ids: Vec<String>,
-    pub(crate) issuer_urls: Vec<String>,
-    pub(crate) client_ids: Vec<String>,
-    pub(crate) token_use: AcceptedTokenUse,
-    pub(crate) leeway: u64,
-    pub(crate) max_age: Option<u64>,
-    pub(crate) groups: Option<(bool, Vec<String>)>,
-    pub(crate) scopes: Option<(bool, Vec<String>)>,
-    pub(crate) allow_es256: bool,
-    pub(crate) max_token_len: usize,
-    pub(crate) max_jwks_len: usize,
-    pub(crate) allow_any_rsa_exponent: bool,
+    /// The core's builder: pools in the order added, everything else; it judges the whole.
+    builder: ConfigBuilder,
+    /// C adds groups and scopes one by one; the core takes each list whole.
+    groups: Option<(Match, Vec<String>)>,
+    scopes: Option<(Match, Vec<String>)>,
 }
 
 impl cognito_config {
-    /// Applies the scalar settings to a core configuration.
-    pub(crate) fn scalars<'a>(&self, c: Config<'a>) -> Config<'a> {
-        let c = c
-            .token_use(self.token_use)
-            .leeway(self.leeway)
-            .allow_es256(self.allow_es256)
-            .max_token_len(self.max_token_len);
-        match self.max_age {
-            Some(m) => c.max_age(m),
-            None => c,
+    fn update(&mut self, f: impl FnOnce(ConfigBuilder) -> ConfigBuilder) {
+        self.builder = f(core::mem::replace(
+            &mut self.builder,
+            VerifierConfig::builder(),
+        ));
+    }
+
+    /// The core's configuration, checked.
+    pub(crate) fn build(&self) -> Result<VerifierConfig, cognito_result> {
+        let mut b = self.builder.clone();
+        if let Some((kind, list)) = &self.groups {
+            b = b.groups(*kind, list.iter().cloned());
         }
+        if let Some((kind, list)) = &self.scopes {
+            b = b.scopes(*kind, list.iter().cloned());
+        }
+        b.build()
+            .map_err(|e| cognito_result::from(cognito_verify_core::Error::from(e)))
     }
 }
 
@@ -84,18 +85,9 @@ pub extern "C" fn cognito_config_new(config_out: *mut *mut cognito_config) -> co
     boundary::call(|| {
         let out = try_out(config_out)?;
         out.set(cast::to_boxed_ptr(cognito_config {
-            user_pool_ids: Vec::new(),
-            issuer_urls: Vec::new(),
-            client_ids: Vec::new(),
-            token_use: AcceptedTokenUse::Any,
-            leeway: 0,
-            max_age: None,
+            builder: VerifierConfig::builder(),
             groups: None,
             scopes: None,
-            allow_es256: false,
-            max_token_len: COGNITO_DEFAULT_MAX_TOKEN_LEN,
-            max_jwks_len: COGNITO_DEFAULT_MAX_JWKS_LEN,
-            allow_any_rsa_exponent: false,
         }));
         Ok(())
     })
@@ -107,16 +99,28 @@ pub extern "C" fn cognito_config_free(config: *mut cognito_config) {
     boundary::call_void(|| cast::free_boxed(config));
 }
 
-fn push(
+/// Applies a setting to the configuration.
+fn set(
+    config: *mut cognito_config,
+    f: impl FnOnce(ConfigBuilder) -> ConfigBuilder,
+) -> cognito_result {
+    boundary::call(|| {
+        try_mut(config)?.update(f);
+        Ok(())
+    })
+}
+
+/// Applies a text setting to the configuration.
+fn set_str(
     config: *mut cognito_config,
     value: *const u8,
     value_len: usize,
-    list: impl FnOnce(&mut cognito_config) -> &mut Vec<String>,
+    f: impl FnOnce(ConfigBuilder, String) -> ConfigBuilder,
 ) -> cognito_result {
     boundary::call(|| {
         let c = try_mut(config)?;
-        let v = try_str(value, value_len)?;
-        list(c).push(v.to_owned());
+        let v = try_str(value, value_len)?.to_owned();
+        c.update(|b| f(b, v));
         Ok(())
     })
 }
@@ -125,24 +129,26 @@ fn push(
 /// `https://cognito-idp.{region}.amazonaws.com/{id}` and
 /// `https://issuer-cognito-idp.{region}.amazonaws.com/{id}`. May be called several times.
 /// A malformed id is reported by `cognito_verifier_new` (`COGNITO_RESULT_INVALID_CONFIGURATION`).
+/// Emulator pools (`local_3lyPxVaO` of cognito-local) are accepted. Each pool or issuer added is
+/// one pool, numbered from 0 in the order added (see `cognito_verifier_set_pool_jwks`).
 #[no_mangle]
 pub extern "C" fn cognito_config_add_user_pool_id(
     config: *mut cognito_config,
     pool_id: *const u8,
     pool_id_len: usize,
 ) -> cognito_result {
-    push(config, pool_id, pool_id_len, |c| &mut c.user_pool_ids)
+    set_str(config, pool_id, pool_id_len, ConfigBuilder::user_pool)
 }
 
 /// Accepts tokens whose `iss` is exactly this URL (emulators, other partitions). May be called
-/// several times, and mixed with user pool ids.
+/// several times, and mixed with user pool ids; each is one pool.
 #[no_mangle]
 pub extern "C" fn cognito_config_add_issuer(
     config: *mut cognito_config,
     issuer: *const u8,
     issuer_len: usize,
 ) -> cognito_result {
-    push(config, issuer, issuer_len, |c| &mut c.issuer_urls)
+    set_str(config, issuer, issuer_len, ConfigBuilder::issuer)
 }
 
 /// Accepts tokens of this app client (`aud` of ID tokens, `client_id` of access tokens). At least
@@ -153,7 +159,7 @@ pub extern "C" fn cognito_config_add_client_id(
     client_id: *const u8,
     client_id_len: usize,
 ) -> cognito_result {
-    push(config, client_id, client_id_len, |c| &mut c.client_ids)
+    set_str(config, client_id, client_id_len, ConfigBuilder::client_id)
 }
 
 /// Accepts only this token use: a `cognito_token_use` value (`COGNITO_TOKEN_USE_ANY`, `_ID` or
@@ -165,12 +171,13 @@ pub extern "C" fn cognito_config_set_token_use(
 ) -> cognito_result {
     boundary::call(|| {
         let c = try_mut(config)?;
-        c.token_use = match token_use {
+        let t = match token_use {
             0 => AcceptedTokenUse::Any,
             1 => AcceptedTokenUse::Id,
             2 => AcceptedTokenUse::Access,
             _ => return Err(cognito_result::InvalidArgument),
         };
+        c.update(|b| b.token_use(t));
         Ok(())
     })
 }
@@ -181,10 +188,7 @@ pub extern "C" fn cognito_config_set_leeway(
     config: *mut cognito_config,
     seconds: u64,
 ) -> cognito_result {
-    boundary::call(|| {
-        try_mut(config)?.leeway = seconds;
-        Ok(())
-    })
+    set(config, |b| b.leeway(seconds))
 }
 
 /// Rejects tokens whose `iat` is more than this many seconds ago (tokens then need `iat`).
@@ -193,10 +197,7 @@ pub extern "C" fn cognito_config_set_max_age(
     config: *mut cognito_config,
     seconds: u64,
 ) -> cognito_result {
-    boundary::call(|| {
-        try_mut(config)?.max_age = Some(seconds);
-        Ok(())
-    })
+    set(config, |b| b.max_age(seconds))
 }
 
 /// Also accepts ES256 tokens signed by P-256 keys of the key set (off by default: every Cognito
@@ -206,10 +207,7 @@ pub extern "C" fn cognito_config_set_allow_es256(
     config: *mut cognito_config,
     allow: bool,
 ) -> cognito_result {
-    boundary::call(|| {
-        try_mut(config)?.allow_es256 = allow;
-        Ok(())
-    })
+    set(config, |b| b.allow_es256(allow))
 }
 
 /// Longest token accepted, in bytes (1 to `COGNITO_MAX_TOKEN_LEN_LIMIT`; default
@@ -225,7 +223,7 @@ pub extern "C" fn cognito_config_set_max_token_len(
         if !(1..=COGNITO_MAX_TOKEN_LEN_LIMIT).contains(&max_token_len) {
             return Err(cognito_result::InvalidArgument);
         }
-        c.max_token_len = max_token_len;
+        c.update(|b| b.max_token_len(max_token_len));
         Ok(())
     })
 }
@@ -237,10 +235,7 @@ pub extern "C" fn cognito_config_set_max_jwks_len(
     config: *mut cognito_config,
     max_jwks_len: usize,
 ) -> cognito_result {
-    boundary::call(|| {
-        try_mut(config)?.max_jwks_len = max_jwks_len;
-        Ok(())
-    })
+    set(config, |b| b.max_jwks_bytes(max_jwks_len))
 }
 
 /// Accepts RSA keys with any odd exponent of at least 3, not only 65537.
@@ -249,16 +244,13 @@ pub extern "C" fn cognito_config_set_allow_any_rsa_exponent(
     config: *mut cognito_config,
     allow: bool,
 ) -> cognito_result {
-    boundary::call(|| {
-        try_mut(config)?.allow_any_rsa_exponent = allow;
-        Ok(())
-    })
+    set(config, |b| b.allow_any_rsa_exponent(allow))
 }
 
-fn match_mode(m: u32) -> Result<bool, cognito_result> {
+fn match_mode(m: u32) -> Result<Match, cognito_result> {
     match m {
-        0 => Ok(false),
-        1 => Ok(true),
+        0 => Ok(Match::AnyOf),
+        1 => Ok(Match::AllOf),
         _ => Err(cognito_result::InvalidArgument),
     }
 }
@@ -266,15 +258,15 @@ fn match_mode(m: u32) -> Result<bool, cognito_result> {
 fn require(
     config: *mut cognito_config,
     mode: u32,
-    field: impl FnOnce(&mut cognito_config) -> &mut Option<(bool, Vec<String>)>,
+    field: impl FnOnce(&mut cognito_config) -> &mut Option<(Match, Vec<String>)>,
 ) -> cognito_result {
     boundary::call(|| {
         let c = try_mut(config)?;
-        let all = match_mode(mode)?;
+        let kind = match_mode(mode)?;
         let slot = field(c);
         match slot {
-            Some((a, _)) => *a = all,
-            None => *slot = Some((all, Vec::new())),
+            Some((k, _)) => *k = kind,
+            None => *slot = Some((kind, Vec::new())),
         }
         Ok(())
     })
@@ -284,13 +276,13 @@ fn add_required(
     config: *mut cognito_config,
     value: *const u8,
     value_len: usize,
-    field: impl FnOnce(&mut cognito_config) -> &mut Option<(bool, Vec<String>)>,
+    field: impl FnOnce(&mut cognito_config) -> &mut Option<(Match, Vec<String>)>,
 ) -> cognito_result {
     boundary::call(|| {
         let c = try_mut(config)?;
         let v = try_str(value, value_len)?;
         field(c)
-            .get_or_insert_with(|| (false, Vec::new()))
+            .get_or_insert_with(|| (Match::AnyOf, Vec::new()))
             .1
             .push(v.to_owned());
         Ok(())

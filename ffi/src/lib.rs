@@ -57,7 +57,8 @@ pub use refresh::{
 pub use result::{cognito_result, cognito_result_code_name, cognito_result_message};
 pub use verifier::{
     cognito_verifier, cognito_verifier_free, cognito_verifier_key_count, cognito_verifier_new,
-    cognito_verifier_set_jwks, cognito_verifier_verify, cognito_verifier_verify_now,
+    cognito_verifier_set_jwks, cognito_verifier_set_pool_jwks, cognito_verifier_verify,
+    cognito_verifier_verify_now,
 };
 
 /// The library's version, e.g. `"0.1.0"`: a static string, never free it.

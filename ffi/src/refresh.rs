@@ -1,4 +1,4 @@
-//! `cognito_refresh`: when to fetch a pool's JWKS (DESIGN section 2b), for C programs that do
+//! `cognito_refresh`: when to fetch a pool's JWKS (ARCHITECTURE.md, "Key refresh"), for C programs that do
 //! the HTTP themselves. The same state machine as the Rust cache and the JS glue.
 
 use std::sync::{Mutex, PoisonError};

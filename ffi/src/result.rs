@@ -9,7 +9,7 @@ use crate::boundary;
 /// The outcome of every fallible function of this library.
 ///
 /// `COGNITO_RESULT_OK` is 0. Codes 1 to 99 are the verifier's errors, in the order and with the
-/// names of the Rust `cognito_verify::Error` (DESIGN section 3): a code's name, from
+/// names of the Rust `cognito_verify::Error` (ARCHITECTURE.md, "Error codes"): a code's name, from
 /// `cognito_result_code_name`, is the same snake_case word in Rust, C, JS and the example server's
 /// JSON. Codes from 100 belong to the C ABI. Values are stable: new codes are added, none is
 /// renumbered or reused.

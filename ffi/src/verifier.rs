@@ -1,33 +1,37 @@
 //! `cognito_verifier`: an immutable configuration plus a replaceable key set, shared by threads.
 
+use core::cell::OnceCell;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use cognito_verify_core::{JwksOptions, KeySet};
+use cognito_verify_core::{KeySet, VerifierConfig, HEAP_KEY_CAPACITY};
 
 use crate::boundary;
-use crate::cast::{self, try_bytes, try_mut, try_out, try_ref, ConfigParts, OwnedVerifier};
+use crate::cast::{self, try_bytes, try_mut, try_out, try_ref};
 use crate::claims::cognito_claims;
 use crate::cognito_result;
 use crate::config::cognito_config;
 
-/// Verifies tokens. Its configuration never changes after `cognito_verifier_new`; its key set is
-/// replaced with `cognito_verifier_set_jwks`. Every function taking a `const cognito_verifier *`
-/// may be called from any number of threads at once, including `cognito_verifier_set_jwks`.
+type Keys = KeySet<HEAP_KEY_CAPACITY>;
+
+/// Verifies tokens. Its configuration never changes after `cognito_verifier_new`; the key set of
+/// each pool is replaced with `cognito_verifier_set_jwks` / `cognito_verifier_set_pool_jwks`.
+/// Every function taking a `const cognito_verifier *` may be called from any number of threads
+/// at once, including those two.
 pub struct cognito_verifier {
-    verifier: OwnedVerifier,
-    /// Replaced whole by `set_jwks`; a verification clones the `Arc` (no allocation) and works
-    /// on the set it got, so a replacement never waits for verifications nor disturbs them.
-    keys: RwLock<Arc<KeySet>>,
-    jwks_options: JwksOptions,
-    max_jwks_len: usize,
-    max_token_len: usize,
+    config: VerifierConfig,
+    /// One key set per pool, each replaced whole; a verification clones the `Arc` of the one
+    /// pool its token names (no allocation) and works on the set it got, so a replacement never
+    /// waits for verifications nor disturbs them.
+    keys: Vec<RwLock<Arc<Keys>>>,
 }
 
 impl cognito_verifier {
-    fn keys(&self) -> Arc<KeySet> {
+    fn keys(&self, pool: usize) -> Option<Arc<Keys>> {
         // A panic cannot happen while the lock is held (it only guards a pointer swap), but
         // a poisoned lock still holds a valid key set.
-        Arc::clone(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
+        self.keys
+            .get(pool)
+            .map(|k| Arc::clone(&k.read().unwrap_or_else(PoisonError::into_inner)))
     }
 
     /// Verifies into `claims`; see `cognito_verifier_verify`.
@@ -39,18 +43,50 @@ impl cognito_verifier {
         claims: &mut cognito_claims,
     ) -> Result<(), cognito_result> {
         // Longer than allowed: rejected before the bytes are read, so any length is safe here.
-        if token_len > self.max_token_len {
+        if token_len > self.config.max_token_len() {
             return Err(cognito_result::TokenTooLarge);
         }
         let token = try_bytes(token, token_len)?;
         // Tokens are ASCII; anything else is not a compact JWS.
         let token = core::str::from_utf8(token).map_err(|_| cognito_result::MalformedToken)?;
-        let keys = self.keys();
-        let verifier = self.verifier.get();
+        let verifier = self.config.verifier();
+        // The core asks for the keys of the one pool the token's `iss` names.
+        let held = OnceCell::new();
+        let keys_of = |pool: usize| {
+            let keys = self.keys(pool)?;
+            Some(&**held.get_or_init(|| keys))
+        };
         claims
             .store
-            .fill(|buf| verifier.verify(&keys, token, now, buf))
+            .fill(|buf| verifier.verify_pools(&keys_of, token, now, buf))
             .map_err(cognito_result::from)
+    }
+
+    /// Replaces the keys of the pools `pools` selects with those of `jwks`.
+    fn set_jwks(
+        &self,
+        jwks: *const u8,
+        jwks_len: usize,
+        pools: impl Fn(usize) -> bool,
+    ) -> Result<(), cognito_result> {
+        if jwks.is_null() {
+            return Err(cognito_result::NullParameter);
+        }
+        // Rejected before the bytes are read.
+        if jwks_len > self.config.jwks_options().max_bytes_limit() {
+            return Err(cognito_result::JwksTooLarge);
+        }
+        let bytes = try_bytes(jwks, jwks_len)?;
+        let keys: Arc<Keys> = Arc::from(self.config.load_keys(bytes)?);
+        for (_, slot) in self.keys.iter().enumerate().filter(|(i, _)| pools(*i)) {
+            let old = core::mem::replace(
+                &mut *slot.write().unwrap_or_else(PoisonError::into_inner),
+                Arc::clone(&keys),
+            );
+            // Dropped outside the lock.
+            drop(old);
+        }
+        Ok(())
     }
 }
 
@@ -59,9 +95,9 @@ impl cognito_verifier {
 /// every token is `COGNITO_RESULT_UNKNOWN_KID`.
 ///
 /// Returns `COGNITO_RESULT_INVALID_CONFIGURATION` when there is no issuer (user pool id or issuer
-/// URL) or no client id, a user pool id is not of the form `region_id`, an issuer or client id is
-/// empty, or a group or scope requirement lists nothing. On success `*verifier_out` receives a
-/// handle to free with `cognito_verifier_free`.
+/// URL) or no client id, a user pool id is malformed, an issuer or client id is empty, or a
+/// group or scope requirement lists nothing. On success `*verifier_out` receives a handle to
+/// free with `cognito_verifier_free`.
 #[no_mangle]
 pub extern "C" fn cognito_verifier_new(
     config: *const cognito_config,
@@ -70,25 +106,11 @@ pub extern "C" fn cognito_verifier_new(
     boundary::call(|| {
         let c = try_ref(config)?;
         let out = try_out(verifier_out)?;
-        let scalars = |cfg| c.scalars(cfg);
-        let verifier = OwnedVerifier::new(&ConfigParts {
-            user_pool_ids: &c.user_pool_ids,
-            issuer_urls: &c.issuer_urls,
-            client_ids: &c.client_ids,
-            groups: c.groups.as_ref().map(|(all, l)| (*all, l.as_slice())),
-            scopes: c.scopes.as_ref().map(|(all, l)| (*all, l.as_slice())),
-            scalars: &scalars,
-        })?;
-        let jwks_options = JwksOptions::new()
-            .max_bytes(c.max_jwks_len)
-            .allow_any_rsa_exponent(c.allow_any_rsa_exponent);
-        out.set(cast::to_boxed_ptr(cognito_verifier {
-            verifier,
-            keys: RwLock::new(Arc::new(KeySet::new())),
-            jwks_options,
-            max_jwks_len: c.max_jwks_len,
-            max_token_len: c.max_token_len,
-        }));
+        let config = c.build()?;
+        let keys = (0..config.pool_count())
+            .map(|_| RwLock::new(Arc::new(KeySet::new())))
+            .collect();
+        out.set(cast::to_boxed_ptr(cognito_verifier { config, keys }));
         Ok(())
     })
 }
@@ -100,44 +122,50 @@ pub extern "C" fn cognito_verifier_free(verifier: *mut cognito_verifier) {
 }
 
 /// Loads a JWKS document (the bytes of `https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json`),
-/// replacing the verifier's keys.
+/// replacing the keys of every pool of the verifier (the usual case: one pool). For a verifier of
+/// several pools, give each its own keys with `cognito_verifier_set_pool_jwks`.
 ///
 /// Thread-safe: other threads may verify with this verifier meanwhile. Each verification uses
 /// either the old or the new key set, whole, never a mix. The document is parsed before the swap;
 /// the old set is freed when the last verification using it ends.
 ///
 /// On error (`COGNITO_RESULT_MALFORMED_JWKS`, `_JWKS_TOO_LARGE`, `_TOO_MANY_KEYS`, `_WEAK_KEY`,
-/// `_UNSUPPORTED_KEY`) the previous keys stay in use. Unusable keys next to usable ones are
-/// skipped, not an error (see `cognito_verifier_key_count`). Documents longer than the configured
-/// maximum are rejected before they are read.
+/// `_UNSUPPORTED_KEY`) the previous keys stay in use. A document with no usable key (such as
+/// `{"keys":[]}` from a proxy or an outage page) is an error too, so it never replaces keys that
+/// work. Unusable keys next to usable ones are skipped, not an error (see
+/// `cognito_verifier_key_count`). Up to 64 keys; documents longer than the configured maximum are
+/// rejected before they are read.
 #[no_mangle]
 pub extern "C" fn cognito_verifier_set_jwks(
     verifier: *const cognito_verifier,
     jwks: *const u8,
     jwks_len: usize,
 ) -> cognito_result {
+    boundary::call(|| try_ref(verifier)?.set_jwks(jwks, jwks_len, |_| true))
+}
+
+/// Loads a JWKS document for pool `pool` only: pools are numbered from 0 in the order their user
+/// pool ids and issuers were added to the configuration. A token's `iss` picks its pool, and
+/// only that pool's keys may verify it. Otherwise as `cognito_verifier_set_jwks`;
+/// `COGNITO_RESULT_INVALID_ARGUMENT` for a pool number the verifier does not have.
+#[no_mangle]
+pub extern "C" fn cognito_verifier_set_pool_jwks(
+    verifier: *const cognito_verifier,
+    pool: usize,
+    jwks: *const u8,
+    jwks_len: usize,
+) -> cognito_result {
     boundary::call(|| {
         let v = try_ref(verifier)?;
-        if jwks.is_null() {
-            return Err(cognito_result::NullParameter);
+        if pool >= v.keys.len() {
+            return Err(cognito_result::InvalidArgument);
         }
-        if jwks_len > v.max_jwks_len {
-            return Err(cognito_result::JwksTooLarge);
-        }
-        let bytes = try_bytes(jwks, jwks_len)?;
-        let keys = Arc::new(KeySet::from_jwks_with(bytes, &v.jwks_options)?);
-        let old = core::mem::replace(
-            &mut *v.keys.write().unwrap_or_else(PoisonError::into_inner),
-            keys,
-        );
-        // Dropped outside the lock.
-        drop(old);
-        Ok(())
+        v.set_jwks(jwks, jwks_len, |i| i == pool)
     })
 }
 
-/// The number of usable keys loaded, and of keys the document listed but that were skipped as
-/// unusable (wrong `use`, unknown type, weak, ...).
+/// The number of usable keys loaded for the first pool, and of keys the document listed but that
+/// were skipped as unusable (wrong `use`, unknown type, weak, ...).
 #[no_mangle]
 pub extern "C" fn cognito_verifier_key_count(
     verifier: *const cognito_verifier,
@@ -148,7 +176,7 @@ pub extern "C" fn cognito_verifier_key_count(
         let v = try_ref(verifier)?;
         let keys_out = try_out(keys_out)?;
         let skipped_out = try_out(skipped_out)?;
-        let keys = v.keys();
+        let keys = v.keys(0).ok_or(cognito_result::InvalidArgument)?;
         keys_out.set(keys.len());
         skipped_out.set(keys.skipped());
         Ok(())

@@ -107,6 +107,18 @@ static inline size_t split_fields(char *line, char **fields, size_t max) {
     return n;
 }
 
+/* Splits a comma-separated list field in place ("-" is empty); returns the number of items. */
+static inline size_t split_list(char *field, char **items, size_t max) {
+    if (strcmp(field, "-") == 0) return 0;
+    size_t n = 0;
+    for (char *p = field; p && n < max;) {
+        items[n++] = p;
+        p = strchr(p, ',');
+        if (p) *p++ = 0;
+    }
+    return n;
+}
+
 /* Calls fn(ctx, text) for each item of a comma-separated list field ("-" is empty). */
 typedef cognito_result (*item_fn)(cognito_config *, const uint8_t *, size_t);
 

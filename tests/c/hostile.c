@@ -307,8 +307,12 @@ static void verify_edges(const char *jwks, size_t jwks_len, const char *token_te
     EXPECT(cognito_verifier_set_jwks(v, U8(jwks), 0), COGNITO_RESULT_MALFORMED_JWKS);
     EXPECT(cognito_verifier_set_jwks(v, U8(jwks), HUGE), COGNITO_RESULT_JWKS_TOO_LARGE);
     EXPECT(cognito_verifier_set_jwks(v, U8(jwks), jwks_len - 2), COGNITO_RESULT_MALFORMED_JWKS);
-    EXPECT(cognito_verifier_set_jwks(v, U8("{\"keys\":[]}"), 11), COGNITO_RESULT_OK);
-    EXPECT(cognito_verifier_verify(v, exact, token_len, NOW, c), COGNITO_RESULT_UNKNOWN_KID);
+    /* No usable key (an outage page, a proxy's empty answer): refused, the good keys stay. */
+    EXPECT(cognito_verifier_set_jwks(v, U8("{\"keys\":[]}"), 11), COGNITO_RESULT_MALFORMED_JWKS);
+    EXPECT(cognito_verifier_verify(v, exact, token_len, NOW, c), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_set_pool_jwks(v, 1, U8(jwks), jwks_len), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_set_pool_jwks(NULL, 0, U8(jwks), jwks_len), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_set_pool_jwks(v, 0, U8(jwks), jwks_len), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_set_jwks(v, U8(jwks), jwks_len), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_verify_now(v, exact, token_len, c), COGNITO_RESULT_EXPIRED);
 
@@ -326,6 +330,22 @@ static void verify_edges(const char *jwks, size_t jwks_len, const char *token_te
     EXPECT(cognito_verifier_set_jwks(empty, U8(jwks), jwks_len), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_verify(empty, exact, token_len, NOW, c), COGNITO_RESULT_TOKEN_TOO_LARGE);
     cognito_verifier_free(empty);
+
+    /* A 100 KiB key set: refused at the default limit, loaded once the limit is raised. */
+    size_t big_len = 100 * 1024 + jwks_len;
+    char *big = malloc(big_len);
+    memset(big, ' ', big_len - jwks_len);
+    memcpy(big + big_len - jwks_len, jwks, jwks_len);
+    cognito_config_set_max_token_len(cfg, COGNITO_DEFAULT_MAX_TOKEN_LEN);
+    EXPECT(cognito_verifier_new(cfg, &empty), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_set_jwks(empty, U8(big), big_len), COGNITO_RESULT_JWKS_TOO_LARGE);
+    cognito_verifier_free(empty);
+    EXPECT(cognito_config_set_max_jwks_len(cfg, 200 * 1024), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_new(cfg, &empty), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_set_jwks(empty, U8(big), big_len), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_verify(empty, exact, token_len, NOW, c), COGNITO_RESULT_OK);
+    cognito_verifier_free(empty);
+    free(big);
     cognito_config_free(cfg);
 
     /* A claims handle too small for the payload. */

@@ -129,6 +129,53 @@ static bool run_jwks_case(char **f) {
     return ok;
 }
 
+/* One conformance case: a verifier of one or several pools, each with its own key set
+ * (cognito_verifier_set_pool_jwks); the token's iss picks the pool. */
+static bool run_conformance_case(char **f) {
+    text_t name = decode_text(f[1]), token = decode_text(f[2]);
+    const char *kinds = f[5];
+    size_t pools = strlen(kinds);
+    char *values[16] = {0}, *jwkses[16] = {0};
+    cognito_config *cfg = NULL;
+    cognito_verifier *v = NULL;
+    cognito_claims *claims = NULL;
+    bool ok = false;
+    cognito_result rc = COGNITO_RESULT_INVALID_ARGUMENT;
+    if (pools == 0 || pools > 16 || split_list(f[6], values, 16) != pools ||
+        split_list(f[7], jwkses, 16) != pools)
+        goto done;
+    rc = cognito_config_new(&cfg);
+    for (size_t i = 0; rc == COGNITO_RESULT_OK && i < pools; i++) {
+        text_t value = decode_text(values[i]);
+        rc = kinds[i] == 'u' ? cognito_config_add_user_pool_id(cfg, (const uint8_t *)value.data, value.len)
+                             : cognito_config_add_issuer(cfg, (const uint8_t *)value.data, value.len);
+        free_text(&value);
+    }
+    if (rc == COGNITO_RESULT_OK) rc = add_list(cfg, f[4], cognito_config_add_client_id);
+    if (rc == COGNITO_RESULT_OK) rc = cognito_verifier_new(cfg, &v);
+    for (size_t i = 0; rc == COGNITO_RESULT_OK && i < pools; i++) {
+        text_t jwks = decode_text(jwkses[i]);
+        rc = cognito_verifier_set_pool_jwks(v, i, (const uint8_t *)jwks.data, jwks.len);
+        free_text(&jwks);
+    }
+    if (rc == COGNITO_RESULT_OK) rc = cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims);
+    if (rc == COGNITO_RESULT_OK)
+        rc = cognito_verifier_verify(v, (const uint8_t *)token.data, token.len,
+                                     strtoull(f[3], NULL, 10), claims);
+    ok = f[9][0] == '1' ? rc == COGNITO_RESULT_OK
+                        : rc != COGNITO_RESULT_OK && strcmp(cognito_result_code_name(rc), f[10]) == 0;
+    if (!ok)
+        fprintf(stderr, "MISMATCH %s: want %s, got %s\n", name.data, f[9][0] == '1' ? "ok" : f[10],
+                cognito_result_code_name(rc));
+done:
+    cognito_claims_free(claims);
+    cognito_verifier_free(v);
+    cognito_config_free(cfg);
+    free_text(&name);
+    free_text(&token);
+    return ok;
+}
+
 static int run_file(const char *path) {
     FILE *fp = fopen(path, "r");
     if (!fp) {
@@ -146,6 +193,8 @@ static int run_file(const char *path) {
             ok = run_token_case(f);
         } else if (n == 8 && strcmp(f[0], "J") == 0) {
             ok = run_jwks_case(f);
+        } else if (n == 11 && strcmp(f[0], "P") == 0) {
+            ok = run_conformance_case(f);
         } else {
             fprintf(stderr, "%s: bad line with %zu fields\n", path, n);
             ok = false;

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Converts the shared JSON-lines vectors of testdata/ into a line format a small C reader parses.
 
-    vectors.py OUT_DIR     writes tokens.txt, real-world.txt, jwks.txt
+    vectors.py OUT_DIR     writes tokens.txt, real-world.txt, jwks.txt, conformance.txt
 
 Every line is one case, fields separated by one space. Text is "x" + hex of its UTF-8 bytes
 ("x" alone is the empty string), "-" means absent; lists are comma-separated texts or "-".
   token cases: T name token jwks now token_use leeway max_age allow_es256 pools issuers clients
                groups_mode groups scopes_mode scopes | valid error sub username token_use client_id exp
   jwks cases:  J name jwks | ok error keys skipped
+  conformance: P name token now clients kinds pool_values jwkses | valid error
+               (kinds: one letter a pool, "u" user pool id or "i" issuer URL, in order)
 (the "|" is a literal field). The C and C++ programs do the verification and the comparison.
 """
 import json, os, sys
@@ -58,6 +60,16 @@ def jwks_line(c):
                      e.get("error") or "-", num(e.get("keys")), num(e.get("skipped"))])
 
 
+def conformance_line(c):
+    pools, e = c["pools"], c["expect"]
+    kinds = "".join("u" if "user_pool_id" in p else "i" for p in pools)
+    values = [p.get("user_pool_id") or p["issuer"] for p in pools]
+    jwkses = [json.dumps(p["jwks"], separators=(",", ":")) for p in pools]
+    return " ".join(["P", text(c["name"]), text(c["token"]), num(c["now"]), texts(c["client_ids"]),
+                     kinds, texts(values), texts(jwkses), "|", "1" if e["valid"] else "0",
+                     e.get("error") or "-"])
+
+
 def convert(src, dst, line):
     with open(os.path.join(TESTDATA, src)) as f:
         cases = [json.loads(l) for l in f if l.strip()]
@@ -72,5 +84,7 @@ if __name__ == "__main__":
     os.makedirs(out, exist_ok=True)
     n = [convert("tokens.jsonl", os.path.join(out, "tokens.txt"), token_line),
          convert("real-world/cases.jsonl", os.path.join(out, "real-world.txt"), token_line),
-         convert("jwks.jsonl", os.path.join(out, "jwks.txt"), jwks_line)]
-    print(f"converted {n[0]} token cases, {n[1]} real-world cases, {n[2]} key set cases")
+         convert("jwks.jsonl", os.path.join(out, "jwks.txt"), jwks_line),
+         convert("conformance.jsonl", os.path.join(out, "conformance.txt"), conformance_line)]
+    print(f"converted {n[0]} token cases, {n[1]} real-world cases, {n[2]} key set cases, "
+          f"{n[3]} conformance cases")

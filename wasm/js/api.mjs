@@ -1,8 +1,9 @@
 // The aws-jwt-verify-shaped API over the wasm core (see ../src/lib.rs for the low-level layer).
 //
-// Every token decision is the core's: this file checks argument types (so nothing hostile reaches
-// wasm), routes a token to its pool, carries out the JWKS fetches the core's refresh policy asks for,
-// and turns status numbers into Error subclasses carrying the core's stable `.code`.
+// Every decision is the core's (the configuration and its pool ids, issuers and JWKS URLs, which
+// pool a token belongs to, which key set may replace another): this file checks argument types
+// (so nothing hostile reaches wasm), carries out the JWKS fetches the core's refresh policy asks
+// for, and turns status numbers into Error subclasses carrying the core's stable `.code`.
 //
 // Where the signature math runs (`signatureVerifier`):
 // - "node" (Node's entry): `node:crypto`, synchronously, for `verifySync` and `verify`, in the middle
@@ -17,11 +18,12 @@
 
 import {
   Keys,
+  PoolRouter,
   Refresh,
   WasmVerifier,
   errorCodes,
   errorMessage,
-  isUserPoolId,
+  jwksUrlAllowed,
   limits,
   signatureNeeded,
 } from "./cognito_verify_wasm.js";
@@ -218,14 +220,8 @@ function makePool(props, shared) {
   props = { ...shared, ...props };
   const [limTokenLen, limJwksBytes] = limits();
   const userPoolId = optionalString(props, "userPoolId");
-  if (userPoolId !== undefined && !isUserPoolId(userPoolId)) {
-    throw configError(`userPoolId is not a user pool id (region_id): ${JSON.stringify(userPoolId)}`);
-  }
   const issuers =
     props.issuer === undefined || props.issuer === null ? [] : stringList(props.issuer, "issuer");
-  if (userPoolId === undefined && issuers.length === 0) {
-    throw configError("userPoolId (or issuer) is required");
-  }
   if (props.clientId === undefined || props.clientId === null) {
     throw configError("clientId is required (a string or an array of strings)");
   }
@@ -242,6 +238,7 @@ function makePool(props, shared) {
   const maxJwksLength = optionalNumber(props, "maxJwksLength", limJwksBytes);
   const allowEs256 = optionalBool(props, "allowEs256");
   const allowAnyRsaExponent = optionalBool(props, "allowAnyRsaExponent");
+  const allowInsecureHttp = optionalBool(props, "allowInsecureHttp");
   const { node, subtle } = signatureVerifierFor(props);
   const customJwtCheck = props.customJwtCheck;
   if (customJwtCheck !== undefined && customJwtCheck !== null && typeof customJwtCheck !== "function") {
@@ -251,28 +248,11 @@ function makePool(props, shared) {
   if (fetchImpl !== undefined && fetchImpl !== null && typeof fetchImpl !== "function") {
     throw configError("fetch must be a function");
   }
-  let jwksUri = optionalString(props, "jwksUri");
-  if (jwksUri === undefined) {
-    jwksUri =
-      userPoolId !== undefined
-        ? `https://cognito-idp.${userPoolId.split("_")[0]}.amazonaws.com/${userPoolId}/.well-known/jwks.json`
-        : `${issuers[0].replace(/\/$/, "")}/.well-known/jwks.json`;
-  }
-  const allowHttpHosts =
-    props.allowHttpHosts === undefined || props.allowHttpHosts === null
-      ? []
-      : stringList(props.allowHttpHosts, "allowHttpHosts", { allowEmpty: true }).map((h) => h.toLowerCase());
-  const jwksUrlRule = jwksUrlProblem(jwksUri, allowHttpHosts);
-  if (jwksUrlRule) throw configError(`jwksUri ${JSON.stringify(jwksUri)}: ${jwksUrlRule}`);
-  const cache = props.jwksCache ?? {};
-  if (cache === null || typeof cache !== "object") throw configError("jwksCache must be an object");
-  const fetchTimeoutSeconds = optionalNumber(cache, "fetchTimeoutSeconds", 10);
-
-  // An explicit issuer replaces the pool's (emulators); the pool id still names the key set.
-  const poolIds = issuers.length > 0 || userPoolId === undefined ? [] : [userPoolId];
+  // The core checks the pool id, derives the issuers and the JWKS URL, and applies the URL rule.
   const verifier = new WasmVerifier(
-    poolIds,
+    userPoolId,
     issuers,
+    optionalString(props, "jwksUri"),
     clientIds,
     TOKEN_USE[tokenUse],
     graceSeconds,
@@ -283,12 +263,20 @@ function makePool(props, shared) {
     scopes,
     allowEs256,
     maxTokenLength,
+    maxJwksLength,
+    allowAnyRsaExponent,
+    allowInsecureHttp,
   );
-  const status = verifier.check();
-  if (status !== 0) {
+  if (verifier.check() !== 0) {
+    const message = verifier.configMessage();
     verifier.free();
-    throw configError("verifier configuration is invalid");
+    throw configError(message || "verifier configuration is invalid");
   }
+  const jwksUri = verifier.jwksUrl();
+  const cache = props.jwksCache ?? {};
+  if (cache === null || typeof cache !== "object") throw configError("jwksCache must be an object");
+  const fetchTimeoutSeconds = optionalNumber(cache, "fetchTimeoutSeconds", 10);
+
   const refresh = new Refresh(
     optionalNumber(cache, "unknownKidCooldownSeconds", -1),
     optionalNumber(cache, "maxKeyAgeSeconds", -1),
@@ -296,19 +284,13 @@ function makePool(props, shared) {
     optionalNumber(cache, "retryMaxSeconds", -1),
     Math.max(fetchTimeoutSeconds + 5, 30),
   );
-  const acceptedIssuers = issuers.length
-    ? issuers
-    : ["cognito-idp", "issuer-cognito-idp"].map(
-        (h) => `https://${h}.${userPoolId.split("_")[0]}.amazonaws.com/${userPoolId}`,
-      );
   const pool = {
     id: userPoolId ?? issuers[0],
-    acceptedIssuers,
     verifier,
     keys: new Keys(),
     refresh,
     jwksUri,
-    allowHttpHosts,
+    allowInsecureHttp,
     jwksBytes: null,
     jwksDoc: undefined,
     subtle,
@@ -323,7 +305,6 @@ function makePool(props, shared) {
     lastFetchError: null,
     maxTokenLength,
     maxJwksLength,
-    allowAnyRsaExponent,
     customJwtCheck: customJwtCheck ?? undefined,
   };
   pool.sink = new Sink(pool);
@@ -340,42 +321,12 @@ function decodeSegment(segment) {
   return JSON.parse(new TextDecoder().decode(bytes));
 }
 
-/** The unverified `iss` of a token, only to pick the pool; undefined if unreadable. */
-function peekIssuer(token) {
-  try {
-    const payload = decodeSegment(token.split(".")[1]);
-    return typeof payload?.iss === "string" ? payload.iss : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function checkToken(token, pool) {
   if (typeof token !== "string") {
     throw new JwtParseError("malformed_token", "token must be a string");
   }
   // A string of more UTF-16 units than the byte limit is too large whatever its encoding.
   if (token.length > pool.maxTokenLength) throw statusError(statusOf("token_too_large"));
-}
-
-/** Loopback hosts, where plain http is allowed (emulators such as cognito-local). */
-function isLoopback(hostname) {
-  const h = hostname.toLowerCase();
-  return h === "localhost" || h.endsWith(".localhost") || h === "[::1]" || /^127(\.\d{1,3}){3}$/.test(h);
-}
-
-/** Why a key set may not come from `url` (undefined when it may): https, or http to loopback or allowed hosts. */
-function jwksUrlProblem(url, allowHttpHosts) {
-  let u;
-  try {
-    u = new URL(url);
-  } catch {
-    return "not a URL";
-  }
-  if (u.protocol === "https:") return undefined;
-  if (u.protocol !== "http:") return "key sets come over https";
-  if (isLoopback(u.hostname) || allowHttpHosts.includes(u.hostname.toLowerCase())) return undefined;
-  return "key sets come over https (plain http only to a loopback host or a host named in allowHttpHosts)";
 }
 
 const encoder = new TextEncoder();
@@ -442,11 +393,12 @@ function loadJwks(pool, jwks) {
   if (typeof text !== "string" && !(text instanceof Uint8Array)) {
     throw new JwksValidationError("malformed_jwks", "JWKS must be an object");
   }
-  // UTF-8 never has fewer bytes than UTF-16 units: a longer string is too large without encoding it.
+  // UTF-8 never has fewer bytes than UTF-16 units: a longer string is too large without copying
+  // it into wasm (the core counts the bytes of the others).
   if (text.length > pool.maxJwksLength) throw jwksTooLarge();
   const bytes = typeof text === "string" ? encoder.encode(text) : text;
-  // The core counts the bytes against the limit.
-  const status = pool.keys.load(bytes, pool.maxJwksLength, pool.allowAnyRsaExponent);
+  // The core's key-set rules: the size limit, and no document without a usable key replaces keys.
+  const status = pool.keys.load(pool.verifier, bytes);
   if (status !== 0) throw statusError(status);
   pool.jwksBytes = bytes;
   pool.jwksDoc = undefined;
@@ -475,12 +427,11 @@ function fetchJwks(pool) {
       if (!res || !res.ok) {
         throw new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} failed: HTTP ${res?.status}`);
       }
-      // A redirect never leads to a URL the configuration could not name (https to http).
+      // A redirect is held to the core's URL rule: never from https to plain http.
       const finalUrl = res.redirected && typeof res.url === "string" && res.url ? res.url : undefined;
-      const problem = finalUrl && jwksUrlProblem(finalUrl, pool.allowHttpHosts);
-      if (problem) {
+      if (finalUrl && !jwksUrlAllowed(finalUrl, pool.allowInsecureHttp)) {
         res.body?.cancel?.().catch(() => {});
-        throw new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} redirected to ${finalUrl}: ${problem}`);
+        throw new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} redirected to ${finalUrl}, which is not https`);
       }
       const bytes = await Promise.race([readBody(res, pool.maxJwksLength), timeout]);
       loadJwks(pool, bytes);
@@ -617,8 +568,8 @@ function cryptoKey(pool, kid, alg) {
 // node:crypto
 
 /**
- * The `node:crypto` key (and the signature length it takes) for the key at `index` of the core's
- * key set, or null when it must be verified in wasm (a kid listed twice, a key Node refuses).
+ * The `node:crypto` key (with its options) for the key at `index` of the core's key set, or null
+ * when it must be verified in wasm (a kid listed twice, a key Node refuses).
  */
 function nodeKey(pool, index, alg) {
   const kid = pool.keys.kid(index);
@@ -626,13 +577,11 @@ function nodeKey(pool, index, alg) {
   if (jwk === undefined) return null;
   try {
     if (alg === RS256 && jwk.kty === "RSA") {
-      const key = pool.node.createPublicKey({ key: { kty: "RSA", n: jwk.n, e: jwk.e }, format: "jwk" });
-      return { key, length: Math.ceil(key.asymmetricKeyDetails.modulusLength / 8) };
+      return pool.node.createPublicKey({ key: { kty: "RSA", n: jwk.n, e: jwk.e }, format: "jwk" });
     }
     if (alg === ES256 && jwk.kty === "EC") {
       const ec = { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
-      const key = pool.node.createPublicKey({ key: ec, format: "jwk" });
-      return { key: { key, dsaEncoding: "ieee-p1363" }, length: 64 };
+      return { key: pool.node.createPublicKey({ key: ec, format: "jwk" }), dsaEncoding: "ieee-p1363" };
     }
   } catch {
     // Verified in wasm.
@@ -660,14 +609,14 @@ class Sink {
     const pool = this.pool;
     let k = pool.nodeKeys[index];
     if (k === undefined) k = pool.nodeKeys[index] = nodeKey(pool, index, alg);
-    // The core's shape rule, before the engine sees it: exactly the modulus length (ES256: 64).
-    if (k === null || signature.length !== k.length) {
-      this.fallback = k === null;
+    // The core checked the signature's shape (length, range) before asking.
+    if (k === null) {
+      this.fallback = true;
       return false;
     }
     try {
       // `data` and `signature` are views of wasm memory, valid during this call only.
-      return pool.node.verify("sha256", data, k.key, signature) === true;
+      return pool.node.verify("sha256", data, k, signature) === true;
     } catch {
       this.fallback = true;
       return false;
@@ -687,9 +636,14 @@ function customCheckError(cause) {
  */
 export class CognitoJwtVerifier {
   #pools;
+  /** The core's pool rule, with several pools. */
+  #router;
 
   constructor(pools) {
     this.#pools = pools;
+    this.#router = new PoolRouter();
+    for (const p of pools) this.#router.add(p.verifier);
+    if (this.#router.build() !== 0) throw configError("the pools cannot be told apart");
   }
 
   /**
@@ -708,11 +662,20 @@ export class CognitoJwtVerifier {
     return new CognitoJwtVerifier(pools);
   }
 
-  #pool(token) {
+  /**
+   * The pool whose keys may verify `token`: the core's answer (its `iss` picks one). With one
+   * pool whose keys are cached the verification itself says it; before keys are fetched for a
+   * token, the core is asked first, so that a token of no configured pool costs no fetch.
+   */
+  #pool(token, fetching = false) {
     const pools = this.#pools;
-    if (pools.length === 1) return pools[0];
-    const iss = peekIssuer(token);
-    return pools.find((p) => p.acceptedIssuers.includes(iss)) ?? pools[0];
+    if (typeof token !== "string") return pools[0];
+    if (pools.length === 1 && !(fetching && !pools[0].refresh.hasKeys())) return pools[0];
+    checkToken(token, pools[0]);
+    const index = this.#router.selectPool(token);
+    // No pool matches (`wrong_issuer`) or the token is unreadable: no key is tried or fetched.
+    if (index < 0) throw statusError(-index);
+    return pools[index];
   }
 
   #poolById(id) {
@@ -794,7 +757,7 @@ export class CognitoJwtVerifier {
    * @returns the token's payload
    */
   verifySync(token, extra) {
-    const pool = this.#pool(typeof token === "string" ? token : "");
+    const pool = this.#pool(token);
     this.#checkArgs(token, pool, extra);
     const payload = this.#result(pool, this.#core(pool, token));
     if (pool.customJwtCheck) {
@@ -818,7 +781,7 @@ export class CognitoJwtVerifier {
    * @returns the token's payload
    */
   async verify(token, extra) {
-    const pool = this.#pool(typeof token === "string" ? token : "");
+    const pool = this.#pool(token, true);
     this.#checkArgs(token, pool, extra);
     const loading = ensureKeys(pool);
     if (loading !== null) await loading;

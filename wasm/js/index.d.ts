@@ -1,7 +1,7 @@
 // Type declarations of cognito-verify-wasm (hand-written: the API is in api.mjs, over the
 // wasm-bindgen layer whose own declarations are not part of the public surface).
 
-/** Every stable error code (the codes of ARCHITECTURE.md), plus `jwks_unavailable` for keys that cannot be had. */
+/** Every stable error code (ARCHITECTURE.md, "Error codes"), plus `jwks_unavailable` for keys that cannot be had. */
 export type ErrorCode =
   | "malformed_token"
   | "token_too_large"
@@ -159,10 +159,10 @@ export interface CognitoVerifyProperties extends SharedProperties {
    */
   maxJwksLength?: number;
   /**
-   * Host names from which a JWKS may come over plain `http` (default none: `https` only, or
-   * `http` to a loopback host such as `localhost` or `127.0.0.1`, for emulators).
+   * Allow JWKS URLs over plain `http` to any host (default false: `https` only, or `http` to a
+   * loopback host such as `localhost` or `127.0.0.1`, for emulators). Never needed for Cognito.
    */
-  allowHttpHosts?: string[];
+  allowInsecureHttp?: boolean;
   /**
    * What checks signatures: `"node"` (`node:crypto`, synchronously, for `verifySync()` and
    * `verify()`; the Node entry only), `"webcrypto"` (the runtime's `crypto.subtle`, for `verify()`;

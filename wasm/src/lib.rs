@@ -3,7 +3,9 @@
 //! JavaScript users do not call these directly: `wasm/js/api.mjs` builds the aws-jwt-verify-shaped
 //! `CognitoJwtVerifier` on top of three small objects:
 //! - [`Keys`]: the usable keys of one JWKS ([`KeySet`]);
-//! - [`WasmVerifier`]: an owned copy of a [`Config`], rebuilt (allocation-light) per call;
+//! - [`WasmVerifier`]: the core's owned [`VerifierConfig`] of one pool, built and checked once,
+//!   lending its verifier per call (no allocation);
+//! - [`PoolRouter`]: the core's pool rule over several pools (the token's `iss` picks one);
 //! - [`Refresh`]: the IO-free key refresh policy ([`JwksRefresh`]), whose fetches JS carries out.
 //!
 //! Results cross the boundary as numbers (0 for success, otherwise `1 +` the index of the error in
@@ -18,9 +20,9 @@
 //! any number of verifications may be in flight.
 
 use cognito_verify::{
-    payload_buffer_len, AcceptedTokenUse, Action, Algorithm, Config, Error, Issuer, JwksOptions,
-    JwksRefresh, KeySet, Need, RefreshConfig, Requirement, Verifier, DEFAULT_KEY_CAPACITY,
-    DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_LEN,
+    check_jwks_url, payload_buffer_len, AcceptedTokenUse, Action, Algorithm, ConfigBuilder,
+    ConfigError, Error, Issuer, JwksRefresh, KeySet, Match, Need, RefreshConfig, UserPoolId,
+    VerifierConfig, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_LEN, HEAP_KEY_CAPACITY,
 };
 use wasm_bindgen::prelude::*;
 
@@ -105,25 +107,34 @@ pub fn limits() -> Vec<u32> {
     [
         DEFAULT_MAX_TOKEN_LEN,
         DEFAULT_MAX_JWKS_BYTES,
-        DEFAULT_KEY_CAPACITY,
+        HEAP_KEY_CAPACITY,
     ]
     .iter()
     .map(|n| u32::try_from(*n).unwrap_or(u32::MAX))
     .collect()
 }
 
-/// Whether `id` is a well-formed user pool id (`region_id`).
-#[wasm_bindgen(js_name = isUserPoolId)]
+/// Whether keys may be fetched from `url` (the core's rule: `https`, or `http` to a loopback
+/// host, or anywhere when `allow_insecure_http`): for the URL a redirect ended at.
+#[wasm_bindgen(js_name = jwksUrlAllowed)]
 #[must_use]
-pub fn is_user_pool_id(id: &str) -> bool {
-    cognito_verify::pool_region(id).is_some()
+pub fn jwks_url_allowed(url: &str, allow_insecure_http: bool) -> bool {
+    check_jwks_url(url, allow_insecure_http).is_ok()
 }
 
-/// The usable keys of one JWKS.
+/// The usable keys of one JWKS, up to [`HEAP_KEY_CAPACITY`] (about 1.7 KB a key in wasm memory).
 #[wasm_bindgen]
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Keys {
-    set: KeySet,
+    set: Box<KeySet<HEAP_KEY_CAPACITY>>,
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys {
+            set: Box::new(KeySet::new()),
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -135,13 +146,15 @@ impl Keys {
         Keys::default()
     }
 
-    /// Replaces the keys with those of `jwks` (JSON, UTF-8 bytes), refused above `max_bytes`.
-    /// Returns 0, or an error status and keeps the previous keys.
-    pub fn load(&mut self, jwks: &[u8], max_bytes: f64, allow_any_rsa_exponent: bool) -> u32 {
-        let options = JwksOptions::new()
-            .max_bytes(usize::try_from(to_u64(max_bytes)).unwrap_or(usize::MAX))
-            .allow_any_rsa_exponent(allow_any_rsa_exponent);
-        match KeySet::from_jwks_with(jwks, &options) {
+    /// Replaces the keys with those of `jwks` (JSON, UTF-8 bytes) under the core's key-set rules
+    /// and `verifier`'s options (size limit in bytes, RSA exponents): a document with no usable
+    /// key never replaces keys. Returns 0, or an error status and keeps the previous keys.
+    pub fn load(&mut self, verifier: &WasmVerifier, jwks: &[u8]) -> u32 {
+        let loaded = match &verifier.config {
+            Ok(c) => c.load_keys(jwks),
+            Err(_) => Err(Error::InvalidConfiguration),
+        };
+        match loaded {
             Ok(set) => {
                 self.set = set;
                 0
@@ -179,41 +192,12 @@ impl Keys {
     }
 }
 
-/// A group or scope requirement, owned.
-#[derive(Debug)]
-struct OwnedRequirement {
-    all: bool,
-    items: Vec<String>,
-}
-
-fn requirement_of(mode: u8, items: Vec<String>) -> Option<OwnedRequirement> {
+fn requirement_of(mode: u8) -> Option<Match> {
     match mode {
-        1 => Some(OwnedRequirement { all: false, items }),
-        2 => Some(OwnedRequirement { all: true, items }),
+        1 => Some(Match::AnyOf),
+        2 => Some(Match::AllOf),
         _ => None,
     }
-}
-
-/// One verifier configuration with owned strings; the borrowed [`Config`] is rebuilt per call.
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct WasmVerifier {
-    user_pool_ids: Vec<String>,
-    issuer_urls: Vec<String>,
-    client_ids: Vec<String>,
-    token_use: AcceptedTokenUse,
-    leeway: u64,
-    max_age: Option<u64>,
-    groups: Option<OwnedRequirement>,
-    scopes: Option<OwnedRequirement>,
-    allow_es256: bool,
-    max_token_len: usize,
-    buf: Vec<u8>,
-    /// What the last [`prepare`](WasmVerifier::prepare) found to verify.
-    signed_len: usize,
-    signature: Vec<u8>,
-    kid: Vec<u8>,
-    algorithm: u8,
 }
 
 /// The number JS sees for an algorithm: 1 RS256, 2 ES256 (0 unknown).
@@ -225,10 +209,62 @@ fn algorithm_number(a: Algorithm) -> u8 {
     }
 }
 
+/// The core's pools of one JS pool: a user pool id, or issuer URLs (emulators) instead of the
+/// pool's, whose keys then still come from the pool's JWKS URL unless `jwks_url` says otherwise.
+fn add_pools(
+    mut b: ConfigBuilder,
+    user_pool_id: Option<String>,
+    issuer_urls: Vec<String>,
+    jwks_url: Option<String>,
+) -> Result<ConfigBuilder, ConfigError> {
+    if issuer_urls.is_empty() {
+        if let Some(id) = user_pool_id {
+            b = b.user_pool(id);
+            if let Some(u) = jwks_url {
+                b = b.jwks_url(u);
+            }
+        }
+        return Ok(b);
+    }
+    let pool_url = match (jwks_url, &user_pool_id) {
+        (Some(u), _) => Some(u),
+        (None, Some(id)) => Some(
+            UserPoolId::parse(id)
+                .map_err(ConfigError::PoolId)?
+                .jwks_url()
+                .to_string(),
+        ),
+        (None, None) => None,
+    };
+    for url in issuer_urls {
+        b = b.issuer(url);
+        if let Some(u) = &pool_url {
+            b = b.jwks_url(u.clone());
+        }
+    }
+    Ok(b)
+}
+
+/// One pool's verifier: the core's owned configuration, built and checked once; each call
+/// borrows its verifier (no copy, no allocation).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WasmVerifier {
+    config: Result<VerifierConfig, ConfigError>,
+    buf: Vec<u8>,
+    /// What the last [`prepare`](WasmVerifier::prepare) found to verify.
+    signed_len: usize,
+    signature: Vec<u8>,
+    kid: Vec<u8>,
+    algorithm: u8,
+}
+
 #[wasm_bindgen]
 impl WasmVerifier {
-    /// A verifier. `token_use`: 0 any, 1 id, 2 access. `max_age` below 0: none.
-    /// `groups_mode` / `scopes_mode`: 0 none, 1 any of, 2 all of. Call [`check`](Self::check) next.
+    /// A verifier of one pool: `user_pool_id`, or `issuer_urls` instead of its issuer (keys still
+    /// from the pool's JWKS URL, or from `jwks_url`). `token_use`: 0 any, 1 id, 2 access.
+    /// `max_age` below 0: none. `groups_mode` / `scopes_mode`: 0 none, 1 any of, 2 all of.
+    /// Call [`check`](Self::check) next.
     #[wasm_bindgen(constructor)]
     #[expect(
         clippy::too_many_arguments,
@@ -236,8 +272,9 @@ impl WasmVerifier {
     )]
     #[must_use]
     pub fn new(
-        user_pool_ids: Vec<String>,
+        user_pool_id: Option<String>,
         issuer_urls: Vec<String>,
+        jwks_url: Option<String>,
         client_ids: Vec<String>,
         token_use: u8,
         leeway: f64,
@@ -248,22 +285,37 @@ impl WasmVerifier {
         scopes: Vec<String>,
         allow_es256: bool,
         max_token_len: f64,
+        max_jwks_bytes: f64,
+        allow_any_rsa_exponent: bool,
+        allow_insecure_http: bool,
     ) -> WasmVerifier {
-        WasmVerifier {
-            user_pool_ids,
-            issuer_urls,
-            client_ids,
-            token_use: match token_use {
+        let mut b = VerifierConfig::builder()
+            .token_use(match token_use {
                 1 => AcceptedTokenUse::Id,
                 2 => AcceptedTokenUse::Access,
                 _ => AcceptedTokenUse::Any,
-            },
-            leeway: to_u64(leeway),
-            max_age: (max_age >= 0.0).then(|| to_u64(max_age)),
-            groups: requirement_of(groups_mode, groups),
-            scopes: requirement_of(scopes_mode, scopes),
-            allow_es256,
-            max_token_len: usize::try_from(to_u64(max_token_len)).unwrap_or(usize::MAX),
+            })
+            .leeway(to_u64(leeway))
+            .allow_es256(allow_es256)
+            .max_token_len(usize::try_from(to_u64(max_token_len)).unwrap_or(usize::MAX))
+            .max_jwks_bytes(usize::try_from(to_u64(max_jwks_bytes)).unwrap_or(usize::MAX))
+            .allow_any_rsa_exponent(allow_any_rsa_exponent)
+            .allow_insecure_http(allow_insecure_http);
+        for id in client_ids {
+            b = b.client_id(id);
+        }
+        if max_age >= 0.0 {
+            b = b.max_age(to_u64(max_age));
+        }
+        if let Some(kind) = requirement_of(groups_mode) {
+            b = b.groups(kind, groups);
+        }
+        if let Some(kind) = requirement_of(scopes_mode) {
+            b = b.scopes(kind, scopes);
+        }
+        WasmVerifier {
+            config: add_pools(b, user_pool_id, issuer_urls, jwks_url)
+                .and_then(ConfigBuilder::build),
             buf: Vec::new(),
             signed_len: 0,
             signature: Vec::new(),
@@ -272,75 +324,56 @@ impl WasmVerifier {
         }
     }
 
-    /// Calls `f` with the borrowed configuration.
-    fn with_config<R>(&self, f: impl FnOnce(Config<'_>) -> R) -> R {
-        let issuers: Vec<Issuer<'_>> = self
-            .user_pool_ids
-            .iter()
-            .map(|s| Issuer::UserPool(s))
-            .chain(self.issuer_urls.iter().map(|s| Issuer::Url(s)))
-            .collect();
-        let clients: Vec<&str> = self.client_ids.iter().map(String::as_str).collect();
-        let groups: Vec<&str> = self
-            .groups
-            .as_ref()
-            .map(|r| r.items.iter().map(String::as_str).collect())
-            .unwrap_or_default();
-        let scopes: Vec<&str> = self
-            .scopes
-            .as_ref()
-            .map(|r| r.items.iter().map(String::as_str).collect())
-            .unwrap_or_default();
-        let req = |r: &Option<OwnedRequirement>, list| {
-            r.as_ref().map(|r| {
-                if r.all {
-                    Requirement::AllOf(list)
-                } else {
-                    Requirement::AnyOf(list)
-                }
-            })
-        };
-        let mut config = Config::new(&issuers, &clients)
-            .token_use(self.token_use)
-            .leeway(self.leeway)
-            .allow_es256(self.allow_es256)
-            .max_token_len(self.max_token_len);
-        if let Some(m) = self.max_age {
-            config = config.max_age(m);
-        }
-        if let Some(r) = req(&self.groups, &groups) {
-            config = config.groups(r);
-        }
-        if let Some(r) = req(&self.scopes, &scopes) {
-            config = config.scopes(r);
-        }
-        f(config)
-    }
-
-    /// 0 if the configuration is usable, else the status of `invalid_configuration`.
+    /// 0 if the configuration is usable, else the status of `invalid_configuration`
+    /// ([`config_message`](Self::config_message) says why).
     #[must_use]
     pub fn check(&self) -> u32 {
-        self.with_config(|c| match Verifier::new(c) {
+        match &self.config {
             Ok(_) => 0,
-            Err(e) => status(e),
-        })
+            Err(e) => status(Error::from(*e)),
+        }
+    }
+
+    /// What is wrong with the configuration (empty if nothing).
+    #[wasm_bindgen(js_name = configMessage)]
+    #[must_use]
+    pub fn config_message(&self) -> String {
+        self.config
+            .as_ref()
+            .err()
+            .map_or_else(String::new, ToString::to_string)
+    }
+
+    /// The JWKS URL of the pool (the core's: given, or derived from the pool id or issuer).
+    #[wasm_bindgen(js_name = jwksUrl)]
+    #[must_use]
+    pub fn jwks_url(&self) -> Option<String> {
+        self.config
+            .as_ref()
+            .ok()
+            .and_then(|c| c.jwks_url(0))
+            .map(str::to_owned)
+    }
+
+    /// The configuration and the payload buffer sized for `token`, or the configuration's error.
+    fn parts(&mut self, token: &str) -> Result<(&VerifierConfig, &mut Vec<u8>), Error> {
+        let config = self.config.as_ref().map_err(|e| Error::from(*e))?;
+        let needed = payload_buffer_len(token.len().min(config.max_token_len()));
+        if self.buf.len() < needed {
+            self.buf.resize(needed, 0);
+        }
+        Ok((config, &mut self.buf))
     }
 
     /// Verifies `token` at `now` (unix seconds), the signature in wasm. Returns 0 (the payload
     /// JSON was handed to `sink.payload`; no `String` is built) or an error status.
     #[wasm_bindgen(js_name = verifyTo)]
     pub fn verify_to(&mut self, keys: &Keys, token: &str, now: f64, sink: &Sink) -> u32 {
-        let needed = payload_buffer_len(token.len().min(self.max_token_len));
-        if self.buf.len() < needed {
-            self.buf.resize(needed, 0);
-        }
-        let mut buf = core::mem::take(&mut self.buf);
-        let result = self.with_config(|c| {
-            let v = Verifier::new(c)?;
-            v.verify(&keys.set, token, to_u64(now), &mut buf)
+        let result = self.parts(token).and_then(|(c, buf)| {
+            c.verifier()
+                .verify(&*keys.set, token, to_u64(now), buf)
                 .map(|claims| sink.payload(claims.payload_json()))
         });
-        self.buf = buf;
         result.map_or_else(status, |()| 0)
     }
 
@@ -348,14 +381,9 @@ impl WasmVerifier {
     /// synchronously: `node:crypto`) in the middle of the core's checks: one call per token.
     #[wasm_bindgen(js_name = verifyExternal)]
     pub fn verify_external(&mut self, keys: &Keys, token: &str, now: f64, sink: &Sink) -> u32 {
-        let needed = payload_buffer_len(token.len().min(self.max_token_len));
-        if self.buf.len() < needed {
-            self.buf.resize(needed, 0);
-        }
-        let mut buf = core::mem::take(&mut self.buf);
-        let result = self.with_config(|c| {
-            let v = Verifier::new(c)?;
-            v.verify_with_signature_check(&keys.set, token, to_u64(now), &mut buf, &mut |signed| {
+        let result = self.parts(token).and_then(|(c, buf)| {
+            let v = c.verifier();
+            v.verify_with_signature_check(&*keys.set, token, to_u64(now), buf, &mut |signed| {
                 keys.index_of(signed.kid).is_some_and(|i| {
                     sink.check(
                         i,
@@ -367,7 +395,6 @@ impl WasmVerifier {
             })
             .map(|claims| sink.payload(claims.payload_json()))
         });
-        self.buf = buf;
         result.map_or_else(status, |()| 0)
     }
 
@@ -379,19 +406,14 @@ impl WasmVerifier {
     /// [`kid`](Self::kid) and [`algorithm`](Self::algorithm) say what to verify. Read them before
     /// the next call on this object.
     pub fn prepare(&mut self, keys: &Keys, token: &str, now: f64) -> u32 {
-        let needed = payload_buffer_len(token.len().min(self.max_token_len));
-        if self.buf.len() < needed {
-            self.buf.resize(needed, 0);
-        }
-        let mut buf = core::mem::take(&mut self.buf);
         let mut signature = core::mem::take(&mut self.signature);
         let mut kid = core::mem::take(&mut self.kid);
         let mut signed_len = 0;
         let mut algorithm = 0;
         let mut called = false;
-        let result = self.with_config(|c| {
-            let v = Verifier::new(c)?;
-            v.verify_with_signature_check(&keys.set, token, to_u64(now), &mut buf, &mut |signed| {
+        let result = self.parts(token).and_then(|(c, buf)| {
+            let v = c.verifier();
+            v.verify_with_signature_check(&*keys.set, token, to_u64(now), buf, &mut |signed| {
                 called = true;
                 signed_len = signed.signing_input.len();
                 signature.clear();
@@ -403,7 +425,6 @@ impl WasmVerifier {
             })
             .map(|_| ())
         });
-        self.buf = buf;
         self.signature = signature;
         self.kid = kid;
         self.signed_len = signed_len;
@@ -463,14 +484,9 @@ impl WasmVerifier {
         algorithm: u8,
         sink: &Sink,
     ) -> u32 {
-        let needed = payload_buffer_len(token.len().min(self.max_token_len));
-        if self.buf.len() < needed {
-            self.buf.resize(needed, 0);
-        }
-        let mut buf = core::mem::take(&mut self.buf);
-        let result = self.with_config(|c| {
-            let v = Verifier::new(c)?;
-            v.verify_with_signature_check(&keys.set, token, to_u64(now), &mut buf, &mut |signed| {
+        let result = self.parts(token).and_then(|(c, buf)| {
+            let v = c.verifier();
+            v.verify_with_signature_check(&*keys.set, token, to_u64(now), buf, &mut |signed| {
                 signed.signing_input.len() == signed_len
                     && signed.signature == signature
                     && signed.kid == kid.as_bytes()
@@ -478,12 +494,103 @@ impl WasmVerifier {
             })
             .map(|claims| sink.payload(claims.payload_json()))
         });
-        self.buf = buf;
         result.map_or_else(status, |()| 0)
     }
 }
 
-/// The refresh policy of one pool's JWKS (the key refresh policy of ARCHITECTURE.md).
+/// The core's pool rule for a verifier of several pools: the token's unverified `iss` picks the
+/// one pool whose keys may verify it; none matching is `wrong_issuer`, and no key is tried.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct PoolRouter {
+    config: Result<VerifierConfig, ConfigError>,
+    issuers: Vec<Issuer<String>>,
+    /// The JS pool of each of the core's pools (a JS pool with several issuers has several).
+    owner: Vec<i32>,
+    next: i32,
+    buf: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl PoolRouter {
+    /// An empty rule: [`add`](Self::add) each JS pool in order, then [`build`](Self::build).
+    #[wasm_bindgen(constructor)]
+    #[must_use]
+    pub fn new() -> PoolRouter {
+        PoolRouter {
+            config: Err(ConfigError::NoIssuer),
+            issuers: Vec::new(),
+            owner: Vec::new(),
+            next: 0,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Adds the issuers of the next JS pool (`verifier`'s).
+    pub fn add(&mut self, verifier: &WasmVerifier) {
+        if let Ok(c) = &verifier.config {
+            for p in 0..c.pool_count() {
+                let issuer = match c.issuer(p) {
+                    Some(Issuer::UserPool(id)) => Issuer::UserPool(id.to_owned()),
+                    Some(Issuer::Url(url)) => Issuer::Url(url.to_owned()),
+                    None => continue,
+                };
+                self.issuers.push(issuer);
+                self.owner.push(self.next);
+            }
+        }
+        self.next = self.next.saturating_add(1);
+    }
+
+    /// Builds the rule over the pools added; 0, or the status of `invalid_configuration`.
+    pub fn build(&mut self) -> u32 {
+        // Only the issuers matter here; the builder wants a client id.
+        let mut b = VerifierConfig::builder()
+            .client_id("pool-router")
+            .allow_insecure_http(true);
+        for issuer in &self.issuers {
+            b = match issuer {
+                Issuer::UserPool(id) => b.user_pool(id.clone()),
+                Issuer::Url(url) => b.issuer(url.clone()),
+            };
+        }
+        self.config = b.build();
+        match &self.config {
+            Ok(_) => 0,
+            Err(e) => status(Error::from(*e)),
+        }
+    }
+
+    /// The JS pool `token` belongs to (`0..`), or `-status` of the error that rules it out
+    /// (`wrong_issuer` when no pool's issuer matches; structure and payload errors first).
+    #[wasm_bindgen(js_name = selectPool)]
+    pub fn select_pool(&mut self, token: &str) -> i32 {
+        let negative = |e: Error| i32::try_from(status(e)).map_or(i32::MIN, |s| -s);
+        let Ok(c) = &self.config else {
+            return negative(Error::InvalidConfiguration);
+        };
+        let needed = payload_buffer_len(token.len().min(c.max_token_len()));
+        if self.buf.len() < needed {
+            self.buf.resize(needed, 0);
+        }
+        match c.verifier().select_pool(token, &mut self.buf) {
+            Ok(p) => self
+                .owner
+                .get(p)
+                .copied()
+                .unwrap_or_else(|| negative(Error::InvalidConfiguration)),
+            Err(e) => negative(e),
+        }
+    }
+}
+
+impl Default for PoolRouter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The refresh policy of one pool's JWKS (ARCHITECTURE.md, "Key refresh").
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct Refresh {

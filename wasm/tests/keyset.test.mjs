@@ -1,10 +1,11 @@
 // The key-set rules of the JS package: the size limit counts UTF-8 bytes and reaches the core, a
 // fetched body is cut off at the limit, the fetch timeout holds even when `fetch` ignores its
-// signal, and key sets come over https (plain http only to loopback or named hosts).
+// signal, key sets come over https (plain http only to loopback, or when allowed), a document
+// with no usable key never replaces keys, and 61 keys or a cognito-local pool are nothing special.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CognitoJwtVerifier } from "cognito-verify-wasm";
-import { atTime, jsonl, propsOf } from "./common.mjs";
+import { atTime, atTimeSync, jsonl, propsOf } from "./common.mjs";
 
 const valid = jsonl("tokens.jsonl").find((c) => c.name === "valid_id");
 const [props] = propsOf(valid.config);
@@ -91,7 +92,7 @@ test("a hanging fetch times out, even one that ignores its signal", async () => 
   assert.match(String(err2.cause?.message), /timed out/);
 });
 
-test("key sets come over https; plain http only to loopback hosts or hosts named in allowHttpHosts", async () => {
+test("key sets come over https; plain http only to loopback hosts or with allowInsecureHttp", async () => {
   const create = (extra) => codeSync(() => CognitoJwtVerifier.create({ ...props, ...extra }));
   assert.equal(create({ jwksUri: "https://example.com/jwks.json" }), "ok");
   for (const uri of ["http://localhost:9229/p/.well-known/jwks.json", "http://127.0.0.1:8080/j", "http://[::1]/j"]) {
@@ -100,8 +101,8 @@ test("key sets come over https; plain http only to loopback hosts or hosts named
   for (const uri of ["http://example.com/jwks.json", "ftp://example.com/j", "file:///etc/passwd", "not a url"]) {
     assert.equal(create({ jwksUri: uri }), "invalid_configuration", uri);
   }
-  assert.equal(create({ jwksUri: "http://cognito.internal/j", allowHttpHosts: ["cognito.internal"] }), "ok");
-  assert.equal(create({ jwksUri: "http://cognito.internal/j", allowHttpHosts: ["other.internal"] }), "invalid_configuration");
+  assert.equal(create({ jwksUri: "http://cognito.internal/j", allowInsecureHttp: true }), "ok");
+  assert.equal(create({ jwksUri: "http://localhost@cognito.internal/j" }), "invalid_configuration");
   // The JWKS URL derived from an issuer (no pool id) follows the same rule.
   assert.equal(create({ userPoolId: undefined, issuer: "http://cognito.internal/local_1" }), "invalid_configuration");
   assert.equal(create({ userPoolId: undefined, issuer: "http://localhost:9229/local_1" }), "ok");
@@ -116,4 +117,49 @@ test("key sets come over https; plain http only to loopback hosts or hosts named
   const err = await atTime(valid.now, () => v.verify(valid.token).catch((e) => e));
   assert.equal(err.code, "jwks_unavailable");
   assert.match(String(err.cause?.message), /redirected/);
+});
+
+test("a key set with no usable key never replaces keys that work", async () => {
+  const v = CognitoJwtVerifier.create(props);
+  v.cacheJwks(JWKS);
+  for (const empty of [{ keys: [] }, '{"keys": []}', { keys: [{ kty: "oct", kid: "h", k: "c2VjcmV0" }] }]) {
+    assert.notEqual(codeSync(() => v.cacheJwks(empty)), "ok", JSON.stringify(empty));
+  }
+  assert.equal(codeSync(() => atTimeSync(valid.now, () => v.verifySync(valid.token))), "ok");
+  // Fetched: a failed fetch, the cached keys kept.
+  let served = 0;
+  const outage = async () => {
+    served++;
+    return new Response('{"keys":[]}');
+  };
+  const w = CognitoJwtVerifier.create(props, { fetch: outage, jwksCache: { maxKeyAgeSeconds: 1 } });
+  atTimeSync(valid.now, () => w.cacheJwks(JWKS));
+  await atTime(valid.now + 5, async () => {
+    assert.equal(await code(() => w.verify(valid.token)), "ok");
+  });
+  assert.ok(served >= 1, "the refetch happened");
+  // No keys at all and an empty answer: unavailable, with the core's reason as the cause.
+  const x = CognitoJwtVerifier.create(props, { fetch: outage });
+  const err = await atTime(valid.now, () => x.verify(valid.token).catch((e) => e));
+  assert.equal(err.code, "jwks_unavailable");
+  assert.equal(err.cause?.code, "malformed_jwks");
+});
+
+test("a JWKS of 61 keys is accepted (64 fit), and 65 are too many", async () => {
+  const [key] = JWKS.keys;
+  const many = (n) => ({ keys: Array.from({ length: n }, (_, i) => ({ ...key, kid: i === n - 1 ? key.kid : `k${i}` })) });
+  const v = CognitoJwtVerifier.create(props);
+  v.cacheJwks(many(61));
+  assert.equal(codeSync(() => atTimeSync(valid.now, () => v.verifySync(valid.token))), "ok");
+  assert.equal(codeSync(() => CognitoJwtVerifier.create(props).cacheJwks(many(65))), "too_many_keys");
+});
+
+test("a cognito-local pool (local_xxxx) is verified by its pool id", () => {
+  const c = jsonl("conformance.jsonl").find((x) => x.name === "cognito_local_pool/local_pool");
+  const [pool] = c.pools;
+  assert.match(pool.user_pool_id, /^local_/);
+  const v = CognitoJwtVerifier.create({ userPoolId: pool.user_pool_id, clientId: c.client_ids });
+  v.cacheJwks(pool.jwks);
+  const payload = atTimeSync(c.now, () => v.verifySync(c.token));
+  assert.equal(payload.iss, `https://cognito-idp.local.amazonaws.com/${pool.user_pool_id}`);
 });

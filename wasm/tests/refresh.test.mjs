@@ -1,4 +1,4 @@
-// verify() carries out the core's refresh policy (ARCHITECTURE.md, the refresh policy) with fetch.
+// verify() carries out the core's refresh policy (ARCHITECTURE.md, "Key refresh") with fetch.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CognitoJwtVerifier } from "cognito-verify-wasm";

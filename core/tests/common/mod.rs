@@ -7,7 +7,7 @@
 )]
 #![allow(dead_code, reason = "each test crate uses a subset")]
 
-use cognito_verify::{AcceptedTokenUse, Config, Issuer, Requirement};
+use cognito_verify::{AcceptedTokenUse, Match, VerifierConfig};
 use serde_json::Value;
 
 pub(crate) fn testdata(path: &str) -> String {
@@ -22,38 +22,34 @@ pub(crate) fn jsonl(path: &str) -> Vec<Value> {
         .collect()
 }
 
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_owned().into_boxed_str())
-}
-
-fn strs(v: &Value) -> Vec<&'static str> {
+fn strs(v: &Value) -> Vec<&str> {
     v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| leak(x.as_str().expect("string")))
-                .collect()
-        })
+        .map(|a| a.iter().map(|x| x.as_str().expect("string")).collect())
         .unwrap_or_default()
 }
 
-fn requirement(v: &Value) -> Option<Requirement<'static>> {
+fn requirement(v: &Value) -> Option<(Match, Vec<&str>)> {
     let o = v.as_object()?;
     if let Some(l) = o.get("any_of") {
-        return Some(Requirement::AnyOf(Box::leak(strs(l).into_boxed_slice())));
+        return Some((Match::AnyOf, strs(l)));
     }
-    o.get("all_of")
-        .map(|l| Requirement::AllOf(Box::leak(strs(l).into_boxed_slice())))
+    o.get("all_of").map(|l| (Match::AllOf, strs(l)))
 }
 
-pub(crate) fn config(c: &Value) -> Config<'static> {
-    let mut issuers: Vec<Issuer<'static>> = strs(&c["user_pool_ids"])
-        .into_iter()
-        .map(Issuer::UserPool)
-        .collect();
-    issuers.extend(strs(&c["issuers"]).into_iter().map(Issuer::Url));
-    let issuers: &'static [Issuer<'static>] = Box::leak(issuers.into_boxed_slice());
-    let clients: &'static [&'static str] = Box::leak(strs(&c["client_ids"]).into_boxed_slice());
-    let mut cfg = Config::new(issuers, clients)
+/// The owned configuration of a vector's `config` object (the shape documented in
+/// `testdata/generate.py`). Pools are user pool ids first, then issuer URLs.
+pub(crate) fn config(c: &Value) -> VerifierConfig {
+    let mut b = VerifierConfig::builder();
+    for id in strs(&c["user_pool_ids"]) {
+        b = b.user_pool(id);
+    }
+    for url in strs(&c["issuers"]) {
+        b = b.issuer(url);
+    }
+    for id in strs(&c["client_ids"]) {
+        b = b.client_id(id);
+    }
+    b = b
         .token_use(match c["token_use"].as_str() {
             Some("id") => AcceptedTokenUse::Id,
             Some("access") => AcceptedTokenUse::Access,
@@ -62,13 +58,13 @@ pub(crate) fn config(c: &Value) -> Config<'static> {
         .leeway(c["leeway"].as_u64().unwrap_or(0))
         .allow_es256(c["allow_es256"].as_bool().unwrap_or(false));
     if let Some(m) = c["max_age"].as_u64() {
-        cfg = cfg.max_age(m);
+        b = b.max_age(m);
     }
-    if let Some(r) = requirement(&c["groups"]) {
-        cfg = cfg.groups(r);
+    if let Some((kind, l)) = requirement(&c["groups"]) {
+        b = b.groups(kind, l);
     }
-    if let Some(r) = requirement(&c["scopes"]) {
-        cfg = cfg.scopes(r);
+    if let Some((kind, l)) = requirement(&c["scopes"]) {
+        b = b.scopes(kind, l);
     }
-    cfg
+    b.build().expect("vector configurations are valid")
 }

@@ -1,5 +1,6 @@
 //! Helpers of the end-to-end tests: child processes killed on drop, a tiny HTTP server on
-//! 127.0.0.1 that counts requests, RS256 tokens signed with `testdata/keys/`.
+//! 127.0.0.1 that counts requests, RS256 tokens signed with `testdata/keys/`. The tower layer's
+//! tests include this file too (`tower/tests/common/mod.rs`).
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -39,13 +40,18 @@ pub fn example(name: &str) -> PathBuf {
     let built = std::fs::metadata(&path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| panic!("{} missing: {hint}", path.display()));
-    // Its own source, the package's library and the core (less its test-only `tests.rs` files):
-    // cargo relinks the example when any of them changes, not when another example does.
+    // Its own source (and its modules in `examples/{name}/`), the package's library, the core
+    // (less its test-only `tests.rs` files) and the tower layer: cargo relinks the example when
+    // any of them changes, not when another example does.
     let mut sources = vec![
         repo().join(format!("examples/{name}.rs")),
         repo().join("examples/lib.rs"),
     ];
-    let mut dirs = vec![repo().join("core/src")];
+    let mut dirs = vec![repo().join("core/src"), repo().join("tower/src")];
+    let modules = repo().join(format!("examples/{name}"));
+    if modules.is_dir() {
+        dirs.push(modules);
+    }
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let p = entry.unwrap().path();

@@ -1,5 +1,5 @@
 // A Cloudflare Worker that protects /api/v1/ping with Cognito tokens, like the Rust server
-// (`cargo run --example server`, DESIGN section 5), using the wasm build of cognito-verify.
+// (`cargo run --example server`, ARCHITECTURE.md, "The example server"), using the wasm build of cognito-verify.
 //
 // Configuration (wrangler.toml [vars] or secrets):
 //   AWS_COGNITO_USER_POOL_ID   the user pool, e.g. us-east-1_AbC123 (required)

@@ -23,7 +23,7 @@ const node = CognitoJwtVerifier.create({
   clientId: "c",
   signatureVerifier: "node",
   maxJwksLength: 128 * 1024,
-  allowHttpHosts: ["cognito.internal"],
+  allowInsecureHttp: true,
   jwksUri: "http://cognito.internal/jwks.json",
 });
 node.cacheJwks({ keys: [] });

@@ -1,0 +1,337 @@
+//! [`CognitoJwtVerifier`]: tokens of one or several pools, verified against keys each pool's
+//! [`JwksCache`] fetches. The pool is the one the token's `iss` names (the core's rule), so a
+//! token costs one signature check whatever the number of pools.
+
+use std::string::{String, ToString};
+use std::sync::Arc;
+use std::vec;
+use std::vec::Vec;
+
+use super::cache::{JwksCache, JwksCacheBuilder, Keys, VerifyError};
+use crate::{
+    payload_buffer_len, AcceptedTokenUse, Claims, ConfigBuilder, Error, Requirement, TokenUse,
+    VerifierConfig, DEFAULT_MAX_TOKEN_LEN,
+};
+
+/// The claims of a verified token, copied out of the verification buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OwnedClaims {
+    /// `token_use`.
+    pub token_use: TokenUse,
+    /// `sub` (empty when absent).
+    pub sub: String,
+    /// `username` (access tokens) or `cognito:username` (ID tokens).
+    pub username: Option<String>,
+    /// `aud` of an ID token, `client_id` of an access token.
+    pub client_id: String,
+    /// `iss`.
+    pub issuer: String,
+    /// `exp`.
+    pub exp: i64,
+    /// `iat`.
+    pub iat: Option<i64>,
+    /// `email`.
+    pub email: Option<String>,
+    /// `scope`, space separated.
+    pub scope: Option<String>,
+    /// `cognito:groups`.
+    pub groups: Vec<String>,
+    /// The whole payload, as JSON text.
+    pub payload_json: String,
+}
+
+impl OwnedClaims {
+    /// Copies the claims.
+    #[must_use]
+    pub fn from_claims(c: &Claims<'_>) -> Self {
+        let s = |v: Option<crate::JsonStr<'_>>| v.map(|v| v.to_string());
+        OwnedClaims {
+            token_use: c.token_use(),
+            sub: s(c.sub()).unwrap_or_default(),
+            username: s(c.username()),
+            client_id: c.client_id().to_string(),
+            issuer: c.issuer().to_string(),
+            exp: c.exp(),
+            iat: c.iat(),
+            email: s(c.email()),
+            scope: s(c.scope()),
+            groups: c.groups().map(|g| g.to_string()).collect(),
+            payload_json: c.payload_json().to_string(),
+        }
+    }
+}
+
+/// Token use, group and scope requirements for one call of
+/// [`CognitoJwtVerifier::verify_with`] (one route of a service), checked after everything the
+/// verifier's configuration requires.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Requirements<'a> {
+    token_use: Option<AcceptedTokenUse>,
+    groups: Option<Requirement<'a>>,
+    scopes: Option<Requirement<'a>>,
+}
+
+impl<'a> Requirements<'a> {
+    /// Nothing beyond the verifier's configuration.
+    pub const NONE: Requirements<'static> = Requirements {
+        token_use: None,
+        groups: None,
+        scopes: None,
+    };
+    /// Accept only this token use ([`Error::WrongTokenUse`] otherwise).
+    #[must_use]
+    pub const fn token_use(mut self, t: AcceptedTokenUse) -> Self {
+        self.token_use = Some(t);
+        self
+    }
+    /// Require `cognito:groups` to satisfy this ([`Error::GroupNotAllowed`] otherwise).
+    #[must_use]
+    pub const fn groups(mut self, r: Requirement<'a>) -> Self {
+        self.groups = Some(r);
+        self
+    }
+    /// Require `scope` to satisfy this ([`Error::ScopeNotAllowed`] otherwise).
+    #[must_use]
+    pub const fn scopes(mut self, r: Requirement<'a>) -> Self {
+        self.scopes = Some(r);
+        self
+    }
+
+    fn check(&self, claims: &Claims<'_>) -> Result<(), Error> {
+        match (self.token_use, claims.token_use()) {
+            (None | Some(AcceptedTokenUse::Any), _)
+            | (Some(AcceptedTokenUse::Id), TokenUse::Id)
+            | (Some(AcceptedTokenUse::Access), TokenUse::Access) => {}
+            _ => return Err(Error::WrongTokenUse),
+        }
+        if let Some(g) = self.groups {
+            g.check_groups(claims)?;
+        }
+        if let Some(s) = self.scopes {
+            s.check_scopes(claims)?;
+        }
+        Ok(())
+    }
+}
+
+/// Settings of a [`CognitoJwtVerifier`]: the core's [`ConfigBuilder`] plus the cache settings.
+#[derive(Clone, Debug)]
+pub struct CognitoJwtVerifierBuilder {
+    config: ConfigBuilder,
+    cache: JwksCacheBuilder,
+}
+
+impl CognitoJwtVerifierBuilder {
+    fn map(mut self, f: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> Self {
+        self.config = f(self.config);
+        self
+    }
+    /// Accept tokens of this user pool (both Cognito issuer forms); keys from the pool's JWKS
+    /// URL unless [`jwks_url`](Self::jwks_url) follows.
+    #[must_use]
+    pub fn user_pool(self, pool_id: impl Into<String>) -> Self {
+        self.map(|c| c.user_pool(pool_id))
+    }
+    /// Accept tokens whose `iss` is exactly this URL (emulators, other partitions); keys from
+    /// `{issuer}/.well-known/jwks.json` unless [`jwks_url`](Self::jwks_url) follows.
+    #[must_use]
+    pub fn issuer(self, url: impl Into<String>) -> Self {
+        self.map(|c| c.issuer(url))
+    }
+    /// The JWKS URL of the pool or issuer added last.
+    #[must_use]
+    pub fn jwks_url(self, url: impl Into<String>) -> Self {
+        self.map(|c| c.jwks_url(url))
+    }
+    /// Accept this app client (repeatable).
+    #[must_use]
+    pub fn client_id(self, id: impl Into<String>) -> Self {
+        self.map(|c| c.client_id(id))
+    }
+    /// Accept only this token use (default: any).
+    #[must_use]
+    pub fn token_use(self, t: AcceptedTokenUse) -> Self {
+        self.map(|c| c.token_use(t))
+    }
+    /// Clock skew tolerated, seconds (default 0).
+    #[must_use]
+    pub fn leeway(self, seconds: u64) -> Self {
+        self.map(|c| c.leeway(seconds))
+    }
+    /// Reject tokens issued longer ago than this.
+    #[must_use]
+    pub fn max_age(self, seconds: u64) -> Self {
+        self.map(|c| c.max_age(seconds))
+    }
+    /// Any other setting of the core's configuration (groups, scopes, ES256, limits, a custom
+    /// check...).
+    #[must_use]
+    pub fn config(self, f: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> Self {
+        self.map(f)
+    }
+    /// Settings of each pool's [`JwksCache`] (URL and key-set rules come from the configuration).
+    #[must_use]
+    pub fn cache(mut self, f: impl FnOnce(JwksCacheBuilder) -> JwksCacheBuilder) -> Self {
+        self.cache = f(self.cache);
+        self
+    }
+
+    /// Checks the configuration and creates one cache per pool. Nothing is fetched yet.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfiguration`]: see [`ConfigBuilder::build`] (no pool, no client id, a
+    /// malformed pool id, an empty issuer, a JWKS URL that may not be fetched).
+    pub fn build(self) -> Result<CognitoJwtVerifier, Error> {
+        let config = self.config.build()?;
+        let caches = (0..config.pool_count())
+            .map(|pool| self.cache.clone().for_pool(&config, pool).build())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(CognitoJwtVerifier {
+            inner: Arc::new(Inner {
+                config,
+                caches,
+                clock: self.cache.clock_fn(),
+            }),
+        })
+    }
+}
+
+/// Verifies Cognito tokens, fetching and caching each pool's JWKS. Cheap to clone (`Arc`).
+#[derive(Clone, Debug)]
+pub struct CognitoJwtVerifier {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: VerifierConfig,
+    caches: Vec<JwksCache>,
+    clock: fn() -> u64,
+}
+
+/// Runs `f` with a payload buffer for `token`: on the stack for tokens up to the default size.
+fn with_buffer<R>(token: &str, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    const STACK: usize = payload_buffer_len(DEFAULT_MAX_TOKEN_LEN);
+    let needed = payload_buffer_len(token.len());
+    if needed <= STACK {
+        f(&mut [0u8; STACK])
+    } else {
+        f(&mut vec![0u8; needed])
+    }
+}
+
+impl Inner {
+    /// The core's verification with one pool's keys; `f` back when it was not called.
+    fn verify_one<T, F: FnOnce(&Claims<'_>) -> T>(
+        &self,
+        pool: usize,
+        keys: &Keys,
+        token: &str,
+        req: Requirements<'_>,
+        f: F,
+    ) -> Result<T, (Error, F)> {
+        let now = (self.clock)();
+        let verifier = self.config.verifier();
+        with_buffer(token, |buf| {
+            let keys_of = |p: usize| (p == pool).then_some(keys);
+            match verifier
+                .verify_pools(&keys_of, token, now, buf)
+                .and_then(|c| req.check(&c).map(|()| c))
+            {
+                Ok(claims) => Ok(f(&claims)),
+                Err(e) => Err((e, f)),
+            }
+        })
+    }
+}
+
+impl CognitoJwtVerifier {
+    /// Settings: add at least one pool (or issuer) and one client id.
+    #[must_use]
+    pub fn builder() -> CognitoJwtVerifierBuilder {
+        CognitoJwtVerifierBuilder {
+            config: VerifierConfig::builder(),
+            cache: JwksCache::builder(""),
+        }
+    }
+
+    /// The configuration every token is checked against.
+    #[must_use]
+    pub fn config(&self) -> &VerifierConfig {
+        &self.inner.config
+    }
+
+    /// The key cache of each pool, in the order they were added.
+    pub fn caches(&self) -> impl Iterator<Item = &JwksCache> + '_ {
+        self.inner.caches.iter()
+    }
+
+    /// Fetches every pool's keys now (at start-up), so the first request does not wait.
+    ///
+    /// # Errors
+    /// The first pool whose keys cannot be obtained.
+    pub async fn hydrate(&self) -> Result<(), VerifyError> {
+        for cache in &self.inner.caches {
+            cache.keys().await?;
+        }
+        Ok(())
+    }
+
+    /// Verifies `token` and copies its claims out.
+    ///
+    /// # Errors
+    /// [`VerifyError::Token`] with the reason the token is invalid, or
+    /// [`VerifyError::KeysUnavailable`].
+    pub async fn verify(&self, token: &str) -> Result<OwnedClaims, VerifyError> {
+        self.verify_with(token, Requirements::NONE, OwnedClaims::from_claims)
+            .await
+    }
+
+    /// Verifies `token` under extra requirements and hands the borrowed claims to `f`; the
+    /// claims are never copied unless `f` copies them.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify); [`Error::WrongTokenUse`], [`Error::GroupNotAllowed`] or
+    /// [`Error::ScopeNotAllowed`] for a valid token that misses a requirement.
+    pub async fn verify_with<T, F: FnOnce(&Claims<'_>) -> T>(
+        &self,
+        token: &str,
+        req: Requirements<'_>,
+        f: F,
+    ) -> Result<T, VerifyError> {
+        let inner = &*self.inner;
+        // The token's `iss` picks the pool (and a token of none is refused before any fetch).
+        let pool = if inner.caches.len() == 1 {
+            0
+        } else {
+            let verifier = inner.config.verifier();
+            with_buffer(token, |buf| verifier.select_pool(token, buf))?
+        };
+        let Some(cache) = inner.caches.get(pool) else {
+            return Err(VerifyError::Token(Error::WrongIssuer));
+        };
+        let keys = cache.keys().await?;
+        match inner.verify_one(pool, &keys, token, req, f) {
+            Ok(t) => Ok(t),
+            // A kid the cached keys lack: refetch if the policy allows, then try once more.
+            Err((Error::UnknownKid, f)) => {
+                let fresh = cache.keys_after_unknown_kid().await?;
+                if Arc::ptr_eq(&fresh, &keys) {
+                    return Err(VerifyError::Token(Error::UnknownKid));
+                }
+                inner
+                    .verify_one(pool, &fresh, token, req, f)
+                    .map_err(|(e, _)| VerifyError::Token(e))
+            }
+            Err((e, _)) => Err(VerifyError::Token(e)),
+        }
+    }
+}
+
+// Compile-time check that the shared types can cross tasks.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<JwksCache>();
+    send_sync::<CognitoJwtVerifier>();
+};

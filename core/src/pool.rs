@@ -1,0 +1,329 @@
+//! The Cognito rules of URLs: user pool ids, the two issuer forms, the JWKS URL of a pool, and
+//! which JWKS URLs may be fetched. Heap-free: URLs are written through [`core::fmt::Display`].
+
+use core::fmt;
+
+use crate::json::JsonStr;
+
+/// A well-formed user pool id, `{region}_{suffix}`: `us-east-1_AbC123`, or an emulator's
+/// `local_3lyPxVaO` (cognito-local) or `us-east-1_` + 32 hex digits (moto).
+///
+/// ```
+/// use cognito_verify::UserPoolId;
+/// let pool = UserPoolId::parse("us-east-1_AbC123").unwrap();
+/// assert_eq!(pool.region(), "us-east-1");
+/// assert_eq!(
+///     pool.jwks_url().to_string(),
+///     "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123/.well-known/jwks.json"
+/// );
+/// assert!(UserPoolId::parse("us-east-1AbC123").is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UserPoolId<'a> {
+    id: &'a str,
+    region_len: usize,
+}
+
+/// Why a user pool id is malformed. Every variant is [`Error::InvalidConfiguration`]
+/// (`invalid_configuration`); the message says what to fix.
+///
+/// [`Error::InvalidConfiguration`]: crate::Error::InvalidConfiguration
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PoolIdError {
+    /// No `_` between the region and the rest.
+    MissingUnderscore,
+    /// The region is not lower-case letters, digits and dashes starting with a letter
+    /// (`us-east-1`, `local`).
+    BadRegion,
+    /// The part after `_` is empty, longer than 55 characters, or not letters and digits.
+    BadSuffix,
+}
+
+impl fmt::Display for PoolIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PoolIdError::MissingUnderscore => {
+                "a user pool id is REGION_ID, such as us-east-1_AbC123: no `_` found"
+            }
+            PoolIdError::BadRegion => {
+                "the region of a user pool id (before `_`) must be lower-case letters, digits \
+                 and dashes, such as us-east-1"
+            }
+            PoolIdError::BadSuffix => {
+                "the part of a user pool id after `_` must be 1 to 55 letters and digits"
+            }
+        })
+    }
+}
+
+impl core::error::Error for PoolIdError {}
+
+/// The two forms of a Cognito issuer; tokens of one pool may carry either.
+const ISSUER_HOSTS: [&str; 2] = ["https://cognito-idp.", "https://issuer-cognito-idp."];
+
+impl<'a> UserPoolId<'a> {
+    /// Checks `id`.
+    ///
+    /// # Errors
+    /// A [`PoolIdError`] saying which part is malformed.
+    pub fn parse(id: &'a str) -> Result<Self, PoolIdError> {
+        let (region, suffix) = id.split_once('_').ok_or(PoolIdError::MissingUnderscore)?;
+        let region_ok = (2..=32).contains(&region.len())
+            && region
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_lowercase())
+            && !region.ends_with('-')
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !region_ok {
+            return Err(PoolIdError::BadRegion);
+        }
+        if !(1..=55).contains(&suffix.len()) || !suffix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(PoolIdError::BadSuffix);
+        }
+        Ok(UserPoolId {
+            id,
+            region_len: region.len(),
+        })
+    }
+
+    /// The id as given.
+    #[must_use]
+    pub fn as_str(&self) -> &'a str {
+        self.id
+    }
+
+    /// The region, the part before `_` (`us-east-1`, or `local` for cognito-local).
+    #[must_use]
+    pub fn region(&self) -> &'a str {
+        self.id.get(..self.region_len).unwrap_or("")
+    }
+
+    /// The issuer Cognito writes into `iss`: `https://cognito-idp.{region}.amazonaws.com/{id}`.
+    /// Tokens may also carry the `https://issuer-cognito-idp.` form; both are accepted.
+    #[must_use]
+    pub fn issuer(&self) -> impl fmt::Display + 'a {
+        PoolUrl {
+            pool: *self,
+            host: 0,
+            path: "",
+        }
+    }
+
+    /// The pool's key set: `https://cognito-idp.{region}.amazonaws.com/{id}/.well-known/jwks.json`.
+    #[must_use]
+    pub fn jwks_url(&self) -> impl fmt::Display + 'a {
+        PoolUrl {
+            pool: *self,
+            host: 0,
+            path: "/.well-known/jwks.json",
+        }
+    }
+
+    /// Whether `iss` is this pool's issuer, in either form.
+    pub(crate) fn is_issuer(&self, iss: &JsonStr<'_>) -> bool {
+        ISSUER_HOSTS
+            .iter()
+            .any(|host| iss.eq_concat(&[host, self.region(), ".amazonaws.com/", self.id]))
+    }
+}
+
+struct PoolUrl<'a> {
+    pool: UserPoolId<'a>,
+    host: usize,
+    path: &'static str,
+}
+
+impl fmt::Display for PoolUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = ISSUER_HOSTS.get(self.host).copied().unwrap_or_default();
+        write!(
+            f,
+            "{host}{}.amazonaws.com/{}{}",
+            self.pool.region(),
+            self.pool.id,
+            self.path
+        )
+    }
+}
+
+/// The JWKS URL of a pool known by its issuer URL: `{issuer}/.well-known/jwks.json`, the OpenID
+/// Connect discovery location Cognito and its emulators serve.
+#[must_use]
+pub fn issuer_jwks_url(issuer: &str) -> impl fmt::Display + '_ {
+    struct Url<'a>(&'a str);
+    impl fmt::Display for Url<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{}/.well-known/jwks.json", self.0.trim_end_matches('/'))
+        }
+    }
+    Url(issuer)
+}
+
+/// The JWKS URL of a Cognito user pool:
+/// `https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json`
+/// (shorthand for [`UserPoolId::jwks_url`]).
+///
+/// # Errors
+/// [`Error::InvalidConfiguration`](crate::Error::InvalidConfiguration) for a malformed pool id.
+#[cfg(feature = "alloc")]
+pub fn user_pool_jwks_url(pool_id: &str) -> Result<alloc::string::String, crate::Error> {
+    use alloc::string::ToString;
+    UserPoolId::parse(pool_id)
+        .map(|p| p.jwks_url().to_string())
+        .map_err(|_| crate::Error::InvalidConfiguration)
+}
+
+/// Why a JWKS URL may not be fetched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JwksUrlError {
+    /// Neither `https://` nor `http://`.
+    NotHttp,
+    /// Plain `http://` to a host that is not a loopback address, without the caller's leave.
+    InsecureHttp,
+}
+
+impl fmt::Display for JwksUrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            JwksUrlError::NotHttp => "a JWKS URL must start with https://",
+            JwksUrlError::InsecureHttp => {
+                "a JWKS URL must use https://; plain http:// is allowed only to a loopback \
+                 address (an emulator) or when the caller allows it by name"
+            }
+        })
+    }
+}
+
+impl core::error::Error for JwksUrlError {}
+
+/// Whether keys may be fetched from `url`: over `https`, or over plain `http` only to a loopback
+/// host (`localhost`, `127.0.0.0/8`, `[::1]`: an emulator on this machine) or when
+/// `allow_insecure_http` says so. Keys fetched in clear text can be replaced by anyone on the
+/// path, which turns every forged token valid. Redirects are held to the same rule, so an
+/// `https` URL never leads to `http`.
+///
+/// ```
+/// use cognito_verify::check_jwks_url;
+/// assert!(check_jwks_url("https://cognito-idp.us-east-1.amazonaws.com/x/.well-known/jwks.json", false).is_ok());
+/// assert!(check_jwks_url("http://127.0.0.1:9229/local_abc/.well-known/jwks.json", false).is_ok());
+/// assert!(check_jwks_url("http://keys.example.com/jwks.json", false).is_err());
+/// ```
+///
+/// # Errors
+/// [`JwksUrlError`].
+pub fn check_jwks_url(url: &str, allow_insecure_http: bool) -> Result<(), JwksUrlError> {
+    if starts_with_ignore_case(url, "https://") {
+        return Ok(());
+    }
+    if !starts_with_ignore_case(url, "http://") {
+        return Err(JwksUrlError::NotHttp);
+    }
+    let rest = url.get("http://".len()..).unwrap_or("");
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // Userinfo (`user@host`) would let `http://localhost@evil.example/` pass a naive check.
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    if allow_insecure_http || is_loopback(host) {
+        Ok(())
+    } else {
+        Err(JwksUrlError::InsecureHttp)
+    }
+}
+
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") || host == "::1" {
+        return true;
+    }
+    // 127.0.0.0/8 in dotted decimal.
+    let mut parts = host.split('.');
+    let first = parts.next();
+    let rest: [Option<&str>; 3] = [parts.next(), parts.next(), parts.next()];
+    let octet = |p: Option<&str>| {
+        p.is_some_and(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+    };
+    first == Some("127") && rest.iter().all(|p| octet(*p)) && parts.next().is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn pool_ids() {
+        for ok in [
+            "us-east-1_AbC123",
+            "us-gov-west-1_x",
+            "local_3lyPxVaO",
+            "eu-west-1_0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(UserPoolId::parse(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("us-east-1AbC123", PoolIdError::MissingUnderscore),
+            ("", PoolIdError::MissingUnderscore),
+            ("_abc", PoolIdError::BadRegion),
+            ("US-EAST-1_abc", PoolIdError::BadRegion),
+            ("us-east-_abc", PoolIdError::BadRegion),
+            ("1us_abc", PoolIdError::BadRegion),
+            ("us-east-1_", PoolIdError::BadSuffix),
+            ("us-east-1_a-b", PoolIdError::BadSuffix),
+            ("us-east-1_a_b", PoolIdError::BadSuffix),
+        ] {
+            assert_eq!(UserPoolId::parse(bad), Err(why), "{bad}");
+        }
+        let local = UserPoolId::parse("local_3lyPxVaO").unwrap();
+        assert_eq!(local.region(), "local");
+        assert_eq!(
+            local.issuer().to_string(),
+            "https://cognito-idp.local.amazonaws.com/local_3lyPxVaO"
+        );
+    }
+
+    #[test]
+    fn jwks_urls() {
+        for ok in [
+            "https://x",
+            "HTTPS://x",
+            "http://localhost:9229/p/.well-known/jwks.json",
+            "http://127.0.0.1/",
+            "http://127.1.2.3:80",
+            "http://[::1]:8080/x",
+        ] {
+            assert_eq!(check_jwks_url(ok, false), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://example.com/",
+            "http://127.0.0.1.evil.example/",
+            "http://localhost@evil.example/",
+            "http://128.0.0.1/",
+            "http://[::2]/",
+        ] {
+            assert_eq!(
+                check_jwks_url(bad, false),
+                Err(JwksUrlError::InsecureHttp),
+                "{bad}"
+            );
+            assert_eq!(check_jwks_url(bad, true), Ok(()), "{bad}");
+        }
+        assert_eq!(check_jwks_url("ftp://x", true), Err(JwksUrlError::NotHttp));
+        assert_eq!(
+            issuer_jwks_url("http://127.0.0.1:9229/local_x/").to_string(),
+            "http://127.0.0.1:9229/local_x/.well-known/jwks.json"
+        );
+    }
+}

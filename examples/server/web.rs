@@ -1,0 +1,345 @@
+//! The server's web pages: the Hosted UI sign-in (`/login`, `/callback`), the signed-in page
+//! (`/me`, token kept in an `HttpOnly; Secure; SameSite=Lax` cookie), `/logout`, and `/`.
+
+use cognito_verify::CognitoJwtVerifier;
+use cognito_verify_examples::{escape_html, Env};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use rand::RngCore as _;
+use reqwest::Url;
+use serde_json::Value;
+use tracing::warn;
+
+use super::{html, response, Body, ADMIN_GROUP};
+
+const SESSION_COOKIE: &str = "cv_session";
+const STATE_COOKIE: &str = "cv_oauth_state";
+
+/// Hosted UI (authorization code flow) settings; absent when `AWS_COGNITO_TOKEN_URL` is unset.
+#[derive(Debug, Clone)]
+pub(super) struct WebLogin {
+    authorize_url: Url,
+    token_url: Url,
+    logout_url: Option<Url>,
+    redirect_uri: String,
+    client_secret: Option<String>,
+    scopes: String,
+}
+
+impl WebLogin {
+    /// `None` without `AWS_COGNITO_TOKEN_URL`.
+    pub(super) fn from_env(env: &Env, host: &str, port: u16) -> Result<Option<Self>, String> {
+        let Some(token_url) = env.get("AWS_COGNITO_TOKEN_URL") else {
+            return Ok(None);
+        };
+        let parse = |name: &str, v: &str| {
+            Url::parse(v).map_err(|e| format!("{name} {v:?} is not a URL: {e}"))
+        };
+        let token_url = parse("AWS_COGNITO_TOKEN_URL", &token_url)?;
+        // https://<domain>/oauth2/token -> https://<domain>/oauth2/authorize and /logout.
+        let sibling = |path: &str| {
+            let mut u = token_url.clone();
+            u.set_path(path);
+            u.set_query(None);
+            u
+        };
+        let authorize_url = match env.get("AWS_COGNITO_AUTHORIZE_URL") {
+            Some(a) => parse("AWS_COGNITO_AUTHORIZE_URL", &a)?,
+            None => sibling("/oauth2/authorize"),
+        };
+        let logout_url = match env.get("AWS_COGNITO_LOGOUT_URL") {
+            Some(l) => Some(parse("AWS_COGNITO_LOGOUT_URL", &l)?),
+            None => Some(sibling("/logout")),
+        };
+        Ok(Some(WebLogin {
+            authorize_url,
+            token_url,
+            logout_url,
+            redirect_uri: env
+                .get("AWS_COGNITO_REDIRECT_URI")
+                .unwrap_or_else(|| format!("http://{host}:{port}/callback")),
+            client_secret: env.get("AWS_COGNITO_APP_CLIENT_SECRET"),
+            scopes: env
+                .get("AWS_COGNITO_SCOPES")
+                .unwrap_or_else(|| "openid email profile".into()),
+        }))
+    }
+}
+
+/// The pages and what they need.
+pub(super) struct Web {
+    pub(super) login: Option<WebLogin>,
+    pub(super) client_id: String,
+    pub(super) api_path: String,
+    /// `None` when verification is turned off (`INSECURE_DISABLE_AUTH`).
+    pub(super) verifier: Option<CognitoJwtVerifier>,
+    pub(super) http: reqwest::Client,
+}
+
+impl Web {
+    /// The page at `path`, or `None` when `path` is not one of the web pages.
+    pub(super) async fn route(&self, req: &Request<Incoming>) -> Option<Response<Body>> {
+        let get = req.method() == Method::GET || req.method() == Method::HEAD;
+        Some(match (req.uri().path(), get) {
+            ("/", true) => self.welcome(),
+            ("/login", true) => self.login(),
+            ("/callback", true) => self.callback(req).await,
+            ("/me", true) => self.me(req).await,
+            ("/logout", _) if get || req.method() == Method::POST => self.logout(),
+            ("/" | "/login" | "/callback" | "/me", false) => super::method_not_allowed(),
+            _ => return None,
+        })
+    }
+
+    fn web_not_configured() -> Response<Body> {
+        html(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sign-in is not configured",
+            "<p>Set <code>AWS_COGNITO_TOKEN_URL</code> (https://&lt;domain&gt;/oauth2/token) \
+             to enable the Hosted UI sign-in; see <code>.env.example</code>.</p>",
+        )
+    }
+
+    fn login(&self) -> Response<Body> {
+        let Some(web) = &self.login else {
+            return Self::web_not_configured();
+        };
+        let state = random_state();
+        let mut url = web.authorize_url.clone();
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &self.client_id)
+            .append_pair("redirect_uri", &web.redirect_uri)
+            .append_pair("scope", &web.scopes)
+            .append_pair("state", &state);
+        let mut r = redirect(StatusCode::FOUND, url.as_str());
+        add_cookie(
+            &mut r,
+            &format!(
+                "{STATE_COOKIE}={state}; Path=/callback; Max-Age=600; HttpOnly; Secure; SameSite=Lax"
+            ),
+        );
+        r
+    }
+
+    async fn callback(&self, req: &Request<Incoming>) -> Response<Body> {
+        let Some(web) = &self.login else {
+            return Self::web_not_configured();
+        };
+        let bad = |why: &str| {
+            html(
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                &format!(
+                    "<p>{}</p><p><a href=\"/login\">Try again</a></p>",
+                    escape_html(why)
+                ),
+            )
+        };
+        if let Some(err) = query_param(req.uri(), "error") {
+            return bad(&format!("The identity provider answered: {err}"));
+        }
+        let (Some(code), Some(state)) = (
+            query_param(req.uri(), "code"),
+            query_param(req.uri(), "state"),
+        ) else {
+            return bad("The callback lacks the code or the state.");
+        };
+        match cookie(req.headers(), STATE_COOKIE) {
+            Some(expected) if same(expected, &state) => {}
+            _ => return bad("The sign-in state does not match; start again."),
+        }
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("client_id", self.client_id.as_str()),
+            ("code", code.as_str()),
+            ("redirect_uri", web.redirect_uri.as_str()),
+        ];
+        let mut post = self.http.post(web.token_url.clone()).form(&form);
+        if let Some(secret) = &web.client_secret {
+            post = post.basic_auth(&self.client_id, Some(secret));
+        }
+        let answer = async {
+            let resp = post
+                .send()
+                .await
+                .map_err(|e| format!("token endpoint unreachable: {e}"))?;
+            let status = resp.status();
+            let body: Value = resp
+                .json()
+                .await
+                .map_err(|_| format!("token endpoint answered {status} without JSON"))?;
+            if !status.is_success() {
+                let err = body.get("error").and_then(Value::as_str).unwrap_or("?");
+                return Err(format!("token endpoint refused the code: {status} {err}"));
+            }
+            body.get("id_token")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| "token endpoint answered without an id_token".to_string())
+        };
+        let id_token = match answer.await {
+            Ok(t) => t,
+            Err(why) => {
+                warn!("callback: {why}");
+                return html(
+                    StatusCode::BAD_GATEWAY,
+                    "Sign-in failed",
+                    &format!("<p>{}</p>", escape_html(&why)),
+                );
+            }
+        };
+        // Only a token that verifies is kept.
+        let max_age = match &self.verifier {
+            Some(v) => match v.verify(&id_token).await {
+                Ok(c) => u64::try_from(c.exp)
+                    .unwrap_or(0)
+                    .saturating_sub(cognito_verify::now()),
+                Err(e) => {
+                    warn!(code = e.code(), "callback: the id_token does not verify");
+                    return bad(&format!("The ID token does not verify ({}).", e.code()));
+                }
+            },
+            None => 3600,
+        };
+        let mut r = redirect(StatusCode::SEE_OTHER, "/me");
+        add_cookie(
+            &mut r,
+            &format!(
+                "{SESSION_COOKIE}={id_token}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax"
+            ),
+        );
+        add_cookie(
+            &mut r,
+            &format!("{STATE_COOKIE}=; Path=/callback; Max-Age=0; HttpOnly; Secure; SameSite=Lax"),
+        );
+        r
+    }
+
+    async fn me(&self, req: &Request<Incoming>) -> Response<Body> {
+        let Some(token) = cookie(req.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()) else {
+            return redirect(StatusCode::SEE_OTHER, "/login");
+        };
+        let caller = match &self.verifier {
+            Some(v) => v
+                .verify(token)
+                .await
+                .map(|c| (c.username.unwrap_or_default(), c.sub)),
+            None => Ok(("anonymous".into(), "anonymous".into())),
+        };
+        match caller {
+            Ok((username, sub)) => html(
+                StatusCode::OK,
+                "Signed in",
+                &format!(
+                    "<p>Signed in as <strong>{}</strong> (sub <code>{}</code>).</p>\n\
+                     <form method=\"post\" action=\"/logout\"><button>Sign out</button></form>",
+                    escape_html(&username),
+                    escape_html(&sub)
+                ),
+            ),
+            Err(e) if e.token_error().is_none() => html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Try again later",
+                "<p>The signing keys cannot be fetched right now.</p>",
+            ),
+            Err(_) => {
+                let mut r = redirect(StatusCode::SEE_OTHER, "/login");
+                add_cookie(&mut r, &clear_session());
+                r
+            }
+        }
+    }
+
+    fn logout(&self) -> Response<Body> {
+        let target = match self.login.as_ref().and_then(|w| w.logout_url.clone()) {
+            Some(mut u) => {
+                let home = Url::parse(self.login.as_ref().map_or("", |w| w.redirect_uri.as_str()))
+                    .map(|mut h| {
+                        h.set_path("/");
+                        h.set_query(None);
+                        h.to_string()
+                    })
+                    .unwrap_or_else(|_| "/".into());
+                u.query_pairs_mut()
+                    .append_pair("client_id", &self.client_id)
+                    .append_pair("logout_uri", &home);
+                u.to_string()
+            }
+            None => "/".into(),
+        };
+        let mut r = redirect(StatusCode::SEE_OTHER, &target);
+        add_cookie(&mut r, &clear_session());
+        r
+    }
+
+    fn welcome(&self) -> Response<Body> {
+        let api = escape_html(&self.api_path);
+        html(
+            StatusCode::OK,
+            "cognito-verify example server",
+            &format!(
+                "<p>Pages: <a href=\"/login\">sign in</a> (Cognito Hosted UI), \
+                 <a href=\"/me\">who am I</a>, <a href=\"/logout\">sign out</a>.</p>\n\
+                 <p>API: <code>GET {api}ping</code> and <code>GET {api}admin</code> \
+                 (group <code>{ADMIN_GROUP}</code>) with <code>Authorization: Bearer &lt;token&gt;</code>.</p>"
+            ),
+        )
+    }
+}
+
+fn redirect(status: StatusCode, location: &str) -> Response<Body> {
+    let mut r = response(status, "text/plain; charset=utf-8", "");
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+fn add_cookie(r: &mut Response<Body>, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+fn clear_session() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
+}
+
+/// The value of a cookie; at most 64 cookies of the first 4 `Cookie` headers are looked at.
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .take(4)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';').take(64))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+fn query_param(uri: &hyper::Uri, name: &str) -> Option<String> {
+    let q = uri.query()?;
+    Url::parse(&format!("http://x/?{q}"))
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn random_state() -> String {
+    let mut b = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Constant-time comparison of two short strings.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}

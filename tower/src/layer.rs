@@ -1,0 +1,196 @@
+//! The layer and its service.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::sync::Arc;
+
+use cognito_verify::{AcceptedTokenUse, CognitoJwtVerifier};
+use http::{HeaderMap, Request, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::body::ResponseBody;
+use crate::cognito::{self, RouteRules, Rule};
+use crate::refusal::{is_grpc, Refusal};
+use crate::token::{presented, Presented};
+
+/// A tower [`Layer`] that lets a request through only with a valid Cognito token, and puts the
+/// token's [`OwnedClaims`](cognito_verify::OwnedClaims) into the request's extensions.
+///
+/// Cloning is cheap: the verifier (and its key caches) is shared, so per-route variants made with
+/// [`any_group`](Self::any_group), [`token_use`](Self::token_use), [`optional`](Self::optional)
+/// and the like all use the one verifier.
+#[derive(Clone, Debug)]
+pub struct CognitoAuthLayer {
+    verifier: CognitoJwtVerifier,
+    policy: Arc<Policy>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Policy {
+    cookie: Option<String>,
+    optional: bool,
+    rules: RouteRules,
+}
+
+impl CognitoAuthLayer {
+    /// Requires a valid bearer token in `Authorization`, with no route-specific requirement.
+    #[must_use]
+    pub fn new(verifier: CognitoJwtVerifier) -> Self {
+        CognitoAuthLayer {
+            verifier,
+            policy: Arc::new(Policy::default()),
+        }
+    }
+
+    /// The verifier, for checks the layer does not make (a sign-in callback, say).
+    #[must_use]
+    pub fn verifier(&self) -> &CognitoJwtVerifier {
+        &self.verifier
+    }
+
+    fn with(mut self, f: impl FnOnce(&mut Policy)) -> Self {
+        f(Arc::make_mut(&mut self.policy));
+        self
+    }
+
+    /// Also takes the token from this cookie when there is no bearer token in `Authorization`
+    /// (which wins when both are present).
+    #[must_use]
+    pub fn cookie(self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.with(|p| p.cookie = Some(name))
+    }
+
+    /// Lets requests without a token through, without claims. A token that is presented must
+    /// still be valid and meet the requirements: a bad token is refused (401), never taken for
+    /// an anonymous request, so that a client learns its token no longer works.
+    #[must_use]
+    pub fn optional(self) -> Self {
+        self.with(|p| p.optional = true)
+    }
+
+    /// Requires at least one of these groups (`cognito:groups`); `403 insufficient_scope` with
+    /// `group_not_allowed` otherwise.
+    #[must_use]
+    pub fn any_group<I: IntoIterator<Item = S>, S: Into<String>>(self, groups: I) -> Self {
+        let rule = Rule::AnyOf(groups.into_iter().map(Into::into).collect());
+        self.with(|p| p.rules.groups = Some(rule))
+    }
+
+    /// Requires every one of these groups.
+    #[must_use]
+    pub fn all_groups<I: IntoIterator<Item = S>, S: Into<String>>(self, groups: I) -> Self {
+        let rule = Rule::AllOf(groups.into_iter().map(Into::into).collect());
+        self.with(|p| p.rules.groups = Some(rule))
+    }
+
+    /// Requires at least one of these scopes (`scope` of access tokens); `403
+    /// insufficient_scope` with `scope_not_allowed` otherwise.
+    #[must_use]
+    pub fn any_scope<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
+        let rule = Rule::AnyOf(scopes.into_iter().map(Into::into).collect());
+        self.with(|p| p.rules.scopes = Some(rule))
+    }
+
+    /// Requires every one of these scopes.
+    #[must_use]
+    pub fn all_scopes<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
+        let rule = Rule::AllOf(scopes.into_iter().map(Into::into).collect());
+        self.with(|p| p.rules.scopes = Some(rule))
+    }
+
+    /// Accepts only this token use on the route (`401 invalid_token` with `wrong_token_use`
+    /// otherwise), within what the verifier itself accepts. Checked once the token is otherwise
+    /// valid: an expired ID token on an access-only route is `expired`.
+    #[must_use]
+    pub fn token_use(self, token_use: AcceptedTokenUse) -> Self {
+        self.with(|p| p.rules.token_use = token_use)
+    }
+}
+
+impl<S> Layer<S> for CognitoAuthLayer {
+    type Service = CognitoAuth<S>;
+
+    fn layer(&self, inner: S) -> CognitoAuth<S> {
+        CognitoAuth {
+            inner,
+            verifier: self.verifier.clone(),
+            policy: self.policy.clone(),
+        }
+    }
+}
+
+/// The service made by [`CognitoAuthLayer`].
+#[derive(Clone, Debug)]
+pub struct CognitoAuth<S> {
+    inner: S,
+    verifier: CognitoJwtVerifier,
+    policy: Arc<Policy>,
+}
+
+/// The future of [`CognitoAuth`].
+pub type ResponseFuture<R, E> = Pin<Box<dyn Future<Output = Result<R, E>> + Send>>;
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for CognitoAuth<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send,
+    ReqBody: Send + 'static,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<Self::Response, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        // The service that was polled ready goes into the future; a clone stays for the next
+        // call (tower's documented pattern).
+        let clone = self.inner.clone();
+        let mut inner = core::mem::replace(&mut self.inner, clone);
+        let verifier = self.verifier.clone();
+        let policy = self.policy.clone();
+        Box::pin(async move {
+            let verdict = {
+                // Only the headers are borrowed across the verification, so the request body
+                // need not be `Sync` (axum's is not).
+                let headers: &HeaderMap = req.headers();
+                let grpc = is_grpc(headers);
+                check(&verifier, &policy, headers)
+                    .await
+                    .map_err(|refusal| (refusal, grpc))
+            };
+            match verdict {
+                Ok(Some(claims)) => {
+                    req.extensions_mut().insert(claims);
+                }
+                Ok(None) => {}
+                Err((refusal, grpc)) => {
+                    return Ok(refusal.into_response(grpc, ResponseBody::refusal));
+                }
+            }
+            let response = inner.call(req).await?;
+            Ok(response.map(ResponseBody::new))
+        })
+    }
+}
+
+/// The claims to hand on (`None`: no token on an optional route), or the refusal.
+async fn check(
+    verifier: &CognitoJwtVerifier,
+    policy: &Policy,
+    headers: &HeaderMap,
+) -> Result<Option<cognito_verify::OwnedClaims>, Refusal> {
+    match presented(headers, policy.cookie.as_deref()) {
+        Presented::Token(token) => cognito::verify(verifier, token, &policy.rules)
+            .await
+            .map(Some),
+        Presented::Nothing if policy.optional => Ok(None),
+        Presented::Nothing => Err(Refusal::no_token()),
+        Presented::Ambiguous => Err(Refusal::several_authorization_headers()),
+    }
+}

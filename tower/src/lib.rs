@@ -1,0 +1,21 @@
+#![cfg_attr(feature = "axum", doc = include_str!("../README.md"))]
+#![cfg_attr(
+    not(feature = "axum"),
+    doc = "A tower layer that verifies Amazon Cognito bearer tokens; see the README (built with the `axum` feature)."
+)]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod body;
+mod cognito;
+#[cfg(feature = "axum")]
+mod extract;
+mod layer;
+mod refusal;
+mod token;
+
+pub use body::ResponseBody;
+pub use cognito_verify::{AcceptedTokenUse, CognitoJwtVerifier, OwnedClaims};
+#[cfg(feature = "axum")]
+pub use extract::CognitoClaims;
+pub use layer::{CognitoAuth, CognitoAuthLayer, ResponseFuture};
