@@ -9,9 +9,10 @@
 // - "node" (Node's entry): `node:crypto`, synchronously, for `verifySync` and `verify`, in the middle
 //   of one wasm call: the core runs every check, calls back into JS with views of the signing input
 //   and the signature, and checks the claims once JS said yes (`verifyExternal`).
-// - "webcrypto" (`verify` in browsers and Workers): the core runs every check up to the signature and
-//   says what to verify (`prepare`), WebCrypto verifies it, and the core runs again accepting
-//   exactly that signature and checks the claims (`finish`). `verifySync` stays in wasm.
+// - "webcrypto" (`verify` in browsers and Workers): the core runs every check up to the signature
+//   and hands over what to verify (a first `verifyExternal`, whose check records it and says no),
+//   WebCrypto verifies it, and the core runs again accepting exactly that signature and checks
+//   the claims (a second `verifyExternal`). `verifySync` stays in wasm.
 // - "wasm": the core's own arithmetic.
 // Whenever the platform cannot give the answer (no usable key, keys replaced meanwhile, an
 // exception), the token is verified in wasm instead: the verdict is the core's either way.
@@ -25,7 +26,6 @@ import {
   errorMessage,
   jwksUrlAllowed,
   limits,
-  signatureNeeded,
 } from "./cognito_verify_wasm.js";
 import { platform } from "./platform.mjs";
 
@@ -118,7 +118,6 @@ function configError(message) {
   return new ParameterValidationError("invalid_configuration", message);
 }
 
-let SIGNATURE_NEEDED; // read from wasm on first use, as the codes
 
 const STATUS = {};
 function statusOf(code) {
@@ -536,8 +535,9 @@ function uniqueJwk(pool, kid) {
   return found;
 }
 
-async function importKey(pool, kid, alg) {
-  const jwk = uniqueJwk(pool, kid);
+async function importKey(pool, index, alg) {
+  const kid = pool.keys.kid(index);
+  const jwk = kid === undefined ? undefined : uniqueJwk(pool, kid);
   if (jwk === undefined) return null;
   // Only the key material: `alg`, `use`, `key_ops` and `ext` were judged by the core already.
   try {
@@ -554,12 +554,12 @@ async function importKey(pool, kid, alg) {
   return null;
 }
 
-/** The CryptoKey for `kid` in the current JWKS (a promise, shared by concurrent calls), or null. */
-function cryptoKey(pool, kid, alg) {
-  let key = pool.cryptoKeys.get(kid);
+/** The CryptoKey of the key at `index` of the current set (a promise, shared by concurrent calls), or null. */
+function cryptoKey(pool, index, alg) {
+  let key = pool.cryptoKeys.get(index);
   if (key === undefined) {
-    key = importKey(pool, kid, alg);
-    pool.cryptoKeys.set(kid, key);
+    key = importKey(pool, index, alg);
+    pool.cryptoKeys.set(index, key);
   }
   return key;
 }
@@ -621,6 +621,40 @@ class Sink {
       this.fallback = true;
       return false;
     }
+  }
+}
+
+/** Phase 1 of a WebCrypto verification: records what the core asks to verify, and says no. */
+class SignatureSeen {
+  payload() {}
+
+  check(key, alg, data, signature) {
+    this.key = key;
+    this.alg = alg;
+    this.signedLength = data.length;
+    this.signature = signature.slice(); // a copy: the view dies with the call
+    return false;
+  }
+}
+
+/** Phase 2: accepts exactly the signature WebCrypto verified (same key, input and bytes). */
+class SignatureVerified {
+  constructor(seen) {
+    this.seen = seen;
+    this.json = undefined;
+  }
+
+  payload(json) {
+    this.json = json;
+  }
+
+  check(key, alg, data, signature) {
+    const s = this.seen;
+    if (key !== s.key || alg !== s.alg || data.length !== s.signedLength || signature.length !== s.signature.length) {
+      return false;
+    }
+    for (let i = 0; i < signature.length; i++) if (signature[i] !== s.signature[i]) return false;
+    return true;
   }
 }
 
@@ -709,19 +743,14 @@ export class CognitoJwtVerifier {
   async #coreAsync(pool, token) {
     const subtle = pool.subtle;
     if (!subtle) return this.#core(pool, token);
-    const sink = pool.sink;
     const v = pool.verifier;
     // Phase 1: every check before the signature; errors come out in the core's order.
-    const first = v.prepare(pool.keys, token, nowSeconds());
-    if (first !== (SIGNATURE_NEEDED ??= signatureNeeded())) return { status: first };
-    // Read now: the verifier is shared by concurrent calls.
-    const signedLength = v.signedLength();
-    const signature = v.signature();
-    const kid = v.kid();
-    const alg = v.algorithm();
-    if (kid === undefined || (alg !== RS256 && alg !== ES256)) return this.#core(pool, token);
+    const seen = new SignatureSeen();
+    const first = v.verifyExternal(pool.keys, token, nowSeconds(), seen);
+    if (seen.key === undefined) return { status: first };
+    const { key: index, alg, signedLength, signature } = seen;
     const generation = pool.generation;
-    const key = await cryptoKey(pool, kid, alg);
+    const key = await cryptoKey(pool, index, alg);
     if (key === null || pool.generation !== generation) return this.#core(pool, token);
     let ok;
     try {
@@ -735,8 +764,9 @@ export class CognitoJwtVerifier {
     if (pool.generation !== generation) return this.#core(pool, token);
     if (ok !== true) return { status: statusOf("invalid_signature") };
     // Phase 2: the same checks, exactly this signature accepted, then the claims.
-    const status = v.finish(pool.keys, token, nowSeconds(), signedLength, signature, kid, alg, sink);
-    return status === 0 ? { status, json: sink.json } : { status };
+    const verified = new SignatureVerified(seen);
+    const status = v.verifyExternal(pool.keys, token, nowSeconds(), verified);
+    return status === 0 ? { status, json: verified.json } : { status };
   }
 
   #result(pool, { status, json }) {

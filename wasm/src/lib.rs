@@ -13,11 +13,11 @@
 //! holds `&mut self` would leave the object borrowed for good. Nothing here panics on any input;
 //! the JS layer checks argument types before calling in.
 //!
-//! `verify` checks signatures in wasm. The async JS API can check them with WebCrypto instead, in
-//! two calls around it: [`WasmVerifier::prepare`] runs every check up to the signature and hands
-//! JS what to verify; [`WasmVerifier::finish`] runs the same checks again, accepts exactly the
-//! signature JS verified, and checks the claims. Neither keeps state between the two calls, so
-//! any number of verifications may be in flight.
+//! [`WasmVerifier::verify_to`] checks signatures in wasm; [`WasmVerifier::verify_external`]
+//! asks JS in the middle of the core's checks ([`Sink::check`]): `node:crypto` answers at once;
+//! for WebCrypto, which answers later, JS makes two calls: the first records what the core asks to
+//! verify and says no, the second accepts exactly the signature WebCrypto then verified. Neither
+//! keeps state between calls, so any number of verifications may be in flight.
 
 use cognito_verify::{
     check_jwks_url, payload_buffer_len, AcceptedTokenUse, Action, Algorithm, ConfigBuilder,
@@ -44,10 +44,6 @@ extern "C" {
     #[wasm_bindgen(method, js_name = payload)]
     fn payload(this: &Sink, json: &str);
 }
-
-/// The status [`WasmVerifier::prepare`] returns when the token passed every check before the
-/// signature, whose details are then available. Not an error status (those are `1..=Error::ALL.len()`).
-pub const SIGNATURE_NEEDED: u32 = 0x7fff_ffff;
 
 /// The status number of an error: `1 +` its index in [`Error::ALL`].
 fn status(e: Error) -> u32 {
@@ -91,13 +87,6 @@ pub fn error_message(status: u32) -> String {
         .and_then(|s| s.checked_sub(1))
         .and_then(|i| Error::ALL.get(i))
         .map_or_else(String::new, |e| e.message().to_owned())
-}
-
-/// [`SIGNATURE_NEEDED`], for JS.
-#[wasm_bindgen(js_name = signatureNeeded)]
-#[must_use]
-pub fn signature_needed() -> u32 {
-    SIGNATURE_NEEDED
 }
 
 /// Default limits the JS layer checks before copying a string into wasm memory.
@@ -252,11 +241,6 @@ fn add_pools(
 pub struct WasmVerifier {
     config: Result<VerifierConfig, ConfigError>,
     buf: Vec<u8>,
-    /// What the last [`prepare`](WasmVerifier::prepare) found to verify.
-    signed_len: usize,
-    signature: Vec<u8>,
-    kid: Vec<u8>,
-    algorithm: u8,
 }
 
 #[wasm_bindgen]
@@ -317,10 +301,6 @@ impl WasmVerifier {
             config: add_pools(b, user_pool_id, issuer_urls, jwks_url)
                 .and_then(ConfigBuilder::build),
             buf: Vec::new(),
-            signed_len: 0,
-            signature: Vec::new(),
-            kid: Vec::new(),
-            algorithm: 0,
         }
     }
 
@@ -392,105 +372,6 @@ impl WasmVerifier {
                         signed.signature,
                     )
                 })
-            })
-            .map(|claims| sink.payload(claims.payload_json()))
-        });
-        result.map_or_else(status, |()| 0)
-    }
-
-    /// Phase 1 of a verification whose signature the caller checks (WebCrypto): every check up to
-    /// the signature, in the order of [`verify_to`](Self::verify_to). Returns an error status (what
-    /// `verify_to` would return: structure, header, key lookup and algorithm errors come first), or
-    /// [`SIGNATURE_NEEDED`]: the token names a usable key with a matching algorithm, and
-    /// [`signed_length`](Self::signed_length), [`signature`](Self::signature),
-    /// [`kid`](Self::kid) and [`algorithm`](Self::algorithm) say what to verify. Read them before
-    /// the next call on this object.
-    pub fn prepare(&mut self, keys: &Keys, token: &str, now: f64) -> u32 {
-        let mut signature = core::mem::take(&mut self.signature);
-        let mut kid = core::mem::take(&mut self.kid);
-        let mut signed_len = 0;
-        let mut algorithm = 0;
-        let mut called = false;
-        let result = self.parts(token).and_then(|(c, buf)| {
-            let v = c.verifier();
-            v.verify_with_signature_check(&*keys.set, token, to_u64(now), buf, &mut |signed| {
-                called = true;
-                signed_len = signed.signing_input.len();
-                signature.clear();
-                signature.extend_from_slice(signed.signature);
-                kid.clear();
-                kid.extend_from_slice(signed.kid);
-                algorithm = algorithm_number(signed.algorithm);
-                false
-            })
-            .map(|_| ())
-        });
-        self.signature = signature;
-        self.kid = kid;
-        self.signed_len = signed_len;
-        self.algorithm = algorithm;
-        match result {
-            // The check refused it: everything before the signature passed.
-            Err(Error::InvalidSignature) if called => SIGNATURE_NEEDED,
-            Err(e) => status(e),
-            // Unreachable (the check said no), but never a success without a signature check.
-            Ok(()) => status(Error::InvalidSignature),
-        }
-    }
-
-    /// Length of the signing input found by [`prepare`](Self::prepare): the token's first
-    /// `signed_length` bytes (ASCII, so also its first UTF-16 units).
-    #[wasm_bindgen(js_name = signedLength)]
-    #[must_use]
-    pub fn signed_length(&self) -> usize {
-        self.signed_len
-    }
-
-    /// The decoded signature found by [`prepare`](Self::prepare) (RSA: big-endian; ES256: `r||s`).
-    #[must_use]
-    pub fn signature(&self) -> Vec<u8> {
-        self.signature.clone()
-    }
-
-    /// The `kid` of the key found by [`prepare`](Self::prepare); `undefined` if not UTF-8.
-    #[must_use]
-    pub fn kid(&self) -> Option<String> {
-        String::from_utf8(self.kid.clone()).ok()
-    }
-
-    /// The algorithm of the key found by [`prepare`](Self::prepare): 1 RS256, 2 ES256.
-    #[must_use]
-    pub fn algorithm(&self) -> u8 {
-        self.algorithm
-    }
-
-    /// Phase 2, after the caller verified `signature` over the token's first `signed_len` bytes
-    /// with the key `kid` of algorithm `algorithm` (as [`prepare`](Self::prepare) reported them):
-    /// verifies `token` again, accepting as signature exactly that one and nothing else, and checks
-    /// the claims. Returns 0 (the payload JSON handed to `sink.payload`) or an error status
-    /// (`invalid_signature` if anything differs from what was verified).
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "flat arguments are the cheapest binding"
-    )]
-    pub fn finish(
-        &mut self,
-        keys: &Keys,
-        token: &str,
-        now: f64,
-        signed_len: usize,
-        signature: &[u8],
-        kid: &str,
-        algorithm: u8,
-        sink: &Sink,
-    ) -> u32 {
-        let result = self.parts(token).and_then(|(c, buf)| {
-            let v = c.verifier();
-            v.verify_with_signature_check(&*keys.set, token, to_u64(now), buf, &mut |signed| {
-                signed.signing_input.len() == signed_len
-                    && signed.signature == signature
-                    && signed.kid == kid.as_bytes()
-                    && algorithm_number(signed.algorithm) == algorithm
             })
             .map(|claims| sink.payload(claims.payload_json()))
         });
