@@ -704,7 +704,8 @@ export class CognitoJwtVerifier {
   #pool(token, fetching = false) {
     const pools = this.#pools;
     if (typeof token !== "string") return pools[0];
-    if (pools.length === 1 && !(fetching && !pools[0].refresh.hasKeys())) return pools[0];
+    // (`jwksBytes` is null until a key set was loaded.)
+    if (pools.length === 1 && !(fetching && pools[0].jwksBytes === null)) return pools[0];
     checkToken(token, pools[0]);
     const index = this.#router.selectPool(token);
     // No pool matches (`wrong_issuer`) or the token is unreadable: no key is tried or fetched.

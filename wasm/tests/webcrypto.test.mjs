@@ -106,7 +106,8 @@ test("forged, malformed and unusual signatures: the same verdict via wasm, WebCr
   // below the modulus; ES256: not 64 bytes, r or s out of range) is refused by the core first.
   const cases = [
     ["RS256 valid", token("kA", "RS256", rs(rsaA)), "valid alice", 1],
-    ["RS256 other key", token("kA", "RS256", rs(rsaB)), "invalid_signature", 1],
+    // Key B's signature is above key A's modulus about half the time: refused for its shape then.
+    ["RS256 other key", token("kA", "RS256", rs(rsaB)), "invalid_signature", [0, 1]],
     ["RS256 tampered", tamper(token("kA", "RS256", rs(rsaA))), "invalid_signature", 1],
     ["RS256 e=3 valid", token("k3", "RS256", rs(rsaE3)), "valid alice", 1],
     ["DigestInfo without NULL", token("kA", "RS256", (d) => rawRsa(em(d, { prefix: Buffer.from("302f300b06096086480165030402010420", "hex") }))), "invalid_signature", 1],
@@ -131,12 +132,13 @@ test("forged, malformed and unusual signatures: the same verdict via wasm, WebCr
     ["unknown kid (the refetch fails: the cached keys decide)", token("kZ", "RS256", rs(rsaA)), "unknown_kid", 0],
     ["expired, valid signature", token("kA", "RS256", rs(rsaA), { ...claims(), exp: now() - 10 }), "expired", 1],
     ["wrong client, valid signature", token("kA", "RS256", rs(rsaA), { ...claims(), aud: "x" }), "wrong_client", 1],
-    ["expired and forged: the signature first", token("kA", "RS256", rs(rsaB), { ...claims(), exp: now() - 10 }), "invalid_signature", 1],
+    ["expired and forged: the signature first", token("kA", "RS256", rs(rsaB), { ...claims(), exp: now() - 10 }), "invalid_signature", [0, 1]],
   ];
   const vs = verifiers();
   for (const [name, t, want, wantCalls] of cases) {
     const got = await verdicts(t, vs);
-    assert.deepEqual(got, { sync: want, webcrypto: want, wasm: want, node: want, calls: wantCalls }, name);
+    const calls = [wantCalls].flat().includes(got.calls) ? got.calls : wantCalls;
+    assert.deepEqual(got, { sync: want, webcrypto: want, wasm: want, node: want, calls }, name);
   }
   console.log(`${cases.length} crafted tokens: the same verdict via wasm and WebCrypto`);
 });
