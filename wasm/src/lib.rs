@@ -111,7 +111,8 @@ pub fn jwks_url_allowed(url: &str, allow_insecure_http: bool) -> bool {
     check_jwks_url(url, allow_insecure_http).is_ok()
 }
 
-/// The usable keys of one JWKS, up to [`HEAP_KEY_CAPACITY`] (about 1.7 KB a key in wasm memory).
+/// The usable keys of one JWKS, up to [`HEAP_KEY_CAPACITY`] (64 slots, about 100 KiB of wasm
+/// memory).
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct Keys {
