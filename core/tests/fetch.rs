@@ -64,6 +64,8 @@ enum Mode {
     Slow(Duration, String),
     /// 200, this many bytes, no Content-Length (the client must stop reading itself).
     Endless(usize),
+    /// 302 to this URL.
+    Redirect(String),
 }
 
 /// A JWKS server on 127.0.0.1 (std threads, one per connection) counting requests.
@@ -145,6 +147,14 @@ fn serve(mut sock: TcpStream, hits: &AtomicUsize, mode: &Mutex<Mode>) {
         Mode::Slow(d, b) => {
             std::thread::sleep(d);
             (200, b)
+        }
+        Mode::Redirect(to) => {
+            let resp = format!(
+                "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\
+                 Connection: close\r\n\r\n"
+            );
+            let _ = sock.write_all(resp.as_bytes());
+            return;
         }
         Mode::Endless(n) => {
             let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
@@ -561,5 +571,90 @@ fn several_pools_each_with_its_keys() {
             .unwrap_err();
         assert_eq!(e, VerifyError::Token(Error::WrongIssuer));
         assert_eq!((s1.hits(), s2.hits()), hits);
+    });
+}
+
+#[test]
+fn keys_come_over_https_or_loopback_http() {
+    // Plain http beyond loopback is refused at build time, unless allowed by name.
+    for url in [
+        "http://keys.example.com/jwks.json",
+        "http://localhost.example.com/j",
+    ] {
+        assert_eq!(
+            JwksCache::new(url).unwrap_err(),
+            Error::InvalidConfiguration
+        );
+        let v = CognitoJwtVerifier::builder()
+            .user_pool(POOL)
+            .jwks_url(url)
+            .client_id(CLIENT)
+            .build();
+        assert_eq!(v.unwrap_err(), Error::InvalidConfiguration, "{url}");
+        let allowed = CognitoJwtVerifier::builder()
+            .user_pool(POOL)
+            .jwks_url(url)
+            .client_id(CLIENT)
+            .config(|c| c.allow_insecure_http(true))
+            .build();
+        assert!(allowed.is_ok(), "{url}");
+    }
+    for url in [
+        "https://keys.example.com/jwks.json",
+        "http://127.0.0.1:9229/local_3lyPxVaO/.well-known/jwks.json",
+        "http://localhost:9229/x",
+        "http://[::1]:9229/x",
+    ] {
+        assert!(JwksCache::new(url).is_ok(), "{url}");
+    }
+}
+
+#[test]
+fn redirects_are_held_to_the_same_rule() {
+    run(async {
+        let target = JwksServer::start(Mode::Serve(jwks("valid_id", &["kA"]))).await;
+        let hop = JwksServer::start(Mode::Redirect(target.url.clone())).await;
+        let v = verifier(&hop.url, fixed);
+        v.verify(&token("valid_id")).await.unwrap();
+        assert_eq!(
+            (hop.hits(), target.hits()),
+            (1, 1),
+            "loopback to loopback is followed"
+        );
+
+        // A redirect to plain http beyond loopback is never followed (`.invalid` never resolves,
+        // and the policy refuses before any lookup).
+        let away = JwksServer::start(Mode::Redirect("http://keys.invalid/jwks.json".into())).await;
+        let v = verifier(&away.url, fixed);
+        let e = v.verify(&token("valid_id")).await.unwrap_err();
+        assert!(matches!(e, VerifyError::KeysUnavailable { .. }), "{e:?}");
+        let stats = v.caches().next().unwrap().stats();
+        assert_eq!(stats.failures, 1);
+        let why = stats.last_error.unwrap_or_default();
+        assert!(why.contains("redirect refused"), "{why}");
+    });
+}
+
+#[test]
+fn a_raised_size_limit_reaches_the_key_set() {
+    run(async {
+        // 100 KiB of whitespace around a valid key set.
+        let big = format!("{}{}", " ".repeat(100 * 1024), jwks("valid_id", &["kA"]));
+        let server = JwksServer::start(Mode::Serve(big)).await;
+        let default = verifier(&server.url, fixed);
+        let e = default.verify(&token("valid_id")).await.unwrap_err();
+        assert!(matches!(e, VerifyError::KeysUnavailable { .. }), "{e:?}");
+        let why = default.caches().next().unwrap().stats().last_error;
+        assert!(why.unwrap_or_default().contains("larger than"));
+
+        let raised = CognitoJwtVerifier::builder()
+            .user_pool(POOL)
+            .jwks_url(&server.url)
+            .client_id(CLIENT)
+            .config(|c| c.max_jwks_bytes(200 * 1024))
+            .cache(|c| c.refresh(REFRESH).clock(fixed))
+            .build()
+            .unwrap();
+        raised.verify(&token("valid_id")).await.unwrap();
     });
 }

@@ -276,6 +276,60 @@ fn bad_arguments_and_unusable_jwks_exit_2() {
     assert_eq!(cases.len(), 12);
 }
 
+/// The one-pool cases of the conformance table (the CLI's key file serves every pool it is
+/// given, so several pools with their own keys are not expressible): a 61-key set, a
+/// cognito-local pool id, an emulator issuer, and the pool rule's codes.
+#[test]
+fn one_pool_conformance_cases_through_the_binary() {
+    let dir = tempdir();
+    let mut run = 0;
+    for case in vectors("conformance.jsonl") {
+        let pools = case["pools"].as_array().unwrap();
+        if pools.len() != 1 {
+            continue;
+        }
+        let jwks = dir.join("conformance-jwks.json");
+        std::fs::write(&jwks, serde_json::to_vec(&pools[0]["jwks"]).unwrap()).unwrap();
+        let mut cmd = bin();
+        cmd.arg("--jwks").arg(&jwks);
+        match (
+            pools[0]["user_pool_id"].as_str(),
+            pools[0]["issuer"].as_str(),
+        ) {
+            (Some(id), _) => cmd.args(["--user-pool-id", id]),
+            (None, Some(url)) => cmd.args(["--issuer", url]),
+            _ => panic!("pool without id or issuer"),
+        };
+        for c in case["client_ids"].as_array().unwrap() {
+            cmd.args(["--client-id", c.as_str().unwrap()]);
+        }
+        let mut child = cmd
+            .args(["--now", &case["now"].to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let token = case["token"].as_str().unwrap();
+        writeln!(child.stdin.take().unwrap(), "{token}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", case["name"]);
+        let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            line["valid"], case["expect"]["valid"],
+            "{}: {line}",
+            case["name"]
+        );
+        assert_eq!(
+            line.get("error"),
+            case["expect"].get("error"),
+            "{}",
+            case["name"]
+        );
+        run += 1;
+    }
+    assert_eq!(run, 23);
+}
+
 #[test]
 fn garbage_lines_get_an_answer_each() {
     let good = format!("{}/../testdata/doc/jwks.json", env!("CARGO_MANIFEST_DIR"));

@@ -441,6 +441,8 @@ impl Shared {
         let describe = |e: reqwest::Error| {
             let kind = if e.is_timeout() {
                 "timed out"
+            } else if e.is_redirect() {
+                "redirect refused"
             } else if e.is_connect() {
                 "cannot connect"
             } else {
