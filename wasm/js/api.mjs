@@ -247,6 +247,12 @@ function makePool(props, shared) {
   if (fetchImpl !== undefined && fetchImpl !== null && typeof fetchImpl !== "function") {
     throw configError("fetch must be a function");
   }
+  const cache = props.jwksCache ?? {};
+  if (cache === null || typeof cache !== "object") throw configError("jwksCache must be an object");
+  const fetchTimeoutSeconds = optionalNumber(cache, "fetchTimeoutSeconds", 10);
+  const tunables = ["unknownKidCooldownSeconds", "maxKeyAgeSeconds", "retryBaseSeconds", "retryMaxSeconds"].map(
+    (name) => optionalNumber(cache, name, -1),
+  );
   // The core checks the pool id, derives the issuers and the JWKS URL, and applies the URL rule.
   const verifier = new WasmVerifier(
     userPoolId,
@@ -272,17 +278,7 @@ function makePool(props, shared) {
     throw configError(message || "verifier configuration is invalid");
   }
   const jwksUri = verifier.jwksUrl();
-  const cache = props.jwksCache ?? {};
-  if (cache === null || typeof cache !== "object") throw configError("jwksCache must be an object");
-  const fetchTimeoutSeconds = optionalNumber(cache, "fetchTimeoutSeconds", 10);
-
-  const refresh = new Refresh(
-    optionalNumber(cache, "unknownKidCooldownSeconds", -1),
-    optionalNumber(cache, "maxKeyAgeSeconds", -1),
-    optionalNumber(cache, "retryBaseSeconds", -1),
-    optionalNumber(cache, "retryMaxSeconds", -1),
-    Math.max(fetchTimeoutSeconds + 5, 30),
-  );
+  const refresh = new Refresh(...tunables, Math.max(fetchTimeoutSeconds + 5, 30));
   const pool = {
     id: userPoolId ?? issuers[0],
     verifier,
