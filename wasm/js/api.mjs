@@ -1,25 +1,33 @@
 // The aws-jwt-verify-shaped API over the wasm core (see ../src/lib.rs for the low-level layer).
 //
-// Every token decision is the core's: this file checks argument types (so nothing hostile reaches
-// wasm), routes a token to its pool, carries out the JWKS fetches the core's refresh policy asks for,
-// and turns status numbers into Error subclasses carrying the core's stable `.code`.
+// Every decision is the core's (the configuration and its pool ids, issuers and JWKS URLs, which
+// pool a token belongs to, which key set may replace another): this file checks argument types
+// (so nothing hostile reaches wasm), carries out the JWKS fetches the core's refresh policy asks
+// for, and turns status numbers into Error subclasses carrying the core's stable `.code`.
 //
-// `verify` checks the signature math with WebCrypto when the runtime has it (`verifySync` always in
-// wasm): the core runs every check up to the signature and says what to verify (`prepare`),
-// WebCrypto verifies it, and the core runs again accepting exactly that signature and checks the
-// claims (`finish`). Whenever WebCrypto cannot give the answer (no usable CryptoKey, keys replaced
-// meanwhile, an exception), the token is verified in wasm instead: the verdict is the core's either way.
+// Where the signature math runs (`signatureVerifier`):
+// - "node" (Node's entry): `node:crypto`, synchronously, for `verifySync` and `verify`, in the middle
+//   of one wasm call: the core runs every check, calls back into JS with views of the signing input
+//   and the signature, and checks the claims once JS said yes (`verifyExternal`).
+// - "webcrypto" (`verify` in browsers and Workers): the core runs every check up to the signature
+//   and hands over what to verify (a first `verifyExternal`, whose check records it and says no),
+//   WebCrypto verifies it, and the core runs again accepting exactly that signature and checks
+//   the claims (a second `verifyExternal`). `verifySync` stays in wasm.
+// - "wasm": the core's own arithmetic.
+// Whenever the platform cannot give the answer (no usable key, keys replaced meanwhile, an
+// exception), the token is verified in wasm instead: the verdict is the core's either way.
 
 import {
   Keys,
+  PoolRouter,
   Refresh,
   WasmVerifier,
   errorCodes,
   errorMessage,
-  isUserPoolId,
+  jwksUrlAllowed,
   limits,
-  signatureNeeded,
 } from "./cognito_verify_wasm.js";
+import { platform } from "./platform.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -110,7 +118,6 @@ function configError(message) {
   return new ParameterValidationError("invalid_configuration", message);
 }
 
-let SIGNATURE_NEEDED; // read from wasm on first use, as the codes
 
 const STATUS = {};
 function statusOf(code) {
@@ -175,15 +182,22 @@ function optionalString(props, name) {
 
 const TOKEN_USE = { id: 1, access: 2, any: 0 };
 
-const SIGNATURE_VERIFIERS = ["auto", "webcrypto", "wasm"];
+const SIGNATURE_VERIFIERS = ["auto", "node", "webcrypto", "wasm"];
 
-/** The SubtleCrypto `verify` uses for signatures, or null for the wasm arithmetic. */
-function subtleFor(props) {
+/** `{ node, subtle }`: `node:crypto` for both calls, or the SubtleCrypto `verify` uses, or neither (wasm). */
+function signatureVerifierFor(props) {
   const choice = props.signatureVerifier ?? "auto";
   if (!SIGNATURE_VERIFIERS.includes(choice)) {
-    throw configError('signatureVerifier must be "webcrypto", "wasm" or "auto"');
+    throw configError('signatureVerifier must be "node", "webcrypto", "wasm" or "auto"');
   }
-  if (choice === "wasm") return null;
+  if (choice === "wasm") return { node: null, subtle: null };
+  if (choice === "node" || choice === "auto") {
+    const node = platform.nodeCrypto;
+    if (node) return { node, subtle: null };
+    if (choice === "node") {
+      throw configError('signatureVerifier "node": only the package\'s Node entry has node:crypto');
+    }
+  }
   let subtle = null;
   try {
     subtle = globalThis.crypto?.subtle ?? null;
@@ -194,7 +208,7 @@ function subtleFor(props) {
   if (!subtle && choice === "webcrypto") {
     throw configError('signatureVerifier "webcrypto": this runtime has no crypto.subtle');
   }
-  return subtle;
+  return { node: null, subtle };
 }
 
 /** One pool's settings, validated, with its own key set and refresh state. */
@@ -205,14 +219,8 @@ function makePool(props, shared) {
   props = { ...shared, ...props };
   const [limTokenLen, limJwksBytes] = limits();
   const userPoolId = optionalString(props, "userPoolId");
-  if (userPoolId !== undefined && !isUserPoolId(userPoolId)) {
-    throw configError(`userPoolId is not a user pool id (region_id): ${JSON.stringify(userPoolId)}`);
-  }
   const issuers =
     props.issuer === undefined || props.issuer === null ? [] : stringList(props.issuer, "issuer");
-  if (userPoolId === undefined && issuers.length === 0) {
-    throw configError("userPoolId (or issuer) is required");
-  }
   if (props.clientId === undefined || props.clientId === null) {
     throw configError("clientId is required (a string or an array of strings)");
   }
@@ -229,7 +237,8 @@ function makePool(props, shared) {
   const maxJwksLength = optionalNumber(props, "maxJwksLength", limJwksBytes);
   const allowEs256 = optionalBool(props, "allowEs256");
   const allowAnyRsaExponent = optionalBool(props, "allowAnyRsaExponent");
-  const subtle = subtleFor(props);
+  const allowInsecureHttp = optionalBool(props, "allowInsecureHttp");
+  const { node, subtle } = signatureVerifierFor(props);
   const customJwtCheck = props.customJwtCheck;
   if (customJwtCheck !== undefined && customJwtCheck !== null && typeof customJwtCheck !== "function") {
     throw configError("customJwtCheck must be a function");
@@ -238,22 +247,17 @@ function makePool(props, shared) {
   if (fetchImpl !== undefined && fetchImpl !== null && typeof fetchImpl !== "function") {
     throw configError("fetch must be a function");
   }
-  let jwksUri = optionalString(props, "jwksUri");
-  if (jwksUri === undefined) {
-    jwksUri =
-      userPoolId !== undefined
-        ? `https://cognito-idp.${userPoolId.split("_")[0]}.amazonaws.com/${userPoolId}/.well-known/jwks.json`
-        : `${issuers[0].replace(/\/$/, "")}/.well-known/jwks.json`;
-  }
   const cache = props.jwksCache ?? {};
   if (cache === null || typeof cache !== "object") throw configError("jwksCache must be an object");
   const fetchTimeoutSeconds = optionalNumber(cache, "fetchTimeoutSeconds", 10);
-
-  // An explicit issuer replaces the pool's (emulators); the pool id still names the key set.
-  const poolIds = issuers.length > 0 || userPoolId === undefined ? [] : [userPoolId];
+  const tunables = ["unknownKidCooldownSeconds", "maxKeyAgeSeconds", "retryBaseSeconds", "retryMaxSeconds"].map(
+    (name) => optionalNumber(cache, name, -1),
+  );
+  // The core checks the pool id, derives the issuers and the JWKS URL, and applies the URL rule.
   const verifier = new WasmVerifier(
-    poolIds,
+    userPoolId,
     issuers,
+    optionalString(props, "jwksUri"),
     clientIds,
     TOKEN_USE[tokenUse],
     graceSeconds,
@@ -264,45 +268,42 @@ function makePool(props, shared) {
     scopes,
     allowEs256,
     maxTokenLength,
+    maxJwksLength,
+    allowAnyRsaExponent,
+    allowInsecureHttp,
   );
-  const status = verifier.check();
-  if (status !== 0) {
+  if (verifier.check() !== 0) {
+    const message = verifier.configMessage();
     verifier.free();
-    throw configError("verifier configuration is invalid");
+    throw configError(message || "verifier configuration is invalid");
   }
-  const refresh = new Refresh(
-    optionalNumber(cache, "unknownKidCooldownSeconds", -1),
-    optionalNumber(cache, "maxKeyAgeSeconds", -1),
-    optionalNumber(cache, "retryBaseSeconds", -1),
-    optionalNumber(cache, "retryMaxSeconds", -1),
-    Math.max(fetchTimeoutSeconds + 5, 30),
-  );
-  const acceptedIssuers = issuers.length
-    ? issuers
-    : ["cognito-idp", "issuer-cognito-idp"].map(
-        (h) => `https://${h}.${userPoolId.split("_")[0]}.amazonaws.com/${userPoolId}`,
-      );
-  return {
+  const jwksUri = verifier.jwksUrl();
+  const refresh = new Refresh(...tunables, Math.max(fetchTimeoutSeconds + 5, 30));
+  const pool = {
     id: userPoolId ?? issuers[0],
-    acceptedIssuers,
     verifier,
     keys: new Keys(),
     refresh,
     jwksUri,
-    jwksText: null,
+    allowInsecureHttp,
+    jwksBytes: null,
     jwksDoc: undefined,
     subtle,
+    node,
     generation: 0,
     cryptoKeys: new Map(),
+    nodeKeys: [],
+    sink: null,
     fetch: fetchImpl ?? ((url, init) => globalThis.fetch(url, init)),
     fetchTimeoutMs: fetchTimeoutSeconds * 1000,
     inflight: null,
     lastFetchError: null,
     maxTokenLength,
     maxJwksLength,
-    allowAnyRsaExponent,
     customJwtCheck: customJwtCheck ?? undefined,
   };
+  pool.sink = new Sink(pool);
+  return pool;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,16 +316,6 @@ function decodeSegment(segment) {
   return JSON.parse(new TextDecoder().decode(bytes));
 }
 
-/** The unverified `iss` of a token, only to pick the pool; undefined if unreadable. */
-function peekIssuer(token) {
-  try {
-    const payload = decodeSegment(token.split(".")[1]);
-    return typeof payload?.iss === "string" ? payload.iss : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function checkToken(token, pool) {
   if (typeof token !== "string") {
     throw new JwtParseError("malformed_token", "token must be a string");
@@ -333,9 +324,57 @@ function checkToken(token, pool) {
   if (token.length > pool.maxTokenLength) throw statusError(statusOf("token_too_large"));
 }
 
+const encoder = new TextEncoder();
+const utf8 = new TextDecoder();
+
+function jwksTooLarge() {
+  return statusError(statusOf("jwks_too_large"));
+}
+
+/**
+ * The body of `res`, at most `limit` bytes: read as a stream and cut off at the limit (a hostile
+ * or broken server cannot make us buffer more), or refused at once by its Content-Length.
+ */
+async function readBody(res, limit) {
+  const declared = Number(res.headers?.get?.("content-length"));
+  const body = res.body;
+  if (declared > limit) {
+    body?.cancel?.().catch(() => {});
+    throw jwksTooLarge();
+  }
+  if (body && typeof body.getReader === "function") {
+    const reader = body.getReader();
+    const chunks = [];
+    let n = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.byteLength;
+      if (n > limit) {
+        reader.cancel().catch(() => {});
+        throw jwksTooLarge();
+      }
+      chunks.push(value);
+    }
+    const bytes = new Uint8Array(n);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    return bytes;
+  }
+  // A fetch without streams (some polyfills): the limit applies once the body is read.
+  const bytes = encoder.encode(await res.text());
+  if (bytes.length > limit) throw jwksTooLarge();
+  return bytes;
+}
+
 function loadJwks(pool, jwks) {
   let text;
-  if (typeof jwks === "string") {
+  if (jwks instanceof Uint8Array) {
+    text = jwks;
+  } else if (typeof jwks === "string") {
     text = jwks;
   } else if (jwks !== null && typeof jwks === "object") {
     try {
@@ -346,35 +385,57 @@ function loadJwks(pool, jwks) {
   } else {
     throw new JwksValidationError("malformed_jwks", "JWKS must be an object or a JSON string");
   }
-  if (typeof text !== "string") throw new JwksValidationError("malformed_jwks", "JWKS must be an object");
-  if (text.length > pool.maxJwksLength) throw statusError(statusOf("jwks_too_large"));
-  const status = pool.keys.load(text, pool.allowAnyRsaExponent);
+  if (typeof text !== "string" && !(text instanceof Uint8Array)) {
+    throw new JwksValidationError("malformed_jwks", "JWKS must be an object");
+  }
+  // UTF-8 never has fewer bytes than UTF-16 units: a longer string is too large without copying
+  // it into wasm (the core counts the bytes of the others).
+  if (text.length > pool.maxJwksLength) throw jwksTooLarge();
+  const bytes = typeof text === "string" ? encoder.encode(text) : text;
+  // The core's key-set rules: the size limit, and no document without a usable key replaces keys.
+  const status = pool.keys.load(pool.verifier, bytes);
   if (status !== 0) throw statusError(status);
-  pool.jwksText = text;
+  pool.jwksBytes = bytes;
   pool.jwksDoc = undefined;
   pool.generation++;
   pool.cryptoKeys = new Map();
+  pool.nodeKeys = [];
 }
 
 function fetchJwks(pool) {
   pool.inflight = (async () => {
     let ok = false;
+    let timer;
     try {
+      // The timeout holds even for a `fetch` that ignores its signal: the answer races a timer.
+      const controller = typeof AbortController === "function" ? new AbortController() : null;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          controller?.abort();
+          reject(new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} timed out after ${pool.fetchTimeoutMs / 1000} s`));
+        }, pool.fetchTimeoutMs);
+      });
+      timeout.catch(() => {});
       const init = { headers: { accept: "application/json" } };
-      if (typeof AbortSignal !== "undefined" && typeof AbortSignal.timeout === "function") {
-        init.signal = AbortSignal.timeout(pool.fetchTimeoutMs);
-      }
-      const res = await pool.fetch(pool.jwksUri, init);
+      if (controller) init.signal = controller.signal;
+      const res = await Promise.race([pool.fetch(pool.jwksUri, init), timeout]);
       if (!res || !res.ok) {
         throw new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} failed: HTTP ${res?.status}`);
       }
-      const text = await res.text();
-      loadJwks(pool, text);
+      // A redirect is held to the core's URL rule: never from https to plain http.
+      const finalUrl = res.redirected && typeof res.url === "string" && res.url ? res.url : undefined;
+      if (finalUrl && !jwksUrlAllowed(finalUrl, pool.allowInsecureHttp)) {
+        res.body?.cancel?.().catch(() => {});
+        throw new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} redirected to ${finalUrl}, which is not https`);
+      }
+      const bytes = await Promise.race([readBody(res, pool.maxJwksLength), timeout]);
+      loadJwks(pool, bytes);
       ok = true;
       pool.lastFetchError = null;
     } catch (err) {
       pool.lastFetchError = err;
     } finally {
+      clearTimeout(timer);
       pool.refresh.fetched(nowSeconds(), ok);
       pool.inflight = null;
     }
@@ -397,10 +458,18 @@ function unavailable(pool) {
   return err;
 }
 
-/** Carries out what the refresh policy asks before using the keys. */
-async function ensureKeys(pool) {
+/**
+ * Carries out what the refresh policy asks before using the keys: null when the cached keys are
+ * to be used (the common case, answered without a promise), else a promise.
+ */
+function ensureKeys(pool) {
+  const action = pool.refresh.poll(nowSeconds(), false);
+  return action === USE_CACHED ? null : ensureKeysSlow(pool, action);
+}
+
+async function ensureKeysSlow(pool, action) {
   for (let i = 0; i < 4; i++) {
-    const action = pool.refresh.poll(nowSeconds(), false);
+    if (i > 0) action = pool.refresh.poll(nowSeconds(), false);
     if (action === USE_CACHED) return;
     if (action === FETCH) await fetchJwks(pool);
     else if (action === WAIT && pool.inflight) await pool.inflight;
@@ -422,7 +491,7 @@ function header(token) {
 function jwksDoc(pool) {
   if (pool.jwksDoc === undefined) {
     try {
-      pool.jwksDoc = JSON.parse(pool.jwksText);
+      pool.jwksDoc = JSON.parse(utf8.decode(pool.jwksBytes));
     } catch {
       pool.jwksDoc = null;
     }
@@ -443,7 +512,6 @@ const RSA_IMPORT = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 const EC_IMPORT = { name: "ECDSA", namedCurve: "P-256" };
 const RSA_VERIFY = { name: "RSASSA-PKCS1-v1_5" };
 const EC_VERIFY = { name: "ECDSA", hash: "SHA-256" };
-const encoder = new TextEncoder();
 
 /**
  * The JWK of the cached JWKS the core found for `kid`: only when exactly one entry has that kid,
@@ -463,8 +531,9 @@ function uniqueJwk(pool, kid) {
   return found;
 }
 
-async function importKey(pool, kid, alg) {
-  const jwk = uniqueJwk(pool, kid);
+async function importKey(pool, index, alg) {
+  const kid = pool.keys.kid(index);
+  const jwk = kid === undefined ? undefined : uniqueJwk(pool, kid);
   if (jwk === undefined) return null;
   // Only the key material: `alg`, `use`, `key_ops` and `ext` were judged by the core already.
   try {
@@ -481,14 +550,108 @@ async function importKey(pool, kid, alg) {
   return null;
 }
 
-/** The CryptoKey for `kid` in the current JWKS (a promise, shared by concurrent calls), or null. */
-function cryptoKey(pool, kid, alg) {
-  let key = pool.cryptoKeys.get(kid);
+/** The CryptoKey of the key at `index` of the current set (a promise, shared by concurrent calls), or null. */
+function cryptoKey(pool, index, alg) {
+  let key = pool.cryptoKeys.get(index);
   if (key === undefined) {
-    key = importKey(pool, kid, alg);
-    pool.cryptoKeys.set(kid, key);
+    key = importKey(pool, index, alg);
+    pool.cryptoKeys.set(index, key);
   }
   return key;
+}
+
+// ---------------------------------------------------------------------------------------------
+// node:crypto
+
+/**
+ * The `node:crypto` key (with its options) for the key at `index` of the core's key set, or null
+ * when it must be verified in wasm (a kid listed twice, a key Node refuses).
+ */
+function nodeKey(pool, index, alg) {
+  const kid = pool.keys.kid(index);
+  const jwk = kid === undefined ? undefined : uniqueJwk(pool, kid);
+  if (jwk === undefined) return null;
+  try {
+    if (alg === RS256 && jwk.kty === "RSA") {
+      return pool.node.createPublicKey({ key: { kty: "RSA", n: jwk.n, e: jwk.e }, format: "jwk" });
+    }
+    if (alg === ES256 && jwk.kty === "EC") {
+      const ec = { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
+      return { key: pool.node.createPublicKey({ key: ec, format: "jwk" }), dsaEncoding: "ieee-p1363" };
+    }
+  } catch {
+    // Verified in wasm.
+  }
+  return null;
+}
+
+/**
+ * What one wasm call reports to (`Sink` in ../src/lib.rs): the payload JSON, and with
+ * `verifyExternal` the signature check. One per pool: calls into wasm are synchronous.
+ */
+class Sink {
+  constructor(pool) {
+    this.pool = pool;
+    this.json = undefined;
+    /** The last check could not be answered by node:crypto: verify in wasm. */
+    this.fallback = false;
+  }
+
+  payload(json) {
+    this.json = json;
+  }
+
+  check(index, alg, data, signature) {
+    const pool = this.pool;
+    let k = pool.nodeKeys[index];
+    if (k === undefined) k = pool.nodeKeys[index] = nodeKey(pool, index, alg);
+    // The core checked the signature's shape (length, range) before asking.
+    if (k === null) {
+      this.fallback = true;
+      return false;
+    }
+    try {
+      // `data` and `signature` are views of wasm memory, valid during this call only.
+      return pool.node.verify("sha256", data, k, signature) === true;
+    } catch {
+      this.fallback = true;
+      return false;
+    }
+  }
+}
+
+/** Phase 1 of a WebCrypto verification: records what the core asks to verify, and says no. */
+class SignatureSeen {
+  payload() {}
+
+  check(key, alg, data, signature) {
+    this.key = key;
+    this.alg = alg;
+    this.signedLength = data.length;
+    this.signature = signature.slice(); // a copy: the view dies with the call
+    return false;
+  }
+}
+
+/** Phase 2: accepts exactly the signature WebCrypto verified (same key, input and bytes). */
+class SignatureVerified {
+  constructor(seen) {
+    this.seen = seen;
+    this.json = undefined;
+  }
+
+  payload(json) {
+    this.json = json;
+  }
+
+  check(key, alg, data, signature) {
+    const s = this.seen;
+    if (key !== s.key || alg !== s.alg || data.length !== s.signedLength || signature.length !== s.signature.length) {
+      return false;
+    }
+    for (let i = 0; i < signature.length; i++) if (signature[i] !== s.signature[i]) return false;
+    return true;
+  }
 }
 
 function customCheckError(cause) {
@@ -503,9 +666,14 @@ function customCheckError(cause) {
  */
 export class CognitoJwtVerifier {
   #pools;
+  /** The core's pool rule, with several pools. */
+  #router;
 
   constructor(pools) {
     this.#pools = pools;
+    this.#router = new PoolRouter();
+    for (const p of pools) this.#router.add(p.verifier);
+    if (this.#router.build() !== 0) throw configError("the pools cannot be told apart");
   }
 
   /**
@@ -524,11 +692,21 @@ export class CognitoJwtVerifier {
     return new CognitoJwtVerifier(pools);
   }
 
-  #pool(token) {
+  /**
+   * The pool whose keys may verify `token`: the core's answer (its `iss` picks one). With one
+   * pool whose keys are cached the verification itself says it; before keys are fetched for a
+   * token, the core is asked first, so that a token of no configured pool costs no fetch.
+   */
+  #pool(token, fetching = false) {
     const pools = this.#pools;
-    if (pools.length === 1) return pools[0];
-    const iss = peekIssuer(token);
-    return pools.find((p) => p.acceptedIssuers.includes(iss)) ?? pools[0];
+    if (typeof token !== "string") return pools[0];
+    // (`jwksBytes` is null until a key set was loaded.)
+    if (pools.length === 1 && !(fetching && pools[0].jwksBytes === null)) return pools[0];
+    checkToken(token, pools[0]);
+    const index = this.#router.selectPool(token);
+    // No pool matches (`wrong_issuer`) or the token is unreadable: no key is tried or fetched.
+    if (index < 0) throw statusError(-index);
+    return pools[index];
   }
 
   #poolById(id) {
@@ -542,11 +720,20 @@ export class CognitoJwtVerifier {
     return pool;
   }
 
-  /** Runs the core, signature math in wasm; returns `{ status }`, with the payload JSON when 0. */
+  /**
+   * Runs the core with node:crypto or the wasm arithmetic (synchronous); returns `{ status }`,
+   * with the payload JSON when 0.
+   */
   #core(pool, token) {
     const v = pool.verifier;
-    const status = v.verify(pool.keys, token, nowSeconds());
-    return status === 0 ? { status, json: v.payload() } : { status };
+    const sink = pool.sink;
+    sink.json = undefined;
+    sink.fallback = false;
+    let status = pool.node
+      ? v.verifyExternal(pool.keys, token, nowSeconds(), sink)
+      : v.verifyTo(pool.keys, token, nowSeconds(), sink);
+    if (sink.fallback) status = v.verifyTo(pool.keys, token, nowSeconds(), sink);
+    return status === 0 ? { status, json: sink.json } : { status };
   }
 
   /** As #core, the signature checked with WebCrypto when the pool has it. */
@@ -555,16 +742,12 @@ export class CognitoJwtVerifier {
     if (!subtle) return this.#core(pool, token);
     const v = pool.verifier;
     // Phase 1: every check before the signature; errors come out in the core's order.
-    const first = v.prepare(pool.keys, token, nowSeconds());
-    if (first !== (SIGNATURE_NEEDED ??= signatureNeeded())) return { status: first };
-    // Read now: the verifier is shared by concurrent calls.
-    const signedLength = v.signedLength();
-    const signature = v.signature();
-    const kid = v.kid();
-    const alg = v.algorithm();
-    if (kid === undefined || (alg !== RS256 && alg !== ES256)) return this.#core(pool, token);
+    const seen = new SignatureSeen();
+    const first = v.verifyExternal(pool.keys, token, nowSeconds(), seen);
+    if (seen.key === undefined) return { status: first };
+    const { key: index, alg, signedLength, signature } = seen;
     const generation = pool.generation;
-    const key = await cryptoKey(pool, kid, alg);
+    const key = await cryptoKey(pool, index, alg);
     if (key === null || pool.generation !== generation) return this.#core(pool, token);
     let ok;
     try {
@@ -578,8 +761,9 @@ export class CognitoJwtVerifier {
     if (pool.generation !== generation) return this.#core(pool, token);
     if (ok !== true) return { status: statusOf("invalid_signature") };
     // Phase 2: the same checks, exactly this signature accepted, then the claims.
-    const status = v.finish(pool.keys, token, nowSeconds(), signedLength, signature, kid, alg);
-    return status === 0 ? { status, json: v.payload() } : { status };
+    const verified = new SignatureVerified(seen);
+    const status = v.verifyExternal(pool.keys, token, nowSeconds(), verified);
+    return status === 0 ? { status, json: verified.json } : { status };
   }
 
   #result(pool, { status, json }) {
@@ -600,7 +784,7 @@ export class CognitoJwtVerifier {
    * @returns the token's payload
    */
   verifySync(token, extra) {
-    const pool = this.#pool(typeof token === "string" ? token : "");
+    const pool = this.#pool(token);
     this.#checkArgs(token, pool, extra);
     const payload = this.#result(pool, this.#core(pool, token));
     if (pool.customJwtCheck) {
@@ -624,15 +808,16 @@ export class CognitoJwtVerifier {
    * @returns the token's payload
    */
   async verify(token, extra) {
-    const pool = this.#pool(typeof token === "string" ? token : "");
+    const pool = this.#pool(token, true);
     this.#checkArgs(token, pool, extra);
-    await ensureKeys(pool);
-    let outcome = await this.#coreAsync(pool, token);
+    const loading = ensureKeys(pool);
+    if (loading !== null) await loading;
+    let outcome = pool.subtle ? await this.#coreAsync(pool, token) : this.#core(pool, token);
     if (outcome.status === statusOf("unknown_kid")) {
       const action = pool.refresh.poll(nowSeconds(), true);
       if (action === FETCH || (action === WAIT && pool.inflight)) {
         await (action === FETCH ? fetchJwks(pool) : pool.inflight);
-        outcome = await this.#coreAsync(pool, token);
+        outcome = pool.subtle ? await this.#coreAsync(pool, token) : this.#core(pool, token);
       }
     }
     const payload = this.#result(pool, outcome);

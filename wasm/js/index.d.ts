@@ -154,15 +154,24 @@ export interface CognitoVerifyProperties extends SharedProperties {
   allowAnyRsaExponent?: boolean;
   /** Longest token accepted, in bytes (default 16384). */
   maxTokenLength?: number;
-  /** Largest JWKS accepted, in bytes (default 65536). */
+  /**
+   * Largest JWKS accepted, in bytes of UTF-8 (default 65536): a fetched body is cut off there.
+   */
   maxJwksLength?: number;
   /**
-   * What checks signatures in `verify()`: `"webcrypto"` (the runtime's `crypto.subtle`; throws
-   * `invalid_configuration` if it has none), `"wasm"` (this package's own arithmetic, as
-   * `verifySync` always does), or `"auto"` (default: WebCrypto when available). Same verdicts and
-   * codes either way.
+   * Allow JWKS URLs over plain `http` to any host (default false: `https` only, or `http` to a
+   * loopback host such as `localhost` or `127.0.0.1`, for emulators). Never needed for Cognito.
    */
-  signatureVerifier?: "webcrypto" | "wasm" | "auto";
+  allowInsecureHttp?: boolean;
+  /**
+   * What checks signatures: `"node"` (`node:crypto`, synchronously, for `verifySync()` and
+   * `verify()`; the Node entry only), `"webcrypto"` (the runtime's `crypto.subtle`, for `verify()`;
+   * throws `invalid_configuration` if it has none), `"wasm"` (this package's own arithmetic), or
+   * `"auto"` (default: `node:crypto` in Node, else WebCrypto for `verify()` when available).
+   * `verifySync()` uses the wasm arithmetic unless `"node"` applies. Same verdicts and codes
+   * every way.
+   */
+  signatureVerifier?: "node" | "webcrypto" | "wasm" | "auto";
   /** JWKS URL override (default: the pool's `/.well-known/jwks.json`). */
   jwksUri?: string;
   /** Run last on tokens that passed every other check; throwing (or rejecting) fails verification. */

@@ -3,7 +3,9 @@
 //! JavaScript users do not call these directly: `wasm/js/api.mjs` builds the aws-jwt-verify-shaped
 //! `CognitoJwtVerifier` on top of three small objects:
 //! - [`Keys`]: the usable keys of one JWKS ([`KeySet`]);
-//! - [`WasmVerifier`]: the core's owned [`VerifierConfig`], built and checked once;
+//! - [`WasmVerifier`]: the core's owned [`VerifierConfig`] of one pool, built and checked once,
+//!   lending its verifier per call (no allocation);
+//! - [`PoolRouter`]: the core's pool rule over several pools (the token's `iss` picks one);
 //! - [`Refresh`]: the IO-free key refresh policy ([`JwksRefresh`]), whose fetches JS carries out.
 //!
 //! Results cross the boundary as numbers (0 for success, otherwise `1 +` the index of the error in
@@ -11,22 +13,37 @@
 //! holds `&mut self` would leave the object borrowed for good. Nothing here panics on any input;
 //! the JS layer checks argument types before calling in.
 //!
-//! `verify` checks signatures in wasm. The async JS API can check them with WebCrypto instead, in
-//! two calls around it: [`WasmVerifier::prepare`] runs every check up to the signature and hands
-//! JS what to verify; [`WasmVerifier::finish`] runs the same checks again, accepts exactly the
-//! signature JS verified, and checks the claims. Neither keeps state between the two calls, so
-//! any number of verifications may be in flight.
+//! [`WasmVerifier::verify_to`] checks signatures in wasm; [`WasmVerifier::verify_external`]
+//! asks JS in the middle of the core's checks ([`Sink::check`]): `node:crypto` answers at once;
+//! for WebCrypto, which answers later, JS makes two calls: the first records what the core asks to
+//! verify and says no, the second accepts exactly the signature WebCrypto then verified. Neither
+//! keeps state between calls, so any number of verifications may be in flight.
 
 use cognito_verify::{
-    payload_buffer_len, AcceptedTokenUse, Action, Algorithm, Error, JwksOptions, JwksRefresh,
-    KeySet, Match, Need, RefreshConfig, VerifierConfig, DEFAULT_MAX_JWKS_BYTES,
-    DEFAULT_MAX_TOKEN_LEN, HEAP_KEY_CAPACITY,
+    check_jwks_url, payload_buffer_len, AcceptedTokenUse, Action, Algorithm, ConfigBuilder,
+    ConfigError, Error, Issuer, JwksRefresh, KeySet, Match, Need, RefreshConfig, UserPoolId,
+    VerifierConfig, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_LEN, HEAP_KEY_CAPACITY,
 };
 use wasm_bindgen::prelude::*;
 
-/// The status [`WasmVerifier::prepare`] returns when the token passed every check before the
-/// signature, whose details are then available. Not an error status (those are `1..=Error::ALL.len()`).
-pub const SIGNATURE_NEEDED: u32 = 0x7fff_ffff;
+#[wasm_bindgen]
+extern "C" {
+    /// The JS object a verification reports to, so that one wasm call does the whole token: the
+    /// payload comes back as a `&str` view (decoded by the glue straight from wasm memory, no
+    /// Rust `String`), and the signature check, when JS does it (`node:crypto`), reads the signing
+    /// input and the signature as views of wasm memory, never copies.
+    pub type Sink;
+
+    /// Verifies `signature` over `data` with the key at `key` (its index in the key set, see
+    /// [`Keys::kid`]) of `algorithm` (1 RS256, 2 ES256). Must not throw: JS catches and answers
+    /// `false`, recording that the wasm arithmetic should decide instead.
+    #[wasm_bindgen(method, js_name = check)]
+    fn check(this: &Sink, key: u32, algorithm: u8, data: &[u8], signature: &[u8]) -> bool;
+
+    /// Receives the payload JSON of a token that passed every check. Must not throw.
+    #[wasm_bindgen(method, js_name = payload)]
+    fn payload(this: &Sink, json: &str);
+}
 
 /// The status number of an error: `1 +` its index in [`Error::ALL`].
 fn status(e: Error) -> u32 {
@@ -72,13 +89,6 @@ pub fn error_message(status: u32) -> String {
         .map_or_else(String::new, |e| e.message().to_owned())
 }
 
-/// [`SIGNATURE_NEEDED`], for JS.
-#[wasm_bindgen(js_name = signatureNeeded)]
-#[must_use]
-pub fn signature_needed() -> u32 {
-    SIGNATURE_NEEDED
-}
-
 /// Default limits the JS layer checks before copying a string into wasm memory.
 #[wasm_bindgen(js_name = limits)]
 #[must_use]
@@ -93,14 +103,16 @@ pub fn limits() -> Vec<u32> {
     .collect()
 }
 
-/// Whether `id` is a well-formed user pool id (`region_id`).
-#[wasm_bindgen(js_name = isUserPoolId)]
+/// Whether keys may be fetched from `url` (the core's rule: `https`, or `http` to a loopback
+/// host, or anywhere when `allow_insecure_http`): for the URL a redirect ended at.
+#[wasm_bindgen(js_name = jwksUrlAllowed)]
 #[must_use]
-pub fn is_user_pool_id(id: &str) -> bool {
-    cognito_verify::pool_region(id).is_some()
+pub fn jwks_url_allowed(url: &str, allow_insecure_http: bool) -> bool {
+    check_jwks_url(url, allow_insecure_http).is_ok()
 }
 
-/// The usable keys of one JWKS.
+/// The usable keys of one JWKS, up to [`HEAP_KEY_CAPACITY`] (64 slots, about 100 KiB of wasm
+/// memory).
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct Keys {
@@ -124,11 +136,15 @@ impl Keys {
         Keys::default()
     }
 
-    /// Replaces the keys with those of `jwks` (JSON text). Returns 0, or an error status and keeps
-    /// the previous keys.
-    pub fn load(&mut self, jwks: &str, allow_any_rsa_exponent: bool) -> u32 {
-        let options = JwksOptions::new().allow_any_rsa_exponent(allow_any_rsa_exponent);
-        match KeySet::replacement(jwks.as_bytes(), &options) {
+    /// Replaces the keys with those of `jwks` (JSON, UTF-8 bytes) under the core's key-set rules
+    /// and `verifier`'s options (size limit in bytes, RSA exponents): a document with no usable
+    /// key never replaces keys. Returns 0, or an error status and keeps the previous keys.
+    pub fn load(&mut self, verifier: &WasmVerifier, jwks: &[u8]) -> u32 {
+        let loaded = match &verifier.config {
+            Ok(c) => c.load_keys(jwks),
+            Err(_) => Err(Error::InvalidConfiguration),
+        };
+        match loaded {
             Ok(set) => {
                 self.set = set;
                 0
@@ -148,6 +164,22 @@ impl Keys {
     pub fn skipped(&self) -> usize {
         self.set.skipped()
     }
+
+    /// The `kid` of the usable key at `index` (the order [`Sink::check`] numbers keys in).
+    #[must_use]
+    pub fn kid(&self, index: usize) -> Option<String> {
+        self.set.iter().nth(index).map(|(kid, _)| kid.to_owned())
+    }
+}
+
+impl Keys {
+    /// The index of the usable key with this `kid`: the first, as the core's lookup takes.
+    fn index_of(&self, kid: &[u8]) -> Option<u32> {
+        self.set
+            .iter()
+            .position(|(k, _)| k.as_bytes() == kid)
+            .and_then(|i| u32::try_from(i).ok())
+    }
 }
 
 fn requirement_of(mode: u8) -> Option<Match> {
@@ -156,20 +188,6 @@ fn requirement_of(mode: u8) -> Option<Match> {
         2 => Some(Match::AllOf),
         _ => None,
     }
-}
-
-/// One verifier: the core's owned configuration, built and checked once.
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct WasmVerifier {
-    config: Result<VerifierConfig, Error>,
-    buf: Vec<u8>,
-    payload: String,
-    /// What the last [`prepare`](WasmVerifier::prepare) found to verify.
-    signed_len: usize,
-    signature: Vec<u8>,
-    kid: Vec<u8>,
-    algorithm: u8,
 }
 
 /// The number JS sees for an algorithm: 1 RS256, 2 ES256 (0 unknown).
@@ -181,10 +199,57 @@ fn algorithm_number(a: Algorithm) -> u8 {
     }
 }
 
+/// The core's pools of one JS pool: a user pool id, or issuer URLs (emulators) instead of the
+/// pool's, whose keys then still come from the pool's JWKS URL unless `jwks_url` says otherwise.
+fn add_pools(
+    mut b: ConfigBuilder,
+    user_pool_id: Option<String>,
+    issuer_urls: Vec<String>,
+    jwks_url: Option<String>,
+) -> Result<ConfigBuilder, ConfigError> {
+    if issuer_urls.is_empty() {
+        if let Some(id) = user_pool_id {
+            b = b.user_pool(id);
+            if let Some(u) = jwks_url {
+                b = b.jwks_url(u);
+            }
+        }
+        return Ok(b);
+    }
+    let pool_url = match (jwks_url, &user_pool_id) {
+        (Some(u), _) => Some(u),
+        (None, Some(id)) => Some(
+            UserPoolId::parse(id)
+                .map_err(ConfigError::PoolId)?
+                .jwks_url()
+                .to_string(),
+        ),
+        (None, None) => None,
+    };
+    for url in issuer_urls {
+        b = b.issuer(url);
+        if let Some(u) = &pool_url {
+            b = b.jwks_url(u.clone());
+        }
+    }
+    Ok(b)
+}
+
+/// One pool's verifier: the core's owned configuration, built and checked once; each call
+/// borrows its verifier (no copy, no allocation).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WasmVerifier {
+    config: Result<VerifierConfig, ConfigError>,
+    buf: Vec<u8>,
+}
+
 #[wasm_bindgen]
 impl WasmVerifier {
-    /// A verifier. `token_use`: 0 any, 1 id, 2 access. `max_age` below 0: none.
-    /// `groups_mode` / `scopes_mode`: 0 none, 1 any of, 2 all of. Call [`check`](Self::check) next.
+    /// A verifier of one pool: `user_pool_id`, or `issuer_urls` instead of its issuer (keys still
+    /// from the pool's JWKS URL, or from `jwks_url`). `token_use`: 0 any, 1 id, 2 access.
+    /// `max_age` below 0: none. `groups_mode` / `scopes_mode`: 0 none, 1 any of, 2 all of.
+    /// Call [`check`](Self::check) next.
     #[wasm_bindgen(constructor)]
     #[expect(
         clippy::too_many_arguments,
@@ -192,8 +257,9 @@ impl WasmVerifier {
     )]
     #[must_use]
     pub fn new(
-        user_pool_ids: Vec<String>,
+        user_pool_id: Option<String>,
         issuer_urls: Vec<String>,
+        jwks_url: Option<String>,
         client_ids: Vec<String>,
         token_use: u8,
         leeway: f64,
@@ -204,6 +270,9 @@ impl WasmVerifier {
         scopes: Vec<String>,
         allow_es256: bool,
         max_token_len: f64,
+        max_jwks_bytes: f64,
+        allow_any_rsa_exponent: bool,
+        allow_insecure_http: bool,
     ) -> WasmVerifier {
         let mut b = VerifierConfig::builder()
             .token_use(match token_use {
@@ -213,13 +282,10 @@ impl WasmVerifier {
             })
             .leeway(to_u64(leeway))
             .allow_es256(allow_es256)
-            .max_token_len(usize::try_from(to_u64(max_token_len)).unwrap_or(usize::MAX));
-        for id in user_pool_ids {
-            b = b.user_pool(id);
-        }
-        for url in issuer_urls {
-            b = b.issuer(url);
-        }
+            .max_token_len(usize::try_from(to_u64(max_token_len)).unwrap_or(usize::MAX))
+            .max_jwks_bytes(usize::try_from(to_u64(max_jwks_bytes)).unwrap_or(usize::MAX))
+            .allow_any_rsa_exponent(allow_any_rsa_exponent)
+            .allow_insecure_http(allow_insecure_http);
         for id in client_ids {
             b = b.client_id(id);
         }
@@ -233,174 +299,176 @@ impl WasmVerifier {
             b = b.scopes(kind, scopes);
         }
         WasmVerifier {
-            config: b.build().map_err(Error::from),
+            config: add_pools(b, user_pool_id, issuer_urls, jwks_url)
+                .and_then(ConfigBuilder::build),
             buf: Vec::new(),
-            payload: String::new(),
-            signed_len: 0,
-            signature: Vec::new(),
-            kid: Vec::new(),
-            algorithm: 0,
         }
     }
 
-    fn max_token_len(&self) -> usize {
-        self.config
-            .as_ref()
-            .map_or(DEFAULT_MAX_TOKEN_LEN, VerifierConfig::max_token_len)
-    }
-
-    /// 0 if the configuration is usable, else the status of `invalid_configuration`.
+    /// 0 if the configuration is usable, else the status of `invalid_configuration`
+    /// ([`config_message`](Self::config_message) says why).
     #[must_use]
     pub fn check(&self) -> u32 {
         match &self.config {
             Ok(_) => 0,
-            Err(e) => status(*e),
+            Err(e) => status(Error::from(*e)),
         }
     }
 
-    /// Verifies `token` at `now` (unix seconds). Returns 0 (the payload JSON is then available
-    /// from [`payload`](Self::payload)) or an error status.
-    pub fn verify(&mut self, keys: &Keys, token: &str, now: f64) -> u32 {
-        let needed = payload_buffer_len(token.len().min(self.max_token_len()));
+    /// What is wrong with the configuration (empty if nothing).
+    #[wasm_bindgen(js_name = configMessage)]
+    #[must_use]
+    pub fn config_message(&self) -> String {
+        self.config
+            .as_ref()
+            .err()
+            .map_or_else(String::new, ToString::to_string)
+    }
+
+    /// The JWKS URL of the pool (the core's: given, or derived from the pool id or issuer).
+    #[wasm_bindgen(js_name = jwksUrl)]
+    #[must_use]
+    pub fn jwks_url(&self) -> Option<String> {
+        self.config
+            .as_ref()
+            .ok()
+            .and_then(|c| c.jwks_url(0))
+            .map(str::to_owned)
+    }
+
+    /// The configuration and the payload buffer sized for `token`, or the configuration's error.
+    fn parts(&mut self, token: &str) -> Result<(&VerifierConfig, &mut Vec<u8>), Error> {
+        let config = self.config.as_ref().map_err(|e| Error::from(*e))?;
+        let needed = payload_buffer_len(token.len().min(config.max_token_len()));
         if self.buf.len() < needed {
             self.buf.resize(needed, 0);
         }
-        let mut buf = core::mem::take(&mut self.buf);
-        let result = self.config.as_ref().map_err(|e| *e).and_then(|c| {
-            let v = c.verifier();
-            v.verify(&keys.set, token, to_u64(now), &mut buf)
-                .map(|claims| claims.payload_json().to_owned())
+        Ok((config, &mut self.buf))
+    }
+
+    /// Verifies `token` at `now` (unix seconds), the signature in wasm. Returns 0 (the payload
+    /// JSON was handed to `sink.payload`; no `String` is built) or an error status.
+    #[wasm_bindgen(js_name = verifyTo)]
+    pub fn verify_to(&mut self, keys: &Keys, token: &str, now: f64, sink: &Sink) -> u32 {
+        let result = self.parts(token).and_then(|(c, buf)| {
+            c.verifier()
+                .verify(&*keys.set, token, to_u64(now), buf)
+                .map(|claims| sink.payload(claims.payload_json()))
         });
-        self.buf = buf;
-        match result {
-            Ok(p) => {
-                self.payload = p;
-                0
-            }
-            Err(e) => status(e),
-        }
+        result.map_or_else(status, |()| 0)
     }
 
-    /// Phase 1 of a verification whose signature the caller checks (WebCrypto): every check up to
-    /// the signature, in the order of [`verify`](Self::verify). Returns an error status (what
-    /// `verify` would return: structure, header, key lookup and algorithm errors come first), or
-    /// [`SIGNATURE_NEEDED`]: the token names a usable key with a matching algorithm, and
-    /// [`signed_length`](Self::signed_length), [`signature`](Self::signature),
-    /// [`kid`](Self::kid) and [`algorithm`](Self::algorithm) say what to verify. Read them before
-    /// the next call on this object.
-    pub fn prepare(&mut self, keys: &Keys, token: &str, now: f64) -> u32 {
-        let needed = payload_buffer_len(token.len().min(self.max_token_len()));
-        if self.buf.len() < needed {
-            self.buf.resize(needed, 0);
-        }
-        let mut buf = core::mem::take(&mut self.buf);
-        let mut signature = core::mem::take(&mut self.signature);
-        let mut kid = core::mem::take(&mut self.kid);
-        let mut signed_len = 0;
-        let mut algorithm = 0;
-        let mut called = false;
-        let result = self.config.as_ref().map_err(|e| *e).and_then(|c| {
+    /// As [`verify_to`](Self::verify_to), the signature checked by `sink.check` (JS,
+    /// synchronously: `node:crypto`) in the middle of the core's checks: one call per token.
+    #[wasm_bindgen(js_name = verifyExternal)]
+    pub fn verify_external(&mut self, keys: &Keys, token: &str, now: f64, sink: &Sink) -> u32 {
+        let result = self.parts(token).and_then(|(c, buf)| {
             let v = c.verifier();
-            v.verify_with_signature_check(&keys.set, token, to_u64(now), &mut buf, &mut |signed| {
-                called = true;
-                signed_len = signed.signing_input.len();
-                signature.clear();
-                signature.extend_from_slice(signed.signature);
-                kid.clear();
-                kid.extend_from_slice(signed.kid);
-                algorithm = algorithm_number(signed.algorithm);
-                false
+            v.verify_with_signature_check(&*keys.set, token, to_u64(now), buf, &mut |signed| {
+                keys.index_of(signed.kid).is_some_and(|i| {
+                    sink.check(
+                        i,
+                        algorithm_number(signed.algorithm),
+                        signed.signing_input,
+                        signed.signature,
+                    )
+                })
             })
-            .map(|_| ())
+            .map(|claims| sink.payload(claims.payload_json()))
         });
-        self.buf = buf;
-        self.signature = signature;
-        self.kid = kid;
-        self.signed_len = signed_len;
-        self.algorithm = algorithm;
-        match result {
-            // The check refused it: everything before the signature passed.
-            Err(Error::InvalidSignature) if called => SIGNATURE_NEEDED,
-            Err(e) => status(e),
-            // Unreachable (the check said no), but never a success without a signature check.
-            Ok(()) => status(Error::InvalidSignature),
+        result.map_or_else(status, |()| 0)
+    }
+}
+
+/// The core's pool rule for a verifier of several pools: the token's unverified `iss` picks the
+/// one pool whose keys may verify it; none matching is `wrong_issuer`, and no key is tried.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct PoolRouter {
+    config: Result<VerifierConfig, ConfigError>,
+    issuers: Vec<Issuer<String>>,
+    /// The JS pool of each of the core's pools (a JS pool with several issuers has several).
+    owner: Vec<i32>,
+    next: i32,
+    buf: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl PoolRouter {
+    /// An empty rule: [`add`](Self::add) each JS pool in order, then [`build`](Self::build).
+    #[wasm_bindgen(constructor)]
+    #[must_use]
+    pub fn new() -> PoolRouter {
+        PoolRouter {
+            config: Err(ConfigError::NoIssuer),
+            issuers: Vec::new(),
+            owner: Vec::new(),
+            next: 0,
+            buf: Vec::new(),
         }
     }
 
-    /// Length of the signing input found by [`prepare`](Self::prepare): the token's first
-    /// `signed_length` bytes (ASCII, so also its first UTF-16 units).
-    #[wasm_bindgen(js_name = signedLength)]
-    #[must_use]
-    pub fn signed_length(&self) -> usize {
-        self.signed_len
+    /// Adds the issuers of the next JS pool (`verifier`'s).
+    pub fn add(&mut self, verifier: &WasmVerifier) {
+        if let Ok(c) = &verifier.config {
+            for p in 0..c.pool_count() {
+                let issuer = match c.issuer(p) {
+                    Some(Issuer::UserPool(id)) => Issuer::UserPool(id.to_owned()),
+                    Some(Issuer::Url(url)) => Issuer::Url(url.to_owned()),
+                    None => continue,
+                };
+                self.issuers.push(issuer);
+                self.owner.push(self.next);
+            }
+        }
+        self.next = self.next.saturating_add(1);
     }
 
-    /// The decoded signature found by [`prepare`](Self::prepare) (RSA: big-endian; ES256: `r||s`).
-    #[must_use]
-    pub fn signature(&self) -> Vec<u8> {
-        self.signature.clone()
+    /// Builds the rule over the pools added; 0, or the status of `invalid_configuration`.
+    pub fn build(&mut self) -> u32 {
+        // Only the issuers matter here; the builder wants a client id.
+        let mut b = VerifierConfig::builder()
+            .client_id("pool-router")
+            .allow_insecure_http(true);
+        for issuer in &self.issuers {
+            b = match issuer {
+                Issuer::UserPool(id) => b.user_pool(id.clone()),
+                Issuer::Url(url) => b.issuer(url.clone()),
+            };
+        }
+        self.config = b.build();
+        match &self.config {
+            Ok(_) => 0,
+            Err(e) => status(Error::from(*e)),
+        }
     }
 
-    /// The `kid` of the key found by [`prepare`](Self::prepare); `undefined` if not UTF-8.
-    #[must_use]
-    pub fn kid(&self) -> Option<String> {
-        String::from_utf8(self.kid.clone()).ok()
-    }
-
-    /// The algorithm of the key found by [`prepare`](Self::prepare): 1 RS256, 2 ES256.
-    #[must_use]
-    pub fn algorithm(&self) -> u8 {
-        self.algorithm
-    }
-
-    /// Phase 2, after the caller verified `signature` over the token's first `signed_len` bytes
-    /// with the key `kid` of algorithm `algorithm` (as [`prepare`](Self::prepare) reported them):
-    /// verifies `token` again, accepting as signature exactly that one and nothing else, and checks
-    /// the claims. Returns 0 (the payload JSON is then available from [`payload`](Self::payload))
-    /// or an error status (`invalid_signature` if anything differs from what was verified).
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "flat arguments are the cheapest binding"
-    )]
-    pub fn finish(
-        &mut self,
-        keys: &Keys,
-        token: &str,
-        now: f64,
-        signed_len: usize,
-        signature: &[u8],
-        kid: &str,
-        algorithm: u8,
-    ) -> u32 {
-        let needed = payload_buffer_len(token.len().min(self.max_token_len()));
+    /// The JS pool `token` belongs to (`0..`), or `-status` of the error that rules it out
+    /// (`wrong_issuer` when no pool's issuer matches; structure and payload errors first).
+    #[wasm_bindgen(js_name = selectPool)]
+    pub fn select_pool(&mut self, token: &str) -> i32 {
+        let negative = |e: Error| i32::try_from(status(e)).map_or(i32::MIN, |s| -s);
+        let Ok(c) = &self.config else {
+            return negative(Error::InvalidConfiguration);
+        };
+        let needed = payload_buffer_len(token.len().min(c.max_token_len()));
         if self.buf.len() < needed {
             self.buf.resize(needed, 0);
         }
-        let mut buf = core::mem::take(&mut self.buf);
-        let result = self.config.as_ref().map_err(|e| *e).and_then(|c| {
-            let v = c.verifier();
-            v.verify_with_signature_check(&keys.set, token, to_u64(now), &mut buf, &mut |signed| {
-                signed.signing_input.len() == signed_len
-                    && signed.signature == signature
-                    && signed.kid == kid.as_bytes()
-                    && algorithm_number(signed.algorithm) == algorithm
-            })
-            .map(|claims| claims.payload_json().to_owned())
-        });
-        self.buf = buf;
-        match result {
-            Ok(p) => {
-                self.payload = p;
-                0
-            }
-            Err(e) => status(e),
+        match c.verifier().select_pool(token, &mut self.buf) {
+            Ok(p) => self
+                .owner
+                .get(p)
+                .copied()
+                .unwrap_or_else(|| negative(Error::InvalidConfiguration)),
+            Err(e) => negative(e),
         }
     }
+}
 
-    /// The payload JSON of the last successful verification (moved out).
-    #[must_use]
-    pub fn payload(&mut self) -> String {
-        core::mem::take(&mut self.payload)
+impl Default for PoolRouter {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -12,7 +12,8 @@ import { chromium } from "playwright-core";
 import { CLIENT, JWKS, POOL, freshToken, listen, tamper } from "./fixtures.mjs";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const pkg = fileURLToPath(new URL("../pkg/", import.meta.url));
+// The installed package (test.sh installs the `npm pack` tarball), as users get it.
+const pkg = fileURLToPath(new URL(".", import.meta.resolve("cognito-verify-wasm")));
 
 const token = freshToken();
 const page = `<!doctype html>

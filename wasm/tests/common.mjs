@@ -3,6 +3,14 @@ import { readFileSync } from "node:fs";
 
 const TESTDATA = new URL("../../testdata/", import.meta.url);
 
+/**
+ * A file of the installed package, by URL (past its `exports`, for the tests' low-level checks):
+ * the same module instances the package's entries load, wherever the package was installed.
+ */
+export function packageFile(name) {
+  return new URL(name, import.meta.resolve("cognito-verify-wasm")).href;
+}
+
 export function jsonl(path) {
   return readFileSync(new URL(path, TESTDATA), "utf8")
     .split("\n")

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CognitoJwtVerifier as Aws } from "aws-jwt-verify";
-import { CognitoJwtVerifier } from "cognito-verify-wasm";
+import { CognitoJwtVerifier } from "cognito-verify-wasm/es256";
 import { atTimeSync, jsonl, propsOf } from "./common.mjs";
 
 /** Whether aws-jwt-verify's CognitoJwtVerifier can express a vector's config. */

@@ -34,12 +34,11 @@ export function freshToken(claims = {}) {
   return `${head}.${body}.${sig}`;
 }
 
-/** Flips one character in the middle of the payload, keeping it canonical base64url. */
+/** Changes a claim of the payload and keeps the signature (the payload stays valid JSON). */
 export function tamper(token) {
   const [h, p, s] = token.split(".");
-  const i = Math.floor(p.length / 2);
-  const c = p[i] === "A" ? "B" : "A";
-  return `${h}.${p.slice(0, i)}${c}${p.slice(i + 1)}.${s}`;
+  const claims = JSON.parse(Buffer.from(p, "base64url").toString());
+  return `${h}.${b64({ ...claims, tampered: true })}.${s}`;
 }
 
 /** Starts an HTTP server on 127.0.0.1 with a free port; resolves to { server, port }. */

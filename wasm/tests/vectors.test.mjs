@@ -1,85 +1,119 @@
 // The shared vectors of testdata/ through the public JS API: the same verdicts and codes as Rust.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CognitoJwtVerifier, JwtVerificationError } from "cognito-verify-wasm";
-import { Keys } from "../pkg/cognito_verify_wasm.js";
-import { atTime, claimsOf, jsonl, propsOf, sameVerdict } from "./common.mjs";
+import * as defaultBuild from "cognito-verify-wasm";
+import * as es256Build from "cognito-verify-wasm/es256";
+import { atTime, claimsOf, jsonl, packageFile, propsOf, sameVerdict } from "./common.mjs";
+
+const { JwtVerificationError } = es256Build;
+const { Keys, WasmVerifier } = await import(packageFile("es256/cognito_verify_wasm.js"));
 
 const noFetch = () => Promise.reject(new Error("tests do not fetch"));
 
-// Counts the WebCrypto signature checks, to know which path `verify` took.
-let webCryptoCalls = 0;
+// Counts the WebCrypto and node:crypto signature checks, to know which path each call took.
+const calls = { webcrypto: 0, node: 0 };
 const subtle = globalThis.crypto.subtle;
 const realVerify = subtle.verify;
 subtle.verify = function (...args) {
-  webCryptoCalls++;
+  calls.webcrypto++;
   return realVerify.apply(this, args);
 };
+for (const dir of ["", "es256/"]) {
+  const { platform } = await import(packageFile(`${dir}platform.mjs`));
+  const real = platform.nodeCrypto;
+  platform.nodeCrypto = {
+    createPublicKey: real.createPublicKey,
+    verify(...args) {
+      calls.node++;
+      return real.verify(...args);
+    },
+  };
+}
 
-// Errors found before the signature is looked at (the signature path is never reached).
-const BEFORE_SIGNATURE = new Set(["unsupported_algorithm", "missing_kid", "unknown_kid", "unsupported_critical_header"]);
-// Errors that may come before or after it (the header or the payload).
-const EITHER = new Set(["malformed_token", "token_too_large"]);
-// A signature longer than any key's (512 bytes) is rejected as it is decoded, before the check.
-const signatureTooLong = (token) => Math.floor(((token.split(".")[2] ?? "").length * 3) / 4) > 512;
+// Errors found before the signature is looked at (the engine is never asked).
+const BEFORE_SIGNATURE = new Set(["unsupported_algorithm", "missing_kid", "unknown_kid", "unsupported_critical_header", "wrong_issuer", "jwks_unavailable"]);
+// Errors of the claims, checked only after the signature was accepted (the engine asked once).
+const AFTER_SIGNATURE = new Set(["expired", "not_yet_valid", "issued_in_future", "token_too_old", "wrong_client", "group_not_allowed", "scope_not_allowed", "custom_check_failed"]);
 
-// sync: verifySync; async: verify with WebCrypto (the default in Node); wasm: verify, forced wasm.
-const SIGNATURE_VERIFIER = { sync: undefined, async: "webcrypto", wasm: "wasm" };
+// Each path: the call, its `signatureVerifier`, and which engine checks the signature.
+const PATHS = {
+  sync: { sync: true, verifier: undefined, engine: "node" }, // the Node default: node:crypto
+  async: { sync: false, verifier: undefined, engine: "node" },
+  webcrypto: { sync: false, verifier: "webcrypto", engine: "webcrypto" },
+  wasmSync: { sync: true, verifier: "wasm", engine: null }, // what browsers and Workers run
+  wasm: { sync: false, verifier: "wasm", engine: null },
+};
 
-async function run(c, how) {
+async function run(build, c, how) {
+  const path = PATHS[how];
   return atTime(c.now, async () => {
     const pools = propsOf(c.config);
     const shared = { fetch: noFetch };
-    if (SIGNATURE_VERIFIER[how]) shared.signatureVerifier = SIGNATURE_VERIFIER[how];
-    const v = CognitoJwtVerifier.create(pools, shared);
+    if (path.verifier) shared.signatureVerifier = path.verifier;
+    const v = build.CognitoJwtVerifier.create(pools, shared);
     try {
       for (const p of pools) v.cacheJwks(c.jwks, p.userPoolId ?? p.issuer);
-      const payload = how === "sync" ? v.verifySync(c.token) : await v.verify(c.token);
+      const payload = path.sync ? v.verifySync(c.token) : await v.verify(c.token);
       return { valid: true, claims: claimsOf(payload) };
     } catch (e) {
-      assert.ok(e instanceof JwtVerificationError, `${c.name}: not a JwtVerificationError: ${e}`);
+      assert.ok(e instanceof JwtVerificationError || e instanceof build.JwtVerificationError, `${c.name}: not a JwtVerificationError: ${e}`);
       assert.ok(e instanceof Error);
       return { valid: false, error: e.code };
     }
   });
 }
 
-async function checkAll(path, expected) {
-  const cases = jsonl(path);
-  assert.equal(cases.length, expected, `${path}: case count`);
+/** Whether a vector needs ES256 (the default build has no ES256 keys). */
+const needsEs256 = (c) =>
+  Boolean(c.config.allow_es256) || JSON.stringify(c.jwks ?? "").includes('"EC"');
+
+async function checkAll(path, expected, build, { rs256Only = false } = {}) {
+  const all = jsonl(path);
+  assert.equal(all.length, expected, `${path}: case count`);
+  const cases = rs256Only ? all.filter((c) => !needsEs256(c)) : all;
   const failures = [];
-  let viaWebCrypto = 0;
+  const used = { webcrypto: 0, node: 0 };
   for (const c of cases) {
     const verdicts = {};
-    for (const how of ["sync", "async", "wasm"]) {
-      const before = webCryptoCalls;
-      const got = await run(c, how);
-      const calls = webCryptoCalls - before;
+    for (const how of Object.keys(PATHS)) {
+      const before = { ...calls };
+      const got = await run(build, c, how);
       verdicts[how] = got;
       if (!sameVerdict(got, c.expect)) {
         failures.push(`${c.name} (${how}): want ${JSON.stringify(c.expect)}, got ${JSON.stringify(got)}`);
       }
-      // The signature is checked by WebCrypto exactly once whenever the core gets that far.
+      // The signature is checked by the path's engine exactly once whenever the core gets that
+      // far, and by no other engine.
+      // Others (a malformed payload or signature, a missing claim) may come before or after it.
+      const engine = PATHS[how].engine;
       const code = got.valid ? null : got.error;
-      const early = code === "invalid_signature" && signatureTooLong(c.token);
-      const want = how !== "async" || early || BEFORE_SIGNATURE.has(code) || code === "jwks_unavailable" ? [0] : EITHER.has(code) ? [0, 1] : [1];
-      if (!want.includes(calls)) failures.push(`${c.name} (${how}, ${code}): ${calls} WebCrypto calls`);
-      if (how === "async") viaWebCrypto += calls;
+      const want = !engine || BEFORE_SIGNATURE.has(code) ? [0] : code === null || AFTER_SIGNATURE.has(code) ? [1] : [0, 1];
+      for (const e of ["webcrypto", "node"]) {
+        const n = calls[e] - before[e];
+        if (!(e === engine ? want : [0]).includes(n)) failures.push(`${c.name} (${how}, ${code}): ${n} ${e} calls`);
+        used[e] += n;
+      }
     }
-    // The three paths agree with each other exactly (claims included), not only with the vector.
+    // The paths agree with each other exactly (claims included), not only with the vector.
     const s = JSON.stringify(verdicts.sync);
-    if (JSON.stringify(verdicts.async) !== s || JSON.stringify(verdicts.wasm) !== s) {
-      failures.push(`${c.name}: paths disagree ${JSON.stringify(verdicts)}`);
+    for (const [how, v] of Object.entries(verdicts)) {
+      if (JSON.stringify(v) !== s) failures.push(`${c.name}: ${how} disagrees: ${JSON.stringify(verdicts)}`);
     }
   }
-  assert.deepEqual(failures, [], `${failures.length} of ${cases.length * 3} failed`);
-  console.log(`${path}: ${cases.length} cases passed (verifySync, verify via WebCrypto: ${viaWebCrypto} signatures, verify via wasm)`);
+  assert.deepEqual(failures, [], `${failures.length} of ${cases.length * 5} failed`);
+  console.log(`${path}${rs256Only ? " (RS256-only build)" : ""}: ${cases.length} cases passed ` +
+    `on 5 paths (signatures by node:crypto ${used.node}, by WebCrypto ${used.webcrypto})`);
+  return cases.length;
 }
 
-test("token vectors (testdata/tokens.jsonl)", () => checkAll("tokens.jsonl", 164));
+test("token vectors (testdata/tokens.jsonl), ES256 build", () => checkAll("tokens.jsonl", 164, es256Build));
+test("token vectors (testdata/tokens.jsonl), default RS256-only build", async () =>
+  assert.equal(await checkAll("tokens.jsonl", 164, defaultBuild, { rs256Only: true }), 164 - 5));
 
-test("real-world Cognito tokens (testdata/real-world/cases.jsonl)", () =>
-  checkAll("real-world/cases.jsonl", 55));
+test("real-world Cognito tokens (testdata/real-world/cases.jsonl), both builds", async () => {
+  await checkAll("real-world/cases.jsonl", 55, es256Build);
+  assert.equal(await checkAll("real-world/cases.jsonl", 55, defaultBuild, { rs256Only: true }), 55);
+});
 
 test("JWKS vectors (testdata/jwks.jsonl)", () => {
   const cases = jsonl("jwks.jsonl");
@@ -87,11 +121,13 @@ test("JWKS vectors (testdata/jwks.jsonl)", () => {
   for (const c of cases) {
     // Low level: key counts are not part of the public API.
     const keys = new Keys();
-    const status = keys.load(c.jwks, false);
+    const config = new WasmVerifier("us-east-1_x", [], undefined, ["c"], 0, 0, -1, 0, [], 0, [], false, 16384, 65536, false, false);
+    const status = keys.load(config, new TextEncoder().encode(c.jwks));
+    config.free();
     const got = status === 0 ? { ok: true, keys: keys.count(), skipped: keys.skipped() } : { ok: false };
     keys.free();
     // Public API: the same outcome, and the code.
-    const v = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c" });
+    const v = es256Build.CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c" });
     try {
       v.cacheJwks(c.jwks);
     } catch (e) {

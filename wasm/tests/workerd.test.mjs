@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 import { CLIENT, JWKS, POOL, freePort, freshToken, listen, tamper, waitFor } from "./fixtures.mjs";
 import { jsonl } from "./common.mjs";
 
-const pkg = fileURLToPath(new URL("../pkg/", import.meta.url));
+// The installed package (test.sh installs the `npm pack` tarball), as users get it.
+const pkg = fileURLToPath(new URL(".", import.meta.resolve("cognito-verify-wasm")));
 const workerScript = fileURLToPath(new URL("../../examples/worker/src/index.js", import.meta.url));
 const workerdBin = fileURLToPath(new URL("../node_modules/.bin/workerd", import.meta.url));
 
@@ -39,7 +40,7 @@ export default {
 };
 `,
 );
-for (const f of ["workerd.mjs", "api.mjs", "cognito_verify_wasm.js", "cognito_verify_wasm_bg.wasm"]) {
+for (const f of ["workerd.mjs", "api.mjs", "platform.mjs", "cognito_verify_wasm.js", "cognito_verify_wasm_bg.wasm"]) {
   copyFileSync(join(pkg, f), join(dir, f));
 }
 const port = await freePort();
@@ -60,6 +61,7 @@ const worker :Workerd.Worker = (
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "cognito-verify-wasm", esModule = embed "workerd.mjs"),
     (name = "api.mjs", esModule = embed "api.mjs"),
+    (name = "platform.mjs", esModule = embed "platform.mjs"),
     (name = "cognito_verify_wasm.js", esModule = embed "cognito_verify_wasm.js"),
     (name = "cognito_verify_wasm_bg.wasm", wasm = embed "cognito_verify_wasm_bg.wasm"),
   ],

@@ -90,6 +90,9 @@ impl<L: Limb> Modulus<L> {
                 (64, 48) => pow_padded::<L, 48, 52>(out, s, n, self.n0, e),
                 (64, 64) => pow_padded::<L, 64, 68>(out, s, n, self.n0, e),
                 (32, 64) => pow_fixed::<L, 64>(out, s, n, self.n0, e),
+                // wasm32: 2048 bits (every Cognito key) on fixed arrays, other sizes on the
+                // runtime-length body: a module counts its bytes.
+                _ if cfg!(target_arch = "wasm32") => None,
                 (32, 96) => pow_fixed::<L, 96>(out, s, n, self.n0, e),
                 (32, 128) => pow_fixed::<L, 128>(out, s, n, self.n0, e),
                 _ => None,
@@ -101,7 +104,7 @@ impl<L: Limb> Modulus<L> {
         let mut b1 = L::ZERO_BUF;
         let mut b2 = L::ZERO_BUF;
         if let (Some(b1), Some(b2)) = (b1.as_mut().get_mut(..len), b2.as_mut().get_mut(..len)) {
-            pow_body(out, s, n, self.n0, e, b1, b2);
+            pow_body::<L, true>(out, s, n, self.n0, e, b1, b2);
         }
     }
 
@@ -133,13 +136,13 @@ impl<L: Limb> Modulus<L> {
         a.fill(L::ZERO);
         compute_rr(a, n, self.n0)?;
         // Mont(Mont(c0, K), R^2) = c0 K.
-        mont_mul(b, d1, d2, n, self.n0);
-        mont_mul(d1, b, a, n, self.n0);
+        mont_mul_once(b, d1, d2, n, self.n0);
+        mont_mul_once(d1, b, a, n, self.n0);
         // Mont(Mont(K, R^2), 2^(w h_len)) = K 2^(w h_len); the power of two is below n.
-        mont_mul(b, d2, a, n, self.n0);
+        mont_mul_once(b, d2, a, n, self.n0);
         a.fill(L::ZERO);
         *a.get_mut(h_len)? = L::ONE;
-        mont_mul(d2, b, a, n, self.n0);
+        mont_mul_once(d2, b, a, n, self.n0);
         Some(())
     }
 
@@ -229,7 +232,7 @@ fn compute_rr<L: Limb>(xs: &mut [L], n: &[L], n0: L) -> Option<()> {
     let hi_bit = usize::BITS - 1 - r_bits.leading_zeros();
     double_mod(xs, n); // t = 1 (top bit of r_bits)
     for bit in (0..hi_bit).rev() {
-        mont_sqr(ts, xs, n, n0);
+        mont_sqr_once(ts, xs, n, n0);
         xs.copy_from_slice(ts);
         if (r_bits >> bit) & 1 == 1 {
             double_mod(xs, n);
@@ -253,7 +256,7 @@ fn pow_fixed<L: Limb, const N: usize>(
     let n: &[L; N] = n.try_into().ok()?;
     let mut b1 = [L::ZERO; N];
     let mut b2 = [L::ZERO; N];
-    pow_body(out, s, n, n0, e, &mut b1, &mut b2);
+    pow_body::<L, false>(out, s, n, n0, e, &mut b1, &mut b2);
     Some(())
 }
 
@@ -330,7 +333,7 @@ fn reverse_into<L: Limb, const N: usize, const P: usize>(rev: &mut [L; P], x: &[
 /// (Four products per iteration measured slower: LLVM then copies the
 /// accumulators around instead of adding in place, and spills.)
 #[cfg_attr(not(target_os = "none"), inline(always))]
-fn dot_pairs<L: Limb>(acc: (L::Acc, L::Acc), x: &[L], y: &[L]) -> (L::Acc, L::Acc) {
+pub(super) fn dot_pairs<L: Limb>(acc: (L::Acc, L::Acc), x: &[L], y: &[L]) -> (L::Acc, L::Acc) {
     let (mut acc0, mut acc1) = acc;
     for (xs, ys) in x.chunks_exact(2).zip(y.chunks_exact(2)) {
         if let ([x0, x1], [y0, y1]) = (xs, ys) {
@@ -374,7 +377,7 @@ fn dot_col<L: Limb>(
             a1 = L::acc_mac(a1, a, b);
         }
     }
-    dot_pairs((a0, a1), xb, yb)
+    L::acc_dot4((a0, a1), xb, yb)
 }
 
 /// [`mont_mul`] on the arrays of [`pow_padded`]: `r = a b / R mod n`,
@@ -553,9 +556,10 @@ fn mont_sqr_padded<L: Limb, const N: usize, const P: usize>(
 /// Left-to-right square-and-multiply over equal-length slices on the plain
 /// `s` (`cur`, `nxt` are scratch): every Montgomery step divides by `R`, so
 /// the result is `s^e R^-c(e)` ([`Modulus::pow_scaled`]). For e = 65537
-/// that is 16 squarings and 1 multiplication.
+/// that is 16 squarings and 1 multiplication. `SHARED`: call the one shared
+/// copy of each step instead of inlining them (runtime lengths).
 #[cfg_attr(not(target_os = "none"), inline(always))]
-fn pow_body<'a, L: Limb>(
+fn pow_body<'a, L: Limb, const SHARED: bool>(
     out: &mut [L],
     s: &[L],
     n: &[L],
@@ -568,16 +572,31 @@ fn pow_body<'a, L: Limb>(
         *c = x;
     }
     let top = 31 - e.leading_zeros();
+    // Inlined bodies where the length is a constant (pow_fixed), shared ones elsewhere.
+    let sqr = |r: &mut [L], a: &[L]| {
+        if SHARED {
+            mont_sqr_once(r, a, n, n0);
+        } else {
+            mont_sqr(r, a, n, n0);
+        }
+    };
+    let mul = |r: &mut [L], a: &[L]| {
+        if SHARED {
+            mont_mul_once(r, a, s, n, n0);
+        } else {
+            mont_mul(r, a, s, n, n0);
+        }
+    };
     for bit in (1..top).rev() {
-        mont_sqr(nxt, cur, n, n0);
+        sqr(nxt, cur);
         core::mem::swap(&mut cur, &mut nxt);
         if (e >> bit) & 1 == 1 {
-            mont_mul(nxt, cur, s, n, n0);
+            mul(nxt, cur);
             core::mem::swap(&mut cur, &mut nxt);
         }
     }
-    mont_sqr(nxt, cur, n, n0);
-    mont_mul(out, nxt, s, n, n0);
+    sqr(nxt, cur);
+    mul(out, nxt);
 }
 
 /// `-n0^-1 mod 2^w` by Newton iteration (n0 odd: n0 * n0 = 1 mod 8, and each
@@ -676,22 +695,31 @@ fn square_column<L: Limb>(acc: L::Acc, a: &[L], k: usize, ai: &[L], aj: &[L]) ->
 /// product. Unrolled by four by hand (LLVM does not unroll loops with a
 /// runtime trip count on x86).
 #[cfg_attr(not(target_os = "none"), inline(always))]
-fn dot<L: Limb>(mut acc: L::Acc, x: &[L], y: &[L]) -> L::Acc {
-    let xc = x.chunks_exact(4);
-    let yc = y.rchunks_exact(4);
-    let (xr, yr) = (xc.remainder(), yc.remainder());
-    for (xs, ys) in xc.zip(yc) {
-        if let ([x0, x1, x2, x3], [y0, y1, y2, y3]) = (xs, ys) {
-            acc = L::acc_mac(acc, *x0, *y3);
-            acc = L::acc_mac(acc, *x1, *y2);
-            acc = L::acc_mac(acc, *x2, *y1);
-            acc = L::acc_mac(acc, *x3, *y0);
-        }
-    }
+pub(super) fn dot<L: Limb>(acc: L::Acc, x: &[L], y: &[L]) -> L::Acc {
+    let body = x.len() - x.len() % 4;
+    let (Some((xb, xr)), Some((yr, yb))) =
+        (x.split_at_checked(body), y.split_at_checked(y.len() - body))
+    else {
+        return acc;
+    };
+    let mut acc = L::acc_dot_rev4(acc, xb, yb);
     for (&a, &b) in xr.iter().zip(yr.iter().rev()) {
         acc = L::acc_mac(acc, a, b);
     }
     acc
+}
+
+/// [`mont_mul`] as one shared function: key loading needs it a few times, and
+/// its bytes matter more there (a wasm module, firmware flash) than a call.
+#[inline(never)]
+fn mont_mul_once<L: Limb>(r: &mut [L], a: &[L], b: &[L], n: &[L], n0: L) {
+    mont_mul(r, a, b, n, n0);
+}
+
+/// [`mont_sqr`] as one shared function (see [`mont_mul_once`]).
+#[inline(never)]
+fn mont_sqr_once<L: Limb>(r: &mut [L], a: &[L], n: &[L], n0: L) {
+    mont_sqr(r, a, n, n0);
 }
 
 /// Montgomery product `r = a b / R mod n` for `a, b < n`, by product

@@ -8,6 +8,7 @@ import {
   JwtVerificationError,
   errorCodeList,
 } from "cognito-verify-wasm";
+import { CognitoJwtVerifier as Es256Verifier } from "cognito-verify-wasm/es256";
 
 const one = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c", tokenUse: "access", signatureVerifier: "webcrypto" });
 const many = CognitoJwtVerifier.create(
@@ -17,6 +18,16 @@ const many = CognitoJwtVerifier.create(
   ],
   { jwksCache: { unknownKidCooldownSeconds: 60 }, fetch: (url, init) => fetch(url, init) },
 );
+const node = CognitoJwtVerifier.create({
+  userPoolId: "us-east-1_x",
+  clientId: "c",
+  signatureVerifier: "node",
+  maxJwksLength: 128 * 1024,
+  allowInsecureHttp: true,
+  jwksUri: "http://cognito.internal/jwks.json",
+});
+node.cacheJwks({ keys: [] });
+Es256Verifier.create({ userPoolId: "us-east-1_x", clientId: "c", allowEs256: true }).cacheJwks({ keys: [] });
 one.cacheJwks({ keys: [] });
 many.cacheJwks('{"keys":[]}', "us-east-1_a");
 

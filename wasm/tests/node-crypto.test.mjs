@@ -1,0 +1,153 @@
+// Node's entry checks signatures with node:crypto (the default there) inside one wasm call: the
+// same verdicts as the wasm arithmetic (every vector: vectors.test.mjs), keys imported once per
+// kid and key-set load, and never a stale key after the set was replaced.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createPrivateKey, createPublicKey, sign } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as defaultBuild from "cognito-verify-wasm";
+import * as es256Build from "cognito-verify-wasm/es256";
+import { CLIENT, ISSUER, POOL, tamper } from "./fixtures.mjs";
+import { packageFile } from "./common.mjs";
+
+const pem = (name) => createPrivateKey(readFileSync(new URL(`../../testdata/keys/${name}.pem`, import.meta.url)));
+const rsaA = pem("rsa2048_a");
+const rsaB = pem("rsa2048_b");
+const ec = pem("p256");
+const jwkOf = (key, kid, alg) => ({ ...createPublicKey(key).export({ format: "jwk" }), kid, alg, use: "sig" });
+const A = jwkOf(rsaA, "kA", "RS256");
+const B = jwkOf(rsaB, "kB", "RS256");
+const E = jwkOf(ec, "kE", "ES256");
+
+const b64 = (x) => Buffer.from(typeof x === "string" ? x : JSON.stringify(x)).toString("base64url");
+const now = () => Math.floor(Date.now() / 1000);
+function token(kid, alg, key) {
+  const body = { sub: "s", iss: ISSUER, aud: CLIENT, token_use: "id", "cognito:username": "alice", exp: now() + 600, iat: now() };
+  const input = `${b64({ kid, alg })}.${b64(body)}`;
+  const sig = alg === "ES256" ? sign("sha256", Buffer.from(input), { key, dsaEncoding: "ieee-p1363" }) : sign("sha256", Buffer.from(input), key);
+  return `${input}.${sig.toString("base64url")}`;
+}
+
+/** Counts node:crypto key imports and verifications of a build (its platform's nodeCrypto). */
+async function counting(dir) {
+  const { platform } = await import(packageFile(`${dir}platform.mjs`));
+  const real = platform.nodeCrypto;
+  const n = { imports: 0, verifies: 0 };
+  platform.nodeCrypto = {
+    createPublicKey(...a) {
+      n.imports++;
+      return real.createPublicKey(...a);
+    },
+    verify(...a) {
+      n.verifies++;
+      return real.verify(...a);
+    },
+  };
+  return { n, restore: () => (platform.nodeCrypto = real) };
+}
+
+const props = { userPoolId: POOL, clientId: CLIENT, tokenUse: "id", allowEs256: true, fetch: async () => new Response("", { status: 500 }) };
+const outcome = async (f) => {
+  try {
+    return `valid ${(await f())["cognito:username"]}`;
+  } catch (e) {
+    return e.code;
+  }
+};
+
+test("verifySync and verify use node:crypto by default in Node, RS256 and ES256", async () => {
+  const { n, restore } = await counting("es256/");
+  try {
+    const v = es256Build.CognitoJwtVerifier.create(props);
+    v.cacheJwks({ keys: [A, B, E] });
+    for (const t of [token("kA", "RS256", rsaA), token("kB", "RS256", rsaB), token("kE", "ES256", ec)]) {
+      assert.equal(await outcome(() => v.verifySync(t)), "valid alice");
+      assert.equal(await outcome(() => v.verify(t)), "valid alice");
+      assert.equal(await outcome(() => v.verifySync(tamper(t))), "invalid_signature");
+    }
+    assert.equal(n.verifies, 9);
+    assert.equal(n.imports, 3, "one key import per kid");
+  } finally {
+    restore();
+  }
+});
+
+test("a key set replaced between calls never leaves a stale imported key in use", async () => {
+  const { n, restore } = await counting("");
+  try {
+    const v = defaultBuild.CognitoJwtVerifier.create({ ...props, allowEs256: false });
+    const byA = token("kA", "RS256", rsaA);
+    const byB = token("kA", "RS256", rsaB); // kid kA, signed by key B
+    v.cacheJwks({ keys: [A] });
+    assert.equal(await outcome(() => v.verifySync(byA)), "valid alice");
+    assert.equal(await outcome(() => v.verifySync(byB)), "invalid_signature");
+    // kA now names key B: the imported key A must not be used again.
+    v.cacheJwks({ keys: [{ ...B, kid: "kA" }] });
+    assert.equal(await outcome(() => v.verifySync(byA)), "invalid_signature");
+    assert.equal(await outcome(() => v.verify(byB)), "valid alice");
+    // kA removed.
+    v.cacheJwks({ keys: [B] });
+    assert.equal(await outcome(() => v.verifySync(byA)), "unknown_kid");
+    // Back to key A, at another index of the set.
+    v.cacheJwks({ keys: [B, A] });
+    assert.equal(await outcome(() => v.verifySync(byA)), "valid alice");
+    assert.equal(await outcome(() => v.verifySync(byB)), "invalid_signature");
+    assert.equal(n.imports, 3, "one import per load that used kA");
+  } finally {
+    restore();
+  }
+});
+
+test("a JWKS naming a kid twice is verified in wasm with the core's key (the first usable)", async () => {
+  const { n, restore } = await counting("");
+  try {
+    const byA = token("kA", "RS256", rsaA);
+    for (const [keys, want] of [
+      [[{ ...B, kid: "kA" }, A], "invalid_signature"],
+      [[A, { ...B, kid: "kA" }], "valid alice"],
+    ]) {
+      const v = defaultBuild.CognitoJwtVerifier.create({ ...props, allowEs256: false });
+      v.cacheJwks({ keys });
+      assert.equal(await outcome(() => v.verifySync(byA)), want);
+      assert.equal(await outcome(() => v.verify(byA)), want);
+    }
+    assert.equal(n.verifies, 0);
+  } finally {
+    restore();
+  }
+});
+
+test("signatures of the wrong length never reach node:crypto; a throwing engine falls back to wasm", async () => {
+  const { n, restore } = await counting("");
+  try {
+    const v = defaultBuild.CognitoJwtVerifier.create({ ...props, allowEs256: false });
+    v.cacheJwks({ keys: [A] });
+    const t = token("kA", "RS256", rsaA);
+    const [h, p, s] = t.split(".");
+    const sig = Buffer.from(s, "base64url");
+    for (const bad of [sig.subarray(1), Buffer.concat([Buffer.from([0]), sig]), Buffer.alloc(0)]) {
+      assert.equal(await outcome(() => v.verifySync(`${h}.${p}.${bad.toString("base64url")}`)), "invalid_signature");
+    }
+    assert.equal(n.verifies, 0);
+  } finally {
+    restore();
+  }
+  const { platform } = await import(packageFile("platform.mjs"));
+  const real = platform.nodeCrypto;
+  platform.nodeCrypto = { createPublicKey: real.createPublicKey, verify: () => { throw new Error("engine failure"); } };
+  try {
+    const v = defaultBuild.CognitoJwtVerifier.create({ ...props, allowEs256: false });
+    v.cacheJwks({ keys: [A] });
+    assert.equal(await outcome(() => v.verifySync(token("kA", "RS256", rsaA))), "valid alice");
+    assert.equal(await outcome(() => v.verifySync(tamper(token("kA", "RS256", rsaA)))), "invalid_signature");
+  } finally {
+    platform.nodeCrypto = real;
+  }
+});
+
+test("the default build is RS256-only: an ES256 key is not usable there", () => {
+  const v = defaultBuild.CognitoJwtVerifier.create(props);
+  v.cacheJwks({ keys: [A, E] });
+  assert.throws(() => v.verifySync(token("kE", "ES256", ec)), (e) => e.code === "unknown_kid");
+  assert.equal(v.verifySync(token("kA", "RS256", rsaA))["cognito:username"], "alice");
+});
