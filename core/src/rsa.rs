@@ -203,33 +203,29 @@ impl<L: Limb> RsaPublicKeyWith<L> {
     /// RFC 8017 section 8.2.2 requires before any arithmetic, checked here
     /// even when platform crypto does the arithmetic.
     pub(crate) fn signature_shape_ok(&self, sig: &[u8]) -> bool {
+        let mut s_buf = L::ZERO_BUF;
+        self.load_signature(sig, &mut s_buf).is_some()
+    }
+
+    /// `sig` as limbs in `s_buf`, if it has the modulus length and is below
+    /// the modulus.
+    fn load_signature<'s>(&self, sig: &[u8], s_buf: &'s mut L::Buf) -> Option<&'s mut [L]> {
         let len = self.modulus.len();
         if sig.len() != self.modulus_len() || len == 0 {
-            return false;
+            return None;
         }
-        let mut s_buf = L::ZERO_BUF;
-        let Some(s) = s_buf.as_mut().get_mut(..len) else {
-            return false;
-        };
+        let s = s_buf.as_mut().get_mut(..len)?;
         mont::load_be(sig, s);
-        self.modulus.is_reduced(s)
+        self.modulus.is_reduced(s).then_some(s)
     }
 
     /// `got = s^e K mod n` (see the module docs) for the signature `sig`;
     /// false if `sig` has the wrong length or is not below n.
     fn pow_scaled(&self, sig: &[u8], got: &mut [L]) -> bool {
-        let len = self.modulus.len();
-        if sig.len() != self.modulus_len() || len == 0 {
-            return false;
-        }
         let mut s_buf = L::ZERO_BUF;
-        let Some(s) = s_buf.as_mut().get_mut(..len) else {
+        let Some(s) = self.load_signature(sig, &mut s_buf) else {
             return false;
         };
-        mont::load_be(sig, s);
-        if !self.modulus.is_reduced(s) {
-            return false;
-        }
         self.modulus.pow_scaled(got, s, self.e);
         true
     }
