@@ -14,7 +14,7 @@
 //! the JS layer checks argument types before calling in.
 //!
 //! [`WasmVerifier::verify_to`] checks signatures in wasm; [`WasmVerifier::verify_external`]
-//! asks JS in the middle of the core's checks ([`Sink::check`]): `node:crypto` answers at once;
+//! asks JS in the middle of the core's checks (`Sink::check`): `node:crypto` answers at once;
 //! for WebCrypto, which answers later, JS makes two calls: the first records what the core asks to
 //! verify and says no, the second accepts exactly the signature WebCrypto then verified. Neither
 //! keeps state between calls, so any number of verifications may be in flight.
@@ -165,7 +165,7 @@ impl Keys {
         self.set.skipped()
     }
 
-    /// The `kid` of the usable key at `index` (the order [`Sink::check`] numbers keys in).
+    /// The `kid` of the usable key at `index` (the order `Sink::check` numbers keys in).
     #[must_use]
     pub fn kid(&self, index: usize) -> Option<String> {
         self.set.iter().nth(index).map(|(kid, _)| kid.to_owned())
