@@ -213,7 +213,7 @@ struct Ours {
     es256: Verifier<'static>,
 }
 
-static ISSUERS: [Issuer<'static>; 1] = [Issuer::UserPool(POOL)];
+static ISSUERS: [Issuer<&str>; 1] = [Issuer::UserPool(POOL)];
 static CLIENTS: [&str; 1] = [CLIENT];
 
 impl Ours {

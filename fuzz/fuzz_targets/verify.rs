@@ -5,7 +5,7 @@ use cognito_verify::{Config, Issuer, KeySet, Requirement, Verifier};
 use libfuzzer_sys::fuzz_target;
 
 static JWKS: &[u8] = include_bytes!("../../testdata/doc/jwks.json");
-const ISSUERS: [Issuer<'static>; 2] = [
+const ISSUERS: [Issuer<&str>; 2] = [
     Issuer::UserPool("us-east-1_Example1"),
     Issuer::UserPool("us-east-1_TestPool1"),
 ];
