@@ -96,3 +96,46 @@ fn a_check_saying_no_is_invalid_signature() {
     );
     assert_eq!(r.err(), Some(cognito_verify::Error::InvalidSignature));
 }
+
+/// The core checks the signature's shape before platform crypto sees it, so an engine that is
+/// lax about it (here: one that accepts everything) cannot be led to accept a malformed one.
+#[test]
+fn the_signature_shape_is_checked_before_an_external_check() {
+    let cases = common::jsonl("tokens.jsonl");
+    let mut checked = 0;
+    for name in [
+        "empty_signature",
+        "signature_one_byte_short",
+        "signature_one_byte_long",
+        "signature_equal_to_modulus",
+        "signature_above_modulus",
+        "signature_too_long_for_any_key",
+        "es256_der_signature",
+    ] {
+        let case = cases.iter().find(|c| c["name"] == name).expect(name);
+        let jwks_bytes = serde_json::to_vec(&case["jwks"]).unwrap();
+        let keys = KeySet::<4>::from_jwks(&jwks_bytes).unwrap();
+        let config = common::config(&case["config"]);
+        let token = case["token"].as_str().unwrap();
+        let mut buf = vec![0u8; payload_buffer_len(token.len())];
+        let mut calls = 0;
+        let r = config.verifier().verify_with_signature_check(
+            &keys,
+            token,
+            case["now"].as_u64().unwrap(),
+            &mut buf,
+            &mut |_| {
+                calls += 1;
+                true
+            },
+        );
+        assert_eq!(
+            r.err(),
+            Some(cognito_verify::Error::InvalidSignature),
+            "{name}"
+        );
+        assert_eq!(calls, 0, "{name}: the external check was not asked");
+        checked += 1;
+    }
+    assert_eq!(checked, 7);
+}
