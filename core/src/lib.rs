@@ -35,6 +35,7 @@ pub use error::Error;
 pub use fetch::{
     CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, JwksCache, JwksCacheBuilder, Keys,
     OwnedClaims, Requirements, VerifyError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_FETCH_TIMEOUT,
+    DEFAULT_SIGNATURE_CACHE_CAPACITY,
 };
 pub use json::{DecodedChars, JsonStr, StrArray};
 pub use jwk::{
