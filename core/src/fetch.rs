@@ -22,7 +22,4 @@ pub use cache::{
     CacheStats, JwksCache, JwksCacheBuilder, Keys, VerifyError, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_FETCH_TIMEOUT,
 };
-pub use verifier::{
-    CognitoJwtVerifier, CognitoJwtVerifierBuilder, OwnedClaims, Requirements,
-    DEFAULT_SIGNATURE_CACHE_CAPACITY,
-};
+pub use verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder, OwnedClaims, Requirements};

@@ -35,7 +35,6 @@ pub use error::Error;
 pub use fetch::{
     CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, JwksCache, JwksCacheBuilder, Keys,
     OwnedClaims, Requirements, VerifyError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_FETCH_TIMEOUT,
-    DEFAULT_SIGNATURE_CACHE_CAPACITY,
 };
 pub use json::{DecodedChars, JsonStr, StrArray};
 pub use jwk::{
@@ -48,8 +47,8 @@ pub use pool::{check_jwks_url, issuer_jwks_url, JwksUrlError, PoolIdError, UserP
 pub use refresh::{Action, JwksRefresh, Need, RefreshConfig};
 #[cfg(target_has_atomic = "32")]
 pub use sigcache::{
-    CacheSlot, SignatureCache, SignatureCacheStats, IDLE_SECONDS as SIGNATURE_CACHE_IDLE_SECONDS,
-    WAYS as SIGNATURE_CACHE_WAYS,
+    CacheSlot, SignatureCache, SignatureCacheStats, DEFAULT_SIGNATURE_CACHE_CAPACITY,
+    IDLE_SECONDS as SIGNATURE_CACHE_IDLE_SECONDS, WAYS as SIGNATURE_CACHE_WAYS,
 };
 pub use verifier::{payload_buffer_len, pool_region, SignedData, Verifier};
 

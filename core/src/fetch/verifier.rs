@@ -12,11 +12,8 @@ use super::cache::{JwksCache, JwksCacheBuilder, Keys, VerifyError};
 use crate::{
     payload_buffer_len, AcceptedTokenUse, CacheSlot, Claims, ConfigBuilder, Error, Requirement,
     SignatureCache, SignatureCacheStats, TokenUse, VerifierConfig, DEFAULT_MAX_TOKEN_LEN,
+    DEFAULT_SIGNATURE_CACHE_CAPACITY,
 };
-
-/// Entries of a [`CognitoJwtVerifier`]'s verified-signature cache unless
-/// [`CognitoJwtVerifierBuilder::signature_cache`] says otherwise: 4,096 tokens in 96 KiB.
-pub const DEFAULT_SIGNATURE_CACHE_CAPACITY: usize = 4096;
 
 /// The claims of a verified token, copied out of the verification buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
