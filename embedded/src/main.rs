@@ -25,7 +25,7 @@ use cortex_m_semihosting::{debug, hprintln};
 static JWKS: &[u8] = include_bytes!("../fixtures/jwks.json");
 static TOKEN: &[u8] = include_bytes!("../fixtures/token.txt");
 
-const ISSUERS: [Issuer<'static>; 1] = [Issuer::UserPool("us-east-1_Example1")];
+const ISSUERS: [Issuer<&'static str>; 1] = [Issuer::UserPool("us-east-1_Example1")];
 const CLIENTS: [&str; 1] = ["3n4b5urk1ft4fl3mg5e62d9ado"];
 /// A moment at which the fixture token is valid.
 const NOW: u64 = 1_700_000_100;
