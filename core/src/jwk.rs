@@ -107,6 +107,7 @@ pub(crate) struct Key {
     kid_len: u8,
     /// A digest of the `kid` and the key's JWK fields (see [`fingerprint`]): two keys with
     /// different material never share it, so a cached signature is bound to the key itself.
+    #[cfg(feature = "signature-cache")]
     fingerprint: [u8; 16],
     pub(crate) material: KeyMaterial,
 }
@@ -117,6 +118,7 @@ impl Key {
     const EMPTY: Key = Key {
         kid: [0; MAX_KID_LEN],
         kid_len: 0,
+        #[cfg(feature = "signature-cache")]
         fingerprint: [0; 16],
         material: KeyMaterial::Rsa(RsaPublicKey::EMPTY),
     };
@@ -125,6 +127,7 @@ impl Key {
         self.kid.get(..usize::from(self.kid_len)).unwrap_or(&[])
     }
 
+    #[cfg(feature = "signature-cache")]
     pub(crate) fn fingerprint(&self) -> &[u8; 16] {
         &self.fingerprint
     }
@@ -478,6 +481,7 @@ fn add_key<const N: usize>(
         }
         _ => return Err(Error::UnsupportedKey),
     }
+    #[cfg(feature = "signature-cache")]
     if let Some(Some(key)) = set.keys.get_mut(set.len) {
         key.fingerprint = fingerprint(key.kid(), &raw);
     }
@@ -485,6 +489,7 @@ fn add_key<const N: usize>(
     Ok(Added::Stored)
 }
 
+#[cfg(feature = "signature-cache")]
 /// SHA-256 over the `kid` and the key fields as received, each with its length. Base64url
 /// decoding is a function, so keys of different material always have different fields and
 /// different fingerprints (the converse need not hold: that only costs a cache miss).

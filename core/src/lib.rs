@@ -19,7 +19,7 @@ mod jwk;
 mod pool;
 mod refresh;
 mod rsa;
-#[cfg(target_has_atomic = "32")]
+#[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
 mod sigcache;
 mod verifier;
 
@@ -45,7 +45,7 @@ pub use jwk::{
 pub use pool::user_pool_jwks_url;
 pub use pool::{check_jwks_url, issuer_jwks_url, JwksUrlError, PoolIdError, UserPoolId};
 pub use refresh::{Action, JwksRefresh, Need, RefreshConfig};
-#[cfg(target_has_atomic = "32")]
+#[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
 pub use sigcache::{
     CacheSlot, SignatureCache, SignatureCacheStats, DEFAULT_SIGNATURE_CACHE_CAPACITY,
     IDLE_SECONDS as SIGNATURE_CACHE_IDLE_SECONDS, WAYS as SIGNATURE_CACHE_WAYS,

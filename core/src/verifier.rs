@@ -7,7 +7,7 @@ use crate::claims::{self, Claims, TokenUse};
 use crate::config::{AcceptedTokenUse, Config};
 use crate::json::{self, StrArray, Value};
 use crate::jwk::{Algorithm, KeyMaterial, KeySet};
-#[cfg(target_has_atomic = "32")]
+#[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
 use crate::sigcache::{CacheSlot, Lookup, SignatureCache};
 use crate::Error;
 
@@ -138,7 +138,7 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
     ///
     /// # Errors
     /// As [`verify`](Self::verify).
-    #[cfg(target_has_atomic = "32")]
+    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
     pub fn verify_cached<'b, const N: usize, C: AsRef<[CacheSlot]>>(
         &self,
         keys: &KeySet<N>,
@@ -155,7 +155,7 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
     ///
     /// # Errors
     /// As [`verify`](Self::verify).
-    #[cfg(target_has_atomic = "32")]
+    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
     pub fn verify_pools_cached<'k, 'b, const N: usize, C: AsRef<[CacheSlot]>>(
         &self,
         keys_of: &dyn Fn(usize) -> Option<&'k KeySet<N>>,

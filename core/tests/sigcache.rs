@@ -8,6 +8,7 @@
     clippy::std_instead_of_core,
     reason = "test code: a failed expectation is a test failure"
 )]
+#![cfg(feature = "signature-cache")]
 
 mod common;
 
