@@ -215,7 +215,7 @@ struct Ours {
     es256: Verifier<'static>,
 }
 
-static ISSUERS: [Issuer<'static>; 1] = [Issuer::UserPool(POOL)];
+static ISSUERS: [Issuer<&'static str>; 1] = [Issuer::UserPool(POOL)];
 static CLIENTS: [&str; 1] = [CLIENT];
 
 impl Ours {
