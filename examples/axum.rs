@@ -24,7 +24,7 @@ async fn admin(c: CognitoClaims) -> Json<Value> {
 }
 
 async fn run(s: ServerEnv) -> Result<(), String> {
-    let auth = CognitoAuthLayer::new(s.verifier()?);
+    let auth = CognitoAuthLayer::new(s.verifier(cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY)?);
     let api = &s.api_path;
     let app = Router::new()
         .route(&format!("{api}ping"), get(ping).route_layer(auth.clone()))

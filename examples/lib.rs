@@ -203,12 +203,12 @@ impl ServerEnv {
         })
     }
 
-    /// A verifier of the pool's ID and access tokens for the app client (5 s leeway); nothing
-    /// is fetched yet.
+    /// A verifier of the pool's ID and access tokens for the app client (5 s leeway), with a
+    /// verified-signature cache of `signature_cache` entries (0: none); nothing is fetched yet.
     ///
     /// # Errors
     /// A message when the core refuses the configuration.
-    pub fn verifier(&self) -> Result<CognitoJwtVerifier, String> {
+    pub fn verifier(&self, signature_cache: usize) -> Result<CognitoJwtVerifier, String> {
         let mut b = CognitoJwtVerifier::builder();
         b = match &self.issuer {
             Some(iss) => b.issuer(iss.clone()),
@@ -226,6 +226,7 @@ impl ServerEnv {
         b.client_id(self.client_id.clone())
             .token_use(AcceptedTokenUse::Any)
             .leeway(5)
+            .signature_cache(signature_cache)
             .build()
             .map_err(|e| format!("unusable Cognito configuration: {e}"))
     }

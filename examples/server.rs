@@ -10,13 +10,19 @@
 //!   `AWS_COGNITO_TOKEN_URL`, token kept in an `HttpOnly; Secure; SameSite=Lax` cookie; `/me`
 //!   signed-in page (redirects to `/login` without a valid cookie); `/logout`; `/healthz`
 //!   (the pages are in `server/web.rs`).
+//! - `GET /metrics` the verified-signature cache's counters in the Prometheus text format
+//!   (`cognito_signature_cache_hits_total`, `..._misses_total`, `..._capacity`). Unauthenticated,
+//!   like `/healthz`, so a scraper needs no Cognito token: it reveals two counters and a size,
+//!   nothing about any caller. Put it behind the network's own access rules if that matters.
 //!
 //! The API routes sit behind `cognito-verify-tower`'s layer, which answers for them: without a
 //! token `401 {"error": "401 Unauthorized Error. Token Not Found."}` and
 //! `WWW-Authenticate: Bearer`; an invalid token `401` with a message per error code, the code
 //! itself, and `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750). Every variable is
-//! listed in `.env.example`. `INSECURE_DISABLE_AUTH=1` turns verification off (load
-//! comparisons only; logged as a warning at start and on every API call's log line).
+//! listed in `.env.example`. There is no switch that turns verification off: load comparisons
+//! measure `/healthz` of the same server instead (`make load`). Tokens seen before skip the
+//! signature arithmetic (the verifier's signature cache, `SIGNATURE_CACHE_CAPACITY`, 4096 by
+//! default, 0 turns it off); its hits and misses are logged at shutdown.
 
 #[path = "server/web.rs"]
 mod web;
@@ -62,17 +68,24 @@ const ADMIN_GROUP: &str = "admin";
 struct Settings {
     server: ServerEnv,
     web: Option<WebLogin>,
-    auth_disabled: bool,
+    /// `SIGNATURE_CACHE_CAPACITY`: entries of the verified-signature cache (0: off).
+    signature_cache: usize,
 }
 
 impl Settings {
     fn from_env(env: &Env) -> Result<Self, String> {
         let server = ServerEnv::from_env(env)?;
         let web = WebLogin::from_env(env, &server.host, server.port)?;
+        let signature_cache = match env.get("SIGNATURE_CACHE_CAPACITY") {
+            None => cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY,
+            Some(n) => n.parse().map_err(|_| {
+                format!("SIGNATURE_CACHE_CAPACITY must be a number of entries, not {n:?}")
+            })?,
+        };
         Ok(Settings {
             server,
             web,
-            auth_disabled: env.flag("INSECURE_DISABLE_AUTH"),
+            signature_cache,
         })
     }
 }
@@ -166,16 +179,21 @@ struct ApiHandler {
 }
 
 impl ApiHandler {
-    /// `None`: verification is turned off, the caller is anonymous.
+    /// The layer puts the claims in the request; without them (never behind the layer) the
+    /// answer is a 500, not an anonymous 200.
     fn answer(self, claims: Option<&OwnedClaims>) -> Response<Full<Bytes>> {
-        let (sub, username, token_use) = match claims {
-            Some(c) => (
-                c.sub.as_str(),
-                c.username.as_deref().unwrap_or_default(),
-                c.token_use.as_str(),
-            ),
-            None => ("anonymous", "anonymous", "none"),
+        let Some(c) = claims else {
+            return full(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "application/json",
+                json!({ "error": "500 Internal Server Error." }).to_string(),
+            );
         };
+        let (sub, username, token_use) = (
+            c.sub.as_str(),
+            c.username.as_deref().unwrap_or_default(),
+            c.token_use.as_str(),
+        );
         let body = json!({ "message": self.message, "sub": sub, "username": username, "token_use": token_use });
         full(StatusCode::OK, "application/json", body.to_string())
     }
@@ -198,30 +216,38 @@ impl tower::Service<Request<Incoming>> for ApiHandler {
     }
 }
 
-/// An API route: its handler behind the layer, or alone when verification is turned off.
+/// An API route: its handler behind the layer.
 #[derive(Clone, Debug)]
-enum ApiRoute {
-    Checked(CognitoAuth<ApiHandler>),
-    Open(ApiHandler),
-}
+struct ApiRoute(CognitoAuth<ApiHandler>);
 
 impl ApiRoute {
-    fn new(auth: Option<CognitoAuthLayer>, handler: ApiHandler) -> Self {
-        match auth {
-            Some(layer) => ApiRoute::Checked(layer.layer(handler)),
-            None => ApiRoute::Open(handler),
-        }
+    fn new(auth: CognitoAuthLayer, handler: ApiHandler) -> Self {
+        ApiRoute(auth.layer(handler))
     }
 
     async fn call(&self, req: Request<Incoming>) -> Response<Body> {
-        match self {
-            ApiRoute::Checked(svc) => match svc.clone().oneshot(req).await {
-                Ok(r) => r,
-                Err(never) => match never {},
-            },
-            ApiRoute::Open(h) => h.answer(None).map(ResponseBody::new),
+        match self.0.clone().oneshot(req).await {
+            Ok(r) => r,
+            Err(never) => match never {},
         }
     }
+}
+
+/// The verified-signature cache's counters in the Prometheus text exposition format.
+fn metrics(verifier: &cognito_verify::CognitoJwtVerifier) -> String {
+    let s = verifier.stats();
+    format!(
+        "# HELP cognito_signature_cache_hits_total Tokens whose signature was found in the cache.\n\
+         # TYPE cognito_signature_cache_hits_total counter\n\
+         cognito_signature_cache_hits_total {}\n\
+         # HELP cognito_signature_cache_misses_total Signatures checked with the arithmetic.\n\
+         # TYPE cognito_signature_cache_misses_total counter\n\
+         cognito_signature_cache_misses_total {}\n\
+         # HELP cognito_signature_cache_capacity Entries the cache holds (0: off).\n\
+         # TYPE cognito_signature_cache_capacity gauge\n\
+         cognito_signature_cache_capacity {}\n",
+        s.hits, s.misses, s.capacity
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,6 +306,12 @@ impl App {
         match (path, get) {
             ("/healthz", true) => response(StatusCode::OK, "text/plain; charset=utf-8", "ok\n"),
             ("/healthz", false) => method_not_allowed(),
+            ("/metrics", true) => response(
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                metrics(&self.state.web.verifier),
+            ),
+            ("/metrics", false) => method_not_allowed(),
             _ => html(
                 StatusCode::NOT_FOUND,
                 "Not found",
@@ -314,7 +346,6 @@ impl Service<Request<Incoming>> for App {
                 path = %path,
                 status = resp.status().as_u16(),
                 latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
-                auth = if app.state.web.verifier.is_some() { "on" } else { "OFF" },
                 "request"
             );
             Ok(resp)
@@ -348,27 +379,18 @@ async fn shutdown_signal() {
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
-    let verifier = if settings.auth_disabled {
-        warn!(
-            "!!! INSECURE_DISABLE_AUTH is set: tokens are NOT verified, every API call is \
-             accepted. For load comparisons only; never in production. !!!"
-        );
-        None
-    } else {
-        let v = settings.server.verifier()?;
-        let url = v
-            .caches()
-            .next()
-            .map(|c| c.url().to_string())
-            .unwrap_or_default();
-        match v.hydrate().await {
-            Ok(()) => info!(jwks = %url, "signing keys fetched"),
-            Err(e) => {
-                warn!(jwks = %url, code = e.code(), "signing keys not fetched yet; retrying on demand")
-            }
+    let verifier = settings.server.verifier(settings.signature_cache)?;
+    let url = verifier
+        .caches()
+        .next()
+        .map(|c| c.url().to_string())
+        .unwrap_or_default();
+    match verifier.hydrate().await {
+        Ok(()) => info!(jwks = %url, "signing keys fetched"),
+        Err(e) => {
+            warn!(jwks = %url, code = e.code(), "signing keys not fetched yet; retrying on demand")
         }
-        Some(v)
-    };
+    }
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(10))
@@ -386,8 +408,8 @@ async fn serve(settings: Settings) -> Result<(), String> {
         s.api_path, s.pool_id
     );
     // One verifier (one key cache) for both routes and the pages.
-    let auth = verifier.clone().map(CognitoAuthLayer::new);
-    let admin = auth.clone().map(|a| a.any_group([ADMIN_GROUP]));
+    let auth = CognitoAuthLayer::new(verifier.clone());
+    let admin = auth.clone().any_group([ADMIN_GROUP]);
     let app = App {
         state: Arc::new(State {
             ping: ApiRoute::new(auth, ApiHandler { message: "pong" }),
@@ -401,7 +423,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
                 login: settings.web,
                 client_id: s.client_id,
                 api_path: s.api_path.clone(),
-                verifier,
+                verifier: verifier.clone(),
                 http,
             },
             api_path: s.api_path,
@@ -452,6 +474,13 @@ async fn serve(settings: Settings) -> Result<(), String> {
         () = graceful.shutdown() => info!("all connections closed"),
         () = tokio::time::sleep(Duration::from_secs(10)) => warn!("timed out waiting for connections"),
     }
+    let s = verifier.stats();
+    info!(
+        hits = s.hits,
+        misses = s.misses,
+        capacity = s.capacity,
+        "signature cache"
+    );
     Ok(())
 }
 

@@ -29,6 +29,12 @@
 #define COGNITO_MAX_TOKEN_LEN_LIMIT 16777216
 
 /**
+ * Entries of a verifier's verified-signature cache unless
+ * `cognito_config_set_signature_cache_capacity` says otherwise.
+ */
+#define COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY 4096
+
+/**
  * The outcome of every fallible function of this library.
  *
  * `COGNITO_RESULT_OK` is 0. Codes 1 to 99 are the verifier's errors, in the order and with the
@@ -666,6 +672,15 @@ cognito_result cognito_config_set_max_token_len(cognito_config *config, size_t m
 cognito_result cognito_config_set_max_jwks_len(cognito_config *config, size_t max_jwks_len);
 
 /**
+ * Entries of the verifier's verified-signature cache (default
+ * `COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY`, 4096, about 96 KiB allocated by
+ * `cognito_verifier_new`; rounded down to a multiple of 8). A token whose signature the verifier
+ * checked before under the same key skips the RSA or ECDSA arithmetic; every other check runs
+ * as without the cache, so the result is the same. 0 turns the cache off.
+ */
+cognito_result cognito_config_set_signature_cache_capacity(cognito_config *config, size_t capacity);
+
+/**
  * Accepts RSA keys with any odd exponent of at least 3, not only 65537.
  */
 cognito_result cognito_config_set_allow_any_rsa_exponent(cognito_config *config, bool allow);
@@ -826,6 +841,17 @@ cognito_result cognito_verifier_verify(const cognito_verifier *verifier,
                                        size_t token_len,
                                        uint64_t now,
                                        cognito_claims *claims);
+
+/**
+ * The verified-signature cache's counters since `cognito_verifier_new`: `hits_out` receives the
+ * number of signatures found (their arithmetic skipped), `misses_out` the number looked up and
+ * not found (checked with the arithmetic, valid or not), `capacity_out` the entries it holds
+ * (0: the cache is off, and both counters stay 0). Any out-parameter may be NULL. Thread-safe.
+ */
+cognito_result cognito_verifier_cache_stats(const cognito_verifier *verifier,
+                                            uint64_t *hits_out,
+                                            uint64_t *misses_out,
+                                            size_t *capacity_out);
 
 /**
  * `cognito_verifier_verify` at the current time of the system clock.

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# Load figures for /api/v1/ping with a valid token, beside the same server with verification off
-# (INSECURE_DISABLE_AUTH=1). Measured, never asserted. Loopback only; stops everything it started.
-#   bash scripts/load.sh                 # DURATION=10s CONNECTIONS=50 THREADS=2 by default
+# Load figures of one server: the authenticated /api/v1/ping beside its unauthenticated /healthz.
+# Measured, never asserted. Loopback only; stops everything it started.
+#   bash scripts/load.sh      # DURATION=10s CONNECTIONS=32 THREADS=1 TOKENS=1000 by default
+# Runs, each with wrk:
+#   healthz      GET /healthz, no token: what the server answers without any verification
+#   one-token    /api/v1/ping, one valid token again and again (a cache hit after the first)
+#   working-set  /api/v1/ping, TOKENS distinct valid tokens from moto in turn (scripts/tokens.lua)
+#   all-new      the same tokens against a server whose cache holds 8 entries: every request
+#                misses and is stored, as if every token were new (moto cannot sign a new token
+#                for each of ~100,000 requests)
+#   no-cache     the same tokens, cache off (SIGNATURE_CACHE_CAPACITY=0)
 # Needs wrk (apt-get install -y wrk) and the moto venv (scripts/ensure_venv.sh is called).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO=${CARGO:-cargo}
 DURATION=${DURATION:-10s}
-CONNECTIONS=${CONNECTIONS:-50}
-THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-1}
+TOKENS=${TOKENS:-1000}
 command -v wrk >/dev/null || { echo "load.sh: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
@@ -27,9 +36,17 @@ set -a
 . "$WORK/moto.env"
 set +a
 TOKEN=$(cd "$WORK" && "$BIN/fetch_jwt")
+echo "== minting $TOKENS distinct tokens with moto (InitiateAuth)"
+.venv/bin/python scripts/moto_cognito.py tokens --endpoint "http://127.0.0.1:$MOTO_PORT" \
+    --client-id "$AWS_COGNITO_APP_CLIENT_ID" --count "$TOKENS" >"$WORK/tokens.txt"
+export TOKENS_FILE="$WORK/tokens.txt"
+echo "   $(sort -u "$TOKENS_FILE" | wc -l) distinct tokens"
 
-run() { # name, extra env...
-    local name=$1; shift
+run() { # name, path, wrk args (token or script), -- server env...
+    local name=$1 path=$2; shift 2
+    local wrk_args=()
+    while [ "$1" != "--" ]; do wrk_args+=("$1"); shift; done
+    shift
     local port; port=$(free_port)
     (cd "$WORK" && exec env APP_HOST=127.0.0.1 APP_PORT="$port" RUST_LOG=warn "$@" "$BIN/server") \
         >"$WORK/server-$name.log" 2>&1 &
@@ -38,19 +55,28 @@ run() { # name, extra env...
     for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
     local status
     status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port/api/v1/ping")
-    echo "== $name: one request answers $status; wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
-        -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port/api/v1/ping" | tee "$WORK/wrk-$name.txt"
+    echo "== $name: GET $path (/api/v1/ping with one token answers $status); wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${wrk_args[@]}" \
+        "http://127.0.0.1:$port$path" | tee "$WORK/wrk-$name.txt"
+    curl -s "http://127.0.0.1:$port/metrics" | grep -v '^#' | tee "$WORK/metrics-$name.txt"
     kill "$pid"; wait "$pid" 2>/dev/null || true
 }
-run verified
-run unverified INSECURE_DISABLE_AUTH=1
+run healthz /healthz --
+run one-token /api/v1/ping -H "Authorization: Bearer $TOKEN" --
+run working-set /api/v1/ping -s scripts/tokens.lua --
+run all-new /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=8
+run no-cache /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=0
 
 echo
-echo "== summary (/api/v1/ping, $(nproc) cores shared by wrk and the server)"
-for name in verified unverified; do
+echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores shared by wrk and the server)"
+base=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-healthz.txt")
+for name in healthz one-token working-set all-new no-cache; do
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$name.txt")
     p99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk-$name.txt")
     non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk-$name.txt")
-    printf '%-11s %10s req/s   p99 %8s   non-2xx %s\n' "$name" "$rps" "$p99" "${non2xx:-0}"
+    hits=$(awk '/hits_total/ {print $2}' "$WORK/metrics-$name.txt")
+    misses=$(awk '/misses_total/ {print $2}' "$WORK/metrics-$name.txt")
+    ratio=$(python3 -c "print(f'{float($rps)/float($base):.2f}x')")
+    printf '%-12s %10s req/s  %6s of /healthz   p99 %8s   non-2xx %-6s hits %-9s misses %s\n' \
+        "$name" "$rps" "$ratio" "$p99" "${non2xx:-0}" "${hits:-0}" "${misses:-0}"
 done

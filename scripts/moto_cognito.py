@@ -165,6 +165,24 @@ def provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def tokens(args: argparse.Namespace) -> int:
+    """Signs in again and again (USER_PASSWORD_AUTH) and prints distinct ID and access tokens, one
+    a line, until there are --count of them: a working set of real tokens for load tests."""
+    idp = _client(args.endpoint.rstrip("/"), args.region)
+    seen: set[str] = set()
+    while len(seen) < args.count:
+        auth = idp.initiate_auth(
+            ClientId=args.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": args.email, "PASSWORD": args.password},
+        )["AuthenticationResult"]
+        for t in (auth["IdToken"], auth["AccessToken"]):
+            if t not in seen and len(seen) < args.count:
+                seen.add(t)
+                print(t)
+    return 0
+
+
 def wait(args: argparse.Namespace) -> int:
     deadline = time.monotonic() + args.timeout
     url = args.endpoint.rstrip("/") + "/moto-api/"
@@ -228,6 +246,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--email", default=DEFAULT_EMAIL)
     p.add_argument("--password", default=DEFAULT_PASSWORD)
     p.set_defaults(func=provision)
+
+    p = sub.add_parser("tokens", help="print COUNT distinct valid tokens, one a line")
+    p.add_argument("--endpoint", required=True)
+    p.add_argument("--region", default="us-east-1")
+    p.add_argument("--client-id", required=True)
+    p.add_argument("--email", default=DEFAULT_EMAIL)
+    p.add_argument("--password", default=DEFAULT_PASSWORD)
+    p.add_argument("--count", type=int, default=1000)
+    p.set_defaults(func=tokens)
 
     p = sub.add_parser("wait", help="wait until moto answers")
     p.add_argument("--endpoint", required=True)

@@ -105,6 +105,10 @@ pub(crate) enum KeyMaterial {
 pub(crate) struct Key {
     kid: [u8; MAX_KID_LEN],
     kid_len: u8,
+    /// A digest of the `kid` and the key's JWK fields (see [`fingerprint`]): two keys with
+    /// different material never share it, so a cached signature is bound to the key itself.
+    #[cfg(feature = "signature-cache")]
+    fingerprint: [u8; 16],
     pub(crate) material: KeyMaterial,
 }
 
@@ -114,11 +118,18 @@ impl Key {
     const EMPTY: Key = Key {
         kid: [0; MAX_KID_LEN],
         kid_len: 0,
+        #[cfg(feature = "signature-cache")]
+        fingerprint: [0; 16],
         material: KeyMaterial::Rsa(RsaPublicKey::EMPTY),
     };
 
     pub(crate) fn kid(&self) -> &[u8] {
         self.kid.get(..usize::from(self.kid_len)).unwrap_or(&[])
+    }
+
+    #[cfg(feature = "signature-cache")]
+    pub(crate) fn fingerprint(&self) -> &[u8; 16] {
+        &self.fingerprint
     }
 
     pub(crate) fn algorithm(&self) -> Algorithm {
@@ -448,6 +459,7 @@ fn add_key<const N: usize>(
                     kid: slot_kid,
                     kid_len: slot_kid_len,
                     material: KeyMaterial::Rsa(rsa),
+                    ..
                 }) => {
                     *slot_kid = kid_buf;
                     *slot_kid_len = kid_len;
@@ -469,8 +481,34 @@ fn add_key<const N: usize>(
         }
         _ => return Err(Error::UnsupportedKey),
     }
+    #[cfg(feature = "signature-cache")]
+    if let Some(Some(key)) = set.keys.get_mut(set.len) {
+        key.fingerprint = fingerprint(key.kid(), &raw);
+    }
     set.len += 1;
     Ok(Added::Stored)
+}
+
+#[cfg(feature = "signature-cache")]
+/// SHA-256 over the `kid` and the key fields as received, each with its length. Base64url
+/// decoding is a function, so keys of different material always have different fields and
+/// different fingerprints (the converse need not hold: that only costs a cache miss).
+fn fingerprint(kid: &[u8], raw: &RawKey<'_>) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update(u64::try_from(bytes.len()).unwrap_or(u64::MAX).to_be_bytes());
+        h.update(bytes);
+    };
+    field(kid);
+    for f in [raw.kty, raw.crv, raw.n, raw.e, raw.x, raw.y] {
+        // Fields with escapes were refused before a key is stored; absent ones hash as empty.
+        field(f.and_then(|s| s.as_str()).unwrap_or("").as_bytes());
+    }
+    let digest: [u8; 32] = h.finalize().into();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
+    out
 }
 
 /// Decodes a base64url key field; a field too long for `buf` is a key we do not support.

@@ -19,6 +19,8 @@ mod jwk;
 mod pool;
 mod refresh;
 mod rsa;
+#[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+mod sigcache;
 mod verifier;
 
 pub use claims::{ClaimValue, Claims, TokenUse};
@@ -43,6 +45,11 @@ pub use jwk::{
 pub use pool::user_pool_jwks_url;
 pub use pool::{check_jwks_url, issuer_jwks_url, JwksUrlError, PoolIdError, UserPoolId};
 pub use refresh::{Action, JwksRefresh, Need, RefreshConfig};
+#[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+pub use sigcache::{
+    CacheSlot, SignatureCache, SignatureCacheStats, DEFAULT_SIGNATURE_CACHE_CAPACITY,
+    IDLE_SECONDS as SIGNATURE_CACHE_IDLE_SECONDS, WAYS as SIGNATURE_CACHE_WAYS,
+};
 pub use verifier::{payload_buffer_len, pool_region, SignedData, Verifier};
 
 /// Entry points for `cargo fuzz` only (built with `--cfg fuzzing`).

@@ -7,6 +7,8 @@ use crate::claims::{self, Claims, TokenUse};
 use crate::config::{AcceptedTokenUse, Config};
 use crate::json::{self, StrArray, Value};
 use crate::jwk::{Algorithm, KeyMaterial, KeySet};
+#[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+use crate::sigcache::{CacheSlot, Lookup, SignatureCache};
 use crate::Error;
 
 /// Largest decoded header accepted (Cognito's are under 100 bytes); small, because it lives on
@@ -125,12 +127,63 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
     ) -> Result<Claims<'b>, Error> {
         self.verify_inner(keys_of, token, now, buf, &mut |signed, key| {
             let digest: [u8; 32] = Sha256::digest(signed.signing_input).into();
-            match &key.material {
-                KeyMaterial::Rsa(rsa) => rsa.verify_pkcs1v15_sha256(&digest, signed.signature),
-                #[cfg(feature = "es256")]
-                KeyMaterial::Ec(ec) => verify_es256(ec, &digest, signed.signature),
-            }
+            check_signature(key, &digest, signed.signature)
         })
+    }
+
+    /// [`verify`](Self::verify) with a [`SignatureCache`]: a signature this cache saw verified
+    /// under the same key skips the arithmetic; every other check runs as in `verify`, so the
+    /// result (claims or error) is the same with or without the cache. A token is stored after
+    /// its whole verification succeeded, never before.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify).
+    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+    pub fn verify_cached<'b, const N: usize, C: AsRef<[CacheSlot]>>(
+        &self,
+        keys: &KeySet<N>,
+        cache: &SignatureCache<C>,
+        token: &str,
+        now: u64,
+        buf: &'b mut [u8],
+    ) -> Result<Claims<'b>, Error> {
+        self.verify_pools_cached(&|_| Some(keys), cache, token, now, buf)
+    }
+
+    /// [`verify_pools`](Self::verify_pools) with a [`SignatureCache`], as
+    /// [`verify_cached`](Self::verify_cached).
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify).
+    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+    pub fn verify_pools_cached<'k, 'b, const N: usize, C: AsRef<[CacheSlot]>>(
+        &self,
+        keys_of: &dyn Fn(usize) -> Option<&'k KeySet<N>>,
+        cache: &SignatureCache<C>,
+        token: &str,
+        now: u64,
+        buf: &'b mut [u8],
+    ) -> Result<Claims<'b>, Error> {
+        let mut looked_up: Option<Lookup> = None;
+        let claims = self.verify_inner(keys_of, token, now, buf, &mut |signed, key| {
+            let digest: [u8; 32] = Sha256::digest(signed.signing_input).into();
+            // The tag binds the exact signed bytes (through their digest), the key (its kid and
+            // material) and the exact signature; the digest has a fixed length, so the
+            // concatenation is unambiguous.
+            let tag: [u8; 32] = Sha256::new()
+                .chain_update(digest)
+                .chain_update(key.fingerprint())
+                .chain_update(signed.signature)
+                .finalize()
+                .into();
+            let lookup = cache.lookup(&tag);
+            looked_up = Some(lookup);
+            lookup.hit() || check_signature(key, &digest, signed.signature)
+        })?;
+        if let Some(lookup) = looked_up {
+            cache.record_success(&lookup, now);
+        }
+        Ok(claims)
     }
 
     /// Like [`verify`](Self::verify), but the signature is checked by `check` (platform or
@@ -301,6 +354,15 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
             }
         }
         Ok(())
+    }
+}
+
+/// This crate's signature arithmetic.
+fn check_signature(key: &crate::jwk::Key, digest: &[u8; 32], signature: &[u8]) -> bool {
+    match &key.material {
+        KeyMaterial::Rsa(rsa) => rsa.verify_pkcs1v15_sha256(digest, signature),
+        #[cfg(feature = "es256")]
+        KeyMaterial::Ec(ec) => verify_es256(ec, digest, signature),
     }
 }
 

@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use cognito_verify::{
-    user_pool_jwks_url, CognitoJwtVerifier, Error, JwksCache, RefreshConfig, Requirement,
-    Requirements, VerifyError,
+    user_pool_jwks_url, CognitoJwtVerifier, Error, JwksCache, OwnedClaims, RefreshConfig,
+    Requirement, Requirements, VerifyError,
 };
 use serde_json::Value;
 
@@ -656,5 +656,82 @@ fn a_raised_size_limit_reaches_the_key_set() {
             .build()
             .unwrap();
         raised.verify(&token("valid_id")).await.unwrap();
+
+/// The verified-signature cache is on by default, counts, can be turned off, and threads
+/// sharing one verifier agree with one thread without a cache over the vectors of its
+/// configuration.
+#[test]
+fn signature_cache_counts_and_threads_agree() {
+    let build = |capacity: Option<usize>| {
+        let b = CognitoJwtVerifier::builder()
+            .user_pool(POOL)
+            .jwks_url("https://example.invalid/jwks.json")
+            .client_id(CLIENT)
+            .cache(|c| c.refresh(REFRESH).clock(fixed));
+        let v = match capacity {
+            Some(n) => b.signature_cache(n),
+            None => b,
+        }
+        .build()
+        .unwrap();
+        let doc = case("valid_id")["jwks"].to_string();
+        v.caches().next().unwrap().hydrate(doc.as_bytes()).unwrap();
+        v
+    };
+    let on = build(None);
+    let off = build(Some(0));
+    assert_eq!(
+        on.stats().capacity,
+        cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY
+    );
+    assert_eq!(off.stats().capacity, 0);
+
+    let reference = case("valid_id");
+    let tokens: Vec<String> = common::jsonl("tokens.jsonl")
+        .into_iter()
+        .filter(|c| {
+            c["config"] == reference["config"] && c["jwks"] == reference["jwks"] && c["now"] == NOW
+        })
+        .map(|c| c["token"].as_str().unwrap().to_string())
+        .collect();
+    assert!(tokens.len() > 50, "{} vectors", tokens.len());
+    let code =
+        |r: Result<OwnedClaims, VerifyError>| r.map(|c| c.payload_json).map_err(|e| e.code());
+    let want: Vec<_> = tokens
+        .iter()
+        .map(|t| {
+            let mut r = None;
+            run(async { r = Some(code(off.verify(t).await)) });
+            r.unwrap()
+        })
+        .collect();
+    let valid = want.iter().filter(|r| r.is_ok()).count();
+    assert!(valid > 5);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                run(async {
+                    for _ in 0..10 {
+                        for (t, w) in tokens.iter().zip(&want) {
+                            assert_eq!(&code(on.verify(t).await), w, "{t}");
+                        }
+                    }
+                });
+            });
+        }
+    });
+    let s = on.stats();
+    // Every valid token misses at most once per thread, then hits.
+    assert!(s.hits >= (40 - 4) * valid as u64, "{s:?}");
+    assert_eq!((off.stats().hits, off.stats().misses), (0, 0));
+
+    // One by one: a miss, then a hit.
+    let v = build(None);
+    let id = token("valid_id");
+    run(async {
+        v.verify(&id).await.unwrap();
+        assert_eq!((v.stats().hits, v.stats().misses), (0, 1));
+        v.verify(&id).await.unwrap();
+        assert_eq!((v.stats().hits, v.stats().misses), (1, 1));
     });
 }

@@ -15,7 +15,7 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use cognito_verify::{payload_buffer_len, KeySet};
+use cognito_verify::{payload_buffer_len, CacheSlot, KeySet, SignatureCache};
 
 struct Counting;
 
@@ -75,9 +75,18 @@ fn verifying_allocates_nothing() {
                 c.get("email").is_some(),
             )
         });
+        // With the verified-signature cache too: a miss (stored) and then a hit.
+        let cache: SignatureCache<[CacheSlot; 64]> = SignatureCache::new();
+        for _ in 0..2 {
+            let cached = verifier.verify_cached(&keys, &cache, &token, now, &mut buf);
+            assert_eq!(cached.is_ok(), result.is_ok(), "{name}");
+        }
         let after = ALLOCATIONS.load(Ordering::SeqCst);
         assert_eq!(after - before, 0, "{name} allocated ({result:?})");
         assert_eq!(result.is_ok(), case["expect"]["valid"] == true, "{name}");
+        if result.is_ok() {
+            assert_eq!(cache.stats().hits, 1, "{name}");
+        }
         checked += 1;
     }
     assert_eq!(checked, 8);

@@ -72,8 +72,8 @@ pub(super) struct Web {
     pub(super) login: Option<WebLogin>,
     pub(super) client_id: String,
     pub(super) api_path: String,
-    /// `None` when verification is turned off (`INSECURE_DISABLE_AUTH`).
-    pub(super) verifier: Option<CognitoJwtVerifier>,
+    /// The verifier the API routes share (one key cache, one signature cache).
+    pub(super) verifier: CognitoJwtVerifier,
     pub(super) http: reqwest::Client,
 }
 
@@ -191,17 +191,14 @@ impl Web {
             }
         };
         // Only a token that verifies is kept.
-        let max_age = match &self.verifier {
-            Some(v) => match v.verify(&id_token).await {
-                Ok(c) => u64::try_from(c.exp)
-                    .unwrap_or(0)
-                    .saturating_sub(cognito_verify::now()),
-                Err(e) => {
-                    warn!(code = e.code(), "callback: the id_token does not verify");
-                    return bad(&format!("The ID token does not verify ({}).", e.code()));
-                }
-            },
-            None => 3600,
+        let max_age = match self.verifier.verify(&id_token).await {
+            Ok(c) => u64::try_from(c.exp)
+                .unwrap_or(0)
+                .saturating_sub(cognito_verify::now()),
+            Err(e) => {
+                warn!(code = e.code(), "callback: the id_token does not verify");
+                return bad(&format!("The ID token does not verify ({}).", e.code()));
+            }
         };
         let mut r = redirect(StatusCode::SEE_OTHER, "/me");
         add_cookie(
@@ -221,13 +218,11 @@ impl Web {
         let Some(token) = cookie(req.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()) else {
             return redirect(StatusCode::SEE_OTHER, "/login");
         };
-        let caller = match &self.verifier {
-            Some(v) => v
-                .verify(token)
-                .await
-                .map(|c| (c.username.unwrap_or_default(), c.sub)),
-            None => Ok(("anonymous".into(), "anonymous".into())),
-        };
+        let caller = self
+            .verifier
+            .verify(token)
+            .await
+            .map(|c| (c.username.unwrap_or_default(), c.sub));
         match caller {
             Ok((username, sub)) => html(
                 StatusCode::OK,

@@ -289,6 +289,64 @@ async fn api_answers_with_own_keys() {
     );
 }
 
+/// The value of one metric of `/metrics` (Prometheus text format).
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing from {text}"))
+}
+
+/// The signature cache: a token seen before is a hit, `/metrics` says so without a token, a
+/// cached signature over a payload one character off is refused, capacity 0 turns
+/// the cache off, and the old `INSECURE_DISABLE_AUTH` switch turns nothing off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signature_cache_and_metrics() {
+    let jwks = own_jwks();
+    let srv = own_server(&jwks, &[("INSECURE_DISABLE_AUTH", "1")]);
+    let ka = Signer256::new("rsa2048_a.pem", "kA");
+    let a = srv.get("/api/v1/ping", &[]).await;
+    assert_eq!(a.status, 401, "no switch turns authentication off");
+
+    let good = ka.sign(&id_claims(now() + 3600));
+    for _ in 0..3 {
+        assert_eq!(srv.bearer("/api/v1/ping", &good).await.status, 200);
+    }
+    let m = srv.get("/metrics", &[]).await;
+    assert_eq!(m.status, 200);
+    assert!(m
+        .header("content-type")
+        .starts_with("text/plain; version=0.0.4"));
+    assert!(m
+        .body
+        .contains("# TYPE cognito_signature_cache_hits_total counter"));
+    assert_eq!(metric(&m.body, "cognito_signature_cache_hits_total"), 2);
+    assert_eq!(metric(&m.body, "cognito_signature_cache_misses_total"), 1);
+    assert_eq!(metric(&m.body, "cognito_signature_cache_capacity"), 4096);
+
+    // The same signature over a payload one character off: refused.
+    let mut parts: Vec<String> = good.split('.').map(str::to_string).collect();
+    let payload = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &parts[1])
+            .unwrap(),
+    )
+    .unwrap();
+    parts[1] = base64_url(&payload.replace("alice", "alicf"));
+    srv.expect_invalid(
+        &parts.join("."),
+        "invalid_signature",
+        "Token Signature Invalid.",
+    )
+    .await;
+    let m = srv.get("/metrics", &[]).await;
+    assert_eq!(metric(&m.body, "cognito_signature_cache_hits_total"), 2);
+
+    let off = own_server(&jwks, &[("SIGNATURE_CACHE_CAPACITY", "0")]);
+    assert_eq!(off.bearer("/api/v1/ping", &good).await.status, 200);
+    let m = off.get("/metrics", &[]).await;
+    assert_eq!(metric(&m.body, "cognito_signature_cache_capacity"), 0);
+    assert_eq!(metric(&m.body, "cognito_signature_cache_hits_total"), 0);
+}
+
 fn base64_url(s: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)

@@ -42,6 +42,13 @@ pub const COGNITO_MAX_TOKEN_LEN_LIMIT: usize = 16_777_216;
 
 const _: () = assert!(COGNITO_DEFAULT_MAX_TOKEN_LEN == DEFAULT_MAX_TOKEN_LEN);
 const _: () = assert!(COGNITO_DEFAULT_MAX_JWKS_LEN == DEFAULT_MAX_JWKS_BYTES);
+/// Entries of a verifier's verified-signature cache unless
+/// `cognito_config_set_signature_cache_capacity` says otherwise.
+pub const COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY: usize = 4096;
+const _: () = assert!(
+    COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY
+        == cognito_verify_core::DEFAULT_SIGNATURE_CACHE_CAPACITY
+);
 
 /// A verifier configuration under construction. Create with `cognito_config_new`, fill in, pass
 /// to `cognito_verifier_new` (which copies it), free with `cognito_config_free`. Not thread-safe:
@@ -52,6 +59,9 @@ pub struct cognito_config {
     /// C adds groups and scopes one by one; the core takes each list whole.
     groups: Option<(Match, Vec<String>)>,
     scopes: Option<(Match, Vec<String>)>,
+    /// Entries of the verifier's verified-signature cache (0: none). Not a rule of what is
+    /// accepted, so not part of the core's configuration.
+    signature_cache: usize,
 }
 
 impl cognito_config {
@@ -60,6 +70,10 @@ impl cognito_config {
             &mut self.builder,
             VerifierConfig::builder(),
         ));
+    }
+
+    pub(crate) fn signature_cache_capacity(&self) -> usize {
+        self.signature_cache
     }
 
     /// The core's configuration, checked.
@@ -88,6 +102,7 @@ pub extern "C" fn cognito_config_new(config_out: *mut *mut cognito_config) -> co
             builder: VerifierConfig::builder(),
             groups: None,
             scopes: None,
+            signature_cache: COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY,
         }));
         Ok(())
     })
@@ -236,6 +251,22 @@ pub extern "C" fn cognito_config_set_max_jwks_len(
     max_jwks_len: usize,
 ) -> cognito_result {
     set(config, |b| b.max_jwks_bytes(max_jwks_len))
+}
+
+/// Entries of the verifier's verified-signature cache (default
+/// `COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY`, 4096, about 96 KiB allocated by
+/// `cognito_verifier_new`; rounded down to a multiple of 8). A token whose signature the verifier
+/// checked before under the same key skips the RSA or ECDSA arithmetic; every other check runs
+/// as without the cache, so the result is the same. 0 turns the cache off.
+#[no_mangle]
+pub extern "C" fn cognito_config_set_signature_cache_capacity(
+    config: *mut cognito_config,
+    capacity: usize,
+) -> cognito_result {
+    boundary::call(|| {
+        try_mut(config)?.signature_cache = capacity;
+        Ok(())
+    })
 }
 
 /// Accepts RSA keys with any odd exponent of at least 3, not only 65537.

@@ -3,7 +3,7 @@
 use core::cell::OnceCell;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use cognito_verify_core::{KeySet, VerifierConfig, HEAP_KEY_CAPACITY};
+use cognito_verify_core::{CacheSlot, KeySet, SignatureCache, VerifierConfig, HEAP_KEY_CAPACITY};
 
 use crate::boundary;
 use crate::cast::{self, try_bytes, try_mut, try_out, try_ref};
@@ -23,6 +23,8 @@ pub struct cognito_verifier {
     /// pool its token names (no allocation) and works on the set it got, so a replacement never
     /// waits for verifications nor disturbs them.
     keys: Vec<RwLock<Arc<Keys>>>,
+    /// Verified signatures, shared by every thread without a lock (`None`: capacity 0).
+    signatures: Option<SignatureCache<Box<[CacheSlot]>>>,
 }
 
 impl cognito_verifier {
@@ -58,7 +60,10 @@ impl cognito_verifier {
         };
         claims
             .store
-            .fill(|buf| verifier.verify_pools(&keys_of, token, now, buf))
+            .fill(|buf| match &self.signatures {
+                Some(cache) => verifier.verify_pools_cached(&keys_of, cache, token, now, buf),
+                None => verifier.verify_pools(&keys_of, token, now, buf),
+            })
             .map_err(cognito_result::from)
     }
 
@@ -110,7 +115,13 @@ pub extern "C" fn cognito_verifier_new(
         let keys = (0..config.pool_count())
             .map(|_| RwLock::new(Arc::new(KeySet::new())))
             .collect();
-        out.set(cast::to_boxed_ptr(cognito_verifier { config, keys }));
+        let capacity = c.signature_cache_capacity();
+        let signatures = (capacity > 0).then(|| SignatureCache::with_capacity(capacity));
+        out.set(cast::to_boxed_ptr(cognito_verifier {
+            config,
+            keys,
+            signatures,
+        }));
         Ok(())
     })
 }
@@ -205,6 +216,37 @@ pub extern "C" fn cognito_verifier_verify(
             return Err(cognito_result::NullParameter);
         }
         v.verify(token, token_len, now, c)
+    })
+}
+
+/// The verified-signature cache's counters since `cognito_verifier_new`: `hits_out` receives the
+/// number of signatures found (their arithmetic skipped), `misses_out` the number looked up and
+/// not found (checked with the arithmetic, valid or not), `capacity_out` the entries it holds
+/// (0: the cache is off, and both counters stay 0). Any out-parameter may be NULL. Thread-safe.
+#[no_mangle]
+pub extern "C" fn cognito_verifier_cache_stats(
+    verifier: *const cognito_verifier,
+    hits_out: *mut u64,
+    misses_out: *mut u64,
+    capacity_out: *mut usize,
+) -> cognito_result {
+    boundary::call(|| {
+        let v = try_ref(verifier)?;
+        let stats = v
+            .signatures
+            .as_ref()
+            .map(SignatureCache::stats)
+            .unwrap_or_default();
+        if let Ok(out) = try_out(hits_out) {
+            out.set(stats.hits);
+        }
+        if let Ok(out) = try_out(misses_out) {
+            out.set(stats.misses);
+        }
+        if let Ok(out) = try_out(capacity_out) {
+            out.set(stats.capacity);
+        }
+        Ok(())
     })
 }
 

@@ -86,7 +86,7 @@ build() {
     "$@" -o "$out/$name"
 }
 compile_all() {
-    for prog in vectors hostile threads; do
+    for prog in vectors hostile threads sigcache; do
         build "$prog-static" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${STATIC[@]}"
         build "$prog-shared" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${SHARED[@]}"
         build "$prog-asan" "$CC" "${CFLAGS[@]}" "${SAN[@]}" "tests/c/$prog.c" "${STATIC[@]}"
@@ -120,6 +120,9 @@ step "hostile calls, valgrind (shared library)" "${VALGRIND[@]}" "$out/hostile-s
 step "threads: 4 verifiers + JWKS writer, shared library" "$out/threads-shared" "${DOC[@]}" 2000
 step "threads, AddressSanitizer + UBSan" "$out/threads-asan" "${DOC[@]}" 2000
 step "threads, valgrind (static library)" "${VALGRIND[@]}" "$out/threads-static" "${DOC[@]}" 200
+step "signature cache, static library" "$out/sigcache-static" "${DOC[@]}"
+step "signature cache, AddressSanitizer + UBSan" "$out/sigcache-asan" "${DOC[@]}"
+step "signature cache, valgrind (shared library)" "${VALGRIND[@]}" "$out/sigcache-shared" "${DOC[@]}"
 step "no allocation per verification (malloc family wrapped)" "$out/alloc_count" "${DOC[@]}"
 
 # ------------------------------------------------------------------ README example, pkg-config

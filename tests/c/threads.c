@@ -7,6 +7,7 @@
  * never anything else. Readers run at least ITERATIONS verifications and until the writer has
  * made 50 swaps, so the two overlap. */
 #define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -146,6 +147,11 @@ int main(int argc, char **argv) {
          other = atomic_load(&other_count);
     printf("  phase 1 (kA always present): %ld ok, %ld unknown_kid, %ld other\n", ok, unknown, other);
     CHECK(ok >= READERS * iterations && unknown == 0 && other == 0);
+    /* The verified-signature cache (on by default): after the first verification, hits. */
+    uint64_t hits = 0, misses = 0;
+    CHECK_RC(cognito_verifier_cache_stats(v, &hits, &misses, NULL), COGNITO_RESULT_OK);
+    printf("  signature cache after phase 1: %" PRIu64 " hits, %" PRIu64 " misses\n", hits, misses);
+    CHECK(hits >= (uint64_t)ok - READERS && hits + misses == (uint64_t)ok);
 
     doc_t phase2[2] = {{jwks, jwks_len}, {only_b, strlen(only_b)}};
     run_phase(phase2);

@@ -1,9 +1,14 @@
 /* The shared testdata/ vectors through the C API, case by case, with counts.
  *   vectors tokens.txt real-world.txt jwks.txt      (files made by vectors.py)
  * Every case's verdict, error code and standard claims must equal the expectation the Rust
- * tests check (core/tests/vectors.rs), so C and Rust agree case by case. */
+ * tests check (core/tests/vectors.rs), so C and Rust agree case by case. Each token case also
+ * runs on a verifier without the verified-signature cache, and from THREADS threads sharing the
+ * cached verifier, which must all give the same code; the cache's counters must say one miss
+ * and then only hits for a valid token. */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "common.h"
@@ -40,11 +45,50 @@ static bool same_text(const cognito_claims *claims,
     return same;
 }
 
+#define THREADS 4
+#define REPEATS 25
+
+typedef struct {
+    const cognito_verifier *v;
+    const text_t *token;
+    uint64_t now;
+    cognito_result want;
+    atomic_int *mismatches;
+} shared_case_t;
+
+static void *repeat_case(void *arg) {
+    shared_case_t *c = (shared_case_t *)arg;
+    cognito_claims *claims = NULL;
+    if (cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims) != COGNITO_RESULT_OK) {
+        atomic_fetch_add(c->mismatches, 1);
+        return NULL;
+    }
+    for (int i = 0; i < REPEATS; i++) {
+        cognito_result rc = cognito_verifier_verify(c->v, (const uint8_t *)c->token->data,
+                                                    c->token->len, c->now, claims);
+        if (rc != c->want) atomic_fetch_add(c->mismatches, 1);
+    }
+    cognito_claims_free(claims);
+    return NULL;
+}
+
+/* The same case from THREADS threads sharing `v` (its cache warm from the first verification),
+ * against `want`, the code of a verifier without a cache. */
+static bool agree_across_threads(const cognito_verifier *v, const text_t *token, uint64_t now,
+                                 cognito_result want) {
+    atomic_int mismatches = 0;
+    shared_case_t c = {v, token, now, want, &mismatches};
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, repeat_case, &c);
+    for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+    return atomic_load(&mismatches) == 0;
+}
+
 /* Runs one token case; returns true when it agrees with the expectation. */
 static bool run_token_case(char **f) {
     text_t name = decode_text(f[1]), token = decode_text(f[2]), jwks = decode_text(f[3]);
     cognito_config *cfg = NULL;
-    cognito_verifier *v = NULL;
+    cognito_verifier *v = NULL, *uncached = NULL;
     cognito_claims *claims = NULL;
     bool ok = false;
     cognito_result rc;
@@ -61,12 +105,39 @@ static bool run_token_case(char **f) {
     if (rc == COGNITO_RESULT_OK) rc = requirement(cfg, f[12], f[13], true);
     if (rc == COGNITO_RESULT_OK) rc = requirement(cfg, f[14], f[15], false);
     if (rc == COGNITO_RESULT_OK) rc = cognito_verifier_new(cfg, &v);
+    if (rc == COGNITO_RESULT_OK) rc = cognito_config_set_signature_cache_capacity(cfg, 0);
+    if (rc == COGNITO_RESULT_OK) rc = cognito_verifier_new(cfg, &uncached);
     if (rc == COGNITO_RESULT_OK)
         rc = cognito_verifier_set_jwks(v, (const uint8_t *)jwks.data, jwks.len);
-    if (rc == COGNITO_RESULT_OK) rc = cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims);
     if (rc == COGNITO_RESULT_OK)
-        rc = cognito_verifier_verify(v, (const uint8_t *)token.data, token.len,
-                                     strtoull(f[4], NULL, 10), claims);
+        rc = cognito_verifier_set_jwks(uncached, (const uint8_t *)jwks.data, jwks.len);
+    if (rc == COGNITO_RESULT_OK) rc = cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims);
+    uint64_t now = strtoull(f[4], NULL, 10);
+    /* Set-up failures (a key set refused) are the case's answer; nothing was verified. */
+    bool verified = rc == COGNITO_RESULT_OK;
+    cognito_result without_cache = rc;
+    if (rc == COGNITO_RESULT_OK)
+        without_cache = cognito_verifier_verify(uncached, (const uint8_t *)token.data, token.len, now, claims);
+    if (rc == COGNITO_RESULT_OK)
+        rc = cognito_verifier_verify(v, (const uint8_t *)token.data, token.len, now, claims);
+    bool cache_agrees = rc == without_cache;
+    if (cache_agrees && verified) {
+        uint64_t hits = 9, misses = 9, hits0 = 9, misses0 = 9;
+        size_t capacity = 0, capacity0 = 9;
+        cache_agrees = agree_across_threads(v, &token, now, rc);
+        cognito_verifier_cache_stats(v, &hits, &misses, &capacity);
+        cognito_verifier_cache_stats(uncached, &hits0, &misses0, &capacity0);
+        cache_agrees &= capacity == COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY && capacity0 == 0 &&
+                        hits0 == 0 && misses0 == 0;
+        /* A valid token: one miss, then hits only. */
+        if (rc == COGNITO_RESULT_OK) cache_agrees &= misses == 1 && hits == THREADS * REPEATS;
+        /* Never stored when refused: never a hit. */
+        else cache_agrees &= hits == 0;
+        if (!cache_agrees)
+            fprintf(stderr, "CACHE %s: %s, hits=%" PRIu64 " misses=%" PRIu64 "\n", name.data,
+                    cognito_result_code_name(rc), hits, misses);
+    }
+    /* The claims of the cached verifier's verification, checked below. */
 
     bool want_valid = f[17][0] == '1';
     if (want_valid) {
@@ -86,12 +157,14 @@ static bool run_token_case(char **f) {
         ok = rc != COGNITO_RESULT_OK &&
              (strcmp(f[18], "-") == 0 || strcmp(cognito_result_code_name(rc), f[18]) == 0);
     }
+    ok &= cache_agrees;
     if (!ok)
         fprintf(stderr, "MISMATCH %s: want %s %s, got %s\n", name.data, want_valid ? "valid" : "invalid",
                 f[18], cognito_result_code_name(rc));
 done:
     cognito_claims_free(claims);
     cognito_verifier_free(v);
+    cognito_verifier_free(uncached);
     cognito_config_free(cfg);
     free_text(&name);
     free_text(&token);

@@ -2,6 +2,7 @@
 //! [`JwksCache`] fetches. The pool is the one the token's `iss` names (the core's rule), so a
 //! token costs one signature check whatever the number of pools.
 
+use std::boxed::Box;
 use std::string::{String, ToString};
 use std::sync::Arc;
 use std::vec;
@@ -9,8 +10,9 @@ use std::vec::Vec;
 
 use super::cache::{JwksCache, JwksCacheBuilder, Keys, VerifyError};
 use crate::{
-    payload_buffer_len, AcceptedTokenUse, Claims, ConfigBuilder, Error, Requirement, TokenUse,
-    VerifierConfig, DEFAULT_MAX_TOKEN_LEN,
+    payload_buffer_len, AcceptedTokenUse, CacheSlot, Claims, ConfigBuilder, Error, Requirement,
+    SignatureCache, SignatureCacheStats, TokenUse, VerifierConfig, DEFAULT_MAX_TOKEN_LEN,
+    DEFAULT_SIGNATURE_CACHE_CAPACITY,
 };
 
 /// The claims of a verified token, copied out of the verification buffer.
@@ -120,6 +122,7 @@ impl<'a> Requirements<'a> {
 pub struct CognitoJwtVerifierBuilder {
     config: ConfigBuilder,
     cache: JwksCacheBuilder,
+    signature_cache: usize,
 }
 
 impl CognitoJwtVerifierBuilder {
@@ -177,6 +180,15 @@ impl CognitoJwtVerifierBuilder {
         self
     }
 
+    /// Capacity of the verified-signature cache ([`SignatureCache`]): tokens whose signature was
+    /// verified before skip the RSA or ECDSA arithmetic (every other check still runs). On by
+    /// default with [`DEFAULT_SIGNATURE_CACHE_CAPACITY`] entries (24 bytes each); 0 turns it off.
+    #[must_use]
+    pub fn signature_cache(mut self, capacity: usize) -> Self {
+        self.signature_cache = capacity;
+        self
+    }
+
     /// Checks the configuration and creates one cache per pool. Nothing is fetched yet.
     ///
     /// # Errors
@@ -192,6 +204,7 @@ impl CognitoJwtVerifierBuilder {
                 config,
                 caches,
                 clock: self.cache.clock_fn(),
+                signatures: SignatureCache::with_capacity(self.signature_cache),
             }),
         })
     }
@@ -208,6 +221,8 @@ struct Inner {
     config: VerifierConfig,
     caches: Vec<JwksCache>,
     clock: fn() -> u64,
+    /// Shared by every pool and every task: an entry is bound to the key that verified it.
+    signatures: SignatureCache<Box<[CacheSlot]>>,
 }
 
 /// Runs `f` with a payload buffer for `token`: on the stack for tokens up to the default size.
@@ -235,10 +250,12 @@ impl Inner {
         let verifier = self.config.verifier();
         with_buffer(token, |buf| {
             let keys_of = |p: usize| (p == pool).then_some(keys);
-            match verifier
-                .verify_pools(&keys_of, token, now, buf)
-                .and_then(|c| req.check(&c).map(|()| c))
-            {
+            let verified = if self.signatures.stats().capacity == 0 {
+                verifier.verify_pools(&keys_of, token, now, buf)
+            } else {
+                verifier.verify_pools_cached(&keys_of, &self.signatures, token, now, buf)
+            };
+            match verified.and_then(|c| req.check(&c).map(|()| c)) {
                 Ok(claims) => Ok(f(&claims)),
                 Err(e) => Err((e, f)),
             }
@@ -253,6 +270,7 @@ impl CognitoJwtVerifier {
         CognitoJwtVerifierBuilder {
             config: VerifierConfig::builder(),
             cache: JwksCache::builder(""),
+            signature_cache: DEFAULT_SIGNATURE_CACHE_CAPACITY,
         }
     }
 
@@ -260,6 +278,12 @@ impl CognitoJwtVerifier {
     #[must_use]
     pub fn config(&self) -> &VerifierConfig {
         &self.inner.config
+    }
+
+    /// Hits and misses of the verified-signature cache, and its capacity (0: off).
+    #[must_use]
+    pub fn stats(&self) -> SignatureCacheStats {
+        self.inner.signatures.stats()
     }
 
     /// The key cache of each pool, in the order they were added.
