@@ -656,6 +656,8 @@ fn a_raised_size_limit_reaches_the_key_set() {
             .build()
             .unwrap();
         raised.verify(&token("valid_id")).await.unwrap();
+    });
+}
 
 /// The verified-signature cache is on by default, counts, can be turned off, and threads
 /// sharing one verifier agree with one thread without a cache over the vectors of its
