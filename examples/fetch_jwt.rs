@@ -21,8 +21,6 @@
 //! `***`; they are only ever written into the request sent to Cognito.
 
 use core::fmt;
-use core::time::Duration;
-use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _};
@@ -32,11 +30,10 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
-use cognito_verify_examples::parse_dotenv;
+use cognito_verify_examples::idp::{self, snippet, CallError, TIMEOUT};
+use cognito_verify_examples::Env;
 
 const PROG: &str = "fetch_jwt";
-const TIMEOUT: Duration = Duration::from_secs(10);
-const TARGET_INITIATE_AUTH: &str = "AWSCognitoIdentityProviderService.InitiateAuth";
 
 const USAGE: &str = "\
 fetch_jwt - fetch a JWT from Amazon Cognito and print it on stdout
@@ -132,33 +129,9 @@ fn usage_err(msg: impl Into<String>) -> anyhow::Error {
 // Environment (+ .env)
 // ---------------------------------------------------------------------------------------
 
-struct Env {
-    dotenv: HashMap<String, String>,
-}
-
-impl Env {
-    fn load() -> Self {
-        let dotenv = std::fs::read_to_string(".env")
-            .map(|text| parse_dotenv(&text))
-            .unwrap_or_default();
-        Env { dotenv }
-    }
-
-    /// Real environment first, then `.env`; empty values count as unset.
-    fn get(&self, key: &str) -> Option<String> {
-        std::env::var(key)
-            .ok()
-            .or_else(|| self.dotenv.get(key).cloned())
-            .filter(|v| !v.is_empty())
-    }
-
-    fn require(&self, key: &str, why: &str) -> anyhow::Result<String> {
-        self.get(key).ok_or_else(|| {
-            usage_err(format!(
-                "missing environment variable {key} ({why}); set it or put it in ./.env"
-            ))
-        })
-    }
+/// A required variable, as a usage error.
+fn require(env: &Env, key: &str, why: &str) -> anyhow::Result<String> {
+    env.require(key, why).map_err(|e| usage_err(e.to_string()))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -270,26 +243,6 @@ fn secret_hash(username: &str, client_id: &str, secret: &Secret) -> String {
     B64.encode(mac.finalize().into_bytes())
 }
 
-/// Endpoint per the AWS SDK convention: service-specific override, global override, region.
-fn idp_endpoint(env: &Env) -> anyhow::Result<String> {
-    if let Some(url) = env.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") {
-        return Ok(url);
-    }
-    if let Some(url) = env.get("AWS_ENDPOINT_URL") {
-        return Ok(url);
-    }
-    let region = env
-        .get("AWS_REGION")
-        .or_else(|| env.get("AWS_DEFAULT_REGION"))
-        .ok_or_else(|| {
-            usage_err(
-                "missing environment variable AWS_REGION (or AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER); \
-                 set it or put it in ./.env",
-            )
-        })?;
-    Ok(format!("https://cognito-idp.{region}.amazonaws.com/"))
-}
-
 fn http_client() -> anyhow::Result<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(TIMEOUT)
@@ -297,28 +250,6 @@ fn http_client() -> anyhow::Result<reqwest::Client> {
         .user_agent(concat!("fetch_jwt/", env!("CARGO_PKG_VERSION")))
         .build()
         .context("cannot build the HTTP client")
-}
-
-/// Turn a transport error into one line that names the endpoint.
-fn transport_error(err: reqwest::Error, endpoint: &str) -> anyhow::Error {
-    let what = if err.is_timeout() {
-        format!("timed out after {}s", TIMEOUT.as_secs())
-    } else if err.is_connect() {
-        "cannot connect".to_string()
-    } else {
-        "request failed".to_string()
-    };
-    // Walk the source chain for the root cause (e.g. "Connection refused").
-    let mut cause = String::new();
-    let mut src: Option<&dyn core::error::Error> = core::error::Error::source(&err);
-    while let Some(s) = src {
-        cause = s.to_string();
-        src = s.source();
-    }
-    if cause.is_empty() {
-        cause = err.to_string();
-    }
-    anyhow!("{what} to Cognito endpoint {endpoint}: {cause}")
 }
 
 struct Tokens {
@@ -351,70 +282,42 @@ async fn initiate_auth(
         "ClientId": client_id,
         "AuthParameters": Value::Object(params),
     });
-    let resp = client
-        .post(endpoint)
-        .header("Content-Type", "application/x-amz-json-1.1")
-        .header("X-Amz-Target", TARGET_INITIATE_AUTH)
-        .body(body.to_string())
-        .send()
-        .await
-        .map_err(|e| transport_error(e, endpoint))?;
-    let status = resp.status();
-    let error_type_header = resp
-        .headers()
-        .get("x-amzn-errortype")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let text = resp
-        .text()
-        .await
-        .map_err(|e| transport_error(e, endpoint))?;
-    let json: Option<Value> = serde_json::from_str(&text).ok();
-
-    if !status.is_success() {
-        let kind = json
-            .as_ref()
-            .and_then(|j| j.get("__type"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .or(error_type_header)
-            .map(|t| {
-                // "com.amazonaws...#NotAuthorizedException" or "NotAuthorizedException:http://..."
-                let t = t.rsplit('#').next().unwrap_or(&t);
-                t.split(':').next().unwrap_or(t).to_string()
-            });
-        let message = json
-            .as_ref()
-            .and_then(|j| j.get("message").or_else(|| j.get("Message")))
-            .and_then(Value::as_str)
-            .map(|m| {
+    let json = match idp::call(client, endpoint, "InitiateAuth", &body).await {
+        Ok(json) => json,
+        Err(CallError::Transport(m)) => return Err(anyhow!(m)),
+        Err(CallError::Refused {
+            status,
+            kind,
+            message,
+            snippet,
+        }) => {
+            let message = message.map(|m| {
                 if sent_hash.as_deref() == Some(m.trim()) {
                     "SECRET_HASH rejected (wrong client secret, or computed over the wrong username)"
                         .to_string()
                 } else {
-                    sensitive.iter().fold(m.to_string(), |m, s| m.replace(s.as_str(), "***"))
+                    sensitive
+                        .iter()
+                        .fold(m, |m, s| m.replace(s.as_str(), "***"))
                 }
             });
-        let detail = match (kind, message) {
-            (Some(k), Some(m)) => format!("{k}: {m}"),
-            (Some(k), None) => k,
-            (None, Some(m)) => format!("HTTP {status}: {m}"),
-            (None, None) => format!("HTTP {status}: {}", snippet(&text)),
-        };
-        if status.is_server_error() {
-            return Err(anyhow!(
-                "Cognito endpoint {endpoint} failed {flow}: {detail}"
-            ));
+            let snippet = sensitive
+                .iter()
+                .fold(snippet, |m, s| m.replace(s.as_str(), "***"));
+            let detail = CallError::Refused {
+                status,
+                kind,
+                message,
+                snippet,
+            };
+            if status >= 500 {
+                return Err(anyhow!(
+                    "Cognito endpoint {endpoint} failed {flow}: {detail}"
+                ));
+            }
+            return Err(anyhow!("Cognito refused {flow}: {detail}"));
         }
-        return Err(anyhow!("Cognito refused {flow}: {detail}"));
-    }
-
-    let json = json.ok_or_else(|| {
-        anyhow!(
-            "Cognito endpoint {endpoint} answered {status} with a body that is not JSON: {}",
-            snippet(&text)
-        )
-    })?;
+    };
     if let Some(challenge) = json.get("ChallengeName").and_then(Value::as_str) {
         let hint = match challenge {
             "NEW_PASSWORD_REQUIRED" => {
@@ -462,12 +365,12 @@ async fn client_credentials(
         .form(&form)
         .send()
         .await
-        .map_err(|e| transport_error(e, token_url))?;
+        .map_err(|e| anyhow!(idp::transport_error(&e, token_url)))?;
     let status = resp.status();
     let text = resp
         .text()
         .await
-        .map_err(|e| transport_error(e, token_url))?;
+        .map_err(|e| anyhow!(idp::transport_error(&e, token_url)))?;
     let json: Option<Value> = serde_json::from_str(&text).ok();
     if !status.is_success() {
         let s = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_str);
@@ -494,19 +397,6 @@ async fn client_credentials(
     })
 }
 
-/// First 200 characters of a response body, on one line.
-fn snippet(text: &str) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut s: String = one_line.chars().take(200).collect();
-    if one_line.chars().count() > 200 {
-        s.push('…');
-    }
-    if s.is_empty() {
-        s.push_str("(empty body)");
-    }
-    s
-}
-
 // ---------------------------------------------------------------------------------------
 // main
 // ---------------------------------------------------------------------------------------
@@ -515,12 +405,14 @@ async fn run(args: Args, env: &Env) -> anyhow::Result<String> {
     let client = http_client()?;
 
     if args.client_credentials {
-        let client_id = env.require("AWS_COGNITO_APP_CLIENT_ID", "app client id")?;
-        let secret = Secret(env.require(
+        let client_id = require(env, "AWS_COGNITO_APP_CLIENT_ID", "app client id")?;
+        let secret = Secret(require(
+            env,
             "AWS_COGNITO_APP_CLIENT_SECRET",
             "client secret for --client-credentials",
         )?);
-        let token_url = env.require(
+        let token_url = require(
+            env,
             "AWS_COGNITO_TOKEN_URL",
             "https://<domain>/oauth2/token for --client-credentials",
         )?;
@@ -540,13 +432,13 @@ async fn run(args: Args, env: &Env) -> anyhow::Result<String> {
         return render(&tokens, output, "client_credentials");
     }
 
-    let client_id = env.require("AWS_COGNITO_APP_CLIENT_ID", "app client id")?;
+    let client_id = require(env, "AWS_COGNITO_APP_CLIENT_ID", "app client id")?;
     let secret = env.get("AWS_COGNITO_APP_CLIENT_SECRET").map(Secret);
     let refresh_token = args
         .refresh_token
         .clone()
         .or_else(|| env.get("AWS_COGNITO_REFRESH_TOKEN"));
-    let endpoint = idp_endpoint(env)?;
+    let endpoint = idp::endpoint(env).map_err(usage_err)?;
 
     let mut params = Map::new();
     let (flow, tokens) = if let Some(refresh_token) = refresh_token {
@@ -579,12 +471,14 @@ async fn run(args: Args, env: &Env) -> anyhow::Result<String> {
         let flow = "USER_PASSWORD_AUTH";
         let username = match &args.username {
             Some(u) => u.clone(),
-            None => env.require(
+            None => require(
+                env,
                 "AWS_COGNITO_API_USER_EMAIL",
                 "USERNAME for USER_PASSWORD_AUTH",
             )?,
         };
-        let password = Secret(env.require(
+        let password = Secret(require(
+            env,
             "AWS_COGNITO_API_USER_PASSWORD",
             "PASSWORD for USER_PASSWORD_AUTH",
         )?);

@@ -4,6 +4,8 @@
 //! directory (`KEY=value` lines, `#` comments, optional `export ` prefix and quotes). A
 //! variable set in the real environment wins over `.env`. Empty values count as unset.
 
+pub mod idp;
+
 use core::net::SocketAddr;
 use std::collections::HashMap;
 

@@ -24,6 +24,10 @@
 //! signature arithmetic (the verifier's signature cache, `SIGNATURE_CACHE_CAPACITY`, 4096 by
 //! default, 0 turns it off); its hits and misses are logged at shutdown.
 
+#[path = "server/logout.rs"]
+mod logout;
+#[path = "server/replicas.rs"]
+mod replicas;
 #[path = "server/web.rs"]
 mod web;
 
@@ -47,6 +51,8 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+use logout::{Logout, LogoutApi};
+use replicas::Revocations;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tower::{Layer as _, ServiceExt as _};
@@ -70,22 +76,52 @@ struct Settings {
     web: Option<WebLogin>,
     /// `SIGNATURE_CACHE_CAPACITY`: entries of the verified-signature cache (0: off).
     signature_cache: usize,
+    /// `REVOCATION_CAPACITY`: entries of the revocation list (0: off).
+    revocation_capacity: usize,
+    /// `MAX_TOKEN_LIFETIME`: the longest validity of the pool's ID and access tokens, seconds.
+    max_token_lifetime: u64,
+    /// `REVOCATION_REDIS_URL`: replicas share revocations through this Redis.
+    redis_url: Option<String>,
+    /// `REVOCATION_REDIS_KEY`: the stream's key.
+    redis_key: String,
+    /// Revocation endpoint, `cognito-idp` endpoint, own origin, where to go after signing out.
+    logout: (Option<reqwest::Url>, String, String, String),
+    client_secret: Option<String>,
 }
 
 impl Settings {
     fn from_env(env: &Env) -> Result<Self, String> {
         let server = ServerEnv::from_env(env)?;
         let web = WebLogin::from_env(env, &server.host, server.port)?;
-        let signature_cache = match env.get("SIGNATURE_CACHE_CAPACITY") {
-            None => cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY,
-            Some(n) => n.parse().map_err(|_| {
-                format!("SIGNATURE_CACHE_CAPACITY must be a number of entries, not {n:?}")
-            })?,
+        let number = |name: &str, default: u64| match env.get(name) {
+            None => Ok(default),
+            Some(n) => n
+                .parse::<u64>()
+                .map_err(|_| format!("{name} must be a whole number, not {n:?}")),
         };
+        let size = |name: &str, default: usize| {
+            number(name, default as u64)
+                .and_then(|n| usize::try_from(n).map_err(|_| format!("{name} is too large")))
+        };
+        let signature_cache = size(
+            "SIGNATURE_CACHE_CAPACITY",
+            cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY,
+        )?;
+        let revocation_capacity = size("REVOCATION_CAPACITY", 4096)?;
+        let max_token_lifetime = number("MAX_TOKEN_LIFETIME", 86_400)?;
+        let logout = Logout::settings(env, &server.host, server.port, web.as_ref())?;
         Ok(Settings {
             server,
             web,
             signature_cache,
+            revocation_capacity,
+            max_token_lifetime,
+            redis_url: env.get("REVOCATION_REDIS_URL"),
+            redis_key: env
+                .get("REVOCATION_REDIS_KEY")
+                .unwrap_or_else(|| "cognito-verify:revocations".into()),
+            logout,
+            client_secret: env.get("AWS_COGNITO_APP_CLIENT_SECRET"),
         })
     }
 }
@@ -258,6 +294,8 @@ struct State {
     api_path: String,
     ping: ApiRoute,
     admin: ApiRoute,
+    logout_api: CognitoAuth<LogoutApi>,
+    logout: Arc<Logout>,
     web: Web,
 }
 
@@ -272,6 +310,13 @@ impl App {
         let handler = match route {
             "ping" => &self.state.ping,
             "admin" => &self.state.admin,
+            "logout" if req.method() == Method::POST => {
+                return match self.state.logout_api.clone().oneshot(req).await {
+                    Ok(r) => r,
+                    Err(never) => match never {},
+                };
+            }
+            "logout" => return logout::api_method_not_allowed(),
             _ => return error_json(StatusCode::NOT_FOUND, "404 Not Found Error."),
         };
         if req.method() != Method::GET && req.method() != Method::HEAD {
@@ -298,6 +343,9 @@ impl App {
         if let Some(route) = path.strip_prefix(self.state.api_path.as_str()) {
             let route = route.to_string();
             return self.api(req, &route).await;
+        }
+        if path == "/logout" {
+            return self.state.logout.web(req).await;
         }
         if let Some(page) = self.state.web.route(&req).await {
             return page;
@@ -407,12 +455,39 @@ async fn serve(settings: Settings) -> Result<(), String> {
         "listening on http://{local} (API under {}, pool {})",
         s.api_path, s.pool_id
     );
-    // One verifier (one key cache) for both routes and the pages.
+    let revocations = match &settings.redis_url {
+        None => Revocations::local(verifier.clone(), settings.max_token_lifetime),
+        Some(url) => {
+            info!(key = %settings.redis_key, "revocations shared through Redis");
+            Revocations::with_redis(
+                verifier.clone(),
+                settings.max_token_lifetime,
+                url,
+                settings.redis_key.clone(),
+            )?
+        }
+    };
+    let (revoke_url, idp_endpoint, origin, after) = settings.logout;
+    let logout = Arc::new(Logout {
+        verifier: verifier.clone(),
+        http: http.clone(),
+        client_id: s.client_id.clone(),
+        client_secret: settings.client_secret,
+        revoke_url,
+        idp_endpoint,
+        origin,
+        after,
+        revocations,
+    });
+    // One verifier (one key cache) for every route and the pages.
     let auth = CognitoAuthLayer::new(verifier.clone());
     let admin = auth.clone().any_group([ADMIN_GROUP]);
+    let logout_api = auth.clone().layer(LogoutApi(logout.clone()));
     let app = App {
         state: Arc::new(State {
             ping: ApiRoute::new(auth, ApiHandler { message: "pong" }),
+            logout_api,
+            logout,
             admin: ApiRoute::new(
                 admin,
                 ApiHandler {

@@ -1,6 +1,16 @@
 //! The server's web pages: the Hosted UI sign-in (`/login`, `/callback`), the signed-in page
-//! (`/me`, token kept in an `HttpOnly; Secure; SameSite=Lax` cookie), `/logout`, and `/`.
+//! (`/me`, token kept in a `__Host-` `HttpOnly; Secure; SameSite=Lax` cookie), and `/`.
+//! Sign-out (`POST /logout`) is in `logout.rs`.
+//!
+//! The sign-in is the authorization code flow with PKCE (S256) and a nonce: `/login` makes a
+//! `state`, a code verifier and a nonce, keeps them in one short-lived `__Host-cv_login` cookie and
+//! sends the state, `code_challenge = base64url(SHA-256(verifier))` and the nonce to the Hosted UI;
+//! `/callback` refuses a missing or empty `state` and one that is not the cookie's, sends the
+//! verifier with the code, verifies the ID token and compares its `nonce` claim with the cookie's
+//! in constant time.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine as _;
 use cognito_verify::CognitoJwtVerifier;
 use cognito_verify_examples::{escape_html, Env};
 use hyper::body::Incoming;
@@ -9,21 +19,29 @@ use hyper::{Method, Request, Response, StatusCode};
 use rand::RngCore as _;
 use reqwest::Url;
 use serde_json::Value;
+use sha2::{Digest as _, Sha256};
 use tracing::warn;
 
 use super::{html, response, Body, ADMIN_GROUP};
 
-const SESSION_COOKIE: &str = "cv_session";
-const STATE_COOKIE: &str = "cv_oauth_state";
+/// The ID token of the signed-in user.
+pub(super) const SESSION_COOKIE: &str = "__Host-cv_session";
+/// The refresh token (or, when Cognito gave none, the access token), for `POST /logout` only.
+pub(super) const REFRESH_COOKIE: &str = "__Host-cv_refresh";
+pub(super) const ACCESS_COOKIE: &str = "__Host-cv_access";
+/// The token `POST /logout` must echo (double submit), `SameSite=Strict`.
+pub(super) const CSRF_COOKIE: &str = "__Host-cv_csrf";
+/// `state.verifier.nonce` of a sign-in under way.
+const LOGIN_COOKIE: &str = "__Host-cv_login";
 
 /// Hosted UI (authorization code flow) settings; absent when `AWS_COGNITO_TOKEN_URL` is unset.
 #[derive(Debug, Clone)]
 pub(super) struct WebLogin {
     authorize_url: Url,
     token_url: Url,
-    logout_url: Option<Url>,
-    redirect_uri: String,
-    client_secret: Option<String>,
+    pub(super) logout_url: Option<Url>,
+    pub(super) redirect_uri: String,
+    pub(super) client_secret: Option<String>,
     scopes: String,
 }
 
@@ -86,7 +104,6 @@ impl Web {
             ("/login", true) => self.login(),
             ("/callback", true) => self.callback(req).await,
             ("/me", true) => self.me(req).await,
-            ("/logout", _) if get || req.method() == Method::POST => self.logout(),
             ("/" | "/login" | "/callback" | "/me", false) => super::method_not_allowed(),
             _ => return None,
         })
@@ -105,19 +122,23 @@ impl Web {
         let Some(web) = &self.login else {
             return Self::web_not_configured();
         };
-        let state = random_state();
+        let (state, verifier, nonce) = (random_token(), random_token(), random_token());
         let mut url = web.authorize_url.clone();
         url.query_pairs_mut()
             .append_pair("response_type", "code")
             .append_pair("client_id", &self.client_id)
             .append_pair("redirect_uri", &web.redirect_uri)
             .append_pair("scope", &web.scopes)
-            .append_pair("state", &state);
+            .append_pair("state", &state)
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("code_challenge", &pkce_challenge(&verifier))
+            .append_pair("nonce", &nonce);
         let mut r = redirect(StatusCode::FOUND, url.as_str());
+        // SameSite=Lax: the Hosted UI sends the browser back with a top-level GET from its own site.
         add_cookie(
             &mut r,
             &format!(
-                "{STATE_COOKIE}={state}; Path=/callback; Max-Age=600; HttpOnly; Secure; SameSite=Lax"
+                "{LOGIN_COOKIE}={state}.{verifier}.{nonce}; Path=/; Max-Age=600; HttpOnly; Secure; SameSite=Lax"
             ),
         );
         r
@@ -141,20 +162,28 @@ impl Web {
             return bad(&format!("The identity provider answered: {err}"));
         }
         let (Some(code), Some(state)) = (
-            query_param(req.uri(), "code"),
-            query_param(req.uri(), "state"),
+            query_param(req.uri(), "code").filter(|c| !c.is_empty()),
+            query_param(req.uri(), "state").filter(|s| !s.is_empty()),
         ) else {
             return bad("The callback lacks the code or the state.");
         };
-        match cookie(req.headers(), STATE_COOKIE) {
-            Some(expected) if same(expected, &state) => {}
-            _ => return bad("The sign-in state does not match; start again."),
+        let login = cookie(req.headers(), LOGIN_COOKIE).unwrap_or_default();
+        let mut parts = login.split('.');
+        let (Some(expected), Some(verifier), Some(nonce), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return bad("No sign-in is under way in this browser; start again.");
+        };
+        if expected.is_empty() || verifier.is_empty() || nonce.is_empty() || !same(expected, &state)
+        {
+            return bad("The sign-in state does not match; start again.");
         }
         let form = [
             ("grant_type", "authorization_code"),
             ("client_id", self.client_id.as_str()),
             ("code", code.as_str()),
             ("redirect_uri", web.redirect_uri.as_str()),
+            ("code_verifier", verifier),
         ];
         let mut post = self.http.post(web.token_url.clone()).form(&form);
         if let Some(secret) = &web.client_secret {
@@ -174,12 +203,12 @@ impl Web {
                 let err = body.get("error").and_then(Value::as_str).unwrap_or("?");
                 return Err(format!("token endpoint refused the code: {status} {err}"));
             }
-            body.get("id_token")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| "token endpoint answered without an id_token".to_string())
+            let s = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+            let id_token = s("id_token")
+                .ok_or_else(|| "token endpoint answered without an id_token".to_string())?;
+            Ok((id_token, s("access_token"), s("refresh_token")))
         };
-        let id_token = match answer.await {
+        let (id_token, access_token, refresh_token) = match answer.await {
             Ok(t) => t,
             Err(why) => {
                 warn!("callback: {why}");
@@ -190,16 +219,25 @@ impl Web {
                 );
             }
         };
-        // Only a token that verifies is kept.
-        let max_age = match self.verifier.verify(&id_token).await {
-            Ok(c) => u64::try_from(c.exp)
-                .unwrap_or(0)
-                .saturating_sub(cognito_verify::now()),
+        // Only a token that verifies and carries this sign-in's nonce is kept.
+        let claims = match self.verifier.verify(&id_token).await {
+            Ok(c) => c,
             Err(e) => {
                 warn!(code = e.code(), "callback: the id_token does not verify");
                 return bad(&format!("The ID token does not verify ({}).", e.code()));
             }
         };
+        let token_nonce = serde_json::from_str::<Value>(&claims.payload_json)
+            .ok()
+            .and_then(|p| p.get("nonce").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_default();
+        if !same(&token_nonce, nonce) {
+            warn!("callback: the id_token's nonce is not this sign-in's");
+            return bad("The ID token was not issued for this sign-in (nonce).");
+        }
+        let max_age = u64::try_from(claims.exp)
+            .unwrap_or(0)
+            .saturating_sub(cognito_verify::now());
         let mut r = redirect(StatusCode::SEE_OTHER, "/me");
         add_cookie(
             &mut r,
@@ -207,10 +245,28 @@ impl Web {
                 "{SESSION_COOKIE}={id_token}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax"
             ),
         );
+        // What `POST /logout` needs to revoke in Cognito: never sent cross-site.
+        let (name, token) = match (refresh_token, access_token) {
+            (Some(r), _) => (REFRESH_COOKIE, r),
+            (None, Some(a)) => (ACCESS_COOKIE, a),
+            (None, None) => ("", String::new()),
+        };
+        if !name.is_empty() {
+            add_cookie(
+                &mut r,
+                &format!(
+                    "{name}={token}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict"
+                ),
+            );
+        }
         add_cookie(
             &mut r,
-            &format!("{STATE_COOKIE}=; Path=/callback; Max-Age=0; HttpOnly; Secure; SameSite=Lax"),
+            &format!(
+                "{CSRF_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict",
+                random_token()
+            ),
         );
+        add_cookie(&mut r, &expired(LOGIN_COOKIE));
         r
     }
 
@@ -223,15 +279,16 @@ impl Web {
             .verify(token)
             .await
             .map(|c| (c.username.unwrap_or_default(), c.sub));
+        let csrf = cookie(req.headers(), CSRF_COOKIE).unwrap_or_default();
         match caller {
             Ok((username, sub)) => html(
                 StatusCode::OK,
                 "Signed in",
                 &format!(
-                    "<p>Signed in as <strong>{}</strong> (sub <code>{}</code>).</p>\n\
-                     <form method=\"post\" action=\"/logout\"><button>Sign out</button></form>",
+                    "<p>Signed in as <strong>{}</strong> (sub <code>{}</code>).</p>\n{}",
                     escape_html(&username),
-                    escape_html(&sub)
+                    escape_html(&sub),
+                    logout_form(csrf)
                 ),
             ),
             Err(e) if e.token_error().is_none() => html(
@@ -245,28 +302,6 @@ impl Web {
                 r
             }
         }
-    }
-
-    fn logout(&self) -> Response<Body> {
-        let target = match self.login.as_ref().and_then(|w| w.logout_url.clone()) {
-            Some(mut u) => {
-                let home = Url::parse(self.login.as_ref().map_or("", |w| w.redirect_uri.as_str()))
-                    .map(|mut h| {
-                        h.set_path("/");
-                        h.set_query(None);
-                        h.to_string()
-                    })
-                    .unwrap_or_else(|_| "/".into());
-                u.query_pairs_mut()
-                    .append_pair("client_id", &self.client_id)
-                    .append_pair("logout_uri", &home);
-                u.to_string()
-            }
-            None => "/".into(),
-        };
-        let mut r = redirect(StatusCode::SEE_OTHER, &target);
-        add_cookie(&mut r, &clear_session());
-        r
     }
 
     fn welcome(&self) -> Response<Body> {
@@ -284,7 +319,16 @@ impl Web {
     }
 }
 
-fn redirect(status: StatusCode, location: &str) -> Response<Body> {
+/// The sign-out button: a POST form carrying the CSRF token.
+pub(super) fn logout_form(csrf: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/logout\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Sign out</button></form>",
+        escape_html(csrf)
+    )
+}
+
+pub(super) fn redirect(status: StatusCode, location: &str) -> Response<Body> {
     let mut r = response(status, "text/plain; charset=utf-8", "");
     if let Ok(v) = HeaderValue::from_str(location) {
         r.headers_mut().insert(header::LOCATION, v);
@@ -292,18 +336,23 @@ fn redirect(status: StatusCode, location: &str) -> Response<Body> {
     r
 }
 
-fn add_cookie(r: &mut Response<Body>, cookie: &str) {
+pub(super) fn add_cookie(r: &mut Response<Body>, cookie: &str) {
     if let Ok(v) = HeaderValue::from_str(cookie) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
 }
 
 fn clear_session() -> String {
-    format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
+    expired(SESSION_COOKIE)
+}
+
+/// A `Set-Cookie` that removes the `__Host-` cookie `name`.
+pub(super) fn expired(name: &str) -> String {
+    format!("{name}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
 }
 
 /// The value of a cookie; at most 64 cookies of the first 4 `Cookie` headers are looked at.
-fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(super) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -324,14 +373,20 @@ fn query_param(uri: &hyper::Uri, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-fn random_state() -> String {
-    let mut b = [0u8; 24];
+/// 32 random bytes, base64url: 43 characters (a PKCE code verifier is 43 to 128 of them).
+fn random_token() -> String {
+    let mut b = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    B64URL.encode(b)
 }
 
-/// Constant-time comparison of two short strings.
-fn same(a: &str, b: &str) -> bool {
+/// PKCE S256 (RFC 7636 section 4.2): base64url(SHA-256(verifier)).
+fn pkce_challenge(verifier: &str) -> String {
+    B64URL.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// Constant-time comparison of two short strings (the length is not secret).
+pub(super) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
