@@ -211,6 +211,24 @@ impl ServerEnv {
     /// # Errors
     /// A message when the core refuses the configuration.
     pub fn verifier(&self, signature_cache: usize) -> Result<CognitoJwtVerifier, String> {
+        self.verifier_with(
+            signature_cache,
+            cognito_verify::DEFAULT_REVOCATION_CAPACITY,
+            cognito_verify::DEFAULT_MAX_TOKEN_LIFETIME,
+        )
+    }
+
+    /// [`ServerEnv::verifier`] with a revocation list of `revocation_capacity` entries (0: off)
+    /// holding each sign-out for `max_token_lifetime` seconds.
+    ///
+    /// # Errors
+    /// A message when the core refuses the configuration.
+    pub fn verifier_with(
+        &self,
+        signature_cache: usize,
+        revocation_capacity: usize,
+        max_token_lifetime: u64,
+    ) -> Result<CognitoJwtVerifier, String> {
         let mut b = CognitoJwtVerifier::builder();
         b = match &self.issuer {
             Some(iss) => b.issuer(iss.clone()),
@@ -229,6 +247,8 @@ impl ServerEnv {
             .token_use(AcceptedTokenUse::Any)
             .leeway(5)
             .signature_cache(signature_cache)
+            .revocation_capacity(revocation_capacity)
+            .max_token_lifetime(max_token_lifetime)
             .build()
             .map_err(|e| format!("unusable Cognito configuration: {e}"))
     }

@@ -107,8 +107,14 @@ impl Settings {
             "SIGNATURE_CACHE_CAPACITY",
             cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY,
         )?;
-        let revocation_capacity = size("REVOCATION_CAPACITY", 4096)?;
-        let max_token_lifetime = number("MAX_TOKEN_LIFETIME", 86_400)?;
+        let revocation_capacity = size(
+            "REVOCATION_CAPACITY",
+            cognito_verify::DEFAULT_REVOCATION_CAPACITY,
+        )?;
+        let max_token_lifetime = number(
+            "MAX_TOKEN_LIFETIME",
+            cognito_verify::DEFAULT_MAX_TOKEN_LIFETIME,
+        )?;
         let logout = Logout::settings(env, &server.host, server.port, web.as_ref())?;
         Ok(Settings {
             server,
@@ -427,7 +433,11 @@ async fn shutdown_signal() {
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
-    let verifier = settings.server.verifier(settings.signature_cache)?;
+    let verifier = settings.server.verifier_with(
+        settings.signature_cache,
+        settings.revocation_capacity,
+        settings.max_token_lifetime,
+    )?;
     let url = verifier
         .caches()
         .next()

@@ -23,7 +23,7 @@ use core::time::Duration;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use cognito_verify::CognitoJwtVerifier;
+use cognito_verify::{CognitoJwtVerifier, Revocation};
 use rand::RngCore as _;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
@@ -161,9 +161,15 @@ impl Revocations {
 
 /// The revocation, in the verifier.
 fn apply(verifier: &CognitoJwtVerifier, r: &Revoked) -> Result<(), String> {
-    // Wired to `CognitoJwtVerifier::revoke` once the core's revocation list lands.
-    let _ = (verifier, r);
-    Ok(())
+    let revocation = match r {
+        Revoked::OriginJti(o) => Revocation::OriginJti(o),
+        Revoked::Subject { sub, at } => Revocation::Subject {
+            sub,
+            issued_at_or_before: *at,
+        },
+        Revoked::Jti { jti, exp } => Revocation::Jti { jti, exp: *exp },
+    };
+    verifier.revoke(revocation).map_err(|e| e.to_string())
 }
 
 /// What both tasks share.

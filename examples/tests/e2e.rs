@@ -8,109 +8,17 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/servers.rs"]
+mod servers;
 
 use core::time::Duration;
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use common::*;
 use serde_json::{json, Value};
-
-// ------------------------------------------------------------------ the server under test
-
-struct Server {
-    proc: Proc,
-    base: String,
-    client: reqwest::Client,
-}
-
-fn start_server(vars: &[(&str, &str)]) -> Server {
-    let port = free_port();
-    let mut cmd = Command::new(example("server"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "warn")
-        .env("APP_HOST", "127.0.0.1")
-        .env("APP_PORT", port.to_string())
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    let proc = Proc::spawn("server", &mut cmd);
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Server { proc, base, client }
-}
-
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
-    }
-}
-
-impl Server {
-    async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
-        let mut r = self.client.get(format!("{}{path}", self.base));
-        for (k, v) in headers {
-            r = r.header(*k, *v);
-        }
-        let resp = r.send().await.unwrap();
-        Answer {
-            status: resp.status().as_u16(),
-            headers: resp.headers().clone(),
-            body: resp.text().await.unwrap(),
-        }
-    }
-
-    async fn bearer(&self, path: &str, token: &str) -> Answer {
-        self.get(path, &[("authorization", &format!("Bearer {token}"))])
-            .await
-    }
-
-    /// The 401 for an invalid token, with its code checked.
-    async fn expect_invalid(&self, token: &str, code: &str, message: &str) {
-        let a = self.bearer("/api/v1/ping", token).await;
-        assert_eq!(a.status, 401, "{code}: {}", a.body);
-        assert_eq!(
-            a.body,
-            format!(r#"{{"error": "401 Unauthorized Error. {message}", "code": "{code}"}}"#)
-        );
-        assert_eq!(
-            a.header("www-authenticate"),
-            r#"Bearer error="invalid_token""#
-        );
-    }
-}
+use servers::*;
 
 const NOT_FOUND_BODY: &str = r#"{"error": "401 Unauthorized Error. Token Not Found."}"#;
 
@@ -434,28 +342,39 @@ async fn jwks_unreachable_from_start_is_503() {
 
 // ------------------------------------------------------------------ own OAuth endpoint: web
 
+/// The `Set-Cookie` headers of an answer starting with `name=`.
+fn set_cookie(a: &Answer, name: &str) -> String {
+    a.headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no cookie {name} in {:?}", a.headers))
+}
+
+/// `__Host-` cookies: Secure, Path=/, no Domain (and HttpOnly: scripts never read ours).
+fn assert_host_cookie(c: &str) {
+    assert!(c.starts_with("__Host-"), "{c}");
+    for attr in ["; Secure", "; Path=/;", "; HttpOnly"] {
+        assert!(c.contains(attr), "{attr} in {c}");
+    }
+    assert!(!c.to_ascii_lowercase().contains("domain="), "{c}");
+}
+
+fn b64url_sha256(s: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+/// The Hosted UI sign-in with PKCE and a nonce, `__Host-` cookies, `/me`, and the sign-out:
+/// `GET /logout` signs nobody out, a cross-site or token-less `POST /logout` is refused, the real
+/// one calls `RevokeToken` and the session's token is `revoked` at once, another user's is not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_login_callback_me_logout() {
     let jwks = own_jwks();
     let ka = Signer256::new("rsa2048_a.pem", "kA");
-    let id_token = ka.sign(&id_claims(now() + 3600));
-    let issued = id_token.clone();
-    let oauth = TestHttp::start(move |req| {
-        let ok = req.method == "POST"
-            && req.path == "/oauth2/token"
-            && req.body.contains("grant_type=authorization_code")
-            && req.body.contains("code=the-code")
-            && req
-                .header("authorization")
-                .is_some_and(|a| a.starts_with("Basic "));
-        if ok {
-            let body = json!({"id_token": issued, "access_token": issued,
-                "refresh_token": "r", "token_type": "Bearer", "expires_in": 3600});
-            (200, body.to_string())
-        } else {
-            (400, r#"{"error":"invalid_grant"}"#.into())
-        }
-    });
+    let oauth = TestHttp::start(|_| (400, r#"{"error":"invalid_grant"}"#.into()));
     let token_url = format!("{}/oauth2/token", oauth.base);
     let srv = own_server(
         &jwks,
@@ -465,6 +384,7 @@ async fn web_login_callback_me_logout() {
             ("AWS_COGNITO_REDIRECT_URI", "http://localhost:8000/callback"),
         ],
     );
+    let own_origin = "http://localhost:8000";
 
     let a = srv.get("/", &[]).await;
     assert_eq!(a.status, 200);
@@ -473,7 +393,7 @@ async fn web_login_callback_me_logout() {
     let a = srv.get("/me", &[]).await;
     assert_eq!((a.status, a.header("location")), (303, "/login"));
 
-    // /login: to the Hosted UI with a state, remembered in a cookie.
+    // /login: to the Hosted UI with a state, a PKCE challenge and a nonce, remembered in a cookie.
     let a = srv.get("/login", &[]).await;
     assert_eq!(a.status, 302);
     let location = reqwest::Url::parse(a.header("location")).unwrap();
@@ -482,19 +402,78 @@ async fn web_login_callback_me_logout() {
     assert_eq!(q["response_type"], "code");
     assert_eq!(q["client_id"], CLIENT);
     assert_eq!(q["redirect_uri"], "http://localhost:8000/callback");
+    assert_eq!(q["code_challenge_method"], "S256");
     let state = q["state"].clone();
-    assert!(state.len() >= 32);
-    let set_cookie = a.header("set-cookie").to_string();
-    assert!(set_cookie.starts_with(&format!("cv_oauth_state={state};")));
-    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("Secure"));
-    let state_cookie = format!("cv_oauth_state={state}");
+    let nonce = q["nonce"].clone();
+    assert!(state.len() >= 32 && nonce.len() >= 32);
+    let login = set_cookie(&a, "__Host-cv_login");
+    assert_host_cookie(&login);
+    let value = login
+        .strip_prefix("__Host-cv_login=")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let parts: Vec<&str> = value.split('.').collect();
+    assert_eq!((parts[0], parts[2]), (state.as_str(), nonce.as_str()));
+    let verifier = parts[1].to_string();
+    assert!((43..=128).contains(&verifier.len()), "{verifier}");
+    assert_eq!(q["code_challenge"], b64url_sha256(&verifier), "S256");
+    let login_cookie = format!("__Host-cv_login={value}");
 
-    // /callback with a wrong state: refused, no exchange.
+    // The token endpoint: the code, the client's secret and the PKCE verifier, or no tokens.
+    let serve_tokens = |nonce: String| {
+        let (verifier, ka) = (verifier.clone(), Signer256::new("rsa2048_a.pem", "kA"));
+        move |req: &Req| {
+            let ok = req.method == "POST"
+                && req.path == "/oauth2/token"
+                && req.body.contains("grant_type=authorization_code")
+                && req.body.contains("code=the-code")
+                && req.body.contains(&format!("code_verifier={verifier}"))
+                && req
+                    .header("authorization")
+                    .is_some_and(|a| a.starts_with("Basic "));
+            if req.path == "/oauth2/revoke" {
+                let ok = req.body.contains("token=the-refresh-token")
+                    && req.body.contains(&format!("client_id={CLIENT}"))
+                    && req
+                        .header("authorization")
+                        .is_some_and(|a| a.starts_with("Basic "));
+                return if ok {
+                    (200, String::new())
+                } else {
+                    (400, r#"{"error":"invalid_request"}"#.into())
+                };
+            }
+            if !ok {
+                return (400, r#"{"error":"invalid_grant"}"#.into());
+            }
+            let mut claims = id_claims(now() + 3600);
+            claims["nonce"] = json!(nonce);
+            claims["origin_jti"] = json!("origin-of-the-web-session");
+            let id = ka.sign(&claims);
+            let body = json!({"id_token": id, "access_token": id,
+                "refresh_token": "the-refresh-token", "token_type": "Bearer", "expires_in": 3600});
+            (200, body.to_string())
+        }
+    };
+    oauth.set(serve_tokens(nonce.clone()));
+
+    // /callback without a state, with an empty one, with a wrong one: 400, no exchange.
+    for query in [
+        "code=the-code",
+        "code=the-code&state=",
+        "code=the-code&state=forged",
+    ] {
+        let a = srv
+            .get(&format!("/callback?{query}"), &[("cookie", &login_cookie)])
+            .await;
+        assert_eq!(a.status, 400, "{query}");
+    }
+    // The right state without the sign-in's cookie: 400.
     let a = srv
-        .get(
-            "/callback?code=the-code&state=forged",
-            &[("cookie", &state_cookie)],
-        )
+        .get(&format!("/callback?code=the-code&state={state}"), &[])
         .await;
     assert_eq!(a.status, 400);
     assert_eq!(oauth.hits(), 0);
@@ -502,15 +481,26 @@ async fn web_login_callback_me_logout() {
     let a = srv
         .get(
             &format!("/callback?code=bad&state={state}"),
-            &[("cookie", &state_cookie)],
+            &[("cookie", &login_cookie)],
         )
         .await;
     assert_eq!(a.status, 502);
-    // The real exchange.
+    // An ID token whose nonce is another sign-in's: refused.
+    oauth.set(serve_tokens("another-sign-in".into()));
     let a = srv
         .get(
             &format!("/callback?code=the-code&state={state}"),
-            &[("cookie", &state_cookie)],
+            &[("cookie", &login_cookie)],
+        )
+        .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert!(a.body.contains("nonce"), "{}", a.body);
+    // The real exchange.
+    oauth.set(serve_tokens(nonce.clone()));
+    let a = srv
+        .get(
+            &format!("/callback?code=the-code&state={state}"),
+            &[("cookie", &login_cookie)],
         )
         .await;
     assert_eq!(a.status, 303, "{}", a.body);
@@ -519,35 +509,119 @@ async fn web_login_callback_me_logout() {
     assert!(last
         .body
         .contains("redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcallback"));
-    let session = a
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("cv_session="))
-        .expect("session cookie");
-    assert!(session.starts_with(&format!("cv_session={id_token};")));
-    for attr in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
-        assert!(session.contains(attr), "{attr} in {session}");
+    let session = set_cookie(&a, "__Host-cv_session");
+    let refresh = set_cookie(&a, "__Host-cv_refresh");
+    let csrf = set_cookie(&a, "__Host-cv_csrf");
+    for c in [&session, &refresh, &csrf] {
+        assert_host_cookie(c);
     }
+    assert!(session.contains("SameSite=Lax"));
+    assert!(refresh.contains("SameSite=Strict") && csrf.contains("SameSite=Strict"));
+    assert!(set_cookie(&a, "__Host-cv_login").contains("Max-Age=0"));
+    let value_of = |c: &str| c.split(';').next().unwrap().to_string();
+    let id_token = value_of(&session)
+        .strip_prefix("__Host-cv_session=")
+        .unwrap()
+        .to_string();
+    let csrf_token = value_of(&csrf)
+        .strip_prefix("__Host-cv_csrf=")
+        .unwrap()
+        .to_string();
+    let cookies = format!(
+        "{}; {}; {}",
+        value_of(&session),
+        value_of(&refresh),
+        value_of(&csrf)
+    );
 
-    // The protected page with the cookie.
-    let cookie = format!("cv_session={id_token}");
-    let a = srv.get("/me", &[("cookie", &cookie)]).await;
+    // The protected page with the cookies, and its sign-out form.
+    let a = srv.get("/me", &[("cookie", &cookies)]).await;
     assert_eq!(a.status, 200);
     assert!(a.body.contains("alice"));
+    assert!(
+        a.body.contains(&format!("value=\"{csrf_token}\"")),
+        "{}",
+        a.body
+    );
+    assert!(a.body.contains("method=\"post\" action=\"/logout\""));
     // With an invalid cookie: to /login, cookie cleared.
     let expired = ka.sign(&id_claims(now() - 10));
     let a = srv
-        .get("/me", &[("cookie", &format!("cv_session={expired}"))])
+        .get(
+            "/me",
+            &[("cookie", &format!("__Host-cv_session={expired}"))],
+        )
         .await;
     assert_eq!((a.status, a.header("location")), (303, "/login"));
-    // Sign-out: cookie cleared, on to the Hosted UI logout.
-    let a = srv.get("/logout", &[("cookie", &cookie)]).await;
-    assert_eq!(a.status, 303);
+
+    // GET /logout signs nobody out: a page with the form.
+    let a = srv.get("/logout", &[("cookie", &cookies)]).await;
+    assert_eq!(a.status, 200);
+    assert!(a.body.contains("method=\"post\""));
+    assert!(a.headers.get("set-cookie").is_none());
+    // Cross-site POSTs and one without the CSRF token: 403, nothing revoked.
+    let form = format!("csrf={csrf_token}");
+    let ct = ("content-type", "application/x-www-form-urlencoded");
+    for (headers, body) in [
+        (vec![("origin", "https://evil.example")], form.as_str()),
+        (vec![("origin", "null")], form.as_str()),
+        (vec![("sec-fetch-site", "cross-site")], form.as_str()),
+        (vec![("sec-fetch-site", "same-site")], form.as_str()),
+        (vec![("origin", own_origin)], ""),
+        (vec![("origin", own_origin)], "csrf=forged"),
+    ] {
+        let mut h = headers.clone();
+        h.extend([("cookie", cookies.as_str()), ct]);
+        let a = srv.post("/logout", &h, body).await;
+        assert_eq!(a.status, 403, "{headers:?} {body}");
+    }
+    assert_eq!(srv.get("/me", &[("cookie", &cookies)]).await.status, 200);
+    assert_eq!(srv.bearer("/api/v1/ping", &id_token).await.status, 200);
+    let hits = oauth.hits();
+    // Another user's session (another refresh token): stays signed in.
+    let mut bob = id_claims(now() + 3600);
+    bob["sub"] = json!("bbbbbbbb-0000-0000-0000-000000000000");
+    bob["cognito:username"] = json!("bob");
+    bob["origin_jti"] = json!("origin-of-bobs-session");
+    let bob = ka.sign(&bob);
+
+    // The sign-out: RevokeToken with the refresh token, cookies cleared, on to the Hosted UI.
+    let a = srv
+        .post(
+            "/logout",
+            &[
+                ("cookie", &cookies),
+                ct,
+                ("origin", own_origin),
+                ("sec-fetch-site", "same-origin"),
+            ],
+            &form,
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
     assert!(a.header("location").contains("/logout?client_id="));
-    assert!(a.header("set-cookie").starts_with("cv_session=; "));
-    assert!(a.header("set-cookie").contains("Max-Age=0"));
+    for name in ["__Host-cv_session", "__Host-cv_refresh", "__Host-cv_csrf"] {
+        let c = set_cookie(&a, name);
+        assert!(c.contains("Max-Age=0"), "{c}");
+        assert_host_cookie(&c);
+    }
+    assert_eq!(oauth.hits(), hits + 1);
+    let last = oauth.last.lock().unwrap().clone().unwrap();
+    assert_eq!(last.path, "/oauth2/revoke");
+    // The session's token: revoked on the very next request, on the page and on the API.
+    srv.expect_invalid(&id_token, "revoked", "Token Revoked.")
+        .await;
+    let a = srv.get("/me", &[("cookie", &cookies)]).await;
+    assert_eq!((a.status, a.header("location")), (303, "/login"));
+    assert_eq!(srv.bearer("/api/v1/ping", &bob).await.status, 200);
+    // Other methods.
+    let a = srv
+        .client
+        .put(format!("{}/logout", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.status().as_u16(), 405);
 }
 
 // ------------------------------------------------------------------ configuration
@@ -581,82 +655,6 @@ fn missing_configuration_names_the_variable() {
 }
 
 // ------------------------------------------------------------------ against moto
-
-fn moto_server_path() -> Option<std::path::PathBuf> {
-    let p = repo().join(".venv/bin/moto_server");
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("E2E_REQUIRE_MOTO").is_err(),
-        "E2E_REQUIRE_MOTO is set but {} is missing: run scripts/ensure_venv.sh",
-        p.display()
-    );
-    eprintln!(
-        "SKIPPED: {} missing; run scripts/ensure_venv.sh",
-        p.display()
-    );
-    None
-}
-
-struct Moto {
-    _proc: Proc,
-    endpoint: String,
-}
-
-fn start_moto(bin: &std::path::Path) -> Moto {
-    let port = free_port();
-    let proc = Proc::spawn(
-        "moto_server",
-        Command::new(bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    );
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let ok = moto_script(&["wait", "--endpoint", &endpoint, "--timeout", "60"]);
-    assert!(ok.status.success(), "moto did not start");
-    Moto {
-        _proc: proc,
-        endpoint,
-    }
-}
-
-fn moto_script(args: &[&str]) -> std::process::Output {
-    Command::new(repo().join(".venv/bin/python"))
-        .arg(repo().join("scripts/moto_cognito.py"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// `provision` output as a map (values are shell-quoted only when needed).
-fn provision(endpoint: &str, region: &str) -> HashMap<String, String> {
-    let out = moto_script(&["provision", "--endpoint", endpoint, "--region", region]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
-        .collect()
-}
-
-fn fetch_jwt(env: &HashMap<String, String>, args: &[&str]) -> std::process::Output {
-    let mut cmd = Command::new(example("fetch_jwt"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .current_dir(std::env::temp_dir())
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moto_fetch_jwt_and_server() {
