@@ -79,9 +79,11 @@ clippy:
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc $(NOBENCH) $(TOWER) --no-deps
 
-# E2E_REQUIRE_MOTO: the end-to-end tests fail, rather than skip, without the moto server.
+# E2E_REQUIRE_MOTO: the end-to-end tests fail, rather than skip, without the moto server or
+# redis-server (the replica test starts its own on 127.0.0.1 and stops it).
 test-rust:
 	bash scripts/ensure_venv.sh
+	bash scripts/ensure_redis.sh
 	E2E_REQUIRE_MOTO=1 $(CARGO) test $(NOBENCH) $(TOWER)
 	$(CARGO) test -p cognito-verify --no-default-features --lib
 

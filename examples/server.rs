@@ -6,10 +6,15 @@
 //!
 //! - `GET {API_PATH}ping`  any valid ID or access token: `200 {"message": "pong", "sub", "username", "token_use"}`
 //! - `GET {API_PATH}admin` also requires the group `admin` (`403 insufficient_scope` otherwise)
-//! - `GET /` welcome page; `/login` to the Hosted UI; `/callback` code exchange at
-//!   `AWS_COGNITO_TOKEN_URL`, token kept in an `HttpOnly; Secure; SameSite=Lax` cookie; `/me`
-//!   signed-in page (redirects to `/login` without a valid cookie); `/logout`; `/healthz`
-//!   (the pages are in `server/web.rs`).
+//! - `POST {API_PATH}logout` signs the bearer out: Cognito `RevokeToken` (with a
+//!   `refresh_token` in the body) or `GlobalSignOut` (access token), then the verifier's
+//!   revocation list, so the token gets `401` `revoked` from the next request on
+//!   (`server/logout.rs`); shared with the other replicas through Redis when
+//!   `REVOCATION_REDIS_URL` is set (`server/replicas.rs`).
+//! - `GET /` welcome page; `/login` to the Hosted UI (PKCE, nonce); `/callback` code exchange at
+//!   `AWS_COGNITO_TOKEN_URL`, tokens kept in `__Host-` `HttpOnly; Secure` cookies; `/me`
+//!   signed-in page (redirects to `/login` without a valid cookie); `POST /logout` (refused
+//!   cross-site; `GET` shows the form); `/healthz` (the pages are in `server/web.rs`).
 //! - `GET /metrics` the verified-signature cache's counters in the Prometheus text format
 //!   (`cognito_signature_cache_hits_total`, `..._misses_total`, `..._capacity`). Unauthenticated,
 //!   like `/healthz`, so a scraper needs no Cognito token: it reveals two counters and a size,
@@ -28,6 +33,8 @@
 mod logout;
 #[path = "server/replicas.rs"]
 mod replicas;
+#[path = "server/settings.rs"]
+mod settings;
 #[path = "server/web.rs"]
 mod web;
 
@@ -41,7 +48,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use cognito_verify::OwnedClaims;
-use cognito_verify_examples::{escape_html, Env, ServerEnv};
+use cognito_verify_examples::{escape_html, Env};
 use cognito_verify_tower::{CognitoAuth, CognitoAuthLayer, ResponseBody};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -54,10 +61,11 @@ use hyper_util::server::graceful::GracefulShutdown;
 use logout::{Logout, LogoutApi};
 use replicas::Revocations;
 use serde_json::json;
+use settings::{metrics, Settings};
 use tokio::net::TcpListener;
 use tower::{Layer as _, ServiceExt as _};
 use tracing::{error, info, warn};
-use web::{Web, WebLogin};
+use web::Web;
 
 const PROG: &str = "server";
 /// Largest request head served; larger heads get `431`. hyper's `max_buf_size` alone is not a
@@ -65,72 +73,6 @@ const PROG: &str = "server";
 /// one read and parse), hence the same limit is checked again on the parsed headers in `route`.
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 const ADMIN_GROUP: &str = "admin";
-
-// ---------------------------------------------------------------------------------------------
-// Configuration
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone)]
-struct Settings {
-    server: ServerEnv,
-    web: Option<WebLogin>,
-    /// `SIGNATURE_CACHE_CAPACITY`: entries of the verified-signature cache (0: off).
-    signature_cache: usize,
-    /// `REVOCATION_CAPACITY`: entries of the revocation list (0: off).
-    revocation_capacity: usize,
-    /// `MAX_TOKEN_LIFETIME`: the longest validity of the pool's ID and access tokens, seconds.
-    max_token_lifetime: u64,
-    /// `REVOCATION_REDIS_URL`: replicas share revocations through this Redis.
-    redis_url: Option<String>,
-    /// `REVOCATION_REDIS_KEY`: the stream's key.
-    redis_key: String,
-    /// Revocation endpoint, `cognito-idp` endpoint, own origin, where to go after signing out.
-    logout: (Option<reqwest::Url>, String, String, String),
-    client_secret: Option<String>,
-}
-
-impl Settings {
-    fn from_env(env: &Env) -> Result<Self, String> {
-        let server = ServerEnv::from_env(env)?;
-        let web = WebLogin::from_env(env, &server.host, server.port)?;
-        let number = |name: &str, default: u64| match env.get(name) {
-            None => Ok(default),
-            Some(n) => n
-                .parse::<u64>()
-                .map_err(|_| format!("{name} must be a whole number, not {n:?}")),
-        };
-        let size = |name: &str, default: usize| {
-            number(name, default as u64)
-                .and_then(|n| usize::try_from(n).map_err(|_| format!("{name} is too large")))
-        };
-        let signature_cache = size(
-            "SIGNATURE_CACHE_CAPACITY",
-            cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY,
-        )?;
-        let revocation_capacity = size(
-            "REVOCATION_CAPACITY",
-            cognito_verify::DEFAULT_REVOCATION_CAPACITY,
-        )?;
-        let max_token_lifetime = number(
-            "MAX_TOKEN_LIFETIME",
-            cognito_verify::DEFAULT_MAX_TOKEN_LIFETIME,
-        )?;
-        let logout = Logout::settings(env, &server.host, server.port, web.as_ref())?;
-        Ok(Settings {
-            server,
-            web,
-            signature_cache,
-            revocation_capacity,
-            max_token_lifetime,
-            redis_url: env.get("REVOCATION_REDIS_URL"),
-            redis_key: env
-                .get("REVOCATION_REDIS_KEY")
-                .unwrap_or_else(|| "cognito-verify:revocations".into()),
-            logout,
-            client_secret: env.get("AWS_COGNITO_APP_CLIENT_SECRET"),
-        })
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Responses
@@ -273,23 +215,6 @@ impl ApiRoute {
             Err(never) => match never {},
         }
     }
-}
-
-/// The verified-signature cache's counters in the Prometheus text exposition format.
-fn metrics(verifier: &cognito_verify::CognitoJwtVerifier) -> String {
-    let s = verifier.stats();
-    format!(
-        "# HELP cognito_signature_cache_hits_total Tokens whose signature was found in the cache.\n\
-         # TYPE cognito_signature_cache_hits_total counter\n\
-         cognito_signature_cache_hits_total {}\n\
-         # HELP cognito_signature_cache_misses_total Signatures checked with the arithmetic.\n\
-         # TYPE cognito_signature_cache_misses_total counter\n\
-         cognito_signature_cache_misses_total {}\n\
-         # HELP cognito_signature_cache_capacity Entries the cache holds (0: off).\n\
-         # TYPE cognito_signature_cache_capacity gauge\n\
-         cognito_signature_cache_capacity {}\n",
-        s.hits, s.misses, s.capacity
-    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -477,7 +402,12 @@ async fn serve(settings: Settings) -> Result<(), String> {
             )?
         }
     };
-    let (revoke_url, idp_endpoint, origin, after) = settings.logout;
+    let logout::LogoutSettings {
+        revoke_url,
+        idp_endpoint,
+        origin,
+        after,
+    } = settings.logout;
     let logout = Arc::new(Logout {
         verifier: verifier.clone(),
         http: http.clone(),

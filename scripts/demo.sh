@@ -2,7 +2,8 @@
 # make demo: the GoBlitz flow end to end against a local Cognito (moto), on 127.0.0.1 only.
 #   installs moto into .venv (scripts/ensure_venv.sh), starts it on a free port, provisions a pool,
 #   client and user, starts the example server against it, fetches a token with fetch_jwt, calls
-#   /api/v1/ping without and with the token, prints both answers, and stops everything it started.
+#   /api/v1/ping without and with the token, signs an access token out (POST /api/v1/logout) and
+#   shows it refused with code revoked, and stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO=${CARGO:-cargo}
@@ -53,6 +54,16 @@ echo
 step "curl /api/v1/ping with the token"
 curl -sS -i -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$APP_PORT/api/v1/ping" | grep -Ei '^HTTP|^\{'
 echo
+
+step "Sign out: POST /api/v1/logout with an access token (GlobalSignOut at moto), then the same token"
+ACCESS=$(cd "$WORK" && "$BIN/fetch_jwt" --access)
+curl -sS -i -H "Authorization: Bearer $ACCESS" "http://127.0.0.1:$APP_PORT/api/v1/ping" | grep -Ei '^HTTP'
+curl -sS -i -X POST -H "Authorization: Bearer $ACCESS" "http://127.0.0.1:$APP_PORT/api/v1/logout" | grep -Ei '^HTTP|^\{'
+echo
+AFTER=$(curl -sS -i -H "Authorization: Bearer $ACCESS" "http://127.0.0.1:$APP_PORT/api/v1/ping")
+echo "$AFTER" | grep -Ei '^(HTTP|www-authenticate)|^\{'
+echo
+grep -q '"code": "revoked"' <<<"$AFTER" || { echo "demo: the signed-out token was not refused" >&2; exit 1; }
 
 step "Server log"
 sed 's/\x1b\[[0-9;]*m//g' "$WORK/server.log"

@@ -64,6 +64,19 @@ pub(super) struct Logout {
     pub(super) revocations: Revocations,
 }
 
+/// Where sign-out goes, read once from the environment.
+#[derive(Debug, Clone)]
+pub(super) struct LogoutSettings {
+    /// `AWS_COGNITO_REVOKE_URL`, by default `/oauth2/revoke` beside `AWS_COGNITO_TOKEN_URL`.
+    pub(super) revoke_url: Option<Url>,
+    /// The `cognito-idp` endpoint (`GlobalSignOut`).
+    pub(super) idp_endpoint: String,
+    /// This server's origin, as browsers send it in `Origin`.
+    pub(super) origin: String,
+    /// Where the browser goes after signing out: the Hosted UI's `/logout`, or `/`.
+    pub(super) after: String,
+}
+
 /// What signing out did.
 struct Outcome {
     /// `RevokeToken` or `GlobalSignOut`.
@@ -83,7 +96,7 @@ impl Logout {
         host: &str,
         port: u16,
         web: Option<&WebLogin>,
-    ) -> Result<(Option<Url>, String, String, String), String> {
+    ) -> Result<LogoutSettings, String> {
         let parse = |name: &str, v: &str| {
             Url::parse(v).map_err(|e| format!("{name} {v:?} is not a URL: {e}"))
         };
@@ -120,7 +133,12 @@ impl Logout {
             }
             None => "/".into(),
         };
-        Ok((revoke_url, idp_endpoint, origin, after))
+        Ok(LogoutSettings {
+            revoke_url,
+            idp_endpoint,
+            origin,
+            after,
+        })
     }
 
     /// Revokes in Cognito, then here. `claims`: the caller's verified token, when there is one.

@@ -1,0 +1,98 @@
+//! The server's settings, read from the environment or `.env` (`.env.example` lists them), and
+//! its `/metrics` text.
+
+use cognito_verify_examples::{Env, ServerEnv};
+
+use super::logout::{Logout, LogoutSettings};
+use super::web::WebLogin;
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub(super) struct Settings {
+    pub(super) server: ServerEnv,
+    pub(super) web: Option<WebLogin>,
+    /// `SIGNATURE_CACHE_CAPACITY`: entries of the verified-signature cache (0: off).
+    pub(super) signature_cache: usize,
+    /// `REVOCATION_CAPACITY`: entries of the revocation list (0: off).
+    pub(super) revocation_capacity: usize,
+    /// `MAX_TOKEN_LIFETIME`: the longest validity of the pool's ID and access tokens, seconds.
+    pub(super) max_token_lifetime: u64,
+    /// `REVOCATION_REDIS_URL`: replicas share revocations through this Redis.
+    pub(super) redis_url: Option<String>,
+    /// `REVOCATION_REDIS_KEY`: the stream's key.
+    pub(super) redis_key: String,
+    /// Where sign-out goes.
+    pub(super) logout: LogoutSettings,
+    pub(super) client_secret: Option<String>,
+}
+
+impl Settings {
+    pub(super) fn from_env(env: &Env) -> Result<Self, String> {
+        let server = ServerEnv::from_env(env)?;
+        let web = WebLogin::from_env(env, &server.host, server.port)?;
+        let number = |name: &str, default: u64| match env.get(name) {
+            None => Ok(default),
+            Some(n) => n
+                .parse::<u64>()
+                .map_err(|_| format!("{name} must be a whole number, not {n:?}")),
+        };
+        let size = |name: &str, default: usize| {
+            number(name, default as u64)
+                .and_then(|n| usize::try_from(n).map_err(|_| format!("{name} is too large")))
+        };
+        let signature_cache = size(
+            "SIGNATURE_CACHE_CAPACITY",
+            cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY,
+        )?;
+        let revocation_capacity = size(
+            "REVOCATION_CAPACITY",
+            cognito_verify::DEFAULT_REVOCATION_CAPACITY,
+        )?;
+        let max_token_lifetime = number(
+            "MAX_TOKEN_LIFETIME",
+            cognito_verify::DEFAULT_MAX_TOKEN_LIFETIME,
+        )?;
+        let logout = Logout::settings(env, &server.host, server.port, web.as_ref())?;
+        Ok(Settings {
+            server,
+            web,
+            signature_cache,
+            revocation_capacity,
+            max_token_lifetime,
+            redis_url: env.get("REVOCATION_REDIS_URL"),
+            redis_key: env
+                .get("REVOCATION_REDIS_KEY")
+                .unwrap_or_else(|| "cognito-verify:revocations".into()),
+            logout,
+            client_secret: env.get("AWS_COGNITO_APP_CLIENT_SECRET"),
+        })
+    }
+}
+
+/// The verified-signature cache's counters and the revocation list's size in the Prometheus
+/// text exposition format.
+pub(super) fn metrics(verifier: &cognito_verify::CognitoJwtVerifier) -> String {
+    let s = verifier.stats();
+    let r = verifier.revocation_stats();
+    format!(
+        "# HELP cognito_signature_cache_hits_total Tokens whose signature was found in the cache.\n\
+         # TYPE cognito_signature_cache_hits_total counter\n\
+         cognito_signature_cache_hits_total {}\n\
+         # HELP cognito_signature_cache_misses_total Signatures checked with the arithmetic.\n\
+         # TYPE cognito_signature_cache_misses_total counter\n\
+         cognito_signature_cache_misses_total {}\n\
+         # HELP cognito_signature_cache_capacity Entries the cache holds (0: off).\n\
+         # TYPE cognito_signature_cache_capacity gauge\n\
+         cognito_signature_cache_capacity {}\n\
+         # HELP cognito_revocations_held Live revocations (sign-outs) the verifier holds.\n\
+         # TYPE cognito_revocations_held gauge\n\
+         cognito_revocations_held {}\n\
+         # HELP cognito_revocations_capacity Revocations the list can hold (0: off).\n\
+         # TYPE cognito_revocations_capacity gauge\n\
+         cognito_revocations_capacity {}\n",
+        s.hits, s.misses, s.capacity, r.held, r.capacity
+    )
+}
