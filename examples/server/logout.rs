@@ -189,10 +189,12 @@ impl Logout {
         let revoked = match (claims, cognito, origin_jti) {
             (None, _, _) => None,
             (Some(_), "RevokeToken", Some(o)) => Some(Revoked::OriginJti(o)),
-            // GlobalSignOut, or a token without `origin_jti`: every token of the user until now.
+            // GlobalSignOut, or a token without `origin_jti`: every token of the user until now,
+            // the caller's own included even if its `iat` is a little ahead of this clock.
             (Some(c), _, _) => Some(Revoked::Subject {
                 sub: c.sub.clone(),
-                at: cognito_verify::now(),
+                at: cognito_verify::now()
+                    .max(c.iat.and_then(|i| u64::try_from(i).ok()).unwrap_or(0)),
             }),
         };
         let kind = revoked.as_ref().map(Revoked::kind);

@@ -263,6 +263,32 @@ async fn replicas_share_revocations_through_redis() {
     sign_out(&a, &t1).await;
     let took = b.until_revoked(&t1, Duration::from_secs(1)).await;
     eprintln!("replicas: B refused the token {took:?} after A's sign-out");
+    // In Redis: one stream entry, with a key that expires after the longest token lifetime.
+    let mut con = redis::Client::open(redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let key = "cognito-verify:revocations";
+    let entries: Vec<(String, HashMap<String, String>)> = redis::cmd("XRANGE")
+        .arg(key)
+        .arg("-")
+        .arg("+")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let fields = &entries[0].1;
+    assert_eq!(fields["kind"], "origin_jti");
+    assert_eq!(fields["value"], "origin-one");
+    let until: u64 = fields["until"].parse().unwrap();
+    let now = u64::try_from(now()).unwrap();
+    assert!(
+        (now + 86_400 - 5..=now + 86_400).contains(&until),
+        "{until}"
+    );
+    let ttl: i64 = redis::cmd("PTTL").arg(key).query(&mut con).unwrap();
+    assert!((86_000_000..=86_400_000).contains(&ttl), "{ttl}");
+    let m = b.get("/metrics", &[]).await.body;
+    assert!(m.contains("\ncognito_revocations_held 1\n"), "{m}");
     assert_eq!(b.bearer("/api/v1/ping", &other).await.status, 200);
     // A server started now learns it at start.
     let log_c = dir.join("c.log");
