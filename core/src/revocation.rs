@@ -221,8 +221,9 @@ impl RevocationSlot {
 /// A fixed-capacity list of revocations, shared by reference between threads (`Sync`; adding
 /// takes a short spin lock, checking takes none). `S` holds the slots: `[RevocationSlot; N]`
 /// with no heap ([`RevocationList::new`]), or a boxed slice sized at run time
-/// ([`RevocationList::with_capacity`], feature `alloc`). See the module documentation for what
-/// is held, for how long, and what happens when it is full.
+/// ([`RevocationList::with_capacity`], feature `alloc`). Capacity is rounded down to a multiple
+/// of [`REVOCATION_WAYS`] (8) when it is at least 8. See the module documentation for what is
+/// held, for how long, and what happens when it is full.
 ///
 /// ```
 /// use cognito_verify::{Revocation, RevocationList, RevocationSlot};
@@ -498,9 +499,10 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
                 .filter(|s| s.read().is_some_and(|(_, u, _)| u >= now))
                 .count()
         };
+        let (buckets, ways) = self.shape();
         RevocationStats {
             held,
-            capacity: self.slots().len(),
+            capacity: buckets * ways,
         }
     }
 }

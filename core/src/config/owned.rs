@@ -323,7 +323,8 @@ impl ConfigBuilder {
         self
     }
 
-    /// Revocations held at most (default [`DEFAULT_REVOCATION_CAPACITY`], 32 bytes each,
+    /// Revocations held at most, rounded down to a multiple of 8 from 8 on (default
+    /// [`DEFAULT_REVOCATION_CAPACITY`], 32 bytes each,
     /// allocated once by [`build`](Self::build); 0 turns revocation off).
     #[must_use]
     pub fn revocation_capacity(mut self, entries: usize) -> Self {
