@@ -5,6 +5,7 @@
 // its rules are the core's; these tests check that JS carries them through unchanged.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { setImmediate as tick } from "node:timers/promises";
 import * as defaultBuild from "cognito-verify-wasm";
 import * as es256Build from "cognito-verify-wasm/es256";
@@ -369,4 +370,25 @@ test("several pools with different graceSeconds: a refused revocation is recorde
       assert.deepEqual(late.map((t) => codeSync(() => v.verifySync(t))), ["revoked", "revoked"]);
     });
   }
+});
+
+test("the README's example runs as written (the pool's keys served by a stand-in fetch)", async () => {
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("## Revocation"));
+  const code = section.slice(section.indexOf("```js\n") + 6, section.indexOf("```\n", section.indexOf("```js\n") + 6));
+  assert.match(code, /^import \{ CognitoJwtVerifier \} from "cognito-verify-wasm";\n/);
+  const body = code.replace(/^import .*\n/, "");
+  const AsyncFunction = (async () => {}).constructor;
+  const run = new AsyncFunction("CognitoJwtVerifier", "accessToken", "console", body);
+  const standIn = {
+    create: (p, shared) => {
+      assert.equal(p.clientId, CLIENT);
+      // The tokens of the test pool, whose keys a stand-in fetch serves.
+      return CognitoJwtVerifier.create({ ...p, userPoolId: POOL, fetch: async () => new Response(JSON.stringify(JWKS)) }, shared);
+    },
+  };
+  const accessToken = freshToken({ token_use: "access", aud: undefined, client_id: CLIENT, scope: "openid", origin_jti: "o-1", jti: "j-1" });
+  const logged = [];
+  await run(standIn, accessToken, { log: (x) => logged.push(x) });
+  assert.deepEqual(logged, [{ held: 3, capacity: 4096 }, "revoked"]);
 });
