@@ -315,6 +315,7 @@ test("1,000 revocations interleaved with verifications (setImmediate and awaits)
   await Promise.all([revoker, checker(false), checker(true), checker(false)]);
   assert.deepEqual(problems, []);
   assert.ok(verified > 100, `only ${verified} verifications ran beside the revocations`);
+  console.log(`${N} revocations interleaved with ${verified} verifications`);
   assert.deepEqual(v.revocationStats(), { held: N, capacity: 4096 });
   for (const i of watched) assert.equal(codeSync(() => v.verifySync(tokenOf.get(i))), "revoked");
   assert.equal(codeSync(() => v.verifySync(untouched)), "valid");
