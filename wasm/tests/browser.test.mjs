@@ -36,6 +36,11 @@ try {
   const fetching = CognitoJwtVerifier.create({ ...props, jwksUri: new URL("/jwks.json", location.href).href });
   out.async = (await fetching.verify(${JSON.stringify(token)}))["cognito:username"];
   out.asyncTampered = await fetching.verify(${JSON.stringify(tamper(token))}).then(() => "accepted", (e) => e.code);
+  // Revoked while WebCrypto checks the signature: denied.
+  const inFlight = fetching.verify(${JSON.stringify(token)}).then(() => "accepted", (e) => e.name + " " + e.code);
+  fetching.revoke({ sub: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", issuedAtOrBefore: Math.floor(Date.now() / 1000) });
+  out.revokedInFlight = await inFlight;
+  out.revocations = fetching.revocationStats();
   const viaWasm = CognitoJwtVerifier.create({ ...props, signatureVerifier: "wasm" });
   viaWasm.cacheJwks(await (await fetch("/jwks.json")).json());
   out.wasm = (await viaWasm.verify(${JSON.stringify(token)})).sub;
@@ -103,7 +108,9 @@ test("chromium verifies a token with the package", { skip: !existsSync(CHROMIUM)
         async: "alice",
         asyncTampered: "invalid_signature",
         wasm: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
-        webcrypto: 2,
+        revokedInFlight: "JwtRevokedError revoked",
+        revocations: { held: 1, capacity: 4096 },
+        webcrypto: 3,
         tampered: "invalid_signature",
         errorName: "JwtInvalidSignatureError",
         isError: true,

@@ -5,7 +5,12 @@ import {
   ErrorCode,
   FetchError,
   JwtExpiredError,
+  JwtRevokedError,
   JwtVerificationError,
+  Revocation,
+  RevocationStats,
+  RevokeError,
+  RevokeErrorCode,
   errorCodeList,
 } from "cognito-verify-wasm";
 import { CognitoJwtVerifier as Es256Verifier } from "cognito-verify-wasm/es256";
@@ -46,6 +51,17 @@ function describe(e: unknown): ErrorCode | undefined {
 }
 
 const codes: ErrorCode[] = errorCodeList();
+
+const revoking = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c" }, { revocationCapacity: 8, maxTokenLifetime: 3600 });
+const kinds: Revocation[] = [{ originJti: "o" }, { jti: "j", exp: 1 }, { sub: "s", issuedAtOrBefore: 2 }];
+for (const r of kinds) revoking.revoke(r);
+const stats: RevocationStats = revoking.revocationStats();
+function revokeCode(e: unknown): RevokeErrorCode | "revoked" | undefined {
+  if (e instanceof RevokeError) return e.code;
+  if (e instanceof JwtRevokedError) return e.code === "revoked" ? "revoked" : undefined;
+  return undefined;
+}
+export { stats, revokeCode };
 CognitoJwtVerifier.create({
   userPoolId: "us-east-1_x",
   clientId: "c",
