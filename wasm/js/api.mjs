@@ -860,7 +860,7 @@ export class CognitoJwtVerifier {
    * `{ sub, issuedAtOrBefore }` (a user's tokens issued up to then, after `GlobalSignOut`).
    * A verification still awaiting keys or WebCrypto when this returns is denied too. With several
    * pools, every pool's list records it. Throws `RevokeError` (`revocation_list_full`,
-   * `empty_value`, `revocation_disabled`) when it was not recorded.
+   * `empty_value`, `value_too_long`, `revocation_disabled`) when it was not recorded.
    */
   revoke(revocation) {
     const [kind, value, time] = revocationArgs(revocation);
@@ -894,7 +894,7 @@ export class CognitoJwtVerifier {
 // ---------------------------------------------------------------------------------------------
 // Revocation (the list and its rules are the core's: ../src/revocation.rs)
 
-/** A revocation was not recorded: `.code` is the core's (`revocation_list_full`, `empty_value`, `revocation_disabled`). */
+/** A revocation was not recorded: `.code` is the core's (`revocation_list_full`, `empty_value`, `value_too_long`, `revocation_disabled`). */
 export class RevokeError extends Error {
   constructor(code, message, options) {
     super(message, options);

@@ -82,7 +82,7 @@ export class FetchError extends JwksNotAvailableInCacheError {}
 export class JwtRevokedError extends JwtVerificationError {}
 
 /** Why `revoke` recorded nothing: the list is full of live entries, an empty value, or revocation is off. */
-export type RevokeErrorCode = "revocation_list_full" | "empty_value" | "revocation_disabled";
+export type RevokeErrorCode = "revocation_list_full" | "empty_value" | "value_too_long" | "revocation_disabled";
 /** Thrown by `CognitoJwtVerifier.revoke` when the revocation was not recorded. */
 export class RevokeError extends Error {
   constructor(code: RevokeErrorCode, message: string, options?: { cause?: unknown });

@@ -17,10 +17,11 @@ use wasm_bindgen::prelude::*;
 use crate::{to_u64, WasmVerifier};
 
 /// The errors a revocation may end in, in the order of their status numbers (status 1 first).
-const REVOKE_ERRORS: [RevokeError; 3] = [
+const REVOKE_ERRORS: [RevokeError; 4] = [
     RevokeError::Full,
     RevokeError::EmptyValue,
     RevokeError::Disabled,
+    RevokeError::TooLong,
 ];
 
 /// The revocation settings of a verifier being built: `capacity` entries (0 turns revocation
@@ -81,7 +82,7 @@ impl WasmVerifier {
     #[wasm_bindgen(js_name = revokeErrorMessage)]
     #[must_use]
     pub fn revoke_error_message(status: u32) -> String {
-        revoke_error(status).map_or_else(String::new, |e| e.to_string())
+        revoke_error(status).map_or_else(String::new, |e| e.message().to_owned())
     }
 
     /// Denies every token whose `origin_jti` is `origin_jti` (the session of one refresh
