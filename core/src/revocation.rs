@@ -500,7 +500,7 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
         };
         RevocationStats {
             held,
-            capacity: self.slots().len(),
+            capacity: self.shape().0 * self.shape().1,
         }
     }
 }
