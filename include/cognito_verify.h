@@ -710,7 +710,8 @@ cognito_result cognito_config_set_signature_cache_capacity(cognito_config *confi
 
 /**
  * Entries of the verifier's revocation list (default `COGNITO_DEFAULT_REVOCATION_CAPACITY`,
- * 4096; 32 bytes an entry, allocated once by `cognito_verifier_new`, 128 KiB by default).
+ * 4096; 32 bytes an entry, allocated once by `cognito_verifier_new`, 128 KiB by default; from 8
+ * up, rounded down to a multiple of 8, as `cognito_verifier_revocation_stats` reports).
  * 0 turns revocation off: the `cognito_verifier_revoke_*` functions then return
  * `COGNITO_RESULT_REVOCATION_DISABLED` and no token is ever `COGNITO_RESULT_REVOKED`. Size it
  * for the sign-outs of one `max_token_lifetime`: an entry is held only while a token it covers
