@@ -158,6 +158,18 @@ readme_example() {
 }
 step "README example via pkg-config (shared and static)" readme_example
 
+readme_revocation() {
+    # The ```c block of ffi/README.md's "Revocation" section, run inside tests/c/readme_revocation.c
+    # (AddressSanitizer + UBSan).
+    awk '/^## Revocation$/ {sec = 1} sec && /^```c$/ {on = 1; next} on && /^```$/ {exit} on' \
+        ffi/README.md > "$out/readme_revocation.inc"
+    [ -s "$out/readme_revocation.inc" ] || return 1
+    "$CC" "${CFLAGS[@]}" "${SAN[@]}" -I"$out" tests/c/readme_revocation.c "${STATIC[@]}" \
+        -o "$out/readme_revocation"
+    "$out/readme_revocation" "${DOC[@]}"
+}
+step "README revocation example (ASan + UBSan)" readme_revocation
+
 echo
 echo "tests/c: $passed passed, $failed failed"
 if [ "$failed" -gt 0 ]; then
