@@ -920,7 +920,7 @@ cognito_result cognito_verifier_cache_stats(const cognito_verifier *verifier,
  * Returns `COGNITO_RESULT_REVOCATION_LIST_FULL` when every entry of the list holds a live
  * revocation (nothing is recorded, nothing is dropped: size the list with
  * `cognito_config_set_revocation_capacity`), `COGNITO_RESULT_REVOCATION_DISABLED` when that
- * capacity is 0, `COGNITO_RESULT_INVALID_ARGUMENT` for an empty value,
+ * capacity is 0 (whatever the value), `COGNITO_RESULT_INVALID_ARGUMENT` for an empty value,
  * `COGNITO_RESULT_INVALID_UTF8`, `COGNITO_RESULT_NULL_PARAMETER`. Revoking what is already
  * held succeeds, also when the list is full, and extends the entry.
  */
