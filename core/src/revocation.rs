@@ -46,6 +46,9 @@ pub const REVOCATION_WAYS: usize = 8;
 /// 4,096 entries in 128 KiB.
 pub const DEFAULT_REVOCATION_CAPACITY: usize = 4096;
 
+/// The largest capacity an owned configuration accepts: 4,194,304 entries (128 MiB).
+pub const MAX_REVOCATION_CAPACITY: usize = 1 << 22;
+
 /// The longest validity of a Cognito ID or access token (one day): how long an `origin_jti` or
 /// user entry is held unless the list is told the pool's own.
 pub const DEFAULT_MAX_TOKEN_LIFETIME: u64 = 86_400;
@@ -381,17 +384,18 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
     /// extends it (a later `issued_at_or_before`, a later expiry).
     ///
     /// # Errors
-    /// [`RevokeError::Full`] when every slot holds a live entry (nothing is replaced);
-    /// [`RevokeError::EmptyValue`]; [`RevokeError::Disabled`] for a list of no slots.
+    /// [`RevokeError::Disabled`] for a list of no slots, whatever the value;
+    /// [`RevokeError::EmptyValue`], [`RevokeError::TooLong`]; [`RevokeError::Full`] when every
+    /// slot holds a live entry (nothing is replaced).
     pub fn revoke(&self, r: Revocation<'_>, now: u64) -> Result<(), RevokeError> {
+        if self.slots().is_empty() {
+            return Err(RevokeError::Disabled);
+        }
         if r.value().is_empty() {
             return Err(RevokeError::EmptyValue);
         }
         if r.value().len() > MAX_VALUE_LEN {
             return Err(RevokeError::TooLong);
-        }
-        if self.slots().is_empty() {
-            return Err(RevokeError::Disabled);
         }
         let (last_expiry, issued_before) = match r {
             Revocation::OriginJti(_) => (now.saturating_add(self.max_token_lifetime), ALL),

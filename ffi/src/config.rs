@@ -290,7 +290,8 @@ pub extern "C" fn cognito_config_set_signature_cache_capacity(
 /// for the sign-outs of one `max_token_lifetime`: an entry is held only while a token it covers
 /// could still be accepted, and a full list refuses new revocations rather than dropping one it
 /// holds (`COGNITO_RESULT_REVOCATION_LIST_FULL`). Each verifier made from this configuration has
-/// its own list.
+/// its own list. Above 4,194,304 entries (128 MiB), `cognito_verifier_new` returns
+/// `COGNITO_RESULT_INVALID_CONFIGURATION`.
 #[no_mangle]
 pub extern "C" fn cognito_config_set_revocation_capacity(
     config: *mut cognito_config,

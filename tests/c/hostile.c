@@ -396,8 +396,26 @@ static void revocation_edges(const char *jwks, size_t jwks_len, const char *toke
     EXPECT(cognito_verifier_revoke_sub(v, U8("\xed\xa0\x80"), 3, NOW, NOW), COGNITO_RESULT_INVALID_UTF8);
     EXPECT(cognito_verifier_revoke_origin_jti(v, U8("o"), HUGE, NOW), COGNITO_RESULT_INVALID_ARGUMENT);
     EXPECT(cognito_verifier_revoke_sub(v, U8("s"), OVER_PTRDIFF, NOW, NOW), COGNITO_RESULT_INVALID_ARGUMENT);
+    /* A value longer than any Cognito id (256 bytes and more) cannot be revoked. */
+    char long_value[257];
+    memset(long_value, 'x', sizeof long_value);
+    EXPECT(cognito_verifier_revoke_jti(v, U8(long_value), 257, NOW, NOW), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_revoke_jti(v, U8(long_value), 256, NOW, NOW), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_revocation_stats(v, NOW, &held, &capacity), COGNITO_RESULT_OK);
-    EXPECT_TRUE(held == 0);
+    EXPECT_TRUE(held == 1);
+    /* A capacity no machine should allocate: a configuration error, not an abort. */
+    const size_t huge_capacities[] = {SIZE_MAX, (size_t)4194304 + 1};
+    for (size_t i = 0; i < 2; i++) {
+        cognito_config *cfg = NULL;
+        cognito_verifier *big = NULL;
+        EXPECT(cognito_config_new(&cfg), COGNITO_RESULT_OK);
+        EXPECT(cognito_config_add_user_pool_id(cfg, U8(POOL), strlen(POOL)), COGNITO_RESULT_OK);
+        EXPECT(cognito_config_add_client_id(cfg, U8(CLIENT), strlen(CLIENT)), COGNITO_RESULT_OK);
+        EXPECT(cognito_config_set_revocation_capacity(cfg, huge_capacities[i]), COGNITO_RESULT_OK);
+        EXPECT(cognito_verifier_new(cfg, &big), COGNITO_RESULT_INVALID_CONFIGURATION);
+        EXPECT_TRUE(big == NULL);
+        cognito_config_free(cfg);
+    }
     /* Nothing revoked matches the token yet. */
     EXPECT(cognito_verifier_verify(v, U8(token_text), token_len, NOW, c), COGNITO_RESULT_OK);
     /* A sub inside a longer buffer, no NUL after it: only the given length is read. */
@@ -411,13 +429,13 @@ static void revocation_edges(const char *jwks, size_t jwks_len, const char *toke
     EXPECT(cognito_verifier_revoke_sub(v, exact, 36, 1700000000u, NOW), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_verify(v, U8(token_text), token_len, NOW, c), COGNITO_RESULT_REVOKED);
     EXPECT(cognito_verifier_revocation_stats(v, NOW, &held, &capacity), COGNITO_RESULT_OK);
-    EXPECT_TRUE(held == 1);
+    EXPECT_TRUE(held == 2);
     /* Time extremes: accepted, and counted while live. */
     EXPECT(cognito_verifier_revoke_jti(v, U8("j"), 1, UINT64_MAX, 0), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_revoke_origin_jti(v, U8("o"), 1, UINT64_MAX), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_revoke_sub(v, U8("s"), 1, UINT64_MAX, UINT64_MAX), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_revocation_stats(v, NOW, &held, NULL), COGNITO_RESULT_OK);
-    EXPECT_TRUE(held == 4);
+    EXPECT_TRUE(held == 5);
     EXPECT(cognito_verifier_revocation_stats(v, UINT64_MAX, &held, NULL), COGNITO_RESULT_OK);
     EXPECT_TRUE(held <= 4);
     free(exact);
