@@ -411,7 +411,6 @@ mod tests {
         assert_eq!(external(Some(false), now, &mut buf), Ok(()));
         assert_eq!(external(None, now + 7200, &mut buf), Err(Error::Expired));
         assert_eq!(counts(&c), (2, 2));
-        drop(external);
         assert_eq!(asked, 3);
         // The same entries as `verify_cached`.
         assert!(v.verify_cached(&keys, &c, token, now, &mut buf).is_ok());
