@@ -128,6 +128,25 @@ export interface SharedProperties {
   jwksCache?: JwksCacheOptions;
   /** The `fetch` used for JWKS (default: the runtime's `fetch`). */
   fetch?: (url: string, init?: RequestInit) => Promise<Response>;
+  /**
+   * Entries of the verifier's verified-signature cache (default 4096, 24 bytes each, about
+   * 96 KiB of wasm memory; rounded down to a multiple of 8): a token whose signature this
+   * verifier checked before under the same key skips the RSA or ECDSA check (WebCrypto and
+   * `node:crypto` are not called), on every `signatureVerifier`; every other check, the clock
+   * included, runs as without the cache, so verdicts and codes are the same. `0` turns it off.
+   * One cache per verifier: with several pools, give it here or the same value in each.
+   */
+  signatureCache?: number;
+}
+
+/** Counters of the verified-signature cache (`cacheStats()`). */
+export interface SignatureCacheStats {
+  /** Signatures found in the cache: their check was skipped. */
+  hits: number;
+  /** Signatures looked up and not found, then checked (valid or not). */
+  misses: number;
+  /** Entries the cache holds (0: off, and both counters stay 0). */
+  capacity: number;
 }
 
 /** One user pool's properties. */
@@ -197,4 +216,6 @@ export class CognitoJwtVerifier {
   cacheJwks(jwks: Jwks | string, userPoolId?: string): void;
   /** Fetches every pool's JWKS now unless cached and fresh. */
   hydrate(): Promise<void>;
+  /** Hits and misses of the verified-signature cache since `create`, and its capacity. */
+  cacheStats(): SignatureCacheStats;
 }

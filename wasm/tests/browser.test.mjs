@@ -35,7 +35,11 @@ try {
   out.sync = sync.verifySync(${JSON.stringify(token)}).sub;
   const fetching = CognitoJwtVerifier.create({ ...props, jwksUri: new URL("/jwks.json", location.href).href });
   out.async = (await fetching.verify(${JSON.stringify(token)}))["cognito:username"];
+  // Seen before: the signature cache answers, for verify (WebCrypto not asked) and verifySync.
+  out.again = (await fetching.verify(${JSON.stringify(token)}))["cognito:username"];
+  out.againSync = fetching.verifySync(${JSON.stringify(token)})["cognito:username"];
   out.asyncTampered = await fetching.verify(${JSON.stringify(tamper(token))}).then(() => "accepted", (e) => e.code);
+  out.cache = fetching.cacheStats();
   const viaWasm = CognitoJwtVerifier.create({ ...props, signatureVerifier: "wasm" });
   viaWasm.cacheJwks(await (await fetch("/jwks.json")).json());
   out.wasm = (await viaWasm.verify(${JSON.stringify(token)})).sub;
@@ -101,7 +105,10 @@ test("chromium verifies a token with the package", { skip: !existsSync(CHROMIUM)
       {
         sync: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
         async: "alice",
+        again: "alice",
+        againSync: "alice",
         asyncTampered: "invalid_signature",
+        cache: { hits: 2, misses: 2, capacity: 4096 },
         wasm: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
         webcrypto: 2,
         tampered: "invalid_signature",
