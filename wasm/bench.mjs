@@ -130,9 +130,12 @@ const primed = [cached.cacheStats(), cachedWc.cacheStats()];
 ]);
 for (const [i, v] of [cached, cachedWc].entries()) {
   const { hits, misses, capacity } = v.cacheStats();
-  // Every token missed once (priming) and hit from then on: nothing was evicted.
-  if (primed[i].misses !== N || misses !== N) throw new Error(`cache: ${misses} misses for ${N} tokens`);
-  console.log(`  cache ${i === 0 ? "verifySync" : "WebCrypto"}: ${hits} hits, ${misses} misses, capacity ${capacity}`);
+  // Every token missed once while priming, and nearly always hit since: a bucket (8 ways) that
+  // drew more than 8 of the 1,000 tokens keeps the 8 in use and misses the others every round.
+  const rate = hits / (hits + misses - N);
+  if (primed[i].misses !== N || rate < 0.99) throw new Error(`cache: ${hits} hits, ${misses} misses for ${N} tokens`);
+  console.log(`  cache of the ${i === 0 ? "verifySync" : "WebCrypto"} row: ${hits} hits, ${misses} misses ` +
+    `(${N} while priming; ${(100 * rate).toFixed(2)}% hits since), capacity ${capacity}`);
 }
 
 // The signature alone: the floor under every node:crypto row.
