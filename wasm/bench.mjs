@@ -4,7 +4,7 @@
 // the pure-wasm arithmetic (`signatureVerifier: "wasm"`, what browsers and Workers run for
 // verifySync). Every token is verified many times, so the rows that measure the signature check
 // turn the verified-signature cache off (`signatureCache: 0`); a last group measures cache hits
-// beside the same verification without the cache. Run after ./build.sh and npm ci:
+// and misses beside the same verification without the cache. Run after ./build.sh and npm ci:
 //   node wasm/bench.mjs [seconds-per-row]   (default 3)
 // PKG=/path/to/pkg compares another build.
 import { constants, createPublicKey, verify as nodeVerify } from "node:crypto";
@@ -78,7 +78,7 @@ async function group(rows) {
 // cache keys, never verified signatures); with it, the default cache.
 const make = (signatureVerifier, cache = false) => {
   const props = { userPoolId: POOL, clientId: CLIENT, tokenUse: "id", signatureVerifier };
-  const v = CognitoJwtVerifier.create(cache ? props : { ...props, signatureCache: 0 });
+  const v = CognitoJwtVerifier.create(cache === true ? props : { ...props, signatureCache: cache || 0 });
   v.cacheJwks(JWKS);
   return v;
 };
@@ -123,11 +123,20 @@ for (const t of tokens) {
   await cachedWc.verify(t);
 }
 const primed = [cached.cacheStats(), cachedWc.cacheStats()];
-[r.hit, r.hitWc, r.noCache] = await group([
+// Every lookup a miss, and every miss stored: 8 entries (one bucket) for the 1,000 tokens in turn.
+const missing = make(undefined, 8);
+const missingWasm = make("wasm", 8);
+[r.hit, r.hitWc, r.miss, r.noCache, r.missWasm, r.noCacheWasm] = await group([
   ["cognito-verify-wasm verifySync, signature-cache hit", (t) => cached.verifySync(t), 0],
   ["cognito-verify-wasm await verify (WebCrypto), cache hit", (t) => cachedWc.verify(t), 1],
+  ["cognito-verify-wasm verifySync, cache miss (node:crypto)", (t) => missing.verifySync(t), 0],
   ["cognito-verify-wasm verifySync, no cache (node:crypto)", (t) => ours.verifySync(t), 0],
+  ["cognito-verify-wasm verifySync, cache miss (pure wasm)", (t) => missingWasm.verifySync(t), 0],
+  ["cognito-verify-wasm verifySync, no cache (pure wasm)", (t) => oursWasm.verifySync(t), 0],
 ]);
+for (const v of [missing, missingWasm]) {
+  if (v.cacheStats().hits !== 0) throw new Error(`a miss row hit: ${JSON.stringify(v.cacheStats())}`);
+}
 for (const [i, v] of [cached, cachedWc].entries()) {
   const { hits, misses, capacity } = v.cacheStats();
   // Every token missed once while priming, and nearly always hit since: a bucket (8 ways) that
@@ -150,4 +159,5 @@ console.log(`\nratios to aws-jwt-verify: verifySync ${x(r.sync, r.awsSync)}, awa
   `64 in flight ${x(r.async64, r.awsAsync64)}`);
 console.log(`ratios to jose: await verify (1) ${x(r.async1, r.jose1)}, 64 in flight ${x(r.async64, r.jose64)}`);
 console.log(`pure wasm verifySync: ${Math.round(r.wasm)} tokens/s`);
-console.log(`signature-cache hit: verifySync ${Math.round(r.hit)} tokens/s, ${x(r.hit, r.noCache)} the same call without the cache`);
+console.log(`signature cache, verifySync: hit ${Math.round(r.hit)} tokens/s (${x(r.hit, r.noCache)} the same call without ` +
+  `the cache), miss ${Math.round(r.miss)} tokens/s (${x(r.miss, r.noCache)}); pure wasm: miss ${x(r.missWasm, r.noCacheWasm)}`);
