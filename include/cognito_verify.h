@@ -153,6 +153,11 @@ enum cognito_result
    */
   COGNITO_RESULT_INVALID_CONFIGURATION = 25,
   /**
+   * `revoked`: the token's session (`origin_jti`), the token (`jti`) or its user (`sub`,
+   * signed out after `iat`) was revoked.
+   */
+  COGNITO_RESULT_REVOKED = 26,
+  /**
    * `null_parameter`: a required pointer argument was NULL.
    */
   COGNITO_RESULT_NULL_PARAMETER = 100,

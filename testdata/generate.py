@@ -624,6 +624,52 @@ def build_conformance():
     return rows
 
 
+def build_revocation():
+    """One pool, one client: revocations (by origin_jti, jti, or sub and iat) x tokens -> expected
+    code. Revocations are recorded at `now`, then the token is verified at `now`. Checks run in
+    this order: signature, token use, client, clock, revocation, groups, scopes."""
+    idc, acc = id_claims(), access_claims()
+    sub, origin = idc["sub"], idc["origin_jti"]
+    iat = idc["iat"]
+    other = {"sub": "99999999-8888-7777-6666-555555555555", "origin_jti": "22222222-3333-4444-5555-666666666666",
+             "jti": "01234567-89ab-cdef-0123-456789abcdef", "cognito:username": "bob"}
+    bob = id_claims(**other)
+    session = {"origin_jti": origin}
+    user = lambda t: {"sub": sub, "issued_at_or_before": t}
+    cases = [
+        ("none/valid", [], token(idc), None),
+        ("origin_jti/id_token", [session], token(idc), "revoked"),
+        ("origin_jti/access_token", [session], token(acc), "revoked"),
+        ("origin_jti/other_session", [{"origin_jti": other["origin_jti"]}], token(idc), None),
+        ("origin_jti/other_user_valid", [session], token(bob), None),
+        ("origin_jti/escaped_in_token", [session],
+         token(None, raw_payload=seg(json.dumps(idc, separators=(",", ":")).replace(
+             '"origin_jti":"11111111-', '"origin_jti":"\\u00311111111-'))), "revoked"),
+        ("jti/this_token", [{"jti": idc["jti"], "exp": idc["exp"]}], token(idc), "revoked"),
+        ("jti/access_token_of_same_session", [{"jti": idc["jti"], "exp": idc["exp"]}], token(acc), None),
+        ("jti/other_token", [{"jti": other["jti"], "exp": idc["exp"]}], token(idc), None),
+        ("kinds_do_not_mix/jti_as_origin_jti", [{"origin_jti": idc["jti"]}], token(idc), None),
+        ("kinds_do_not_mix/sub_as_jti", [{"jti": sub, "exp": idc["exp"]}], token(idc), None),
+        ("sub/signed_out_after_issue", [user(NOW)], token(idc), "revoked"),
+        ("sub/signed_out_at_iat", [user(iat)], token(idc), "revoked"),
+        ("sub/issued_after_sign_out", [user(iat - 1)], token(idc), None),
+        ("sub/access_token", [user(NOW)], token(acc), "revoked"),
+        ("sub/other_user_valid", [user(NOW)], token(bob), None),
+        ("sub/no_iat_fails_closed", [user(NOW)], token(id_claims(iat=DROP)), "revoked"),
+        ("sub/latest_sign_out_wins", [user(iat - 1), user(NOW)], token(idc), "revoked"),
+        ("several/all_kinds_other_user", [session, user(NOW), {"jti": idc["jti"], "exp": idc["exp"]}],
+         token(bob), None),
+        ("order/expired_before_revoked", [session], token(id_claims(exp=NOW - 1)), "expired"),
+        ("order/wrong_client_before_revoked", [session], token(id_claims(aud=CLIENT2)), "wrong_client"),
+        ("order/bad_signature_before_revoked", [session], token(idc)[:-4] + "AAAA", "invalid_signature"),
+        ("order/unknown_kid_before_revoked", [session], token(idc, kid="kZ"), "unknown_kid"),
+    ]
+    return [{"name": n, "user_pool_id": POOL, "client_ids": [CLIENT], "jwks": JWKS, "now": NOW,
+             "revocations": r, "token": t,
+             "expect": {"valid": True} if code is None else {"valid": False, "error": code}}
+            for n, r, t, code in cases]
+
+
 def write_jsonl(path, rows):
     with open(path, "w") as f:
         for r in rows:
@@ -638,6 +684,7 @@ def main():
     write_jsonl(os.path.join(HERE, "tokens.jsonl"), CASES)
     write_jsonl(os.path.join(HERE, "jwks.jsonl"), build_jwks_cases())
     write_jsonl(os.path.join(HERE, "conformance.jsonl"), build_conformance())
+    write_jsonl(os.path.join(HERE, "revocation.jsonl"), build_revocation())
     src = os.path.join(HERE, "..", "..", "shared", "real-world", "cases.json")
     if os.path.exists(src):
         os.makedirs(os.path.join(HERE, "real-world"), exist_ok=True)

@@ -145,6 +145,14 @@ impl<'a, S: AsRef<str>> Requirement<'a, S> {
 /// A caller-supplied check run last, on tokens that passed every other check.
 pub type CustomCheck = dyn Fn(&Claims<'_>) -> bool + Send + Sync;
 
+/// Whether a verified token is revoked: asked after the signature, the token use, the client
+/// and the clock checks, before groups, scopes and the custom check. `RevocationList` (on
+/// targets with 32-bit atomics) is the one this crate provides; a caller may supply its own.
+pub trait RevocationCheck: Sync {
+    /// `true` denies the token with [`Error::Revoked`](crate::Error::Revoked).
+    fn is_revoked(&self, claims: &Claims<'_>) -> bool;
+}
+
 /// Why a configuration is unusable. Every variant is
 /// [`Error::InvalidConfiguration`](crate::Error::InvalidConfiguration) (`invalid_configuration`);
 /// the message says what to fix.
@@ -207,6 +215,7 @@ pub struct Config<'a, S = &'a str> {
     pub(crate) groups: Option<Requirement<'a, S>>,
     pub(crate) scopes: Option<Requirement<'a, S>>,
     pub(crate) custom: Option<&'a CustomCheck>,
+    pub(crate) revocations: Option<&'a dyn RevocationCheck>,
     pub(crate) max_token_len: usize,
     pub(crate) allow_es256: bool,
 }
@@ -229,6 +238,7 @@ impl<S: fmt::Debug> fmt::Debug for Config<'_, S> {
             .field("groups", &self.groups)
             .field("scopes", &self.scopes)
             .field("custom", &self.custom.is_some())
+            .field("revocations", &self.revocations.is_some())
             .field("max_token_len", &self.max_token_len)
             .field("allow_es256", &self.allow_es256)
             .finish()
@@ -248,6 +258,7 @@ impl<'a, S: AsRef<str>> Config<'a, S> {
             groups: None,
             scopes: None,
             custom: None,
+            revocations: None,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             allow_es256: false,
         }
@@ -286,6 +297,12 @@ impl<'a, S: AsRef<str>> Config<'a, S> {
     #[must_use]
     pub const fn custom_check(mut self, check: &'a CustomCheck) -> Self {
         self.custom = Some(check);
+        self
+    }
+    /// Deny tokens this list says are revoked ([`Error::Revoked`](crate::Error::Revoked)).
+    #[must_use]
+    pub const fn revocations(mut self, list: &'a dyn RevocationCheck) -> Self {
+        self.revocations = Some(list);
         self
     }
     /// Longest token accepted, in bytes.

@@ -62,11 +62,14 @@ pub enum Error {
     UnsupportedKey,
     /// The verifier's configuration is unusable (no issuer or client, a malformed user pool id).
     InvalidConfiguration,
+    /// The token is covered by a revocation: its session (`origin_jti`), itself (`jti`), or
+    /// its user signed out after it was issued (`sub`, `iat`).
+    Revoked,
 }
 
 impl Error {
     /// Every error, in declaration order (for bindings and tests).
-    pub const ALL: [Error; 25] = [
+    pub const ALL: [Error; 26] = [
         Error::MalformedToken,
         Error::TokenTooLarge,
         Error::UnsupportedAlgorithm,
@@ -92,6 +95,7 @@ impl Error {
         Error::WeakKey,
         Error::UnsupportedKey,
         Error::InvalidConfiguration,
+        Error::Revoked,
     ];
 
     /// The stable snake_case code, the same in every binding.
@@ -123,6 +127,7 @@ impl Error {
             Error::WeakKey => "weak_key",
             Error::UnsupportedKey => "unsupported_key",
             Error::InvalidConfiguration => "invalid_configuration",
+            Error::Revoked => "revoked",
         }
     }
 
@@ -161,6 +166,7 @@ impl Error {
             Error::WeakKey => "key is too weak",
             Error::UnsupportedKey => "key is not supported",
             Error::InvalidConfiguration => "verifier configuration is invalid",
+            Error::Revoked => "token has been revoked",
         }
     }
 }

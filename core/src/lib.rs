@@ -18,6 +18,8 @@ mod json;
 mod jwk;
 mod pool;
 mod refresh;
+#[cfg(target_has_atomic = "32")]
+mod revocation;
 mod rsa;
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
 mod sigcache;
@@ -26,7 +28,7 @@ mod verifier;
 pub use claims::{ClaimValue, Claims, TokenUse};
 pub use config::{
     AcceptedTokenUse, Config, ConfigError, CustomCheck, Issuer, Match, Requirement,
-    DEFAULT_MAX_TOKEN_LEN,
+    RevocationCheck, DEFAULT_MAX_TOKEN_LEN,
 };
 #[cfg(feature = "alloc")]
 pub use config::{ConfigBuilder, VerifierConfig};
@@ -45,6 +47,12 @@ pub use jwk::{
 pub use pool::user_pool_jwks_url;
 pub use pool::{check_jwks_url, issuer_jwks_url, JwksUrlError, PoolIdError, UserPoolId};
 pub use refresh::{Action, JwksRefresh, Need, RefreshConfig};
+#[cfg(target_has_atomic = "32")]
+pub use revocation::{
+    Revocation, RevocationList, RevocationSlot, RevocationStats, RevokeError,
+    DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY, DEFAULT_REVOCATION_LEEWAY,
+    MAX_REVOKED_VALUE_LEN, REVOCATION_WAYS,
+};
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
 pub use sigcache::{
     CacheSlot, SignatureCache, SignatureCacheStats, DEFAULT_SIGNATURE_CACHE_CAPACITY,

@@ -387,6 +387,9 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
                 return Err(Error::TokenTooOld);
             }
         }
+        if c.revocations.is_some_and(|r| r.is_revoked(t)) {
+            return Err(Error::Revoked);
+        }
         if let Some(r) = c.groups {
             r.check_groups(t)?;
         }

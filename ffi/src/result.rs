@@ -68,6 +68,9 @@ pub enum cognito_result {
     UnsupportedKey = 24,
     /// `invalid_configuration`: no issuer or client, a malformed pool id, an empty requirement.
     InvalidConfiguration = 25,
+    /// `revoked`: the token's session (`origin_jti`), the token (`jti`) or its user (`sub`,
+    /// signed out after `iat`) was revoked.
+    Revoked = 26,
     /// `null_parameter`: a required pointer argument was NULL.
     NullParameter = 100,
     /// `panic`: a bug in this library was caught at the boundary; the call had no effect.
@@ -86,7 +89,7 @@ pub enum cognito_result {
 }
 
 /// The core's errors in the order of `Error::ALL`, with their C codes 1, 2, 3, ...
-const CORE: [cognito_result; 25] = [
+const CORE: [cognito_result; 26] = [
     cognito_result::MalformedToken,
     cognito_result::TokenTooLarge,
     cognito_result::UnsupportedAlgorithm,
@@ -112,6 +115,7 @@ const CORE: [cognito_result; 25] = [
     cognito_result::WeakKey,
     cognito_result::UnsupportedKey,
     cognito_result::InvalidConfiguration,
+    cognito_result::Revoked,
 ];
 
 // A new core error must get its C code here before this crate builds again.
@@ -209,6 +213,7 @@ impl cognito_result {
                 c"invalid_configuration",
                 c"verifier configuration is invalid",
             ),
+            R::Revoked => (c"revoked", c"token has been revoked"),
             R::NullParameter => (c"null_parameter", c"a required pointer argument is NULL"),
             R::Panic => (c"panic", c"internal error: a panic was caught"),
             R::BufferTooSmall => (c"buffer_too_small", c"output buffer is too small"),
@@ -278,7 +283,7 @@ mod tests {
                 1
             );
         }
-        assert_eq!(all.len(), 33);
-        assert_eq!(cognito_result::from_u32(26), None);
+        assert_eq!(all.len(), 34);
+        assert_eq!(cognito_result::from_u32(27), None);
     }
 }

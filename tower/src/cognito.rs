@@ -91,6 +91,7 @@ fn token_message(e: Error) -> &'static str {
         Error::WrongTokenUse => "Token Use Invalid.",
         Error::WrongClient => "Token Client Invalid.",
         Error::MissingClaim | Error::InvalidClaim => "Token Claims Invalid.",
+        Error::Revoked => "Token Revoked.",
         _ => "Token Invalid.",
     }
 }

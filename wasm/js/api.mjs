@@ -70,6 +70,8 @@ export class JwkValidationError extends JwksValidationError {}
 export class JwksNotAvailableInCacheError extends JwtVerificationError {}
 /** Fetching the JWKS failed and no earlier keys exist (code `jwks_unavailable`). */
 export class FetchError extends JwksNotAvailableInCacheError {}
+/** The token is covered by a revocation (code `revoked`; see `CognitoJwtVerifier.revoke`). */
+export class JwtRevokedError extends JwtVerificationError {}
 
 const CLASS_OF_CODE = {
   malformed_token: JwtParseError,
@@ -98,6 +100,7 @@ const CLASS_OF_CODE = {
   unsupported_key: JwkValidationError,
   invalid_configuration: ParameterValidationError,
   jwks_unavailable: JwksNotAvailableInCacheError,
+  revoked: JwtRevokedError,
 };
 
 let codes; // read from wasm on first use: the module is initialised after this file is evaluated
@@ -105,7 +108,7 @@ function codeList() {
   return (codes ??= errorCodes().split(","));
 }
 
-/** Every code an error of this package may carry: the core's, then `jwks_unavailable`. */
+/** Every code a `JwtVerificationError` may carry: the core's, then `jwks_unavailable`. */
 export function errorCodeList() {
   return [...codeList(), "jwks_unavailable"];
 }
@@ -256,6 +259,7 @@ function makePool(props, shared) {
   const allowInsecureHttp = optionalBool(props, "allowInsecureHttp");
   const { node, subtle } = signatureVerifierFor(props);
   const signatureCache = signatureCacheOf(props);
+  const revocation = revocationSettings(props, graceSeconds);
   const customJwtCheck = props.customJwtCheck;
   if (customJwtCheck !== undefined && customJwtCheck !== null && typeof customJwtCheck !== "function") {
     throw configError("customJwtCheck must be a function");
@@ -288,6 +292,8 @@ function makePool(props, shared) {
     maxJwksLength,
     allowAnyRsaExponent,
     allowInsecureHttp,
+    revocation.capacity,
+    revocation.lifetime,
   );
   if (verifier.check() !== 0) {
     const message = verifier.configMessage();
@@ -319,6 +325,7 @@ function makePool(props, shared) {
     maxJwksLength,
     signatureCache,
     customJwtCheck: customJwtCheck ?? undefined,
+    revocation,
   };
   pool.sink = new Sink(pool);
   return pool;
@@ -734,6 +741,7 @@ export class CognitoJwtVerifier {
     const pools = list.map((p) => makePool(p, additional ?? {}));
     const ids = new Set(pools.map((p) => p.id));
     if (ids.size !== pools.length) throw configError("user pools must be distinct");
+    checkRevocationSettings(pools);
     return new CognitoJwtVerifier(pools);
   }
 
@@ -903,4 +911,110 @@ export class CognitoJwtVerifier {
     const [hits, misses, capacity] = this.#signatures.stats();
     return { hits, misses, capacity };
   }
+
+  /**
+   * Denies, from now on, the tokens a revocation covers (code `revoked`), at `Date.now()`:
+   * `{ originJti }` (a session, after Cognito's `RevokeToken`), `{ jti, exp }` (one token), or
+   * `{ sub, issuedAtOrBefore }` (a user's tokens issued up to then, after `GlobalSignOut`).
+   * A verification still awaiting keys or WebCrypto when this returns is denied too. With several
+   * pools, every pool's list records it. Throws `RevokeError` (`revocation_list_full`,
+   * `empty_value`, `value_too_long`, `revocation_disabled`) when it was not recorded.
+   */
+  revoke(revocation) {
+    const [kind, value, time] = revocationArgs(revocation);
+    const now = nowSeconds();
+    for (const pool of revocationOrder(this.#pools)) {
+      const v = pool.verifier;
+      const status =
+        kind === "originJti"
+          ? v.revokeOriginJti(value, now)
+          : kind === "jti"
+            ? v.revokeJti(value, time, now)
+            : v.revokeSubject(value, time, now);
+      if (status !== 0) throw new RevokeError(WasmVerifier.revokeErrorCode(status), WasmVerifier.revokeErrorMessage(status));
+    }
+  }
+
+  /** `{ held, capacity }`: live revocations now, and how many the verifier can hold (0: off). */
+  revocationStats() {
+    const now = nowSeconds();
+    let held = 0;
+    let capacity = 0;
+    for (const pool of this.#pools) {
+      const [h, c] = pool.verifier.revocationStats(now);
+      held = Math.max(held, h);
+      capacity = c;
+    }
+    return { held, capacity };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocation (the list and its rules are the core's: ../src/revocation.rs)
+
+/** A revocation was not recorded: `.code` is the core's (`revocation_list_full`, `empty_value`, `value_too_long`, `revocation_disabled`). */
+export class RevokeError extends Error {
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = "RevokeError";
+    this.code = code;
+  }
+}
+
+/** Largest `revocationCapacity` (32 bytes of wasm memory an entry: 128 MiB). */
+const MAX_REVOCATION_CAPACITY = 2 ** 22;
+
+/** `revocationCapacity` and `maxTokenLifetime` (-1: the core's defaults, 4096 and 86400 s). */
+function revocationSettings(props, leeway) {
+  const capacity = optionalNumber(props, "revocationCapacity", -1);
+  if (capacity !== -1 && (!Number.isInteger(capacity) || capacity > MAX_REVOCATION_CAPACITY)) {
+    throw configError(`revocationCapacity must be an integer from 0 to ${MAX_REVOCATION_CAPACITY}`);
+  }
+  return { capacity, lifetime: optionalNumber(props, "maxTokenLifetime", -1), leeway };
+}
+
+/** Every pool of a verifier records every revocation: their lists must be alike. */
+function checkRevocationSettings(pools) {
+  const { capacity, lifetime } = pools[0].revocation;
+  if (pools.some((p) => p.revocation.capacity !== capacity || p.revocation.lifetime !== lifetime)) {
+    throw configError("revocationCapacity and maxTokenLifetime apply to every pool: give them once, in the second argument of create()");
+  }
+}
+
+/**
+ * The pools in the order a revocation is recorded: the longest `graceSeconds` first. Every list
+ * has the same size and records the same revocations at the same times, so the lists are alike
+ * and accept or refuse alike; with different leeways, a longer one holds each entry as long or
+ * longer, so its list is the first to be full, and a refusal stops before any other pool records.
+ */
+function revocationOrder(pools) {
+  return pools.length === 1 ? pools : [...pools].sort((a, b) => b.revocation.leeway - a.revocation.leeway);
+}
+
+const REVOCATION_KINDS = [
+  ["originJti", null],
+  ["jti", "exp"],
+  ["sub", "issuedAtOrBefore"],
+];
+
+/** `[kind, value, time]` of `revoke`'s argument: exactly one kind, with its time when it has one. */
+function revocationArgs(r) {
+  const usage = "revoke() takes { originJti }, { jti, exp } or { sub, issuedAtOrBefore }";
+  if (r === null || typeof r !== "object" || Array.isArray(r)) throw configError(usage);
+  const given = Object.keys(r).filter((k) => r[k] !== undefined);
+  const found = REVOCATION_KINDS.find(([name]) => given.includes(name));
+  if (!found) throw configError(usage);
+  const [name, timeName] = found;
+  const expected = timeName ? [name, timeName] : [name];
+  if (given.length !== expected.length || !expected.every((k) => given.includes(k))) {
+    throw configError(`${usage}: got { ${given.join(", ")} }`);
+  }
+  // An empty string is the core's to refuse (`empty_value`).
+  if (typeof r[name] !== "string") throw configError(`revoke(): ${name} must be a string`);
+  let time = 0;
+  if (timeName) {
+    time = r[timeName];
+    if (!isNonNegative(time)) throw configError(`revoke(): ${timeName} must be unix seconds (a non-negative number)`);
+  }
+  return [name, r[name], time];
 }

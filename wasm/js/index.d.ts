@@ -28,6 +28,7 @@ export type ErrorCode =
   | "weak_key"
   | "unsupported_key"
   | "invalid_configuration"
+  | "revoked"
   | "jwks_unavailable";
 
 /** Base class of every error thrown by this package. */
@@ -77,8 +78,18 @@ export class JwksNotAvailableInCacheError extends JwtVerificationError {
 }
 /** `jwks_unavailable` after a failed fetch; `.cause` is the fetch's error. */
 export class FetchError extends JwksNotAvailableInCacheError {}
+/** `revoked`: the token is covered by a revocation (`CognitoJwtVerifier.revoke`). */
+export class JwtRevokedError extends JwtVerificationError {}
 
-/** Every code an error of this package may carry. */
+/** Why `revoke` recorded nothing: the list is full of live entries, an empty value, or revocation is off. */
+export type RevokeErrorCode = "revocation_list_full" | "empty_value" | "value_too_long" | "revocation_disabled";
+/** Thrown by `CognitoJwtVerifier.revoke` when the revocation was not recorded. */
+export class RevokeError extends Error {
+  constructor(code: RevokeErrorCode, message: string, options?: { cause?: unknown });
+  readonly code: RevokeErrorCode;
+}
+
+/** Every code a `JwtVerificationError` may carry. */
 export function errorCodeList(): ErrorCode[];
 
 /** A JSON Web Key Set. */
@@ -137,6 +148,34 @@ export interface SharedProperties {
    * One cache per verifier: with several pools, give it here or the same value in each.
    */
   signatureCache?: number;
+  /**
+   * Revocations held at most (default 4096, 32 bytes each; 0 turns revocation off; at most
+   * 4194304). The same for every pool of a verifier.
+   */
+  revocationCapacity?: number;
+  /**
+   * The longest validity of the pool's ID and access tokens, seconds (default 86400, Cognito's
+   * maximum): how long a revoked session (`originJti`) or user (`sub`) is held. The same for
+   * every pool of a verifier.
+   */
+  maxTokenLifetime?: number;
+}
+
+/** What `CognitoJwtVerifier.revoke` denies: exactly one kind. */
+export type Revocation =
+  /** Every token of one session (the `origin_jti` of the refresh token revoked by `RevokeToken`). */
+  | { originJti: string }
+  /** One token, by its `jti`; `exp` is its expiry (unix seconds). */
+  | { jti: string; exp: number }
+  /** Every token of the user `sub` whose `iat` is at or before `issuedAtOrBefore` (unix seconds; after `GlobalSignOut`). */
+  | { sub: string; issuedAtOrBefore: number };
+
+/** How many revocations a verifier holds. */
+export interface RevocationStats {
+  /** Live revocations: those that still cover a token that could be accepted. */
+  held: number;
+  /** Revocations it can hold (0: revocation off). */
+  capacity: number;
 }
 
 /** Counters of the verified-signature cache (`cacheStats()`). */
@@ -218,4 +257,11 @@ export class CognitoJwtVerifier {
   hydrate(): Promise<void>;
   /** Hits and misses of the verified-signature cache since `create`, and its capacity. */
   cacheStats(): SignatureCacheStats;
+  /**
+   * Denies the tokens `revocation` covers from now on (code `revoked`, `JwtRevokedError`), in
+   * every pool, at `Date.now()`; throws `RevokeError` when it was not recorded.
+   */
+  revoke(revocation: Revocation): void;
+  /** Live revocations now, and the capacity. */
+  revocationStats(): RevocationStats;
 }

@@ -32,6 +32,8 @@ use cognito_verify::{
 };
 use wasm_bindgen::prelude::*;
 
+mod revocation;
+
 #[wasm_bindgen]
 extern "C" {
     /// The JS object a verification reports to, so that one wasm call does the whole token: the
@@ -263,6 +265,7 @@ impl WasmVerifier {
     /// A verifier of one pool: `user_pool_id`, or `issuer_urls` instead of its issuer (keys still
     /// from the pool's JWKS URL, or from `jwks_url`). `token_use`: 0 any, 1 id, 2 access.
     /// `max_age` below 0: none. `groups_mode` / `scopes_mode`: 0 none, 1 any of, 2 all of.
+    /// `revocation_capacity` (0: off) and `max_token_lifetime`: see `revocation.rs`.
     /// Call [`check`](Self::check) next.
     #[wasm_bindgen(constructor)]
     #[expect(
@@ -287,6 +290,8 @@ impl WasmVerifier {
         max_jwks_bytes: f64,
         allow_any_rsa_exponent: bool,
         allow_insecure_http: bool,
+        revocation_capacity: f64,
+        max_token_lifetime: f64,
     ) -> WasmVerifier {
         let mut b = VerifierConfig::builder()
             .token_use(match token_use {
@@ -312,6 +317,7 @@ impl WasmVerifier {
         if let Some(kind) = requirement_of(scopes_mode) {
             b = b.scopes(kind, scopes);
         }
+        b = revocation::configure(b, revocation_capacity, max_token_lifetime);
         WasmVerifier {
             config: add_pools(b, user_pool_id, issuer_urls, jwks_url)
                 .and_then(ConfigBuilder::build),
@@ -515,10 +521,12 @@ impl PoolRouter {
 
     /// Builds the rule over the pools added; 0, or the status of `invalid_configuration`.
     pub fn build(&mut self) -> u32 {
-        // Only the issuers matter here; the builder wants a client id.
+        // Only the issuers matter here; the builder wants a client id. No revocation list: the
+        // router verifies nothing (each pool's verifier holds one).
         let mut b = VerifierConfig::builder()
             .client_id("pool-router")
-            .allow_insecure_http(true);
+            .allow_insecure_http(true)
+            .revocation_capacity(0);
         for issuer in &self.issuers {
             b = match issuer {
                 Issuer::UserPool(id) => b.user_pool(id.clone()),

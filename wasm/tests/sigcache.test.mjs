@@ -1,9 +1,9 @@
 // The verified-signature cache (ARCHITECTURE.md, "Verified-signature cache") on every signature
 // path of the package: pure wasm (verifySync and verify), node:crypto (verifySync and verify) and
 // WebCrypto (verify, two wasm calls around an asynchronous check). A hit skips only the engine:
-// a cached token that has since expired, whose key left the key set, that another configuration
-// or a check refuses, or whose payload differs by one byte gets the same code as without the
-// cache. The tokens are the shared vectors of testdata/tokens.jsonl, at their own `now`.
+// a cached token that has since expired, whose key left the key set, that another configuration,
+// a revocation or a check refuses, or whose payload differs by one byte gets the same code as
+// without the cache. The tokens are the shared vectors of testdata/tokens.jsonl, at their own `now`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as defaultBuild from "cognito-verify-wasm";
@@ -245,6 +245,11 @@ test("a cached token another configuration or a check refuses: the same code as 
     // The same verifier with a maximum age: stored while young, too old later, cache or not.
     await sameAsUncached({ build, path, where, extra: { maxAgeSeconds: 600 }, at: iat + 600, want: "valid alice", hit: true });
     await sameAsUncached({ build, path, where, extra: { maxAgeSeconds: 600 }, at: iat + 601, want: "token_too_old", hit: true });
+    // Revoked after it was cached (the user signed out everywhere): revoked, cache or not.
+    const { sub } = JSON.parse(Buffer.from(VALID.token.split(".")[1], "base64url"));
+    await sameAsUncached({
+      build, path, where, later: (v) => v.revoke({ sub, issuedAtOrBefore: iat }), want: "revoked", hit: true,
+    });
     // A check of the caller's that starts refusing the token (a deny list): run on a hit too.
     const denied = new Set();
     const customJwtCheck = ({ payload }) => {

@@ -12,7 +12,14 @@ use super::{
 };
 use crate::jwk::{JwksOptions, KeySet, HEAP_KEY_CAPACITY};
 use crate::pool::{check_jwks_url, issuer_jwks_url, UserPoolId};
+use crate::revocation::{
+    Revocation, RevocationList, RevocationSlot, RevocationStats, RevokeError,
+    DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY,
+};
 use crate::{Error, Verifier};
+
+/// The revocation list of an owned configuration.
+type Revocations = RevocationList<Box<[RevocationSlot]>>;
 
 /// The whole configuration of a verifier, owned and validated once: the pools (issuer and
 /// JWKS URL of each), the clients, the checks, and the key-set rules. Every binding (the
@@ -49,6 +56,10 @@ pub struct VerifierConfig {
     allow_es256: bool,
     jwks: JwksOptions,
     allow_insecure_http: bool,
+    revocation_capacity: usize,
+    max_token_lifetime: u64,
+    /// Made by `build`; shared by clones.
+    revocations: Option<Arc<Revocations>>,
 }
 
 impl fmt::Debug for VerifierConfig {
@@ -58,6 +69,8 @@ impl fmt::Debug for VerifierConfig {
             .field("jwks_urls", &self.jwks_urls)
             .field("jwks", &self.jwks)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("revocation_capacity", &self.revocation_capacity)
+            .field("max_token_lifetime", &self.max_token_lifetime)
             .finish()
     }
 }
@@ -90,6 +103,9 @@ impl VerifierConfig {
                 allow_es256: false,
                 jwks: JwksOptions::new(),
                 allow_insecure_http: false,
+                revocation_capacity: DEFAULT_REVOCATION_CAPACITY,
+                max_token_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
+                revocations: None,
             },
             explicit_urls: Vec::new(),
             misplaced_url: false,
@@ -111,7 +127,36 @@ impl VerifierConfig {
         c.groups = req(&self.groups);
         c.scopes = req(&self.scopes);
         c.custom = self.custom.as_deref();
+        if let Some(list) = &self.revocations {
+            c = c.revocations(&**list);
+        }
         Verifier::validated(c)
+    }
+
+    /// Records a revocation at `now` (unix seconds): from the next verification on, the tokens
+    /// it covers fail with [`Error::Revoked`]. Clones of this configuration share one list, and
+    /// any thread may revoke while others verify. See [`RevocationList`] for what each kind
+    /// covers and for how long.
+    ///
+    /// # Errors
+    /// [`RevokeError::Full`] when the list holds
+    /// [`revocation_capacity`](ConfigBuilder::revocation_capacity) live entries (nothing is
+    /// dropped to make room); [`RevokeError::Disabled`] when that capacity is 0;
+    /// [`RevokeError::EmptyValue`].
+    pub fn revoke(&self, revocation: Revocation<'_>, now: u64) -> Result<(), RevokeError> {
+        self.revocations
+            .as_ref()
+            .ok_or(RevokeError::Disabled)?
+            .revoke(revocation, now)
+    }
+
+    /// Live revocations held at `now`, and the capacity.
+    #[must_use]
+    pub fn revocation_stats(&self, now: u64) -> RevocationStats {
+        self.revocations
+            .as_ref()
+            .map(|l| l.stats(now))
+            .unwrap_or_default()
     }
 
     /// Number of pools (issuers), each with its own key set.
@@ -278,6 +323,23 @@ impl ConfigBuilder {
         self
     }
 
+    /// Revocations held at most, rounded down to a multiple of 8 from 8 on (default
+    /// [`DEFAULT_REVOCATION_CAPACITY`], 32 bytes each,
+    /// allocated once by [`build`](Self::build); 0 turns revocation off).
+    #[must_use]
+    pub fn revocation_capacity(mut self, entries: usize) -> Self {
+        self.config.revocation_capacity = entries;
+        self
+    }
+    /// The longest validity of the pool's ID and access tokens, in seconds (default
+    /// [`DEFAULT_MAX_TOKEN_LIFETIME`], Cognito's maximum): how long a revoked session or user
+    /// is held.
+    #[must_use]
+    pub fn max_token_lifetime(mut self, seconds: u64) -> Self {
+        self.config.max_token_lifetime = seconds;
+        self
+    }
+
     /// Checks everything once and derives each pool's JWKS URL.
     ///
     /// # Errors
@@ -306,6 +368,13 @@ impl ConfigBuilder {
             urls.push(url);
         }
         config.jwks_urls = urls;
+        if config.revocation_capacity > 0 {
+            config.revocations = Some(Arc::new(
+                RevocationList::with_capacity(config.revocation_capacity)
+                    .max_token_lifetime(config.max_token_lifetime)
+                    .leeway(config.leeway),
+            ));
+        }
         Ok(config)
     }
 }

@@ -11,8 +11,8 @@ use std::vec::Vec;
 use super::cache::{JwksCache, JwksCacheBuilder, Keys, VerifyError};
 use crate::{
     payload_buffer_len, AcceptedTokenUse, CacheSlot, Claims, ConfigBuilder, Error, Requirement,
-    SignatureCache, SignatureCacheStats, TokenUse, VerifierConfig, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_SIGNATURE_CACHE_CAPACITY,
+    Revocation, RevocationStats, RevokeError, SignatureCache, SignatureCacheStats, TokenUse,
+    VerifierConfig, DEFAULT_MAX_TOKEN_LEN, DEFAULT_SIGNATURE_CACHE_CAPACITY,
 };
 
 /// The claims of a verified token, copied out of the verification buffer.
@@ -189,6 +189,20 @@ impl CognitoJwtVerifierBuilder {
         self
     }
 
+    /// Revocations held at most (default
+    /// [`DEFAULT_REVOCATION_CAPACITY`](crate::DEFAULT_REVOCATION_CAPACITY), 32 bytes each; 0
+    /// turns revocation off). See [`CognitoJwtVerifier::revoke`].
+    #[must_use]
+    pub fn revocation_capacity(self, entries: usize) -> Self {
+        self.map(|c| c.revocation_capacity(entries))
+    }
+    /// The longest validity of the pool's ID and access tokens, in seconds (default one day,
+    /// Cognito's maximum): how long a revoked session or user is held.
+    #[must_use]
+    pub fn max_token_lifetime(self, seconds: u64) -> Self {
+        self.map(|c| c.max_token_lifetime(seconds))
+    }
+
     /// Checks the configuration and creates one cache per pool. Nothing is fetched yet.
     ///
     /// # Errors
@@ -284,6 +298,38 @@ impl CognitoJwtVerifier {
     #[must_use]
     pub fn stats(&self) -> SignatureCacheStats {
         self.inner.signatures.stats()
+    }
+
+    /// Denies, from the next verification on, the tokens this revocation covers (code
+    /// `revoked`): after Cognito's `RevokeToken`, [`Revocation::OriginJti`] with the revoked
+    /// session's `origin_jti`; after `GlobalSignOut`, [`Revocation::Subject`] with the user's
+    /// `sub` and the time of the sign-out. Callable from any thread or task while others verify;
+    /// clones of this verifier share the list. Verified signatures stay cached: a hit runs the
+    /// revocation check like a miss.
+    ///
+    /// ```
+    /// use cognito_verify::{CognitoJwtVerifier, Revocation};
+    /// let verifier = CognitoJwtVerifier::builder()
+    ///     .user_pool("us-east-1_Example1")
+    ///     .client_id("3n4b5urk1ft4fl3mg5e62d9ado")
+    ///     .build()
+    ///     .unwrap();
+    /// verifier.revoke(Revocation::OriginJti("3b7e2f0c-5c1d-4d8e-9f6a-1b2c3d4e5f60")).unwrap();
+    /// assert_eq!(verifier.revocation_stats().held, 1);
+    /// ```
+    ///
+    /// # Errors
+    /// [`RevokeError::Full`] when the list is full of live entries (nothing is dropped to make
+    /// room: size it with [`revocation_capacity`](CognitoJwtVerifierBuilder::revocation_capacity));
+    /// [`RevokeError::Disabled`] when its capacity is 0; [`RevokeError::EmptyValue`].
+    pub fn revoke(&self, revocation: Revocation<'_>) -> Result<(), RevokeError> {
+        self.inner.config.revoke(revocation, (self.inner.clock)())
+    }
+
+    /// Live revocations held now, and the capacity.
+    #[must_use]
+    pub fn revocation_stats(&self) -> RevocationStats {
+        self.inner.config.revocation_stats((self.inner.clock)())
     }
 
     /// The key cache of each pool, in the order they were added.

@@ -6,7 +6,12 @@ import {
   FetchError,
   SignatureCacheStats,
   JwtExpiredError,
+  JwtRevokedError,
   JwtVerificationError,
+  Revocation,
+  RevocationStats,
+  RevokeError,
+  RevokeErrorCode,
   errorCodeList,
 } from "cognito-verify-wasm";
 import { CognitoJwtVerifier as Es256Verifier } from "cognito-verify-wasm/es256";
@@ -28,8 +33,8 @@ const node = CognitoJwtVerifier.create({
   jwksUri: "http://cognito.internal/jwks.json",
   signatureCache: 0,
 });
-const stats: SignatureCacheStats = many.cacheStats();
-const lookups: number = stats.hits + stats.misses + node.cacheStats().capacity;
+const cacheStats: SignatureCacheStats = many.cacheStats();
+const lookups: number = cacheStats.hits + cacheStats.misses + node.cacheStats().capacity;
 node.cacheJwks({ keys: [] });
 Es256Verifier.create({ userPoolId: "us-east-1_x", clientId: "c", allowEs256: true }).cacheJwks({ keys: [] });
 one.cacheJwks({ keys: [] });
@@ -50,6 +55,17 @@ function describe(e: unknown): ErrorCode | undefined {
 }
 
 const codes: ErrorCode[] = errorCodeList();
+
+const revoking = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c" }, { revocationCapacity: 8, maxTokenLifetime: 3600 });
+const kinds: Revocation[] = [{ originJti: "o" }, { jti: "j", exp: 1 }, { sub: "s", issuedAtOrBefore: 2 }];
+for (const r of kinds) revoking.revoke(r);
+const stats: RevocationStats = revoking.revocationStats();
+function revokeCode(e: unknown): RevokeErrorCode | "revoked" | undefined {
+  if (e instanceof RevokeError) return e.code;
+  if (e instanceof JwtRevokedError) return e.code === "revoked" ? "revoked" : undefined;
+  return undefined;
+}
+export { stats, revokeCode };
 CognitoJwtVerifier.create({
   userPoolId: "us-east-1_x",
   clientId: "c",
