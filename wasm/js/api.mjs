@@ -10,17 +10,23 @@
 //   of one wasm call: the core runs every check, calls back into JS with views of the signing input
 //   and the signature, and checks the claims once JS said yes (`verifyExternal`).
 // - "webcrypto" (`verify` in browsers and Workers): the core runs every check up to the signature
-//   and hands over what to verify (a first `verifyExternal`, whose check records it and says no),
-//   WebCrypto verifies it, and the core runs again accepting exactly that signature and checks
-//   the claims (a second `verifyExternal`). `verifySync` stays in wasm.
+//   and hands over what to verify (a first `verifyExternal`, whose check records it and answers
+//   "not now"), WebCrypto verifies it, and the core runs again with WebCrypto's answer for exactly
+//   that signature and checks the claims (a second `verifyExternal`). `verifySync` stays in wasm.
 // - "wasm": the core's own arithmetic.
 // Whenever the platform cannot give the answer (no usable key, keys replaced meanwhile, an
 // exception), the token is verified in wasm instead: the verdict is the core's either way.
+//
+// The verified-signature cache (`signatureCache`, one per verifier, shared by its pools) is the
+// core's, on every path: each wasm call above looks the token's signature up first and, when found,
+// skips only the engine (a WebCrypto verification then ends with its first call); the core counts
+// hits and misses and stores a token only after every check passed.
 
 import {
   Keys,
   PoolRouter,
   Refresh,
+  Signatures,
   WasmVerifier,
   errorCodes,
   errorMessage,
@@ -176,6 +182,16 @@ function optionalBool(props, name) {
   return v;
 }
 
+/** Entries of the verified-signature cache: an integer from 0 (off), default the core's. */
+function signatureCacheOf(props) {
+  const v = props.signatureCache;
+  if (v === undefined || v === null) return limits()[3];
+  if (!Number.isSafeInteger(v) || v < 0) {
+    throw configError("signatureCache must be a non-negative integer (entries; 0 turns the cache off)");
+  }
+  return v;
+}
+
 function optionalString(props, name) {
   const v = props[name];
   if (v === undefined || v === null) return undefined;
@@ -242,6 +258,7 @@ function makePool(props, shared) {
   const allowAnyRsaExponent = optionalBool(props, "allowAnyRsaExponent");
   const allowInsecureHttp = optionalBool(props, "allowInsecureHttp");
   const { node, subtle } = signatureVerifierFor(props);
+  const signatureCache = signatureCacheOf(props);
   const revocation = revocationSettings(props, graceSeconds);
   const customJwtCheck = props.customJwtCheck;
   if (customJwtCheck !== undefined && customJwtCheck !== null && typeof customJwtCheck !== "function") {
@@ -306,6 +323,7 @@ function makePool(props, shared) {
     lastFetchError: null,
     maxTokenLength,
     maxJwksLength,
+    signatureCache,
     customJwtCheck: customJwtCheck ?? undefined,
     revocation,
   };
@@ -515,6 +533,10 @@ function jwkOf(pool, kid) {
 
 const RS256 = 1;
 const ES256 = 2;
+// What a sink's `check` answers (`Sink::check` in ../src/lib.rs).
+const INVALID = 0;
+const VALID = 1;
+const NOT_NOW = 2;
 const RSA_IMPORT = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 const EC_IMPORT = { name: "ECDSA", namedCurve: "P-256" };
 const RSA_VERIFY = { name: "RSASSA-PKCS1-v1_5" };
@@ -612,38 +634,50 @@ class Sink {
     const pool = this.pool;
     let k = pool.nodeKeys[index];
     if (k === undefined) k = pool.nodeKeys[index] = nodeKey(pool, index, alg);
-    // The core checked the signature's shape (length, range) before asking.
+    // The core checked the signature's shape (length, range) before asking. Not answered
+    // (NOT_NOW): the core counts and stores nothing, and the token goes through wasm.
     if (k === null) {
       this.fallback = true;
-      return false;
+      return NOT_NOW;
     }
     try {
       // `data` and `signature` are views of wasm memory, valid during this call only.
-      return pool.node.verify("sha256", data, k, signature) === true;
+      return pool.node.verify("sha256", data, k, signature) === true ? VALID : INVALID;
     } catch {
       this.fallback = true;
-      return false;
+      return NOT_NOW;
     }
   }
 }
 
-/** Phase 1 of a WebCrypto verification: records what the core asks to verify, and says no. */
+/**
+ * Phase 1 of a WebCrypto verification: records what the core asks to verify, and answers "not
+ * now" (the core then counts and stores nothing). Never asked when the signature is cached: the
+ * core then finishes the verification in this call and hands over the payload.
+ */
 class SignatureSeen {
-  payload() {}
+  constructor() {
+    this.json = undefined;
+  }
+
+  payload(json) {
+    this.json = json;
+  }
 
   check(key, alg, data, signature) {
     this.key = key;
     this.alg = alg;
     this.signedLength = data.length;
     this.signature = signature.slice(); // a copy: the view dies with the call
-    return false;
+    return NOT_NOW;
   }
 }
 
-/** Phase 2: accepts exactly the signature WebCrypto verified (same key, input and bytes). */
+/** Phase 2: WebCrypto's answer, for exactly the signature it verified (same key, input and bytes). */
 class SignatureVerified {
-  constructor(seen) {
+  constructor(seen, valid) {
     this.seen = seen;
+    this.valid = valid;
     this.json = undefined;
   }
 
@@ -653,11 +687,11 @@ class SignatureVerified {
 
   check(key, alg, data, signature) {
     const s = this.seen;
-    if (key !== s.key || alg !== s.alg || data.length !== s.signedLength || signature.length !== s.signature.length) {
-      return false;
+    if (!this.valid || key !== s.key || alg !== s.alg || data.length !== s.signedLength || signature.length !== s.signature.length) {
+      return INVALID;
     }
-    for (let i = 0; i < signature.length; i++) if (signature[i] !== s.signature[i]) return false;
-    return true;
+    for (let i = 0; i < signature.length; i++) if (signature[i] !== s.signature[i]) return INVALID;
+    return VALID;
   }
 }
 
@@ -675,12 +709,23 @@ export class CognitoJwtVerifier {
   #pools;
   /** The core's pool rule, with several pools. */
   #router;
+  /** The core's verified-signature cache, shared by the pools. */
+  #signatures;
 
   constructor(pools) {
     this.#pools = pools;
     this.#router = new PoolRouter();
     for (const p of pools) this.#router.add(p.verifier);
     if (this.#router.build() !== 0) throw configError("the pools cannot be told apart");
+    // One cache per verifier: its capacity is not a property of a pool.
+    const capacity = pools[0].signatureCache;
+    if (pools.some((p) => p.signatureCache !== capacity)) {
+      throw configError("signatureCache must be the same for every pool (give it in the second argument of create())");
+    }
+    this.#signatures = Signatures.create(capacity);
+    if (this.#signatures === undefined) {
+      throw configError(`signatureCache: ${capacity} entries (24 bytes each) cannot be allocated`);
+    }
   }
 
   /**
@@ -735,12 +780,13 @@ export class CognitoJwtVerifier {
   #core(pool, token) {
     const v = pool.verifier;
     const sink = pool.sink;
+    const signatures = this.#signatures;
     sink.json = undefined;
     sink.fallback = false;
     let status = pool.node
-      ? v.verifyExternal(pool.keys, token, nowSeconds(), sink)
-      : v.verifyTo(pool.keys, token, nowSeconds(), sink);
-    if (sink.fallback) status = v.verifyTo(pool.keys, token, nowSeconds(), sink);
+      ? v.verifyExternal(pool.keys, token, nowSeconds(), sink, signatures)
+      : v.verifyTo(pool.keys, token, nowSeconds(), sink, signatures);
+    if (sink.fallback) status = v.verifyTo(pool.keys, token, nowSeconds(), sink, signatures);
     return status === 0 ? { status, json: sink.json } : { status };
   }
 
@@ -749,10 +795,12 @@ export class CognitoJwtVerifier {
     const subtle = pool.subtle;
     if (!subtle) return this.#core(pool, token);
     const v = pool.verifier;
-    // Phase 1: every check before the signature; errors come out in the core's order.
+    const signatures = this.#signatures;
+    // Phase 1: every check before the signature; errors come out in the core's order. A signature
+    // in the cache is not asked for: the core finishes here, and WebCrypto is not called.
     const seen = new SignatureSeen();
-    const first = v.verifyExternal(pool.keys, token, nowSeconds(), seen);
-    if (seen.key === undefined) return { status: first };
+    const first = v.verifyExternal(pool.keys, token, nowSeconds(), seen, signatures);
+    if (seen.key === undefined) return first === 0 ? { status: first, json: seen.json } : { status: first };
     const { key: index, alg, signedLength, signature } = seen;
     const generation = pool.generation;
     const key = await cryptoKey(pool, index, alg);
@@ -767,10 +815,10 @@ export class CognitoJwtVerifier {
     }
     // Keys replaced while WebCrypto worked: the verdict of the current keys, in wasm.
     if (pool.generation !== generation) return this.#core(pool, token);
-    if (ok !== true) return { status: statusOf("invalid_signature") };
-    // Phase 2: the same checks, exactly this signature accepted, then the claims.
-    const verified = new SignatureVerified(seen);
-    const status = v.verifyExternal(pool.keys, token, nowSeconds(), verified);
+    // Phase 2: the same checks, WebCrypto's answer for exactly this signature, then the claims.
+    // Run for a refused signature too: the core gives the verdict and counts the cache miss.
+    const verified = new SignatureVerified(seen, ok === true);
+    const status = v.verifyExternal(pool.keys, token, nowSeconds(), verified, signatures);
     return status === 0 ? { status, json: verified.json } : { status };
   }
 
@@ -852,6 +900,16 @@ export class CognitoJwtVerifier {
   /** Fetches every pool's JWKS now (unless cached and fresh). */
   async hydrate() {
     await Promise.all(this.#pools.map((p) => ensureKeys(p)));
+  }
+
+  /**
+   * The verified-signature cache's counters: `hits` (signatures found, their check skipped),
+   * `misses` (looked up and not found, then checked, valid or not) and `capacity` (entries; 0:
+   * off, and both counters stay 0).
+   */
+  cacheStats() {
+    const [hits, misses, capacity] = this.#signatures.stats();
+    return { hits, misses, capacity };
   }
 
   /**

@@ -140,6 +140,15 @@ export interface SharedProperties {
   /** The `fetch` used for JWKS (default: the runtime's `fetch`). */
   fetch?: (url: string, init?: RequestInit) => Promise<Response>;
   /**
+   * Entries of the verifier's verified-signature cache (default 4096, 24 bytes each, about
+   * 96 KiB of wasm memory; rounded down to a multiple of 8): a token whose signature this
+   * verifier checked before under the same key skips the RSA or ECDSA check (WebCrypto and
+   * `node:crypto` are not called), on every `signatureVerifier`; every other check, the clock
+   * included, runs as without the cache, so verdicts and codes are the same. `0` turns it off.
+   * One cache per verifier: with several pools, give it here or the same value in each.
+   */
+  signatureCache?: number;
+  /**
    * Revocations held at most (default 4096, 32 bytes each; 0 turns revocation off; at most
    * 4194304). The same for every pool of a verifier.
    */
@@ -166,6 +175,16 @@ export interface RevocationStats {
   /** Live revocations: those that still cover a token that could be accepted. */
   held: number;
   /** Revocations it can hold (0: revocation off). */
+  capacity: number;
+}
+
+/** Counters of the verified-signature cache (`cacheStats()`). */
+export interface SignatureCacheStats {
+  /** Signatures found in the cache: their check was skipped. */
+  hits: number;
+  /** Signatures looked up and not found, then checked (valid or not). */
+  misses: number;
+  /** Entries the cache holds (0: off, and both counters stay 0). */
   capacity: number;
 }
 
@@ -236,6 +255,8 @@ export class CognitoJwtVerifier {
   cacheJwks(jwks: Jwks | string, userPoolId?: string): void;
   /** Fetches every pool's JWKS now unless cached and fresh. */
   hydrate(): Promise<void>;
+  /** Hits and misses of the verified-signature cache since `create`, and its capacity. */
+  cacheStats(): SignatureCacheStats;
   /**
    * Denies the tokens `revocation` covers from now on (code `revoked`, `JwtRevokedError`), in
    * every pool, at `Date.now()`; throws `RevokeError` when it was not recorded.
