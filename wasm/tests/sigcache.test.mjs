@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as defaultBuild from "cognito-verify-wasm";
 import * as es256Build from "cognito-verify-wasm/es256";
-import { atTime, jsonl, packageFile, propsOf } from "./common.mjs";
+import { atTime, countEngineCalls, jsonl, packageFile, propsOf } from "./common.mjs";
 
 const VECTORS = jsonl("tokens.jsonl");
 assert.equal(VECTORS.length, 164, "tokens.jsonl: case count");
@@ -17,24 +17,7 @@ const VALID = vector("valid_id"); // RS256, key kA; now 1700000000, exp 17000035
 const VALID_ES256 = vector("valid_es256_enabled"); // ES256, key kEC
 
 // Counts the signature checks of each engine, to know when the cache spared one.
-const calls = { webcrypto: 0, node: 0 };
-const subtle = globalThis.crypto.subtle;
-const realVerify = subtle.verify;
-subtle.verify = function (...args) {
-  calls.webcrypto++;
-  return realVerify.apply(this, args);
-};
-for (const dir of ["", "es256/"]) {
-  const { platform } = await import(packageFile(`${dir}platform.mjs`));
-  const real = platform.nodeCrypto;
-  platform.nodeCrypto = {
-    createPublicKey: real.createPublicKey,
-    verify(...args) {
-      calls.node++;
-      return real.verify(...args);
-    },
-  };
-}
+const calls = await countEngineCalls();
 
 // Every signature path: its `signatureVerifier`, the call, and the engine that checks a miss.
 const PATHS = {
