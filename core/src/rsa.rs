@@ -44,6 +44,8 @@
 
 mod limb;
 mod mont;
+#[cfg(any(test, target_arch = "wasm32"))]
+mod quad;
 
 pub(crate) use self::limb::Limb;
 use self::mont::Modulus;
