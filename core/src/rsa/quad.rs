@@ -141,16 +141,6 @@ fn vectors(x: &[u32; N], v: &mut [Quad; V]) {
     }
 }
 
-/// `sum x_q y_q`: the halves as [`Acc`] wants them.
-#[inline(always)]
-fn dot(x: &[Quad], y: &[Quad]) -> (u64, u64) {
-    let mut s = Sums::ZERO;
-    for (&a, &b) in x.iter().zip(y) {
-        s = s.mac(a, b);
-    }
-    s.halves()
-}
-
 /// `sum x_q y_q + u_q v_q` in one pass.
 #[inline(always)]
 fn dot2(x: &[Quad], y: &[Quad], u: &[Quad], v: &[Quad]) -> (u64, u64) {
@@ -159,6 +149,21 @@ fn dot2(x: &[Quad], y: &[Quad], u: &[Quad], v: &[Quad]) -> (u64, u64) {
         s = s.mac(a, b).mac(c, d);
     }
     s.halves()
+}
+
+/// `2 sum x_q y_q + sum u_q v_q`: a squaring's column, its cross products and its share of
+/// `m n`, with one sum of lanes.
+#[inline(always)]
+fn sqr_dot(x: &[Quad], y: &[Quad], u: &[Quad], v: &[Quad]) -> (u64, u64) {
+    let mut c = Sums::ZERO;
+    for (&a, &b) in x.iter().zip(y) {
+        c = c.mac(a, b);
+    }
+    let mut s = Sums::ZERO;
+    for (&p, &q) in u.iter().zip(v) {
+        s = s.mac(p, q);
+    }
+    s.add_twice(c).halves()
 }
 
 /// Column `k < N` sets quotient digit `k`: stored as a limb and in its vector.
@@ -246,47 +251,33 @@ fn sqr(r: &mut [u32; N], a: &[u32; N], tn: &Table, n: &[u32; N], n0: u32, scratc
         let lo = k.saturating_sub(N - 1);
         let h = k.div_ceil(2);
         let (q0, q1) = (lo / 4, h / 4);
-        let mut cross = (0, 0);
-        if q0 < q1 {
-            if let (Some(x), Some(y)) = (
-                scratch.a.get(q0..q1),
-                scratch.ta.get(row).and_then(|t| t.get(V + q0 - u..)),
-            ) {
-                cross = dot(x, y);
-            }
-        }
-        let mut single = Acc::ZERO;
+        // Vectors q0..q1 of cross products and q0.. of m n (for k < N, the lanes past k meet
+        // zeros); the vectors before q1 also hold the i below lo, which meet zeros.
+        let start = V + q0 - u;
+        let (Some(x), Some(y), Some(mv), Some(nv)) = (
+            scratch.a.get(q0..q1.max(q0)),
+            scratch.ta.get(row).and_then(|t| t.get(start..)),
+            scratch.mv.get(q0..=u.min(V - 1)),
+            tn.get(row).and_then(|t| t.get(start..)),
+        ) else {
+            return;
+        };
+        acc = acc.add(sqr_dot(x, y, mv, nv));
         for i in lo.max(4 * q1)..h {
             if let (Some(&x), Some(&y)) = (a.get(i), a.get(k - i)) {
-                single = single.mac(x, y);
+                acc = acc.mac(x, y).mac(x, y);
             }
         }
-        let cross = Acc::ZERO.add(cross).add((single.lo, single.hi));
-        acc = acc.add((2 * cross.lo, 2 * cross.hi));
         if k % 2 == 0 {
             if let Some(&d) = a.get(k / 2) {
                 acc = acc.mac(d, d);
             }
         }
         if k < N {
-            let (Some(mv), Some(nv)) = (
-                scratch.mv.get(..=u),
-                tn.get(row).and_then(|t| t.get(V - u..)),
-            ) else {
-                return;
-            };
-            acc = acc.add(dot(mv, nv));
             let m = acc.low().wrapping_mul(n0);
             acc = acc.mac(m, n_first).shift();
             set_m(scratch, k, m);
         } else {
-            let (Some(mv), Some(nv)) = (
-                scratch.mv.get(q0..),
-                tn.get(row).and_then(|t| t.get(V + q0 - u..)),
-            ) else {
-                return;
-            };
-            acc = acc.add(dot(mv, nv));
             if let Some(slot) = r.get_mut(lo - 1) {
                 *slot = acc.low();
             }
@@ -303,7 +294,7 @@ fn sqr(r: &mut [u32; N], a: &[u32; N], tn: &Table, n: &[u32; N], n0: u32, scratc
 mod lanes {
     use core::arch::wasm32::{
         u32x4, u64x2_add, u64x2_extmul_high_u32x4, u64x2_extmul_low_u32x4, u64x2_extract_lane,
-        u64x2_shr, v128,
+        u64x2_shl, u64x2_shr, v128,
     };
 
     /// Four limbs.
@@ -340,6 +331,15 @@ mod lanes {
             Self {
                 lo: u64x2_add(self.lo, u64x2_add(p0, p1)),
                 hi: u64x2_add(self.hi, u64x2_add(u64x2_shr(p0, 32), u64x2_shr(p1, 32))),
+            }
+        }
+
+        /// `self + 2 x` (still exact: see [`super::split`]).
+        #[inline(always)]
+        pub(super) fn add_twice(self, x: Self) -> Self {
+            Self {
+                lo: u64x2_add(self.lo, u64x2_shl(x.lo, 1)),
+                hi: u64x2_add(self.hi, u64x2_shl(x.hi, 1)),
             }
         }
 
@@ -398,6 +398,20 @@ mod lanes {
                     *lo = lo.wrapping_add(x.wrapping_add(y));
                     *hi += (x >> 32) + (y >> 32);
                 }
+            }
+            self
+        }
+
+        /// `self + 2 x` (still exact: see [`super::split`]).
+        #[inline(always)]
+        pub(super) fn add_twice(mut self, x: Self) -> Self {
+            for (d, v) in self
+                .lo
+                .iter_mut()
+                .zip(x.lo)
+                .chain(self.hi.iter_mut().zip(x.hi))
+            {
+                *d = d.wrapping_add(v << 1);
             }
             self
         }
