@@ -94,11 +94,11 @@ pub(super) fn pow(out: &mut [u32; N], s: &[u32; N], n: &[u32; N], n0: u32, e: u3
     mul(out, &nxt, &ts, &tn, n, n0, &mut scratch);
 }
 
-/// Per-product working space, kept across products (a table is 1 KB).
+/// Working space of a product, kept across products (a table is 1 KB).
 struct Scratch {
     /// The first factor as vectors.
     a: [Quad; V],
-    /// The factor squared, as a [`Table`].
+    /// The factor being squared, as a [`Table`].
     ta: Table,
     /// Quotient digits, and as vectors (lanes not yet computed are zero).
     m: [u32; N],
@@ -106,8 +106,8 @@ struct Scratch {
 }
 
 impl Scratch {
-    /// Column k's last vector meets n(0) in lane k, and later columns meet more of `n` in the
-    /// lanes past it: digits not yet computed must read zero.
+    /// Column k meets n(0) in digit lane k before `m_k` is known: digits not yet computed must
+    /// read zero, not the previous product's.
     fn clear_m(&mut self) {
         self.m = [0; N];
         self.mv = [Quad::ZERO; V];
@@ -427,8 +427,9 @@ mod lanes {
 }
 
 /// From the wrapping sum of products `lo` and the sum of their high halves `hi`, the sum of their
-/// low halves and `hi`: that sum is below 2^64 (at most 2N products of 32 bits), so the wrapped
-/// difference is it exactly. One addition a product instead of masking each.
+/// low halves and `hi`: that sum is below 2^64 (a column has about 2N halves below 2^32, doubled
+/// cross products counted twice), so the wrapped difference is it exactly. One addition a product
+/// instead of masking each.
 #[inline(always)]
 fn split(lo: u64, hi: u64) -> (u64, u64) {
     (lo.wrapping_sub(hi << 32), hi)
