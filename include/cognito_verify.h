@@ -35,6 +35,19 @@
 #define COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY 4096
 
 /**
+ * Entries of a verifier's revocation list unless `cognito_config_set_revocation_capacity` says
+ * otherwise (32 bytes each).
+ */
+#define COGNITO_DEFAULT_REVOCATION_CAPACITY 4096
+
+/**
+ * How long a revoked session or user is held unless `cognito_config_set_max_token_lifetime`
+ * says otherwise, in seconds: one day, the longest ID or access token validity of a Cognito app
+ * client.
+ */
+#define COGNITO_DEFAULT_MAX_TOKEN_LIFETIME 86400
+
+/**
  * The outcome of every fallible function of this library.
  *
  * `COGNITO_RESULT_OK` is 0. Codes 1 to 99 are the verifier's errors, in the order and with the
@@ -186,6 +199,15 @@ enum cognito_result
    * `no_claims`: the claims handle holds no verified token yet.
    */
   COGNITO_RESULT_NO_CLAIMS = 106,
+  /**
+   * `revocation_list_full`: every entry of the verifier's revocation list holds a live
+   * revocation; the new one was not recorded and none was dropped.
+   */
+  COGNITO_RESULT_REVOCATION_LIST_FULL = 107,
+  /**
+   * `revocation_disabled`: the verifier's revocation capacity is 0 (revocation is off).
+   */
+  COGNITO_RESULT_REVOCATION_DISABLED = 108,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -603,7 +625,8 @@ cognito_result cognito_claims_payload_json(const cognito_claims *claims,
 /**
  * Creates an empty configuration: no issuer, no client (both must be added), any token use,
  * leeway 0, no maximum age, no group or scope requirement, RS256 only, tokens up to
- * `COGNITO_DEFAULT_MAX_TOKEN_LEN` bytes, key sets up to `COGNITO_DEFAULT_MAX_JWKS_LEN` bytes.
+ * `COGNITO_DEFAULT_MAX_TOKEN_LEN` bytes, key sets up to `COGNITO_DEFAULT_MAX_JWKS_LEN` bytes,
+ * a revocation list of `COGNITO_DEFAULT_REVOCATION_CAPACITY` entries.
  * On success `*config_out` receives a handle to free with `cognito_config_free`.
  */
 cognito_result cognito_config_new(cognito_config **config_out);
@@ -684,6 +707,29 @@ cognito_result cognito_config_set_max_jwks_len(cognito_config *config, size_t ma
  * as without the cache, so the result is the same. 0 turns the cache off.
  */
 cognito_result cognito_config_set_signature_cache_capacity(cognito_config *config, size_t capacity);
+
+/**
+ * Entries of the verifier's revocation list (default `COGNITO_DEFAULT_REVOCATION_CAPACITY`,
+ * 4096; 32 bytes an entry, allocated once by `cognito_verifier_new`, 128 KiB by default; from 8
+ * up, rounded down to a multiple of 8, as `cognito_verifier_revocation_stats` reports).
+ * 0 turns revocation off: the `cognito_verifier_revoke_*` functions then return
+ * `COGNITO_RESULT_REVOCATION_DISABLED` and no token is ever `COGNITO_RESULT_REVOKED`. Size it
+ * for the sign-outs of one `max_token_lifetime`: an entry is held only while a token it covers
+ * could still be accepted, and a full list refuses new revocations rather than dropping one it
+ * holds (`COGNITO_RESULT_REVOCATION_LIST_FULL`). Each verifier made from this configuration has
+ * its own list. Above 4,194,304 entries (128 MiB), `cognito_verifier_new` returns
+ * `COGNITO_RESULT_INVALID_CONFIGURATION`.
+ */
+cognito_result cognito_config_set_revocation_capacity(cognito_config *config, size_t entries);
+
+/**
+ * The longest validity of the pool's ID and access tokens, in seconds (default
+ * `COGNITO_DEFAULT_MAX_TOKEN_LIFETIME`, 86400, Cognito's maximum): how long a revoked session
+ * (`cognito_verifier_revoke_origin_jti`) or user (`cognito_verifier_revoke_sub`) is held. Set
+ * it to your app client's token validity to free entries sooner; never set it lower, or a
+ * revoked token still valid by its `exp` may be accepted again once its entry is reused.
+ */
+cognito_result cognito_config_set_max_token_lifetime(cognito_config *config, uint64_t seconds);
 
 /**
  * Accepts RSA keys with any odd exponent of at least 3, not only 65537.
@@ -839,6 +885,9 @@ cognito_result cognito_verifier_key_count(const cognito_verifier *verifier,
  * successful verification into the same handle. On failure returns the reason and `claims` is
  * unchanged (it keeps what it held before).
  *
+ * After the signature, the token is checked against the verifier's revocation list
+ * (`COGNITO_RESULT_REVOKED`), before its claims are handed out.
+ *
  * Allocates nothing. Thread-safe for the verifier; each thread needs its own `claims`.
  */
 cognito_result cognito_verifier_verify(const cognito_verifier *verifier,
@@ -857,6 +906,65 @@ cognito_result cognito_verifier_cache_stats(const cognito_verifier *verifier,
                                             uint64_t *hits_out,
                                             uint64_t *misses_out,
                                             size_t *capacity_out);
+
+/**
+ * Revokes a session at `now` (unix seconds): every token whose `origin_jti` is `origin_jti`
+ * (`origin_jti_len` bytes of UTF-8), that is every ID and access token issued from one refresh
+ * token, what Cognito's `RevokeToken` revokes. From the next verification on they fail with
+ * `COGNITO_RESULT_REVOKED`. The entry is held for the configuration's `max_token_lifetime`
+ * after `now` (no token of a revoked refresh token can be issued later).
+ *
+ * Thread-safe: any thread may revoke while others verify with this verifier; a verification
+ * that starts after this call returned sees the revocation. Adding takes a short spin lock
+ * (adds are rare); verifying takes no lock. Allocates nothing.
+ *
+ * Returns `COGNITO_RESULT_REVOCATION_LIST_FULL` when every entry of the list holds a live
+ * revocation (nothing is recorded, nothing is dropped: size the list with
+ * `cognito_config_set_revocation_capacity`), `COGNITO_RESULT_REVOCATION_DISABLED` when that
+ * capacity is 0 (whatever the value), `COGNITO_RESULT_INVALID_ARGUMENT` for an empty value or one over 256 bytes,
+ * `COGNITO_RESULT_INVALID_UTF8`, `COGNITO_RESULT_NULL_PARAMETER`. Revoking what is already
+ * held succeeds, also when the list is full, and extends the entry.
+ */
+cognito_result cognito_verifier_revoke_origin_jti(const cognito_verifier *verifier,
+                                                  const uint8_t *origin_jti,
+                                                  size_t origin_jti_len,
+                                                  uint64_t now);
+
+/**
+ * Revokes one token at `now` (unix seconds): the token whose `jti` is `jti` (`jti_len` bytes
+ * of UTF-8); `exp` is that token's `exp`, until which the entry is held. Otherwise as
+ * `cognito_verifier_revoke_origin_jti`.
+ */
+cognito_result cognito_verifier_revoke_jti(const cognito_verifier *verifier,
+                                           const uint8_t *jti,
+                                           size_t jti_len,
+                                           uint64_t exp,
+                                           uint64_t now);
+
+/**
+ * Revokes a user at `now` (unix seconds): every token whose `sub` is `sub` (`sub_len` bytes of
+ * UTF-8) and whose `iat` is at or before `issued_at_or_before`, what Cognito's `GlobalSignOut`
+ * revokes (pass the time of the sign-out). A token of that user without `iat` is denied too,
+ * and one issued in the same second as the sign-out. Tokens issued later are accepted. The
+ * entry is held for `max_token_lifetime` after `issued_at_or_before`; revoking the same user
+ * again keeps the later time. Otherwise as `cognito_verifier_revoke_origin_jti`.
+ */
+cognito_result cognito_verifier_revoke_sub(const cognito_verifier *verifier,
+                                           const uint8_t *sub,
+                                           size_t sub_len,
+                                           uint64_t issued_at_or_before,
+                                           uint64_t now);
+
+/**
+ * The verifier's revocation list at `now` (unix seconds): `held_out` receives the number of
+ * live revocations (entries that still cover a token that could be accepted; entries past
+ * their lifetime are not counted and their slots are reused), `capacity_out` the entries it
+ * can hold (0: revocation is off). Either out-parameter may be NULL. Thread-safe.
+ */
+cognito_result cognito_verifier_revocation_stats(const cognito_verifier *verifier,
+                                                 uint64_t now,
+                                                 size_t *held_out,
+                                                 size_t *capacity_out);
 
 /**
  * `cognito_verifier_verify` at the current time of the system clock.

@@ -135,6 +135,14 @@ class Config {
         return keep(cognito_config_require_scopes(handle_.get(), mode));
     }
     Config &scope(std::string_view s) noexcept { return apply(cognito_config_add_scope, s); }
+    /// Entries of each verifier's revocation list (0: off).
+    Config &revocation_capacity(size_t entries) noexcept {
+        return keep(cognito_config_set_revocation_capacity(handle_.get(), entries));
+    }
+    /// How long a revoked session or user is held, in seconds: the pool's token validity.
+    Config &max_token_lifetime(uint64_t seconds) noexcept {
+        return keep(cognito_config_set_max_token_lifetime(handle_.get(), seconds));
+    }
 
     /// COGNITO_RESULT_OK, or the first error of the setters.
     cognito_result status() const noexcept { return status_; }
@@ -269,6 +277,28 @@ class Verifier {
     cognito_result verify_now(std::string_view token, Claims &claims) const noexcept {
         return cognito_verifier_verify_now(handle_.get(), detail::bytes(token), token.size(),
                                            claims.get());
+    }
+    /// Revocation (ffi/README.md, "Revocation"); safe while other threads verify.
+    /// Every token of a session (after RevokeToken).
+    cognito_result revoke_origin_jti(std::string_view origin_jti, uint64_t now) const noexcept {
+        return cognito_verifier_revoke_origin_jti(handle_.get(), detail::bytes(origin_jti),
+                                                  origin_jti.size(), now);
+    }
+    /// One token, held until its `exp`.
+    cognito_result revoke_jti(std::string_view jti, uint64_t exp, uint64_t now) const noexcept {
+        return cognito_verifier_revoke_jti(handle_.get(), detail::bytes(jti), jti.size(), exp, now);
+    }
+    /// A user's tokens issued at or before a time (after GlobalSignOut).
+    cognito_result revoke_sub(std::string_view sub, uint64_t issued_at_or_before,
+                              uint64_t now) const noexcept {
+        return cognito_verifier_revoke_sub(handle_.get(), detail::bytes(sub), sub.size(),
+                                           issued_at_or_before, now);
+    }
+    /// (live revocations held at `now`, capacity).
+    std::pair<size_t, size_t> revocation_stats(uint64_t now) const noexcept {
+        size_t held = 0, capacity = 0;
+        cognito_verifier_revocation_stats(handle_.get(), now, &held, &capacity);
+        return {held, capacity};
     }
     /// (usable keys, skipped keys) of the loaded key set.
     std::pair<size_t, size_t> key_count() const noexcept {

@@ -2,7 +2,9 @@
 // Cognito-shaped RS256-2048 ID tokens, side by side with aws-jwt-verify and jose:
 // verifySync, `await verify` one at a time and 64 in flight (node:crypto, the Node default), and
 // the pure-wasm arithmetic (`signatureVerifier: "wasm"`, what browsers and Workers run for
-// verifySync). Run after ./build.sh and npm ci:
+// verifySync). Every token is verified many times, so the rows that measure the signature check
+// turn the verified-signature cache off (`signatureCache: 0`); a last group measures cache hits
+// and misses beside the same verification without the cache. Run after ./build.sh and npm ci:
 //   node wasm/bench.mjs [seconds-per-row]   (default 3)
 // PKG=/path/to/pkg compares another build.
 import { constants, createPublicKey, verify as nodeVerify } from "node:crypto";
@@ -72,8 +74,11 @@ async function group(rows) {
   return medians;
 }
 
-const make = (signatureVerifier) => {
-  const v = CognitoJwtVerifier.create({ userPoolId: POOL, clientId: CLIENT, tokenUse: "id", signatureVerifier });
+// Without `cache`, signatureCache 0: each call checks its signature (aws-jwt-verify and jose
+// cache keys, never verified signatures); with it, the default cache.
+const make = (signatureVerifier, cache = false) => {
+  const props = { userPoolId: POOL, clientId: CLIENT, tokenUse: "id", signatureVerifier };
+  const v = CognitoJwtVerifier.create(cache === true ? props : { ...props, signatureCache: cache || 0 });
   v.cacheJwks(JWKS);
   return v;
 };
@@ -109,6 +114,39 @@ const r = {};
   ["cognito-verify-wasm verify (WebCrypto, 64 in flight)", (t) => oursWc.verify(t), 64],
 ]);
 
+// The verified-signature cache (on by default): every token seen before, so each call is a hit
+// that skips the engine and runs every other check; beside it, the same call without the cache.
+const cached = make(undefined, true);
+const cachedWc = make("webcrypto", true);
+for (const t of tokens) {
+  cached.verifySync(t);
+  await cachedWc.verify(t);
+}
+const primed = [cached.cacheStats(), cachedWc.cacheStats()];
+// Every lookup a miss, and every miss stored: 8 entries (one bucket) for the 1,000 tokens in turn.
+const missing = make(undefined, 8);
+const missingWasm = make("wasm", 8);
+[r.hit, r.hitWc, r.miss, r.noCache, r.missWasm, r.noCacheWasm] = await group([
+  ["cognito-verify-wasm verifySync, signature-cache hit", (t) => cached.verifySync(t), 0],
+  ["cognito-verify-wasm await verify (WebCrypto), cache hit", (t) => cachedWc.verify(t), 1],
+  ["cognito-verify-wasm verifySync, cache miss (node:crypto)", (t) => missing.verifySync(t), 0],
+  ["cognito-verify-wasm verifySync, no cache (node:crypto)", (t) => ours.verifySync(t), 0],
+  ["cognito-verify-wasm verifySync, cache miss (pure wasm)", (t) => missingWasm.verifySync(t), 0],
+  ["cognito-verify-wasm verifySync, no cache (pure wasm)", (t) => oursWasm.verifySync(t), 0],
+]);
+for (const v of [missing, missingWasm]) {
+  if (v.cacheStats().hits !== 0) throw new Error(`a miss row hit: ${JSON.stringify(v.cacheStats())}`);
+}
+for (const [i, v] of [cached, cachedWc].entries()) {
+  const { hits, misses, capacity } = v.cacheStats();
+  // Every token missed once while priming, and nearly always hit since: a bucket (8 ways) that
+  // drew more than 8 of the 1,000 tokens keeps the 8 in use and misses the others every round.
+  const rate = hits / (hits + misses - N);
+  if (primed[i].misses !== N || rate < 0.99) throw new Error(`cache: ${hits} hits, ${misses} misses for ${N} tokens`);
+  console.log(`  cache of the ${i === 0 ? "verifySync" : "WebCrypto"} row: ${hits} hits, ${misses} misses ` +
+    `(${N} while priming; ${(100 * rate).toFixed(2)}% hits since), capacity ${capacity}`);
+}
+
 // The signature alone: the floor under every node:crypto row.
 const [h, p, s] = tokens[0].split(".");
 const data = Buffer.from(`${h}.${p}`);
@@ -121,3 +159,5 @@ console.log(`\nratios to aws-jwt-verify: verifySync ${x(r.sync, r.awsSync)}, awa
   `64 in flight ${x(r.async64, r.awsAsync64)}`);
 console.log(`ratios to jose: await verify (1) ${x(r.async1, r.jose1)}, 64 in flight ${x(r.async64, r.jose64)}`);
 console.log(`pure wasm verifySync: ${Math.round(r.wasm)} tokens/s`);
+console.log(`signature cache, verifySync: hit ${Math.round(r.hit)} tokens/s (${x(r.hit, r.noCache)} the same call without ` +
+  `the cache), miss ${Math.round(r.miss)} tokens/s (${x(r.miss, r.noCache)}); pure wasm: miss ${x(r.missWasm, r.noCacheWasm)}`);

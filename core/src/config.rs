@@ -175,6 +175,8 @@ pub enum ConfigError {
     JwksUrl(JwksUrlError),
     /// A JWKS URL given before any pool or issuer it could belong to.
     JwksUrlWithoutPool,
+    /// A revocation capacity above `MAX_REVOCATION_CAPACITY`.
+    RevocationCapacityTooLarge,
 }
 
 impl fmt::Display for ConfigError {
@@ -191,6 +193,9 @@ impl fmt::Display for ConfigError {
             ConfigError::JwksUrl(e) => fmt::Display::fmt(e, f),
             ConfigError::JwksUrlWithoutPool => {
                 f.write_str("a JWKS URL must follow the user pool or issuer it belongs to")
+            }
+            ConfigError::RevocationCapacityTooLarge => {
+                f.write_str("the revocation capacity is above 4,194,304 entries")
             }
         }
     }

@@ -51,7 +51,7 @@ pub use refresh::{Action, JwksRefresh, Need, RefreshConfig};
 pub use revocation::{
     Revocation, RevocationList, RevocationSlot, RevocationStats, RevokeError,
     DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY, DEFAULT_REVOCATION_LEEWAY,
-    REVOCATION_WAYS,
+    MAX_REVOCATION_CAPACITY, MAX_REVOKED_VALUE_LEN, REVOCATION_WAYS,
 };
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
 pub use sigcache::{

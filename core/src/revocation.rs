@@ -46,6 +46,9 @@ pub const REVOCATION_WAYS: usize = 8;
 /// 4,096 entries in 128 KiB.
 pub const DEFAULT_REVOCATION_CAPACITY: usize = 4096;
 
+/// The largest capacity an owned configuration accepts: 4,194,304 entries (128 MiB).
+pub const MAX_REVOCATION_CAPACITY: usize = 1 << 22;
+
 /// The longest validity of a Cognito ID or access token (one day): how long an `origin_jti` or
 /// user entry is held unless the list is told the pool's own.
 pub const DEFAULT_MAX_TOKEN_LIFETIME: u64 = 86_400;
@@ -55,6 +58,10 @@ pub const DEFAULT_MAX_TOKEN_LIFETIME: u64 = 86_400;
 pub const DEFAULT_REVOCATION_LEEWAY: u64 = 300;
 
 const TAG_WORDS: usize = 4;
+/// Longest `jti`, `origin_jti` or `sub` that can be revoked, in bytes (Cognito's are 36-byte
+/// UUIDs).
+pub const MAX_REVOKED_VALUE_LEN: usize = 256;
+const MAX_VALUE_LEN: usize = MAX_REVOKED_VALUE_LEN;
 /// `issued_before` of an entry that covers every token it matches (`jti`, `origin_jti`).
 const ALL: u32 = u32::MAX;
 
@@ -104,32 +111,44 @@ pub enum RevokeError {
     Full,
     /// The `jti`, `origin_jti` or `sub` is empty.
     EmptyValue,
+    /// The `jti`, `origin_jti` or `sub` is longer than [`MAX_REVOKED_VALUE_LEN`] bytes.
+    TooLong,
     /// The list has no slots (revocation turned off).
     Disabled,
 }
 
 impl RevokeError {
     /// A stable snake_case word for bindings: `revocation_list_full`, `empty_value`,
-    /// `revocation_disabled`.
+    /// `value_too_long`, `revocation_disabled`.
     #[must_use]
     pub const fn code(self) -> &'static str {
         match self {
             RevokeError::Full => "revocation_list_full",
             RevokeError::EmptyValue => "empty_value",
+            RevokeError::TooLong => "value_too_long",
             RevokeError::Disabled => "revocation_disabled",
+        }
+    }
+}
+
+impl RevokeError {
+    /// A short human-readable description (lower case, no trailing period).
+    #[must_use]
+    pub const fn message(self) -> &'static str {
+        match self {
+            RevokeError::Full => {
+                "the revocation list is full of live entries; nothing was replaced"
+            }
+            RevokeError::EmptyValue => "the revoked jti, origin_jti or sub is empty",
+            RevokeError::TooLong => "the revoked jti, origin_jti or sub is longer than 256 bytes",
+            RevokeError::Disabled => "revocation is turned off (capacity 0)",
         }
     }
 }
 
 impl core::fmt::Display for RevokeError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            RevokeError::Full => {
-                "the revocation list is full of live entries; nothing was replaced"
-            }
-            RevokeError::EmptyValue => "the revoked jti, origin_jti or sub is empty",
-            RevokeError::Disabled => "revocation is turned off (capacity 0)",
-        })
+        f.write_str(self.message())
     }
 }
 
@@ -221,8 +240,9 @@ impl RevocationSlot {
 /// A fixed-capacity list of revocations, shared by reference between threads (`Sync`; adding
 /// takes a short spin lock, checking takes none). `S` holds the slots: `[RevocationSlot; N]`
 /// with no heap ([`RevocationList::new`]), or a boxed slice sized at run time
-/// ([`RevocationList::with_capacity`], feature `alloc`). See the module documentation for what
-/// is held, for how long, and what happens when it is full.
+/// ([`RevocationList::with_capacity`], feature `alloc`). Capacity is rounded down to a multiple
+/// of [`REVOCATION_WAYS`] (8) when it is at least 8. See the module documentation for what is
+/// held, for how long, and what happens when it is full.
 ///
 /// ```
 /// use cognito_verify::{Revocation, RevocationList, RevocationSlot};
@@ -293,13 +313,15 @@ impl<S> RevocationList<S> {
     }
 }
 
-/// 128 bits of the tag and the bucket-picking word of an entry of `kind` over the bytes `value`
-/// gives to `feed`.
-fn digest(kind: u8, feed: impl FnOnce(&mut Sha256)) -> ([u32; TAG_WORDS], u64) {
-    let mut h = Sha256::new();
-    h.update([kind]);
-    feed(&mut h);
-    let d: [u8; 32] = h.finalize().into();
+/// 128 bits of the tag, and the bucket-picking word, of an entry of `kind` over `value`. Not
+/// inlined: one copy of the hashing serves every caller (bytes count in the wasm module).
+#[inline(never)]
+fn digest(kind: u8, value: &[u8]) -> ([u32; TAG_WORDS], u64) {
+    let d: [u8; 32] = Sha256::new()
+        .chain_update([kind])
+        .chain_update(value)
+        .finalize()
+        .into();
     let word = |i: usize| {
         let mut w = [0u8; 4];
         w.copy_from_slice(d.get(i * 4..i * 4 + 4).unwrap_or(&[0; 4]));
@@ -309,18 +331,6 @@ fn digest(kind: u8, feed: impl FnOnce(&mut Sha256)) -> ([u32; TAG_WORDS], u64) {
         [word(0), word(1), word(2), word(3)],
         u64::from(word(4)) << 32 | u64::from(word(5)),
     )
-}
-
-/// Feeds a claim's decoded value to the hash without a buffer of its length.
-fn feed_claim(h: &mut Sha256, s: &JsonStr<'_>) {
-    if let Some(plain) = s.as_str() {
-        h.update(plain.as_bytes());
-    } else {
-        let mut utf8 = [0u8; 4];
-        for c in s.chars() {
-            h.update(c.encode_utf8(&mut utf8).as_bytes());
-        }
-    }
 }
 
 fn seconds(t: u64) -> u32 {
@@ -374,14 +384,18 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
     /// extends it (a later `issued_at_or_before`, a later expiry).
     ///
     /// # Errors
-    /// [`RevokeError::Full`] when every slot holds a live entry (nothing is replaced);
-    /// [`RevokeError::EmptyValue`]; [`RevokeError::Disabled`] for a list of no slots.
+    /// [`RevokeError::Disabled`] for a list of no slots, whatever the value;
+    /// [`RevokeError::EmptyValue`], [`RevokeError::TooLong`]; [`RevokeError::Full`] when every
+    /// slot holds a live entry (nothing is replaced).
     pub fn revoke(&self, r: Revocation<'_>, now: u64) -> Result<(), RevokeError> {
+        if self.slots().is_empty() {
+            return Err(RevokeError::Disabled);
+        }
         if r.value().is_empty() {
             return Err(RevokeError::EmptyValue);
         }
-        if self.slots().is_empty() {
-            return Err(RevokeError::Disabled);
+        if r.value().len() > MAX_VALUE_LEN {
+            return Err(RevokeError::TooLong);
         }
         let (last_expiry, issued_before) = match r {
             Revocation::OriginJti(_) => (now.saturating_add(self.max_token_lifetime), ALL),
@@ -396,7 +410,7 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
             ),
         };
         let until = seconds(last_expiry.saturating_add(self.leeway));
-        let (tag, pick) = digest(r.kind(), |h| h.update(r.value().as_bytes()));
+        let (tag, pick) = digest(r.kind(), r.value().as_bytes());
         let now = seconds(now);
 
         while self
@@ -465,7 +479,10 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
             return false;
         }
         let find = |kind: u8, value: &JsonStr<'_>| {
-            let (tag, pick) = digest(kind, |h| feed_claim(h, value));
+            // A value longer than any revocable one cannot be revoked.
+            let mut buf = [0u8; MAX_VALUE_LEN];
+            let value = value.decode_into(&mut buf)?;
+            let (tag, pick) = digest(kind, value.as_bytes());
             self.chain(pick)
                 .flatten()
                 .find_map(|s| s.read().filter(|(t, _, _)| *t == tag))
@@ -498,9 +515,10 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
                 .filter(|s| s.read().is_some_and(|(_, u, _)| u >= now))
                 .count()
         };
+        let (buckets, ways) = self.shape();
         RevocationStats {
             held,
-            capacity: self.slots().len(),
+            capacity: buckets * ways,
         }
     }
 }

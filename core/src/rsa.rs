@@ -38,12 +38,17 @@
 //! generic over [`Limb`] so both widths are built and tested everywhere.
 //! On wasm32 the u32 columns are summed as separate low and high halves of
 //! the products, four products a step with SIMD's widening multiply when
-//! built with `simd128` (1.6x the previous wasm32 code in Node), and only
-//! 2048 bits get a fixed-size body (module bytes).
+//! built with `simd128` (1.6x the previous wasm32 code in Node). 2048 bits
+//! (every Cognito key) run on whole aligned vectors of four limbs, the
+//! second factor and the modulus kept as shifted reversed copies
+//! (`rsa/quad.rs`: 1.25x the pure-wasm tokens/s in Node); other sizes on the
+//! runtime-length body (module bytes).
 //! Everything is variable time: modulus, exponent and signature are public.
 
 mod limb;
 mod mont;
+#[cfg(any(test, target_arch = "wasm32"))]
+mod quad;
 
 pub(crate) use self::limb::Limb;
 use self::mont::Modulus;

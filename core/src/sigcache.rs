@@ -190,6 +190,20 @@ impl SignatureCache<alloc::boxed::Box<[CacheSlot]>> {
     }
 }
 
+/// The tag of an entry: "`signature` over the signing input whose SHA-256 is `digest` is valid
+/// under `key`". It binds the exact signed bytes (through their digest), the key (its `kid` and
+/// material) and the exact signature; the digest has a fixed length, so the concatenation is
+/// unambiguous.
+pub(crate) fn tag(digest: &[u8; 32], key: &crate::jwk::Key, signature: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::new()
+        .chain_update(digest)
+        .chain_update(key.fingerprint())
+        .chain_update(signature)
+        .finalize()
+        .into()
+}
+
 /// Where a lookup found its tag, or what to store when it did not.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Lookup {
@@ -245,6 +259,19 @@ impl<S: AsRef<[CacheSlot]>> SignatureCache<S> {
 
     /// Looks up a 32-byte tag digest, counting a hit or a miss.
     pub(crate) fn lookup(&self, digest: &[u8; 32]) -> Lookup {
+        let lookup = self.find(digest);
+        self.count(lookup.hit());
+        lookup
+    }
+
+    /// Counts a hit or a miss (a [`find`](Self::find) whose outcome was used).
+    pub(crate) fn count(&self, hit: bool) {
+        let counter = if hit { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Looks up a 32-byte tag digest without counting it.
+    pub(crate) fn find(&self, digest: &[u8; 32]) -> Lookup {
         let word = |i: usize| {
             let mut w = [0u8; 4];
             w.copy_from_slice(digest.get(i * 4..i * 4 + 4).unwrap_or(&[0; 4]));
@@ -257,12 +284,6 @@ impl<S: AsRef<[CacheSlot]>> SignatureCache<S> {
         let count = u64::try_from(count.max(1)).unwrap_or(1);
         let bucket = usize::try_from(pick % count).unwrap_or(0);
         let found = self.bucket(bucket).iter().position(|s| s.holds(&tag));
-        let counter = if found.is_some() {
-            &self.hits
-        } else {
-            &self.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
         Lookup { bucket, tag, found }
     }
 
@@ -333,6 +354,67 @@ mod tests {
         c.record_success(&l, 1000);
         assert!(!c.lookup(&digest(1)).hit());
         assert_eq!(c.stats().capacity, 0);
+    }
+
+    /// `verify_pools_cached_with_signature_check`: a hit skips the external check, a check that
+    /// cannot answer counts and stores nothing, and entries are shared with `verify_cached`.
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn external_check_shares_the_cache() {
+        use crate::{payload_buffer_len, Error, KeySet, VerifierConfig};
+        let line = include_str!("../../testdata/tokens.jsonl")
+            .lines()
+            .find(|l| l.starts_with(r#"{"name":"valid_id","#))
+            .expect("valid_id vector");
+        let case: serde_json::Value = serde_json::from_str(line).expect("json");
+        let token = case["token"].as_str().expect("token");
+        let now = case["now"].as_u64().expect("now");
+        let jwks = serde_json::to_vec(&case["jwks"]).expect("jwks");
+        let keys: KeySet<4> = KeySet::from_jwks(&jwks).expect("keys");
+        let config = VerifierConfig::builder()
+            .user_pool("us-east-1_TestPool1")
+            .client_id("3n4b5urk1ft4fl3mg5e62d9ado")
+            .build()
+            .expect("config");
+        let v = config.verifier();
+        let c: SignatureCache<[CacheSlot; 64]> = SignatureCache::new();
+        let mut buf = std::vec![0u8; payload_buffer_len(token.len())];
+        let mut asked = 0;
+        let mut external = |answer: Option<bool>, at: u64, buf: &mut [u8]| {
+            v.verify_pools_cached_with_signature_check(
+                &|_| Some(&keys),
+                &c,
+                token,
+                at,
+                buf,
+                &mut |_| {
+                    asked += 1;
+                    answer
+                },
+            )
+            .map(|_| ())
+        };
+        let counts = |c: &SignatureCache<[CacheSlot; 64]>| (c.stats().hits, c.stats().misses);
+        // Not answered (phase 1 of an asynchronous check): nothing counted or stored.
+        assert_eq!(external(None, now, &mut buf), Err(Error::InvalidSignature));
+        assert_eq!(counts(&c), (0, 0));
+        // Refused: one miss, nothing stored.
+        assert_eq!(
+            external(Some(false), now, &mut buf),
+            Err(Error::InvalidSignature)
+        );
+        assert_eq!(counts(&c), (0, 1));
+        // Accepted (phase 2): one miss, stored.
+        assert_eq!(external(Some(true), now, &mut buf), Ok(()));
+        assert_eq!(counts(&c), (0, 2));
+        // A hit: the check is not asked, even one that would refuse; the clock still applies.
+        assert_eq!(external(Some(false), now, &mut buf), Ok(()));
+        assert_eq!(external(None, now + 7200, &mut buf), Err(Error::Expired));
+        assert_eq!(counts(&c), (2, 2));
+        assert_eq!(asked, 3);
+        // The same entries as `verify_cached`.
+        assert!(v.verify_cached(&keys, &c, token, now, &mut buf).is_ok());
+        assert_eq!(counts(&c), (3, 2));
     }
 
     /// A burst of tokens seen once never evicts entries in use.

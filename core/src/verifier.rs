@@ -167,16 +167,7 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
         let mut looked_up: Option<Lookup> = None;
         let claims = self.verify_inner(keys_of, token, now, buf, &mut |signed, key| {
             let digest: [u8; 32] = Sha256::digest(signed.signing_input).into();
-            // The tag binds the exact signed bytes (through their digest), the key (its kid and
-            // material) and the exact signature; the digest has a fixed length, so the
-            // concatenation is unambiguous.
-            let tag: [u8; 32] = Sha256::new()
-                .chain_update(digest)
-                .chain_update(key.fingerprint())
-                .chain_update(signed.signature)
-                .finalize()
-                .into();
-            let lookup = cache.lookup(&tag);
+            let lookup = cache.lookup(&crate::sigcache::tag(&digest, key, signed.signature));
             looked_up = Some(lookup);
             lookup.hit() || check_signature(key, &digest, signed.signature)
         })?;
@@ -227,6 +218,60 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
         self.verify_inner(keys_of, token, now, buf, &mut |signed, key| {
             signature_shape_ok(key, signed.signature) && check(signed)
         })
+    }
+
+    /// [`verify_pools_with_signature_check`](Self::verify_pools_with_signature_check) with a
+    /// [`SignatureCache`], as [`verify_pools_cached`](Self::verify_pools_cached) (the same
+    /// entries: a signature verified by either is a hit for both). On a hit `check` is not
+    /// called; every other check runs, and a token is stored only after its whole verification
+    /// succeeded.
+    ///
+    /// `check` answers `Some(valid)`, or `None` when it cannot answer now (platform crypto that
+    /// answers asynchronously, such as WebCrypto, or an engine that cannot use this key). `None`
+    /// ends the verification with [`Error::InvalidSignature`] and counts and stores nothing: the
+    /// caller verifies the signature elsewhere and calls again with the answer, and that call's
+    /// lookup is the one counted, so a token verified in two steps counts one miss.
+    ///
+    /// # Errors
+    /// As [`verify_with_signature_check`](Self::verify_with_signature_check);
+    /// [`Error::InvalidSignature`] when `check` returns `Some(false)` or `None`.
+    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+    pub fn verify_pools_cached_with_signature_check<
+        'k,
+        'b,
+        const N: usize,
+        C: AsRef<[CacheSlot]>,
+    >(
+        &self,
+        keys_of: &dyn Fn(usize) -> Option<&'k KeySet<N>>,
+        cache: &SignatureCache<C>,
+        token: &str,
+        now: u64,
+        buf: &'b mut [u8],
+        check: &mut dyn FnMut(&SignedData<'_>) -> Option<bool>,
+    ) -> Result<Claims<'b>, Error> {
+        let mut looked_up: Option<Lookup> = None;
+        let claims = self.verify_inner(keys_of, token, now, buf, &mut |signed, key| {
+            let digest: [u8; 32] = Sha256::digest(signed.signing_input).into();
+            let lookup = cache.find(&crate::sigcache::tag(&digest, key, signed.signature));
+            let valid = if lookup.hit() {
+                true
+            } else if !signature_shape_ok(key, signed.signature) {
+                false
+            } else {
+                let Some(valid) = check(signed) else {
+                    return false; // not answered: nothing counted, nothing stored
+                };
+                valid
+            };
+            cache.count(lookup.hit());
+            looked_up = Some(lookup);
+            valid
+        })?;
+        if let Some(lookup) = looked_up {
+            cache.record_success(&lookup, now);
+        }
+        Ok(claims)
     }
 
     /// Structure, header, payload and pool: everything read before a key is used.

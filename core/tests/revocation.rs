@@ -220,3 +220,19 @@ fn off_and_full_are_reported() {
     small.revoke(Revocation::OriginJti("o8"), 4601).unwrap();
     assert_eq!(small.revocation_stats(4601).held, 1);
 }
+
+/// A capacity no machine should allocate is a configuration error, not an abort.
+#[test]
+fn a_huge_capacity_is_refused() {
+    for entries in [usize::MAX, cognito_verify::MAX_REVOCATION_CAPACITY + 1] {
+        let r = VerifierConfig::builder()
+            .user_pool("us-east-1_TestPool1")
+            .client_id("c")
+            .revocation_capacity(entries)
+            .build();
+        assert_eq!(
+            r.unwrap_err(),
+            cognito_verify::ConfigError::RevocationCapacityTooLarge
+        );
+    }
+}

@@ -49,6 +49,18 @@ const _: () = assert!(
     COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY
         == cognito_verify_core::DEFAULT_SIGNATURE_CACHE_CAPACITY
 );
+/// Entries of a verifier's revocation list unless `cognito_config_set_revocation_capacity` says
+/// otherwise (32 bytes each).
+pub const COGNITO_DEFAULT_REVOCATION_CAPACITY: usize = 4096;
+const _: () = assert!(
+    COGNITO_DEFAULT_REVOCATION_CAPACITY == cognito_verify_core::DEFAULT_REVOCATION_CAPACITY
+);
+/// How long a revoked session or user is held unless `cognito_config_set_max_token_lifetime`
+/// says otherwise, in seconds: one day, the longest ID or access token validity of a Cognito app
+/// client.
+pub const COGNITO_DEFAULT_MAX_TOKEN_LIFETIME: u64 = 86_400;
+const _: () =
+    assert!(COGNITO_DEFAULT_MAX_TOKEN_LIFETIME == cognito_verify_core::DEFAULT_MAX_TOKEN_LIFETIME);
 
 /// A verifier configuration under construction. Create with `cognito_config_new`, fill in, pass
 /// to `cognito_verifier_new` (which copies it), free with `cognito_config_free`. Not thread-safe:
@@ -92,7 +104,8 @@ impl cognito_config {
 
 /// Creates an empty configuration: no issuer, no client (both must be added), any token use,
 /// leeway 0, no maximum age, no group or scope requirement, RS256 only, tokens up to
-/// `COGNITO_DEFAULT_MAX_TOKEN_LEN` bytes, key sets up to `COGNITO_DEFAULT_MAX_JWKS_LEN` bytes.
+/// `COGNITO_DEFAULT_MAX_TOKEN_LEN` bytes, key sets up to `COGNITO_DEFAULT_MAX_JWKS_LEN` bytes,
+/// a revocation list of `COGNITO_DEFAULT_REVOCATION_CAPACITY` entries.
 /// On success `*config_out` receives a handle to free with `cognito_config_free`.
 #[no_mangle]
 pub extern "C" fn cognito_config_new(config_out: *mut *mut cognito_config) -> cognito_result {
@@ -267,6 +280,37 @@ pub extern "C" fn cognito_config_set_signature_cache_capacity(
         try_mut(config)?.signature_cache = capacity;
         Ok(())
     })
+}
+
+/// Entries of the verifier's revocation list (default `COGNITO_DEFAULT_REVOCATION_CAPACITY`,
+/// 4096; 32 bytes an entry, allocated once by `cognito_verifier_new`, 128 KiB by default; from 8
+/// up, rounded down to a multiple of 8, as `cognito_verifier_revocation_stats` reports).
+/// 0 turns revocation off: the `cognito_verifier_revoke_*` functions then return
+/// `COGNITO_RESULT_REVOCATION_DISABLED` and no token is ever `COGNITO_RESULT_REVOKED`. Size it
+/// for the sign-outs of one `max_token_lifetime`: an entry is held only while a token it covers
+/// could still be accepted, and a full list refuses new revocations rather than dropping one it
+/// holds (`COGNITO_RESULT_REVOCATION_LIST_FULL`). Each verifier made from this configuration has
+/// its own list. Above 4,194,304 entries (128 MiB), `cognito_verifier_new` returns
+/// `COGNITO_RESULT_INVALID_CONFIGURATION`.
+#[no_mangle]
+pub extern "C" fn cognito_config_set_revocation_capacity(
+    config: *mut cognito_config,
+    entries: usize,
+) -> cognito_result {
+    set(config, |b| b.revocation_capacity(entries))
+}
+
+/// The longest validity of the pool's ID and access tokens, in seconds (default
+/// `COGNITO_DEFAULT_MAX_TOKEN_LIFETIME`, 86400, Cognito's maximum): how long a revoked session
+/// (`cognito_verifier_revoke_origin_jti`) or user (`cognito_verifier_revoke_sub`) is held. Set
+/// it to your app client's token validity to free entries sooner; never set it lower, or a
+/// revoked token still valid by its `exp` may be accepted again once its entry is reused.
+#[no_mangle]
+pub extern "C" fn cognito_config_set_max_token_lifetime(
+    config: *mut cognito_config,
+    seconds: u64,
+) -> cognito_result {
+    set(config, |b| b.max_token_lifetime(seconds))
 }
 
 /// Accepts RSA keys with any odd exponent of at least 3, not only 65537.

@@ -2,7 +2,7 @@
 
 use core::ffi::{c_char, CStr};
 
-use cognito_verify_core::Error;
+use cognito_verify_core::{Error, RevokeError};
 
 use crate::boundary;
 
@@ -86,6 +86,11 @@ pub enum cognito_result {
     ClaimNotFound = 105,
     /// `no_claims`: the claims handle holds no verified token yet.
     NoClaims = 106,
+    /// `revocation_list_full`: every entry of the verifier's revocation list holds a live
+    /// revocation; the new one was not recorded and none was dropped.
+    RevocationListFull = 107,
+    /// `revocation_disabled`: the verifier's revocation capacity is 0 (revocation is off).
+    RevocationDisabled = 108,
 }
 
 /// The core's errors in the order of `Error::ALL`, with their C codes 1, 2, 3, ...
@@ -122,7 +127,7 @@ const CORE: [cognito_result; 26] = [
 const _: () = assert!(Error::ALL.len() == CORE.len());
 
 /// The C ABI's own codes.
-const OWN: [cognito_result; 8] = [
+const OWN: [cognito_result; 10] = [
     cognito_result::Ok,
     cognito_result::NullParameter,
     cognito_result::Panic,
@@ -131,6 +136,8 @@ const OWN: [cognito_result; 8] = [
     cognito_result::InvalidArgument,
     cognito_result::ClaimNotFound,
     cognito_result::NoClaims,
+    cognito_result::RevocationListFull,
+    cognito_result::RevocationDisabled,
 ];
 
 impl From<Error> for cognito_result {
@@ -140,6 +147,20 @@ impl From<Error> for cognito_result {
             .position(|x| *x == e)
             .and_then(|i| CORE.get(i).copied())
             .unwrap_or(cognito_result::Panic)
+    }
+}
+
+impl From<RevokeError> for cognito_result {
+    /// `Full` and `Disabled` have codes of their own, named by `RevokeError::code`; an empty
+    /// value, or one longer than 256 bytes, is an invalid argument like any other.
+    fn from(e: RevokeError) -> Self {
+        match e {
+            RevokeError::Full => cognito_result::RevocationListFull,
+            RevokeError::Disabled => cognito_result::RevocationDisabled,
+            RevokeError::EmptyValue | RevokeError::TooLong => cognito_result::InvalidArgument,
+            // A reason added to the core later: reported as a bug until it gets a code here.
+            _ => cognito_result::Panic,
+        }
     }
 }
 
@@ -221,6 +242,14 @@ impl cognito_result {
             R::InvalidArgument => (c"invalid_argument", c"argument is out of range"),
             R::ClaimNotFound => (c"claim_not_found", c"the token has no such claim"),
             R::NoClaims => (c"no_claims", c"no verified token in this claims handle"),
+            R::RevocationListFull => (
+                c"revocation_list_full",
+                c"the revocation list is full of live entries; nothing was replaced",
+            ),
+            R::RevocationDisabled => (
+                c"revocation_disabled",
+                c"revocation is turned off (capacity 0)",
+            ),
         }
     }
 
@@ -283,7 +312,22 @@ mod tests {
                 1
             );
         }
-        assert_eq!(all.len(), 34);
+        assert_eq!(all.len(), 36);
         assert_eq!(cognito_result::from_u32(27), None);
+        assert_eq!(cognito_result::from_u32(109), None);
+    }
+
+    #[test]
+    fn revocation_codes_are_the_cores_words() {
+        for (e, code) in [(RevokeError::Full, 107), (RevokeError::Disabled, 108)] {
+            let r = cognito_result::from(e);
+            assert_eq!(r as u32, code);
+            assert_eq!(r.code_name().to_str().unwrap(), e.code());
+            assert_eq!(r.message().to_str().unwrap(), e.to_string());
+        }
+        assert_eq!(
+            cognito_result::from(RevokeError::EmptyValue),
+            cognito_result::InvalidArgument
+        );
     }
 }

@@ -3,10 +3,12 @@
 use core::cell::OnceCell;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use cognito_verify_core::{CacheSlot, KeySet, SignatureCache, VerifierConfig, HEAP_KEY_CAPACITY};
+use cognito_verify_core::{
+    CacheSlot, KeySet, Revocation, SignatureCache, VerifierConfig, HEAP_KEY_CAPACITY,
+};
 
 use crate::boundary;
-use crate::cast::{self, try_bytes, try_mut, try_out, try_ref};
+use crate::cast::{self, try_bytes, try_mut, try_out, try_ref, try_str};
 use crate::claims::cognito_claims;
 use crate::cognito_result;
 use crate::config::cognito_config;
@@ -200,6 +202,9 @@ pub extern "C" fn cognito_verifier_key_count(
 /// successful verification into the same handle. On failure returns the reason and `claims` is
 /// unchanged (it keeps what it held before).
 ///
+/// After the signature, the token is checked against the verifier's revocation list
+/// (`COGNITO_RESULT_REVOKED`), before its claims are handed out.
+///
 /// Allocates nothing. Thread-safe for the verifier; each thread needs its own `claims`.
 #[no_mangle]
 pub extern "C" fn cognito_verifier_verify(
@@ -242,6 +247,110 @@ pub extern "C" fn cognito_verifier_cache_stats(
         }
         if let Ok(out) = try_out(misses_out) {
             out.set(stats.misses);
+        }
+        if let Ok(out) = try_out(capacity_out) {
+            out.set(stats.capacity);
+        }
+        Ok(())
+    })
+}
+
+/// Records the revocation `revocation` makes of the text at `value`, at `now`.
+fn revoke(
+    verifier: *const cognito_verifier,
+    value: *const u8,
+    value_len: usize,
+    now: u64,
+    revocation: impl FnOnce(&str) -> Revocation<'_>,
+) -> cognito_result {
+    boundary::call(|| {
+        let v = try_ref(verifier)?;
+        let value = try_str(value, value_len)?;
+        v.config.revoke(revocation(value), now)?;
+        Ok(())
+    })
+}
+
+/// Revokes a session at `now` (unix seconds): every token whose `origin_jti` is `origin_jti`
+/// (`origin_jti_len` bytes of UTF-8), that is every ID and access token issued from one refresh
+/// token, what Cognito's `RevokeToken` revokes. From the next verification on they fail with
+/// `COGNITO_RESULT_REVOKED`. The entry is held for the configuration's `max_token_lifetime`
+/// after `now` (no token of a revoked refresh token can be issued later).
+///
+/// Thread-safe: any thread may revoke while others verify with this verifier; a verification
+/// that starts after this call returned sees the revocation. Adding takes a short spin lock
+/// (adds are rare); verifying takes no lock. Allocates nothing.
+///
+/// Returns `COGNITO_RESULT_REVOCATION_LIST_FULL` when every entry of the list holds a live
+/// revocation (nothing is recorded, nothing is dropped: size the list with
+/// `cognito_config_set_revocation_capacity`), `COGNITO_RESULT_REVOCATION_DISABLED` when that
+/// capacity is 0 (whatever the value), `COGNITO_RESULT_INVALID_ARGUMENT` for an empty value or one over 256 bytes,
+/// `COGNITO_RESULT_INVALID_UTF8`, `COGNITO_RESULT_NULL_PARAMETER`. Revoking what is already
+/// held succeeds, also when the list is full, and extends the entry.
+#[no_mangle]
+pub extern "C" fn cognito_verifier_revoke_origin_jti(
+    verifier: *const cognito_verifier,
+    origin_jti: *const u8,
+    origin_jti_len: usize,
+    now: u64,
+) -> cognito_result {
+    revoke(verifier, origin_jti, origin_jti_len, now, |o| {
+        Revocation::OriginJti(o)
+    })
+}
+
+/// Revokes one token at `now` (unix seconds): the token whose `jti` is `jti` (`jti_len` bytes
+/// of UTF-8); `exp` is that token's `exp`, until which the entry is held. Otherwise as
+/// `cognito_verifier_revoke_origin_jti`.
+#[no_mangle]
+pub extern "C" fn cognito_verifier_revoke_jti(
+    verifier: *const cognito_verifier,
+    jti: *const u8,
+    jti_len: usize,
+    exp: u64,
+    now: u64,
+) -> cognito_result {
+    revoke(verifier, jti, jti_len, now, |jti| Revocation::Jti {
+        jti,
+        exp,
+    })
+}
+
+/// Revokes a user at `now` (unix seconds): every token whose `sub` is `sub` (`sub_len` bytes of
+/// UTF-8) and whose `iat` is at or before `issued_at_or_before`, what Cognito's `GlobalSignOut`
+/// revokes (pass the time of the sign-out). A token of that user without `iat` is denied too,
+/// and one issued in the same second as the sign-out. Tokens issued later are accepted. The
+/// entry is held for `max_token_lifetime` after `issued_at_or_before`; revoking the same user
+/// again keeps the later time. Otherwise as `cognito_verifier_revoke_origin_jti`.
+#[no_mangle]
+pub extern "C" fn cognito_verifier_revoke_sub(
+    verifier: *const cognito_verifier,
+    sub: *const u8,
+    sub_len: usize,
+    issued_at_or_before: u64,
+    now: u64,
+) -> cognito_result {
+    revoke(verifier, sub, sub_len, now, |sub| Revocation::Subject {
+        sub,
+        issued_at_or_before,
+    })
+}
+
+/// The verifier's revocation list at `now` (unix seconds): `held_out` receives the number of
+/// live revocations (entries that still cover a token that could be accepted; entries past
+/// their lifetime are not counted and their slots are reused), `capacity_out` the entries it
+/// can hold (0: revocation is off). Either out-parameter may be NULL. Thread-safe.
+#[no_mangle]
+pub extern "C" fn cognito_verifier_revocation_stats(
+    verifier: *const cognito_verifier,
+    now: u64,
+    held_out: *mut usize,
+    capacity_out: *mut usize,
+) -> cognito_result {
+    boundary::call(|| {
+        let stats = try_ref(verifier)?.config.revocation_stats(now);
+        if let Ok(out) = try_out(held_out) {
+            out.set(stats.held);
         }
         if let Ok(out) = try_out(capacity_out) {
             out.set(stats.capacity);

@@ -1,6 +1,6 @@
 /* Verifying allocates nothing in the library: every malloc-family call of the statically linked
  * library is counted (linked with -Wl,--wrap=malloc,... so the Rust allocator's calls into libc
- * come here), around verifications and claim reads.
+ * come here), around verifications, claim reads, revocations and revocation checks.
  *   alloc_count JWKS_FILE TOKEN_FILE */
 #define _POSIX_C_SOURCE 200809L
 #include <stdbool.h>
@@ -45,6 +45,7 @@ void *__wrap_aligned_alloc(size_t a, size_t n) {
 #define POOL "us-east-1_Example1"
 #define CLIENT "3n4b5urk1ft4fl3mg5e62d9ado"
 #define NOW 1700000100u
+#define JTI "abcdefab-1234-5678-9abc-def012345678"
 #define U8(s) ((const uint8_t *)(s))
 
 int main(int argc, char **argv) {
@@ -58,7 +59,7 @@ int main(int argc, char **argv) {
     tampered[token_len - 5] ^= 1;
 
     cognito_config *cfg = NULL;
-    cognito_verifier *v = NULL;
+    cognito_verifier *v = NULL, *revoking = NULL;
     cognito_claims *c = NULL;
     long setup_start = allocations;
     cognito_config_new(&cfg);
@@ -66,6 +67,10 @@ int main(int argc, char **argv) {
     cognito_config_add_client_id(cfg, U8(CLIENT), strlen(CLIENT));
     CHECK_RC(cognito_verifier_new(cfg, &v), COGNITO_RESULT_OK);
     CHECK_RC(cognito_verifier_set_jwks(v, U8(jwks), jwks_len), COGNITO_RESULT_OK);
+    /* A second verifier that holds a revocation of the token (its jti). */
+    CHECK_RC(cognito_verifier_new(cfg, &revoking), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_set_jwks(revoking, U8(jwks), jwks_len), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_revoke_jti(revoking, U8(JTI), strlen(JTI), 1700003600u, NOW), COGNITO_RESULT_OK);
     CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &c), COGNITO_RESULT_OK);
     long setup = allocations - setup_start;
 
@@ -76,6 +81,9 @@ int main(int argc, char **argv) {
     cognito_token_use use;
     /* Warm up once (lazy initialisation in std, if any, is not per verification). */
     CHECK_RC(cognito_verifier_verify(v, U8(token), token_len, NOW, c), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_verify(revoking, U8(token), token_len, NOW, c), COGNITO_RESULT_REVOKED);
+    char session[40];
+    size_t held = 0;
 
     const int rounds = 1000;
     long before = allocations;
@@ -91,17 +99,24 @@ int main(int argc, char **argv) {
         CHECK_RC(cognito_claims_token_use(c, &use), COGNITO_RESULT_OK);
         CHECK_RC(cognito_claims_in_group(c, U8("admin"), 5, &yes), COGNITO_RESULT_OK);
         CHECK_RC(cognito_claims_group(c, 1, buf, sizeof buf, &len), COGNITO_RESULT_OK);
+        /* Revocation: checking a held one, adding one (the list is allocated at set-up). */
+        CHECK_RC(cognito_verifier_verify(revoking, U8(token), token_len, NOW, c), COGNITO_RESULT_REVOKED);
+        snprintf(session, sizeof session, "session-%d", i);
+        CHECK_RC(cognito_verifier_revoke_origin_jti(v, U8(session), strlen(session), NOW), COGNITO_RESULT_OK);
+        CHECK_RC(cognito_verifier_revocation_stats(v, NOW, &held, NULL), COGNITO_RESULT_OK);
     }
     long during = allocations - before;
 
-    printf("  alloc_count: set-up %ld allocations (counter works: %s); %d x 4 verifications + "
-           "7 claim reads: %ld allocations\n",
+    printf("  alloc_count: set-up %ld allocations (counter works: %s); %d x 5 verifications (one "
+           "revoked) + 7 claim reads + 1 revocation + revocation stats: %ld allocations\n",
            setup, setup > 0 ? "yes" : "NO", rounds, during);
     CHECK(setup > 0);
+    CHECK(held == (size_t)rounds);
     CHECK(during == 0);
 
     cognito_claims_free(c);
     cognito_verifier_free(v);
+    cognito_verifier_free(revoking);
     cognito_config_free(cfg);
     free(tampered);
     free(jwks);

@@ -61,6 +61,12 @@ static void null_everywhere(void) {
     EXPECT(cognito_verifier_key_count(NULL, &len, &len), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_verifier_verify(NULL, U8("a.b.c"), 5, NOW, NULL), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_verifier_verify_now(NULL, U8("a.b.c"), 5, NULL), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_config_set_revocation_capacity(NULL, 8), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_config_set_max_token_lifetime(NULL, 60), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_revoke_origin_jti(NULL, U8("o"), 1, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_revoke_jti(NULL, U8("j"), 1, NOW, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_revoke_sub(NULL, U8("s"), 1, NOW, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_revocation_stats(NULL, NOW, &len, &len), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, NULL), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_claims_sub(NULL, buf, sizeof buf, &len), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_claims_username(NULL, buf, sizeof buf, &len), COGNITO_RESULT_NULL_PARAMETER);
@@ -108,15 +114,23 @@ static void static_strings(void) {
     EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_INVALID_CONFIGURATION), "invalid_configuration") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_NULL_PARAMETER), "null_parameter") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(12345), "unknown") == 0);
-    EXPECT_TRUE(strcmp(cognito_result_code_name(26), "unknown") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_REVOKED), "revoked") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(26), "revoked") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(27), "unknown") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_REVOCATION_LIST_FULL), "revocation_list_full") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(107), "revocation_list_full") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_REVOCATION_DISABLED), "revocation_disabled") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(108), "revocation_disabled") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(109), "unknown") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_message(COGNITO_RESULT_REVOKED), "token has been revoked") == 0);
     EXPECT_TRUE(strcmp(cognito_result_message(0xffffffffu), "unknown result code") == 0);
-    /* Every code 0..=25 and 100..=106 has a distinct name. */
-    for (uint32_t i = 0; i <= 106; i++) {
+    /* Every code 0..=26 and 100..=108 has a distinct name. */
+    for (uint32_t i = 0; i <= 110; i++) {
         const char *n = cognito_result_code_name(i);
-        bool known = i <= 25 || i >= 100;
+        bool known = i <= 26 || (i >= 100 && i <= 108);
         EXPECT_TRUE(known == (strcmp(n, "unknown") != 0));
         for (uint32_t j = 0; j < i && known; j++)
-            if (j <= 25 || j >= 100) EXPECT_TRUE(strcmp(n, cognito_result_code_name(j)) != 0);
+            if (j <= 26 || j >= 100) EXPECT_TRUE(strcmp(n, cognito_result_code_name(j)) != 0);
     }
 }
 
@@ -360,6 +374,102 @@ static void verify_edges(const char *jwks, size_t jwks_len, const char *token_te
     cognito_verifier_free(v);
 }
 
+static void revocation_edges(const char *jwks, size_t jwks_len, const char *token_text, size_t token_len) {
+    cognito_verifier *v = make_verifier(jwks, jwks_len);
+    cognito_claims *c = NULL;
+    size_t held = 7, capacity = 7;
+    EXPECT(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &c), COGNITO_RESULT_OK);
+    /* Stats: any out-parameter may be NULL. */
+    EXPECT(cognito_verifier_revocation_stats(v, NOW, NULL, NULL), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_revocation_stats(v, NOW, &held, NULL), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_revocation_stats(v, NOW, NULL, &capacity), COGNITO_RESULT_OK);
+    EXPECT_TRUE(held == 0 && capacity == COGNITO_DEFAULT_REVOCATION_CAPACITY);
+    /* Text arguments: NULL with a length, empty (NULL or not), not UTF-8, huge lengths. */
+    EXPECT(cognito_verifier_revoke_origin_jti(v, NULL, 5, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_revoke_jti(v, NULL, 5, NOW, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_revoke_sub(v, NULL, 5, NOW, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_revoke_origin_jti(v, NULL, 0, NOW), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_revoke_jti(v, U8("x"), 0, NOW, NOW), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_revoke_sub(v, U8(""), 0, NOW, NOW), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_revoke_origin_jti(v, U8("\xff\xfe"), 2, NOW), COGNITO_RESULT_INVALID_UTF8);
+    EXPECT(cognito_verifier_revoke_jti(v, U8("a\xc3"), 2, NOW, NOW), COGNITO_RESULT_INVALID_UTF8);
+    EXPECT(cognito_verifier_revoke_sub(v, U8("\xed\xa0\x80"), 3, NOW, NOW), COGNITO_RESULT_INVALID_UTF8);
+    EXPECT(cognito_verifier_revoke_origin_jti(v, U8("o"), HUGE, NOW), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_revoke_sub(v, U8("s"), OVER_PTRDIFF, NOW, NOW), COGNITO_RESULT_INVALID_ARGUMENT);
+    /* A value longer than any Cognito id (256 bytes and more) cannot be revoked. */
+    char long_value[257];
+    memset(long_value, 'x', sizeof long_value);
+    EXPECT(cognito_verifier_revoke_jti(v, U8(long_value), 257, NOW, NOW), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_revoke_jti(v, U8(long_value), 256, NOW, NOW), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_revocation_stats(v, NOW, &held, &capacity), COGNITO_RESULT_OK);
+    EXPECT_TRUE(held == 1);
+    /* A capacity no machine should allocate: a configuration error, not an abort. */
+    const size_t huge_capacities[] = {SIZE_MAX, (size_t)4194304 + 1};
+    for (size_t i = 0; i < 2; i++) {
+        cognito_config *cfg = NULL;
+        cognito_verifier *big = NULL;
+        EXPECT(cognito_config_new(&cfg), COGNITO_RESULT_OK);
+        EXPECT(cognito_config_add_user_pool_id(cfg, U8(POOL), strlen(POOL)), COGNITO_RESULT_OK);
+        EXPECT(cognito_config_add_client_id(cfg, U8(CLIENT), strlen(CLIENT)), COGNITO_RESULT_OK);
+        EXPECT(cognito_config_set_revocation_capacity(cfg, huge_capacities[i]), COGNITO_RESULT_OK);
+        EXPECT(cognito_verifier_new(cfg, &big), COGNITO_RESULT_INVALID_CONFIGURATION);
+        EXPECT_TRUE(big == NULL);
+        cognito_config_free(cfg);
+    }
+    /* Nothing revoked matches the token yet. */
+    EXPECT(cognito_verifier_verify(v, U8(token_text), token_len, NOW, c), COGNITO_RESULT_OK);
+    /* A sub inside a longer buffer, no NUL after it: only the given length is read. */
+    const char sub_in_text[] = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeeeTRAILING";
+    uint8_t *exact = (uint8_t *)malloc(36);
+    memcpy(exact, sub_in_text, 36);
+    /* Signed out before the token was issued (iat 1700000000): still valid. */
+    EXPECT(cognito_verifier_revoke_sub(v, exact, 36, 1699999999u, NOW), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_verify(v, U8(token_text), token_len, NOW, c), COGNITO_RESULT_OK);
+    /* Signed out at its iat: revoked; the claims keep the last verified token. */
+    EXPECT(cognito_verifier_revoke_sub(v, exact, 36, 1700000000u, NOW), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_verify(v, U8(token_text), token_len, NOW, c), COGNITO_RESULT_REVOKED);
+    EXPECT(cognito_verifier_revocation_stats(v, NOW, &held, &capacity), COGNITO_RESULT_OK);
+    EXPECT_TRUE(held == 2);
+    /* Time extremes: accepted, and counted while live. */
+    EXPECT(cognito_verifier_revoke_jti(v, U8("j"), 1, UINT64_MAX, 0), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_revoke_origin_jti(v, U8("o"), 1, UINT64_MAX), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_revoke_sub(v, U8("s"), 1, UINT64_MAX, UINT64_MAX), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_revocation_stats(v, NOW, &held, NULL), COGNITO_RESULT_OK);
+    EXPECT_TRUE(held == 5);
+    EXPECT(cognito_verifier_revocation_stats(v, UINT64_MAX, &held, NULL), COGNITO_RESULT_OK);
+    EXPECT_TRUE(held <= 4);
+    free(exact);
+
+    /* Capacity 0: revocation off, said so by every revoke call (even one with an empty value). */
+    cognito_config *cfg = NULL;
+    cognito_verifier *off = NULL;
+    EXPECT(cognito_config_new(&cfg), COGNITO_RESULT_OK);
+    EXPECT(cognito_config_add_user_pool_id(cfg, U8(POOL), strlen(POOL)), COGNITO_RESULT_OK);
+    EXPECT(cognito_config_add_client_id(cfg, U8(CLIENT), strlen(CLIENT)), COGNITO_RESULT_OK);
+    EXPECT(cognito_config_set_revocation_capacity(cfg, 0), COGNITO_RESULT_OK);
+    EXPECT(cognito_config_set_max_token_lifetime(cfg, 0), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_new(cfg, &off), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_revoke_origin_jti(off, U8("o"), 1, NOW), COGNITO_RESULT_REVOCATION_DISABLED);
+    EXPECT(cognito_verifier_revoke_jti(off, U8("j"), 1, NOW, NOW), COGNITO_RESULT_REVOCATION_DISABLED);
+    EXPECT(cognito_verifier_revoke_sub(off, U8("s"), 1, NOW, NOW), COGNITO_RESULT_REVOCATION_DISABLED);
+    EXPECT(cognito_verifier_revoke_sub(off, NULL, 0, NOW, NOW), COGNITO_RESULT_REVOCATION_DISABLED);
+    held = capacity = 7;
+    EXPECT(cognito_verifier_revocation_stats(off, NOW, &held, &capacity), COGNITO_RESULT_OK);
+    EXPECT_TRUE(held == 0 && capacity == 0);
+    cognito_verifier_free(off);
+    /* The configuration keeps its own settings: a verifier made from it again, capacity 1. */
+    EXPECT(cognito_config_set_revocation_capacity(cfg, 1), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_new(cfg, &off), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_revoke_origin_jti(off, U8("o1"), 2, NOW), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_revoke_origin_jti(off, U8("o2"), 2, NOW), COGNITO_RESULT_REVOCATION_LIST_FULL);
+    /* max_token_lifetime 0: the entry is free again one second later. */
+    EXPECT(cognito_verifier_revoke_origin_jti(off, U8("o2"), 2, NOW + 1), COGNITO_RESULT_OK);
+    cognito_verifier_free(off);
+    cognito_config_free(cfg);
+    cognito_claims_free(c);
+    cognito_verifier_free(v);
+}
+
 static void refresh_edges(void) {
     cognito_refresh_config cfg;
     cognito_refresh *r = NULL;
@@ -423,6 +533,7 @@ int main(int argc, char **argv) {
     static_strings();
     config_edges();
     verify_edges(jwks, jwks_len, token, token_len);
+    revocation_edges(jwks, jwks_len, token, token_len);
     refresh_edges();
 
     free(jwks);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the C ABI (called by `make test`): header drift, the shared vectors from C and C++
-# (static and shared library, AddressSanitizer + UBSan, valgrind), hostile calls, threads, the
-# allocation count, the README example, the pkg-config file.
+# (static and shared library, AddressSanitizer + UBSan, valgrind), hostile calls, threads,
+# revocation, the allocation count, the README example, the pkg-config file.
 #   tests/c/run.sh            honours CARGO_TARGET_DIR (default: target/), CC, CXX
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -71,6 +71,7 @@ VECTORS=("$V/tokens.txt" "$V/real-world.txt" "$V/jwks.txt")
 # The pool rule, per-pool key sets: C only (the C++ wrapper has one key set a verifier).
 CONFORMANCE=("$V/conformance.txt")
 DOC=(testdata/doc/jwks.json testdata/doc/token.txt)
+REVOCATION=("$V/revocation.txt")
 
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
 CXXFLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
@@ -86,7 +87,7 @@ build() {
     "$@" -o "$out/$name"
 }
 compile_all() {
-    for prog in vectors hostile threads sigcache; do
+    for prog in vectors hostile threads sigcache revocation; do
         build "$prog-static" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${STATIC[@]}"
         build "$prog-shared" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${SHARED[@]}"
         build "$prog-asan" "$CC" "${CFLAGS[@]}" "${SAN[@]}" "tests/c/$prog.c" "${STATIC[@]}"
@@ -123,6 +124,10 @@ step "threads, valgrind (static library)" "${VALGRIND[@]}" "$out/threads-static"
 step "signature cache, static library" "$out/sigcache-static" "${DOC[@]}"
 step "signature cache, AddressSanitizer + UBSan" "$out/sigcache-asan" "${DOC[@]}"
 step "signature cache, valgrind (shared library)" "${VALGRIND[@]}" "$out/sigcache-shared" "${DOC[@]}"
+step "revocation: 23 vectors, full, expiry, capacity 0, 1000 from a thread; static library" "$out/revocation-static" "${REVOCATION[@]}"
+step "revocation, shared library" "$out/revocation-shared" "${REVOCATION[@]}"
+step "revocation, AddressSanitizer + UBSan" "$out/revocation-asan" "${REVOCATION[@]}"
+step "revocation, valgrind (shared library)" "${VALGRIND[@]}" "$out/revocation-shared" "${REVOCATION[@]}"
 step "no allocation per verification (malloc family wrapped)" "$out/alloc_count" "${DOC[@]}"
 
 # ------------------------------------------------------------------ README example, pkg-config
@@ -152,6 +157,18 @@ readme_example() {
     done
 }
 step "README example via pkg-config (shared and static)" readme_example
+
+readme_revocation() {
+    # The ```c block of ffi/README.md's "Revocation" section, run inside tests/c/readme_revocation.c
+    # (AddressSanitizer + UBSan).
+    awk '/^## Revocation$/ {sec = 1} sec && /^```c$/ {on = 1; next} on && /^```$/ {exit} on' \
+        ffi/README.md > "$out/readme_revocation.inc"
+    [ -s "$out/readme_revocation.inc" ] || return 1
+    "$CC" "${CFLAGS[@]}" "${SAN[@]}" -I"$out" tests/c/readme_revocation.c "${STATIC[@]}" \
+        -o "$out/readme_revocation"
+    "$out/readme_revocation" "${DOC[@]}"
+}
+step "README revocation example (ASan + UBSan)" readme_revocation
 
 echo
 echo "tests/c: $passed passed, $failed failed"

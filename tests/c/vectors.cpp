@@ -183,6 +183,28 @@ int doc_token_checks(const char *jwks_path, const char *token_path) {
     check(claims->auth_time().value_or(0) == 1700000000, "auth_time");
     check(verifier->verify(token, 1800000000, *claims) == COGNITO_RESULT_EXPIRED, "expired");
     check(claims->username().value_or("") == "alice", "claims kept after a failure");
+
+    // Revocation: the session of the token, then refused; a small list fills up; 0 turns it off.
+    check(verifier->revocation_stats(1700000100) == std::pair<size_t, size_t>{0, 4096}, "no revocations");
+    check(verifier->revoke_origin_jti(claims->origin_jti().value_or(""), 1700000100) == COGNITO_RESULT_OK,
+          "revoke session");
+    check(verifier->verify(token, 1700000100, *claims) == COGNITO_RESULT_REVOKED, "revoked");
+    check(verifier->revocation_stats(1700000100).first == 1, "one held");
+    auto small = cognito::Verifier::create(cognito::Config()
+                                               .user_pool_id("us-east-1_Example1")
+                                               .client_id("3n4b5urk1ft4fl3mg5e62d9ado")
+                                               .revocation_capacity(1)
+                                               .max_token_lifetime(3600));
+    check(small && small->revoke_sub("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", 1700000000, 1700000100) ==
+                       COGNITO_RESULT_OK, "revoke user");
+    check(small->revoke_jti("abcdefab-1234-5678-9abc-def012345678", 1700003600, 1700000100) ==
+              COGNITO_RESULT_REVOCATION_LIST_FULL, "full");
+    check(small->revoke_jti("", 1700003600, 1700000100) == COGNITO_RESULT_INVALID_ARGUMENT, "empty");
+    check(small->set_jwks(jwks) == COGNITO_RESULT_OK, "jwks (small)");
+    check(small->verify(token, 1700000100, *claims) == COGNITO_RESULT_REVOKED, "user revoked");
+    auto off = cognito::Verifier::create(
+        cognito::Config().user_pool_id("us-east-1_Example1").client_id("c").revocation_capacity(0));
+    check(off && off->revoke_origin_jti("o", 1) == COGNITO_RESULT_REVOCATION_DISABLED, "off");
     return bad;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Converts the shared JSON-lines vectors of testdata/ into a line format a small C reader parses.
 
-    vectors.py OUT_DIR     writes tokens.txt, real-world.txt, jwks.txt, conformance.txt
+    vectors.py OUT_DIR     writes tokens.txt, real-world.txt, jwks.txt, conformance.txt,
+                           revocation.txt
 
 Every line is one case, fields separated by one space. Text is "x" + hex of its UTF-8 bytes
 ("x" alone is the empty string), "-" means absent; lists are comma-separated texts or "-".
@@ -10,6 +11,9 @@ Every line is one case, fields separated by one space. Text is "x" + hex of its 
   jwks cases:  J name jwks | ok error keys skipped
   conformance: P name token now clients kinds pool_values jwkses | valid error
                (kinds: one letter a pool, "u" user pool id or "i" issuer URL, in order)
+  revocation:  R name user_pool_id clients jwks now revocations token | valid error
+               (revocations: comma-separated, each "o:" origin_jti, "j:" jti ":" exp or
+               "s:" sub ":" issued_at_or_before, recorded at now; "-" for none)
 (the "|" is a literal field). The C and C++ programs do the verification and the comparison.
 """
 import json, os, sys
@@ -70,6 +74,22 @@ def conformance_line(c):
                      e.get("error") or "-"])
 
 
+def revocation(r):
+    if "origin_jti" in r:
+        return "o:" + text(r["origin_jti"])
+    if "jti" in r:
+        return "j:" + text(r["jti"]) + ":" + num(r["exp"])
+    return "s:" + text(r["sub"]) + ":" + num(r["issued_at_or_before"])
+
+
+def revocation_line(c):
+    e = c["expect"]
+    revs = ",".join(revocation(r) for r in c["revocations"]) or "-"
+    return " ".join(["R", text(c["name"]), text(c["user_pool_id"]), texts(c["client_ids"]),
+                     text(json.dumps(c["jwks"], separators=(",", ":"))), num(c["now"]), revs,
+                     text(c["token"]), "|", "1" if e["valid"] else "0", e.get("error") or "-"])
+
+
 def convert(src, dst, line):
     with open(os.path.join(TESTDATA, src)) as f:
         cases = [json.loads(l) for l in f if l.strip()]
@@ -85,6 +105,7 @@ if __name__ == "__main__":
     n = [convert("tokens.jsonl", os.path.join(out, "tokens.txt"), token_line),
          convert("real-world/cases.jsonl", os.path.join(out, "real-world.txt"), token_line),
          convert("jwks.jsonl", os.path.join(out, "jwks.txt"), jwks_line),
-         convert("conformance.jsonl", os.path.join(out, "conformance.txt"), conformance_line)]
+         convert("conformance.jsonl", os.path.join(out, "conformance.txt"), conformance_line),
+         convert("revocation.jsonl", os.path.join(out, "revocation.txt"), revocation_line)]
     print(f"converted {n[0]} token cases, {n[1]} real-world cases, {n[2]} key set cases, "
-          f"{n[3]} conformance cases")
+          f"{n[3]} conformance cases, {n[4]} revocation cases")

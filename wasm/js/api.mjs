@@ -10,17 +10,23 @@
 //   of one wasm call: the core runs every check, calls back into JS with views of the signing input
 //   and the signature, and checks the claims once JS said yes (`verifyExternal`).
 // - "webcrypto" (`verify` in browsers and Workers): the core runs every check up to the signature
-//   and hands over what to verify (a first `verifyExternal`, whose check records it and says no),
-//   WebCrypto verifies it, and the core runs again accepting exactly that signature and checks
-//   the claims (a second `verifyExternal`). `verifySync` stays in wasm.
+//   and hands over what to verify (a first `verifyExternal`, whose check records it and answers
+//   "not now"), WebCrypto verifies it, and the core runs again with WebCrypto's answer for exactly
+//   that signature and checks the claims (a second `verifyExternal`). `verifySync` stays in wasm.
 // - "wasm": the core's own arithmetic.
 // Whenever the platform cannot give the answer (no usable key, keys replaced meanwhile, an
 // exception), the token is verified in wasm instead: the verdict is the core's either way.
+//
+// The verified-signature cache (`signatureCache`, one per verifier, shared by its pools) is the
+// core's, on every path: each wasm call above looks the token's signature up first and, when found,
+// skips only the engine (a WebCrypto verification then ends with its first call); the core counts
+// hits and misses and stores a token only after every check passed.
 
 import {
   Keys,
   PoolRouter,
   Refresh,
+  Signatures,
   WasmVerifier,
   errorCodes,
   errorMessage,
@@ -64,6 +70,8 @@ export class JwkValidationError extends JwksValidationError {}
 export class JwksNotAvailableInCacheError extends JwtVerificationError {}
 /** Fetching the JWKS failed and no earlier keys exist (code `jwks_unavailable`). */
 export class FetchError extends JwksNotAvailableInCacheError {}
+/** The token is covered by a revocation (code `revoked`; see `CognitoJwtVerifier.revoke`). */
+export class JwtRevokedError extends JwtVerificationError {}
 
 const CLASS_OF_CODE = {
   malformed_token: JwtParseError,
@@ -92,6 +100,7 @@ const CLASS_OF_CODE = {
   unsupported_key: JwkValidationError,
   invalid_configuration: ParameterValidationError,
   jwks_unavailable: JwksNotAvailableInCacheError,
+  revoked: JwtRevokedError,
 };
 
 let codes; // read from wasm on first use: the module is initialised after this file is evaluated
@@ -99,7 +108,7 @@ function codeList() {
   return (codes ??= errorCodes().split(","));
 }
 
-/** Every code an error of this package may carry: the core's, then `jwks_unavailable`. */
+/** Every code a `JwtVerificationError` may carry: the core's, then `jwks_unavailable`. */
 export function errorCodeList() {
   return [...codeList(), "jwks_unavailable"];
 }
@@ -173,6 +182,16 @@ function optionalBool(props, name) {
   return v;
 }
 
+/** Entries of the verified-signature cache: an integer from 0 (off), default the core's. */
+function signatureCacheOf(props) {
+  const v = props.signatureCache;
+  if (v === undefined || v === null) return limits()[3];
+  if (!Number.isSafeInteger(v) || v < 0) {
+    throw configError("signatureCache must be a non-negative integer (entries; 0 turns the cache off)");
+  }
+  return v;
+}
+
 function optionalString(props, name) {
   const v = props[name];
   if (v === undefined || v === null) return undefined;
@@ -239,6 +258,8 @@ function makePool(props, shared) {
   const allowAnyRsaExponent = optionalBool(props, "allowAnyRsaExponent");
   const allowInsecureHttp = optionalBool(props, "allowInsecureHttp");
   const { node, subtle } = signatureVerifierFor(props);
+  const signatureCache = signatureCacheOf(props);
+  const revocation = revocationSettings(props, graceSeconds);
   const customJwtCheck = props.customJwtCheck;
   if (customJwtCheck !== undefined && customJwtCheck !== null && typeof customJwtCheck !== "function") {
     throw configError("customJwtCheck must be a function");
@@ -271,6 +292,8 @@ function makePool(props, shared) {
     maxJwksLength,
     allowAnyRsaExponent,
     allowInsecureHttp,
+    revocation.capacity,
+    revocation.lifetime,
   );
   if (verifier.check() !== 0) {
     const message = verifier.configMessage();
@@ -300,7 +323,9 @@ function makePool(props, shared) {
     lastFetchError: null,
     maxTokenLength,
     maxJwksLength,
+    signatureCache,
     customJwtCheck: customJwtCheck ?? undefined,
+    revocation,
   };
   pool.sink = new Sink(pool);
   return pool;
@@ -508,6 +533,10 @@ function jwkOf(pool, kid) {
 
 const RS256 = 1;
 const ES256 = 2;
+// What a sink's `check` answers (`Sink::check` in ../src/lib.rs).
+const INVALID = 0;
+const VALID = 1;
+const NOT_NOW = 2;
 const RSA_IMPORT = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 const EC_IMPORT = { name: "ECDSA", namedCurve: "P-256" };
 const RSA_VERIFY = { name: "RSASSA-PKCS1-v1_5" };
@@ -605,38 +634,50 @@ class Sink {
     const pool = this.pool;
     let k = pool.nodeKeys[index];
     if (k === undefined) k = pool.nodeKeys[index] = nodeKey(pool, index, alg);
-    // The core checked the signature's shape (length, range) before asking.
+    // The core checked the signature's shape (length, range) before asking. Not answered
+    // (NOT_NOW): the core counts and stores nothing, and the token goes through wasm.
     if (k === null) {
       this.fallback = true;
-      return false;
+      return NOT_NOW;
     }
     try {
       // `data` and `signature` are views of wasm memory, valid during this call only.
-      return pool.node.verify("sha256", data, k, signature) === true;
+      return pool.node.verify("sha256", data, k, signature) === true ? VALID : INVALID;
     } catch {
       this.fallback = true;
-      return false;
+      return NOT_NOW;
     }
   }
 }
 
-/** Phase 1 of a WebCrypto verification: records what the core asks to verify, and says no. */
+/**
+ * Phase 1 of a WebCrypto verification: records what the core asks to verify, and answers "not
+ * now" (the core then counts and stores nothing). Never asked when the signature is cached: the
+ * core then finishes the verification in this call and hands over the payload.
+ */
 class SignatureSeen {
-  payload() {}
+  constructor() {
+    this.json = undefined;
+  }
+
+  payload(json) {
+    this.json = json;
+  }
 
   check(key, alg, data, signature) {
     this.key = key;
     this.alg = alg;
     this.signedLength = data.length;
     this.signature = signature.slice(); // a copy: the view dies with the call
-    return false;
+    return NOT_NOW;
   }
 }
 
-/** Phase 2: accepts exactly the signature WebCrypto verified (same key, input and bytes). */
+/** Phase 2: WebCrypto's answer, for exactly the signature it verified (same key, input and bytes). */
 class SignatureVerified {
-  constructor(seen) {
+  constructor(seen, valid) {
     this.seen = seen;
+    this.valid = valid;
     this.json = undefined;
   }
 
@@ -646,11 +687,11 @@ class SignatureVerified {
 
   check(key, alg, data, signature) {
     const s = this.seen;
-    if (key !== s.key || alg !== s.alg || data.length !== s.signedLength || signature.length !== s.signature.length) {
-      return false;
+    if (!this.valid || key !== s.key || alg !== s.alg || data.length !== s.signedLength || signature.length !== s.signature.length) {
+      return INVALID;
     }
-    for (let i = 0; i < signature.length; i++) if (signature[i] !== s.signature[i]) return false;
-    return true;
+    for (let i = 0; i < signature.length; i++) if (signature[i] !== s.signature[i]) return INVALID;
+    return VALID;
   }
 }
 
@@ -668,12 +709,23 @@ export class CognitoJwtVerifier {
   #pools;
   /** The core's pool rule, with several pools. */
   #router;
+  /** The core's verified-signature cache, shared by the pools. */
+  #signatures;
 
   constructor(pools) {
     this.#pools = pools;
     this.#router = new PoolRouter();
     for (const p of pools) this.#router.add(p.verifier);
     if (this.#router.build() !== 0) throw configError("the pools cannot be told apart");
+    // One cache per verifier: its capacity is not a property of a pool.
+    const capacity = pools[0].signatureCache;
+    if (pools.some((p) => p.signatureCache !== capacity)) {
+      throw configError("signatureCache must be the same for every pool (give it in the second argument of create())");
+    }
+    this.#signatures = Signatures.create(capacity);
+    if (this.#signatures === undefined) {
+      throw configError(`signatureCache: ${capacity} entries (24 bytes each) cannot be allocated`);
+    }
   }
 
   /**
@@ -689,6 +741,7 @@ export class CognitoJwtVerifier {
     const pools = list.map((p) => makePool(p, additional ?? {}));
     const ids = new Set(pools.map((p) => p.id));
     if (ids.size !== pools.length) throw configError("user pools must be distinct");
+    checkRevocationSettings(pools);
     return new CognitoJwtVerifier(pools);
   }
 
@@ -727,12 +780,13 @@ export class CognitoJwtVerifier {
   #core(pool, token) {
     const v = pool.verifier;
     const sink = pool.sink;
+    const signatures = this.#signatures;
     sink.json = undefined;
     sink.fallback = false;
     let status = pool.node
-      ? v.verifyExternal(pool.keys, token, nowSeconds(), sink)
-      : v.verifyTo(pool.keys, token, nowSeconds(), sink);
-    if (sink.fallback) status = v.verifyTo(pool.keys, token, nowSeconds(), sink);
+      ? v.verifyExternal(pool.keys, token, nowSeconds(), sink, signatures)
+      : v.verifyTo(pool.keys, token, nowSeconds(), sink, signatures);
+    if (sink.fallback) status = v.verifyTo(pool.keys, token, nowSeconds(), sink, signatures);
     return status === 0 ? { status, json: sink.json } : { status };
   }
 
@@ -741,10 +795,12 @@ export class CognitoJwtVerifier {
     const subtle = pool.subtle;
     if (!subtle) return this.#core(pool, token);
     const v = pool.verifier;
-    // Phase 1: every check before the signature; errors come out in the core's order.
+    const signatures = this.#signatures;
+    // Phase 1: every check before the signature; errors come out in the core's order. A signature
+    // in the cache is not asked for: the core finishes here, and WebCrypto is not called.
     const seen = new SignatureSeen();
-    const first = v.verifyExternal(pool.keys, token, nowSeconds(), seen);
-    if (seen.key === undefined) return { status: first };
+    const first = v.verifyExternal(pool.keys, token, nowSeconds(), seen, signatures);
+    if (seen.key === undefined) return first === 0 ? { status: first, json: seen.json } : { status: first };
     const { key: index, alg, signedLength, signature } = seen;
     const generation = pool.generation;
     const key = await cryptoKey(pool, index, alg);
@@ -759,10 +815,10 @@ export class CognitoJwtVerifier {
     }
     // Keys replaced while WebCrypto worked: the verdict of the current keys, in wasm.
     if (pool.generation !== generation) return this.#core(pool, token);
-    if (ok !== true) return { status: statusOf("invalid_signature") };
-    // Phase 2: the same checks, exactly this signature accepted, then the claims.
-    const verified = new SignatureVerified(seen);
-    const status = v.verifyExternal(pool.keys, token, nowSeconds(), verified);
+    // Phase 2: the same checks, WebCrypto's answer for exactly this signature, then the claims.
+    // Run for a refused signature too: the core gives the verdict and counts the cache miss.
+    const verified = new SignatureVerified(seen, ok === true);
+    const status = v.verifyExternal(pool.keys, token, nowSeconds(), verified, signatures);
     return status === 0 ? { status, json: verified.json } : { status };
   }
 
@@ -845,4 +901,120 @@ export class CognitoJwtVerifier {
   async hydrate() {
     await Promise.all(this.#pools.map((p) => ensureKeys(p)));
   }
+
+  /**
+   * The verified-signature cache's counters: `hits` (signatures found, their check skipped),
+   * `misses` (looked up and not found, then checked, valid or not) and `capacity` (entries; 0:
+   * off, and both counters stay 0).
+   */
+  cacheStats() {
+    const [hits, misses, capacity] = this.#signatures.stats();
+    return { hits, misses, capacity };
+  }
+
+  /**
+   * Denies, from now on, the tokens a revocation covers (code `revoked`), at `Date.now()`:
+   * `{ originJti }` (a session, after Cognito's `RevokeToken`), `{ jti, exp }` (one token), or
+   * `{ sub, issuedAtOrBefore }` (a user's tokens issued up to then, after `GlobalSignOut`).
+   * A verification still awaiting keys or WebCrypto when this returns is denied too. With several
+   * pools, every pool's list records it. Throws `RevokeError` (`revocation_list_full`,
+   * `empty_value`, `value_too_long`, `revocation_disabled`) when it was not recorded.
+   */
+  revoke(revocation) {
+    const [kind, value, time] = revocationArgs(revocation);
+    const now = nowSeconds();
+    for (const pool of revocationOrder(this.#pools)) {
+      const v = pool.verifier;
+      const status =
+        kind === "originJti"
+          ? v.revokeOriginJti(value, now)
+          : kind === "jti"
+            ? v.revokeJti(value, time, now)
+            : v.revokeSubject(value, time, now);
+      if (status !== 0) throw new RevokeError(WasmVerifier.revokeErrorCode(status), WasmVerifier.revokeErrorMessage(status));
+    }
+  }
+
+  /** `{ held, capacity }`: live revocations now, and how many the verifier can hold (0: off). */
+  revocationStats() {
+    const now = nowSeconds();
+    let held = 0;
+    let capacity = 0;
+    for (const pool of this.#pools) {
+      const [h, c] = pool.verifier.revocationStats(now);
+      held = Math.max(held, h);
+      capacity = c;
+    }
+    return { held, capacity };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocation (the list and its rules are the core's: ../src/revocation.rs)
+
+/** A revocation was not recorded: `.code` is the core's (`revocation_list_full`, `empty_value`, `value_too_long`, `revocation_disabled`). */
+export class RevokeError extends Error {
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = "RevokeError";
+    this.code = code;
+  }
+}
+
+/** Largest `revocationCapacity` (32 bytes of wasm memory an entry: 128 MiB). */
+const MAX_REVOCATION_CAPACITY = 2 ** 22;
+
+/** `revocationCapacity` and `maxTokenLifetime` (-1: the core's defaults, 4096 and 86400 s). */
+function revocationSettings(props, leeway) {
+  const capacity = optionalNumber(props, "revocationCapacity", -1);
+  if (capacity !== -1 && (!Number.isInteger(capacity) || capacity > MAX_REVOCATION_CAPACITY)) {
+    throw configError(`revocationCapacity must be an integer from 0 to ${MAX_REVOCATION_CAPACITY}`);
+  }
+  return { capacity, lifetime: optionalNumber(props, "maxTokenLifetime", -1), leeway };
+}
+
+/** Every pool of a verifier records every revocation: their lists must be alike. */
+function checkRevocationSettings(pools) {
+  const { capacity, lifetime } = pools[0].revocation;
+  if (pools.some((p) => p.revocation.capacity !== capacity || p.revocation.lifetime !== lifetime)) {
+    throw configError("revocationCapacity and maxTokenLifetime apply to every pool: give them once, in the second argument of create()");
+  }
+}
+
+/**
+ * The pools in the order a revocation is recorded: the longest `graceSeconds` first. Every list
+ * has the same size and records the same revocations at the same times, so the lists are alike
+ * and accept or refuse alike; with different leeways, a longer one holds each entry as long or
+ * longer, so its list is the first to be full, and a refusal stops before any other pool records.
+ */
+function revocationOrder(pools) {
+  return pools.length === 1 ? pools : [...pools].sort((a, b) => b.revocation.leeway - a.revocation.leeway);
+}
+
+const REVOCATION_KINDS = [
+  ["originJti", null],
+  ["jti", "exp"],
+  ["sub", "issuedAtOrBefore"],
+];
+
+/** `[kind, value, time]` of `revoke`'s argument: exactly one kind, with its time when it has one. */
+function revocationArgs(r) {
+  const usage = "revoke() takes { originJti }, { jti, exp } or { sub, issuedAtOrBefore }";
+  if (r === null || typeof r !== "object" || Array.isArray(r)) throw configError(usage);
+  const given = Object.keys(r).filter((k) => r[k] !== undefined);
+  const found = REVOCATION_KINDS.find(([name]) => given.includes(name));
+  if (!found) throw configError(usage);
+  const [name, timeName] = found;
+  const expected = timeName ? [name, timeName] : [name];
+  if (given.length !== expected.length || !expected.every((k) => given.includes(k))) {
+    throw configError(`${usage}: got { ${given.join(", ")} }`);
+  }
+  // An empty string is the core's to refuse (`empty_value`).
+  if (typeof r[name] !== "string") throw configError(`revoke(): ${name} must be a string`);
+  let time = 0;
+  if (timeName) {
+    time = r[timeName];
+    if (!isNonNegative(time)) throw configError(`revoke(): ${timeName} must be unix seconds (a non-negative number)`);
+  }
+  return [name, r[name], time];
 }

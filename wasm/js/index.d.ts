@@ -28,6 +28,7 @@ export type ErrorCode =
   | "weak_key"
   | "unsupported_key"
   | "invalid_configuration"
+  | "revoked"
   | "jwks_unavailable";
 
 /** Base class of every error thrown by this package. */
@@ -77,8 +78,18 @@ export class JwksNotAvailableInCacheError extends JwtVerificationError {
 }
 /** `jwks_unavailable` after a failed fetch; `.cause` is the fetch's error. */
 export class FetchError extends JwksNotAvailableInCacheError {}
+/** `revoked`: the token is covered by a revocation (`CognitoJwtVerifier.revoke`). */
+export class JwtRevokedError extends JwtVerificationError {}
 
-/** Every code an error of this package may carry. */
+/** Why `revoke` recorded nothing: the list is full of live entries, an empty value, or revocation is off. */
+export type RevokeErrorCode = "revocation_list_full" | "empty_value" | "value_too_long" | "revocation_disabled";
+/** Thrown by `CognitoJwtVerifier.revoke` when the revocation was not recorded. */
+export class RevokeError extends Error {
+  constructor(code: RevokeErrorCode, message: string, options?: { cause?: unknown });
+  readonly code: RevokeErrorCode;
+}
+
+/** Every code a `JwtVerificationError` may carry. */
 export function errorCodeList(): ErrorCode[];
 
 /** A JSON Web Key Set. */
@@ -128,6 +139,53 @@ export interface SharedProperties {
   jwksCache?: JwksCacheOptions;
   /** The `fetch` used for JWKS (default: the runtime's `fetch`). */
   fetch?: (url: string, init?: RequestInit) => Promise<Response>;
+  /**
+   * Entries of the verifier's verified-signature cache (default 4096, 24 bytes each, about
+   * 96 KiB of wasm memory; rounded down to a multiple of 8): a token whose signature this
+   * verifier checked before under the same key skips the RSA or ECDSA check (WebCrypto and
+   * `node:crypto` are not called), on every `signatureVerifier`; every other check, the clock
+   * included, runs as without the cache, so verdicts and codes are the same. `0` turns it off.
+   * One cache per verifier: with several pools, give it here or the same value in each.
+   */
+  signatureCache?: number;
+  /**
+   * Revocations held at most (default 4096, 32 bytes each; 0 turns revocation off; at most
+   * 4194304). The same for every pool of a verifier.
+   */
+  revocationCapacity?: number;
+  /**
+   * The longest validity of the pool's ID and access tokens, seconds (default 86400, Cognito's
+   * maximum): how long a revoked session (`originJti`) or user (`sub`) is held. The same for
+   * every pool of a verifier.
+   */
+  maxTokenLifetime?: number;
+}
+
+/** What `CognitoJwtVerifier.revoke` denies: exactly one kind. */
+export type Revocation =
+  /** Every token of one session (the `origin_jti` of the refresh token revoked by `RevokeToken`). */
+  | { originJti: string }
+  /** One token, by its `jti`; `exp` is its expiry (unix seconds). */
+  | { jti: string; exp: number }
+  /** Every token of the user `sub` whose `iat` is at or before `issuedAtOrBefore` (unix seconds; after `GlobalSignOut`). */
+  | { sub: string; issuedAtOrBefore: number };
+
+/** How many revocations a verifier holds. */
+export interface RevocationStats {
+  /** Live revocations: those that still cover a token that could be accepted. */
+  held: number;
+  /** Revocations it can hold (0: revocation off). */
+  capacity: number;
+}
+
+/** Counters of the verified-signature cache (`cacheStats()`). */
+export interface SignatureCacheStats {
+  /** Signatures found in the cache: their check was skipped. */
+  hits: number;
+  /** Signatures looked up and not found, then checked (valid or not). */
+  misses: number;
+  /** Entries the cache holds (0: off, and both counters stay 0). */
+  capacity: number;
 }
 
 /** One user pool's properties. */
@@ -197,4 +255,13 @@ export class CognitoJwtVerifier {
   cacheJwks(jwks: Jwks | string, userPoolId?: string): void;
   /** Fetches every pool's JWKS now unless cached and fresh. */
   hydrate(): Promise<void>;
+  /** Hits and misses of the verified-signature cache since `create`, and its capacity. */
+  cacheStats(): SignatureCacheStats;
+  /**
+   * Denies the tokens `revocation` covers from now on (code `revoked`, `JwtRevokedError`), in
+   * every pool, at `Date.now()`; throws `RevokeError` when it was not recorded.
+   */
+  revoke(revocation: Revocation): void;
+  /** Live revocations now, and the capacity. */
+  revocationStats(): RevocationStats;
 }

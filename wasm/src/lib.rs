@@ -6,6 +6,8 @@
 //! - [`WasmVerifier`]: the core's owned [`VerifierConfig`] of one pool, built and checked once,
 //!   lending its verifier per call (no allocation);
 //! - [`PoolRouter`]: the core's pool rule over several pools (the token's `iss` picks one);
+//! - [`Signatures`]: the core's verified-signature cache ([`SignatureCache`]) of one JS verifier,
+//!   shared by its pools;
 //! - [`Refresh`]: the IO-free key refresh policy ([`JwksRefresh`]), whose fetches JS carries out.
 //!
 //! Results cross the boundary as numbers (0 for success, otherwise `1 +` the index of the error in
@@ -16,15 +18,21 @@
 //! [`WasmVerifier::verify_to`] checks signatures in wasm; [`WasmVerifier::verify_external`]
 //! asks JS in the middle of the core's checks (`Sink::check`): `node:crypto` answers at once;
 //! for WebCrypto, which answers later, JS makes two calls: the first records what the core asks to
-//! verify and says no, the second accepts exactly the signature WebCrypto then verified. Neither
-//! keeps state between calls, so any number of verifications may be in flight.
+//! verify and answers "not now", the second gives WebCrypto's answer for exactly that signature.
+//! Neither keeps state between calls, so any number of verifications may be in flight. Both take
+//! the verifier's [`Signatures`]: a signature found there is not checked again (the first call of
+//! a WebCrypto verification then finishes it, and WebCrypto is not asked), and every other check
+//! runs; the core counts one lookup per token and stores only tokens that passed every check.
 
 use cognito_verify::{
-    check_jwks_url, payload_buffer_len, AcceptedTokenUse, Action, Algorithm, ConfigBuilder,
-    ConfigError, Error, Issuer, JwksRefresh, KeySet, Match, Need, RefreshConfig, UserPoolId,
-    VerifierConfig, DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_LEN, HEAP_KEY_CAPACITY,
+    check_jwks_url, payload_buffer_len, AcceptedTokenUse, Action, Algorithm, CacheSlot,
+    ConfigBuilder, ConfigError, Error, Issuer, JwksRefresh, KeySet, Match, Need, RefreshConfig,
+    SignatureCache, SignedData, UserPoolId, VerifierConfig, DEFAULT_MAX_JWKS_BYTES,
+    DEFAULT_MAX_TOKEN_LEN, DEFAULT_SIGNATURE_CACHE_CAPACITY, HEAP_KEY_CAPACITY,
 };
 use wasm_bindgen::prelude::*;
+
+mod revocation;
 
 #[wasm_bindgen]
 extern "C" {
@@ -35,15 +43,21 @@ extern "C" {
     pub type Sink;
 
     /// Verifies `signature` over `data` with the key at `key` (its index in the key set, see
-    /// [`Keys::kid`]) of `algorithm` (1 RS256, 2 ES256). Must not throw: JS catches and answers
-    /// `false`, recording that the wasm arithmetic should decide instead.
+    /// [`Keys::kid`]) of `algorithm` (1 RS256, 2 ES256): [`VALID`], [`INVALID`], or anything
+    /// else when JS cannot answer now (WebCrypto answers later; an engine that cannot use the key
+    /// leaves the token to the wasm arithmetic). Must not throw: JS catches and cannot answer.
     #[wasm_bindgen(method, js_name = check)]
-    fn check(this: &Sink, key: u32, algorithm: u8, data: &[u8], signature: &[u8]) -> bool;
+    fn check(this: &Sink, key: u32, algorithm: u8, data: &[u8], signature: &[u8]) -> u8;
 
     /// Receives the payload JSON of a token that passed every check. Must not throw.
     #[wasm_bindgen(method, js_name = payload)]
     fn payload(this: &Sink, json: &str);
 }
+
+/// What `Sink::check` answers for a valid signature.
+const VALID: u8 = 1;
+/// What `Sink::check` answers for an invalid signature.
+const INVALID: u8 = 0;
 
 /// The status number of an error: `1 +` its index in [`Error::ALL`].
 fn status(e: Error) -> u32 {
@@ -89,7 +103,8 @@ pub fn error_message(status: u32) -> String {
         .map_or_else(String::new, |e| e.message().to_owned())
 }
 
-/// Default limits the JS layer checks before copying a string into wasm memory.
+/// Defaults of the JS layer: the limits it checks before copying a string into wasm memory
+/// (token bytes, JWKS bytes, keys a set), then the entries of the verified-signature cache.
 #[wasm_bindgen(js_name = limits)]
 #[must_use]
 pub fn limits() -> Vec<u32> {
@@ -97,6 +112,7 @@ pub fn limits() -> Vec<u32> {
         DEFAULT_MAX_TOKEN_LEN,
         DEFAULT_MAX_JWKS_BYTES,
         HEAP_KEY_CAPACITY,
+        DEFAULT_SIGNATURE_CACHE_CAPACITY,
     ]
     .iter()
     .map(|n| u32::try_from(*n).unwrap_or(u32::MAX))
@@ -249,6 +265,7 @@ impl WasmVerifier {
     /// A verifier of one pool: `user_pool_id`, or `issuer_urls` instead of its issuer (keys still
     /// from the pool's JWKS URL, or from `jwks_url`). `token_use`: 0 any, 1 id, 2 access.
     /// `max_age` below 0: none. `groups_mode` / `scopes_mode`: 0 none, 1 any of, 2 all of.
+    /// `revocation_capacity` (0: off) and `max_token_lifetime`: see `revocation.rs`.
     /// Call [`check`](Self::check) next.
     #[wasm_bindgen(constructor)]
     #[expect(
@@ -273,6 +290,8 @@ impl WasmVerifier {
         max_jwks_bytes: f64,
         allow_any_rsa_exponent: bool,
         allow_insecure_http: bool,
+        revocation_capacity: f64,
+        max_token_lifetime: f64,
     ) -> WasmVerifier {
         let mut b = VerifierConfig::builder()
             .token_use(match token_use {
@@ -298,6 +317,7 @@ impl WasmVerifier {
         if let Some(kind) = requirement_of(scopes_mode) {
             b = b.scopes(kind, scopes);
         }
+        b = revocation::configure(b, revocation_capacity, max_token_lifetime);
         WasmVerifier {
             config: add_pools(b, user_pool_id, issuer_urls, jwks_url)
                 .and_then(ConfigBuilder::build),
@@ -346,37 +366,112 @@ impl WasmVerifier {
         Ok((config, &mut self.buf))
     }
 
-    /// Verifies `token` at `now` (unix seconds), the signature in wasm. Returns 0 (the payload
-    /// JSON was handed to `sink.payload`; no `String` is built) or an error status.
+    /// Verifies `token` at `now` (unix seconds), the signature in wasm unless `signatures`
+    /// holds it. Returns 0 (the payload JSON was handed to `sink.payload`; no `String` is built)
+    /// or an error status.
     #[wasm_bindgen(js_name = verifyTo)]
-    pub fn verify_to(&mut self, keys: &Keys, token: &str, now: f64, sink: &Sink) -> u32 {
+    pub fn verify_to(
+        &mut self,
+        keys: &Keys,
+        token: &str,
+        now: f64,
+        sink: &Sink,
+        signatures: &Signatures,
+    ) -> u32 {
         let result = self.parts(token).and_then(|(c, buf)| {
-            c.verifier()
-                .verify(&*keys.set, token, to_u64(now), buf)
-                .map(|claims| sink.payload(claims.payload_json()))
+            let (v, now) = (c.verifier(), to_u64(now));
+            match &signatures.cache {
+                Some(cache) => v.verify_cached(&*keys.set, cache, token, now, buf),
+                None => v.verify(&*keys.set, token, now, buf),
+            }
+            .map(|claims| sink.payload(claims.payload_json()))
         });
         result.map_or_else(status, |()| 0)
     }
 
-    /// As [`verify_to`](Self::verify_to), the signature checked by `sink.check` (JS,
-    /// synchronously: `node:crypto`) in the middle of the core's checks: one call per token.
+    /// As [`verify_to`](Self::verify_to), the signature checked by `sink.check` (JS) in the
+    /// middle of the core's checks unless `signatures` holds it: one call per token with
+    /// `node:crypto`, two with WebCrypto (the first one's check cannot answer yet).
     #[wasm_bindgen(js_name = verifyExternal)]
-    pub fn verify_external(&mut self, keys: &Keys, token: &str, now: f64, sink: &Sink) -> u32 {
+    pub fn verify_external(
+        &mut self,
+        keys: &Keys,
+        token: &str,
+        now: f64,
+        sink: &Sink,
+        signatures: &Signatures,
+    ) -> u32 {
+        let mut answer = |signed: &SignedData<'_>| {
+            let Some(i) = keys.index_of(signed.kid) else {
+                return Some(false);
+            };
+            let algorithm = algorithm_number(signed.algorithm);
+            match sink.check(i, algorithm, signed.signing_input, signed.signature) {
+                VALID => Some(true),
+                INVALID => Some(false),
+                _ => None,
+            }
+        };
         let result = self.parts(token).and_then(|(c, buf)| {
-            let v = c.verifier();
-            v.verify_with_signature_check(&*keys.set, token, to_u64(now), buf, &mut |signed| {
-                keys.index_of(signed.kid).is_some_and(|i| {
-                    sink.check(
-                        i,
-                        algorithm_number(signed.algorithm),
-                        signed.signing_input,
-                        signed.signature,
-                    )
-                })
-            })
+            let (v, now) = (c.verifier(), to_u64(now));
+            match &signatures.cache {
+                Some(cache) => v.verify_pools_cached_with_signature_check(
+                    &|_| Some(&*keys.set),
+                    cache,
+                    token,
+                    now,
+                    buf,
+                    &mut answer,
+                ),
+                None => v.verify_with_signature_check(&*keys.set, token, now, buf, &mut |s| {
+                    answer(s) == Some(true)
+                }),
+            }
             .map(|claims| sink.payload(claims.payload_json()))
         });
         result.map_or_else(status, |()| 0)
+    }
+}
+
+/// The verified-signature cache of one JS verifier (ARCHITECTURE.md, "Verified-signature
+/// cache"): the core's [`SignatureCache`], shared by the verifier's pools (an entry is bound to
+/// the key that verified it), or nothing when its capacity is 0.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Signatures {
+    cache: Option<SignatureCache<Box<[CacheSlot]>>>,
+}
+
+#[wasm_bindgen]
+impl Signatures {
+    /// A cache of `capacity` entries (24 bytes each, allocated here; rounded down to a multiple
+    /// of 8 when at least 8), off when 0; `undefined` when that much memory cannot be had.
+    #[must_use]
+    pub fn create(capacity: f64) -> Option<Signatures> {
+        let capacity = usize::try_from(to_u64(capacity)).ok()?;
+        if capacity == 0 {
+            return Some(Signatures { cache: None });
+        }
+        // An allocation that fails aborts the module: ask first, without aborting.
+        Vec::<CacheSlot>::new().try_reserve_exact(capacity).ok()?;
+        Some(Signatures {
+            cache: Some(SignatureCache::with_capacity(capacity)),
+        })
+    }
+
+    /// Hits, misses and capacity (0: off, and the counters stay 0).
+    #[must_use]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "counts below 2^53 are exact in f64; beyond, a counter may round"
+    )]
+    pub fn stats(&self) -> Vec<f64> {
+        let s = self
+            .cache
+            .as_ref()
+            .map(SignatureCache::stats)
+            .unwrap_or_default();
+        vec![s.hits as f64, s.misses as f64, s.capacity as f64]
     }
 }
 
@@ -426,10 +521,12 @@ impl PoolRouter {
 
     /// Builds the rule over the pools added; 0, or the status of `invalid_configuration`.
     pub fn build(&mut self) -> u32 {
-        // Only the issuers matter here; the builder wants a client id.
+        // Only the issuers matter here; the builder wants a client id. No revocation list: the
+        // router verifies nothing (each pool's verifier holds one).
         let mut b = VerifierConfig::builder()
             .client_id("pool-router")
-            .allow_insecure_http(true);
+            .allow_insecure_http(true)
+            .revocation_capacity(0);
         for issuer in &self.issuers {
             b = match issuer {
                 Issuer::UserPool(id) => b.user_pool(id.clone()),

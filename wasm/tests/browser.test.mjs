@@ -16,6 +16,9 @@ const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const pkg = fileURLToPath(new URL(".", import.meta.resolve("cognito-verify-wasm")));
 
 const token = freshToken();
+// Not seen before by the page's verifier: a token it verified already is a signature-cache hit,
+// decided at once, with no WebCrypto call to revoke it during.
+const inFlightToken = freshToken({ jti: "in-flight" });
 const page = `<!doctype html>
 <meta charset="utf-8">
 <title>cognito-verify-wasm</title>
@@ -35,7 +38,16 @@ try {
   out.sync = sync.verifySync(${JSON.stringify(token)}).sub;
   const fetching = CognitoJwtVerifier.create({ ...props, jwksUri: new URL("/jwks.json", location.href).href });
   out.async = (await fetching.verify(${JSON.stringify(token)}))["cognito:username"];
+  // Seen before: the signature cache answers, for verify (WebCrypto not asked) and verifySync.
+  out.again = (await fetching.verify(${JSON.stringify(token)}))["cognito:username"];
+  out.againSync = fetching.verifySync(${JSON.stringify(token)})["cognito:username"];
   out.asyncTampered = await fetching.verify(${JSON.stringify(tamper(token))}).then(() => "accepted", (e) => e.code);
+  out.cache = fetching.cacheStats();
+  // Revoked while WebCrypto checks the signature: denied.
+  const inFlight = fetching.verify(${JSON.stringify(inFlightToken)}).then(() => "accepted", (e) => e.name + " " + e.code);
+  fetching.revoke({ sub: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", issuedAtOrBefore: Math.floor(Date.now() / 1000) });
+  out.revokedInFlight = await inFlight;
+  out.revocations = fetching.revocationStats();
   const viaWasm = CognitoJwtVerifier.create({ ...props, signatureVerifier: "wasm" });
   viaWasm.cacheJwks(await (await fetch("/jwks.json")).json());
   out.wasm = (await viaWasm.verify(${JSON.stringify(token)})).sub;
@@ -101,9 +113,14 @@ test("chromium verifies a token with the package", { skip: !existsSync(CHROMIUM)
       {
         sync: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
         async: "alice",
+        again: "alice",
+        againSync: "alice",
         asyncTampered: "invalid_signature",
+        cache: { hits: 2, misses: 2, capacity: 4096 },
         wasm: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
-        webcrypto: 2,
+        revokedInFlight: "JwtRevokedError revoked",
+        revocations: { held: 1, capacity: 4096 },
+        webcrypto: 3,
         tampered: "invalid_signature",
         errorName: "JwtInvalidSignatureError",
         isError: true,

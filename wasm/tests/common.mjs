@@ -81,3 +81,27 @@ export function sameVerdict(got, want) {
   if (want.claims !== undefined && JSON.stringify(got.claims) !== JSON.stringify(want.claims)) return false;
   return true;
 }
+
+/** Counts the signature checks of WebCrypto and node:crypto (both builds), to know which engine a
+ * call used, or that the cache spared one. Call once per test file. */
+export async function countEngineCalls() {
+  const calls = { webcrypto: 0, node: 0 };
+  const subtle = globalThis.crypto.subtle;
+  const realVerify = subtle.verify;
+  subtle.verify = function (...args) {
+    calls.webcrypto++;
+    return realVerify.apply(this, args);
+  };
+  for (const dir of ["", "es256/"]) {
+    const { platform } = await import(packageFile(`${dir}platform.mjs`));
+    const real = platform.nodeCrypto;
+    platform.nodeCrypto = {
+      createPublicKey: real.createPublicKey,
+      verify(...args) {
+        calls.node++;
+        return real.verify(...args);
+      },
+    };
+  }
+  return calls;
+}

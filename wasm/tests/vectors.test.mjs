@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as defaultBuild from "cognito-verify-wasm";
 import * as es256Build from "cognito-verify-wasm/es256";
-import { atTime, claimsOf, jsonl, packageFile, propsOf, sameVerdict } from "./common.mjs";
+import { atTime, claimsOf, countEngineCalls, jsonl, packageFile, propsOf, sameVerdict } from "./common.mjs";
 
 const { JwtVerificationError } = es256Build;
 const { Keys, WasmVerifier } = await import(packageFile("es256/cognito_verify_wasm.js"));
@@ -11,24 +11,7 @@ const { Keys, WasmVerifier } = await import(packageFile("es256/cognito_verify_wa
 const noFetch = () => Promise.reject(new Error("tests do not fetch"));
 
 // Counts the WebCrypto and node:crypto signature checks, to know which path each call took.
-const calls = { webcrypto: 0, node: 0 };
-const subtle = globalThis.crypto.subtle;
-const realVerify = subtle.verify;
-subtle.verify = function (...args) {
-  calls.webcrypto++;
-  return realVerify.apply(this, args);
-};
-for (const dir of ["", "es256/"]) {
-  const { platform } = await import(packageFile(`${dir}platform.mjs`));
-  const real = platform.nodeCrypto;
-  platform.nodeCrypto = {
-    createPublicKey: real.createPublicKey,
-    verify(...args) {
-      calls.node++;
-      return real.verify(...args);
-    },
-  };
-}
+const calls = await countEngineCalls();
 
 // Errors found before the signature is looked at (the engine is never asked).
 const BEFORE_SIGNATURE = new Set(["unsupported_algorithm", "missing_kid", "unknown_kid", "unsupported_critical_header", "wrong_issuer", "jwks_unavailable"]);

@@ -143,10 +143,27 @@ test("other paths: 404; a bearer of another scheme counts as no token", async ()
   assert.equal(basic.headers.get("www-authenticate"), "Bearer");
 });
 
+const webcryptoCalls = async () => (await (await fetch(`${base}/__webcrypto`)).json()).calls;
+
 test("verify() checked the signatures with WebCrypto in workerd", async () => {
-  const before = (await (await fetch(`${base}/__webcrypto`)).json()).calls;
-  assert.equal((await get("/api/v1/ping", freshToken())).status, 200);
+  const before = await webcryptoCalls();
+  // A body of its own: a token an earlier test sent would be a signature-cache hit.
+  assert.equal((await get("/api/v1/ping", freshToken({ jti: "webcrypto-check" }))).status, 200);
   assert.equal((await get("/api/v1/ping", tamper(freshToken()))).status, 401);
-  const after = (await (await fetch(`${base}/__webcrypto`)).json()).calls;
-  assert.equal(after - before, 2);
+  assert.equal((await webcryptoCalls()) - before, 2);
+});
+
+test("a token sent again: the signature cache answers, WebCrypto is not asked, the claims still are", async () => {
+  const t = freshToken({ jti: "sent-again" });
+  const before = await webcryptoCalls();
+  for (let i = 0; i < 3; i++) assert.equal((await get("/api/v1/ping", t)).status, 200);
+  assert.equal((await webcryptoCalls()) - before, 1);
+  // The same token on the admin route (another verifier, its own cache): checked once there.
+  assert.equal((await get("/api/v1/admin", t)).status, 200);
+  assert.equal((await get("/api/v1/admin", t)).status, 200);
+  assert.equal((await webcryptoCalls()) - before, 2);
+  // A member of another group: refused by the claims after the signature, stored nowhere.
+  const user = freshToken({ jti: "not-admin", "cognito:groups": ["users"] });
+  for (let i = 0; i < 2; i++) assert.equal((await get("/api/v1/admin", user)).status, 403);
+  assert.equal((await webcryptoCalls()) - before, 4);
 });

@@ -14,7 +14,7 @@ use crate::jwk::{JwksOptions, KeySet, HEAP_KEY_CAPACITY};
 use crate::pool::{check_jwks_url, issuer_jwks_url, UserPoolId};
 use crate::revocation::{
     Revocation, RevocationList, RevocationSlot, RevocationStats, RevokeError,
-    DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY,
+    DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY, MAX_REVOCATION_CAPACITY,
 };
 use crate::{Error, Verifier};
 
@@ -323,8 +323,10 @@ impl ConfigBuilder {
         self
     }
 
-    /// Revocations held at most (default [`DEFAULT_REVOCATION_CAPACITY`], 32 bytes each,
-    /// allocated once by [`build`](Self::build); 0 turns revocation off).
+    /// Revocations held at most, rounded down to a multiple of 8 from 8 on (default
+    /// [`DEFAULT_REVOCATION_CAPACITY`], 32 bytes each, allocated once by
+    /// [`build`](Self::build); 0 turns revocation off; above [`MAX_REVOCATION_CAPACITY`],
+    /// `build` says [`ConfigError::RevocationCapacityTooLarge`]).
     #[must_use]
     pub fn revocation_capacity(mut self, entries: usize) -> Self {
         self.config.revocation_capacity = entries;
@@ -367,6 +369,9 @@ impl ConfigBuilder {
             urls.push(url);
         }
         config.jwks_urls = urls;
+        if config.revocation_capacity > MAX_REVOCATION_CAPACITY {
+            return Err(ConfigError::RevocationCapacityTooLarge);
+        }
         if config.revocation_capacity > 0 {
             config.revocations = Some(Arc::new(
                 RevocationList::with_capacity(config.revocation_capacity)

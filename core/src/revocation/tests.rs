@@ -193,3 +193,19 @@ fn refused_inputs() {
     );
     assert_eq!(RevokeError::Full.code(), "revocation_list_full");
 }
+
+#[test]
+fn capacity_is_whole_buckets() {
+    let list: RevocationList<[RevocationSlot; 12]> = RevocationList::new();
+    assert_eq!(list.stats(NOW).capacity, 8);
+    for i in 0..8 {
+        list.revoke(Revocation::OriginJti(&format!("o{i}")), NOW)
+            .unwrap();
+    }
+    assert_eq!(
+        list.revoke(Revocation::OriginJti("o8"), NOW),
+        Err(RevokeError::Full)
+    );
+    let small: RevocationList<[RevocationSlot; 5]> = RevocationList::new();
+    assert_eq!(small.stats(NOW).capacity, 5);
+}

@@ -52,6 +52,14 @@ pub(crate) trait Limb:
         super::mont::dot_pairs::<Self>(acc, x, y)
     }
 
+    /// Whether [`Self::pow_2048`] is this width's exponentiation at 2048 bits.
+    const POW_2048: bool = false;
+    /// [`Modulus::pow_scaled`](super::mont::Modulus::pow_scaled) at 2048 bits by a kernel of this
+    /// width's own; `None` if it has none or a slice is not 2048 bits.
+    fn pow_2048(_out: &mut [Self], _s: &[Self], _n: &[Self], _n0: Self, _e: u32) -> Option<()> {
+        None
+    }
+
     /// `a - b - borrow` (borrow is 0 or 1) as (difference, borrow out).
     fn sbb(a: Self, b: Self, borrow: Self) -> (Self, Self);
     /// `a + b + carry` (carry is 0 or 1) as (sum, carry out).
@@ -204,6 +212,20 @@ macro_rules! impl_acc {
         #[cfg_attr(not(target_os = "none"), inline(always))]
         fn acc_shift(acc: Self::Acc) -> Self::Acc {
             ((acc.0 >> <$t>::BITS) + acc.1, 0)
+        }
+
+        const POW_2048: bool = true;
+
+        /// Whole vectors of four limbs ([`super::quad`]).
+        fn pow_2048(out: &mut [Self], s: &[Self], n: &[Self], n0: Self, e: u32) -> Option<()> {
+            super::quad::pow(
+                out.try_into().ok()?,
+                s.try_into().ok()?,
+                n.try_into().ok()?,
+                n0,
+                e,
+            );
+            Some(())
         }
 
         /// Four products a step with wasm SIMD's widening multiply (`i64x2.extmul_*_i32x4_u`),

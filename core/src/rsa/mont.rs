@@ -89,6 +89,7 @@ impl<L: Limb> Modulus<L> {
                 (64, 32) => pow_padded::<L, 32, 36>(out, s, n, self.n0, e),
                 (64, 48) => pow_padded::<L, 48, 52>(out, s, n, self.n0, e),
                 (64, 64) => pow_padded::<L, 64, 68>(out, s, n, self.n0, e),
+                (32, 64) if L::POW_2048 => L::pow_2048(out, s, n, self.n0, e),
                 (32, 64) => pow_fixed::<L, 64>(out, s, n, self.n0, e),
                 // wasm32: 2048 bits (every Cognito key) on fixed arrays, other sizes on the
                 // runtime-length body: a module counts its bytes.
@@ -661,7 +662,7 @@ fn sub_assign<L: Limb>(a: &mut [L], b: &[L]) -> L {
 
 /// Final step of every reduction: value is `top:r < 2n`, bring it below n.
 #[inline]
-fn reduce_once<L: Limb>(r: &mut [L], top: L, n: &[L]) {
+pub(super) fn reduce_once<L: Limb>(r: &mut [L], top: L, n: &[L]) {
     if top != L::ZERO || ge(r, n) {
         sub_assign(r, n);
     }

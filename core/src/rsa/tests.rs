@@ -406,6 +406,54 @@ fn garbage_inputs_do_not_panic() {
     garbage::<u32>(0x5eed_0007);
 }
 
+// ------------------------------------------------------- the wasm kernel
+
+/// `s^e R^-c mod n` of the 2048-bit vector kernel (`quad.rs`, what wasm runs; u32 limbs) against
+/// the u64 code, limb for limb (at 2048 bits both have `R = 2^2048`): moduli and operands with
+/// all-ones limbs (the largest column sums), small ones, random ones, and other exponents.
+#[test]
+fn quad_2048_matches_u64() {
+    use super::mont::{load_be, Modulus};
+    let mut rng = ChaCha20Rng::seed_from_u64(0x5eed_0009);
+    let mut top_and_one = vec![0u8; 256];
+    top_and_one[0] = 0x80;
+    top_and_one[255] = 1;
+    let mut moduli = vec![vec![0xff; 256], top_and_one];
+    moduli.extend((0..6).map(|_| odd_modulus(&mut rng, 2048)));
+    let mut cases = 0;
+    for n in &moduli {
+        let mut m64 = Modulus::<u64>::EMPTY;
+        let mut m32 = Modulus::<u32>::EMPTY;
+        m64.init(n).unwrap();
+        m32.init(n).unwrap();
+        let mut n_minus_1 = n.clone();
+        *n_minus_1.last_mut().unwrap() -= 1;
+        let mut random = vec![0u8; 256];
+        rng.fill_bytes(&mut random[1..]);
+        let mut ones = vec![0xffu8; 256];
+        ones[0] = 0x7f;
+        let operands = [vec![0u8; 256], vec![1u8; 1], n_minus_1, random, ones];
+        for s in &operands {
+            for e in [3, 65537, 17, 0xffff_ffff, rng.gen::<u32>() | 0x8000_0001] {
+                let (mut s64, mut s32) = (vec![0u64; 32], vec![0u32; 64]);
+                load_be(s, &mut s64);
+                load_be(s, &mut s32);
+                assert!(m32.is_reduced(&s32));
+                let (mut o64, mut o32) = (vec![0u64; 32], vec![0u32; 64]);
+                m64.pow_scaled(&mut o64, &s64, e);
+                m32.pow_scaled(&mut o32, &s32, e);
+                let wide: Vec<u32> = o64
+                    .iter()
+                    .flat_map(|&x| [x as u32, (x >> 32) as u32])
+                    .collect();
+                assert_eq!(wide, o32, "e = {e}");
+                cases += 1;
+            }
+        }
+    }
+    assert_eq!(cases, 8 * 5 * 5);
+}
+
 // -------------------------------------------------------------- benchmark
 
 fn time_it(label: &str, mut f: impl FnMut() -> bool) -> f64 {

@@ -4,8 +4,14 @@ import {
   CognitoJwtPayload,
   ErrorCode,
   FetchError,
+  SignatureCacheStats,
   JwtExpiredError,
+  JwtRevokedError,
   JwtVerificationError,
+  Revocation,
+  RevocationStats,
+  RevokeError,
+  RevokeErrorCode,
   errorCodeList,
 } from "cognito-verify-wasm";
 import { CognitoJwtVerifier as Es256Verifier } from "cognito-verify-wasm/es256";
@@ -16,7 +22,7 @@ const many = CognitoJwtVerifier.create(
     { userPoolId: "us-east-1_a", clientId: ["c1", "c2"], tokenUse: null, groups: "admin" },
     { issuer: "http://127.0.0.1:9229/local", clientId: "c", scope: { allOf: ["a", "b"] }, graceSeconds: 5 },
   ],
-  { jwksCache: { unknownKidCooldownSeconds: 60 }, fetch: (url, init) => fetch(url, init) },
+  { jwksCache: { unknownKidCooldownSeconds: 60 }, fetch: (url, init) => fetch(url, init), signatureCache: 1024 },
 );
 const node = CognitoJwtVerifier.create({
   userPoolId: "us-east-1_x",
@@ -25,7 +31,10 @@ const node = CognitoJwtVerifier.create({
   maxJwksLength: 128 * 1024,
   allowInsecureHttp: true,
   jwksUri: "http://cognito.internal/jwks.json",
+  signatureCache: 0,
 });
+const cacheStats: SignatureCacheStats = many.cacheStats();
+const lookups: number = cacheStats.hits + cacheStats.misses + node.cacheStats().capacity;
 node.cacheJwks({ keys: [] });
 Es256Verifier.create({ userPoolId: "us-east-1_x", clientId: "c", allowEs256: true }).cacheJwks({ keys: [] });
 one.cacheJwks({ keys: [] });
@@ -46,6 +55,17 @@ function describe(e: unknown): ErrorCode | undefined {
 }
 
 const codes: ErrorCode[] = errorCodeList();
+
+const revoking = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c" }, { revocationCapacity: 8, maxTokenLifetime: 3600 });
+const kinds: Revocation[] = [{ originJti: "o" }, { jti: "j", exp: 1 }, { sub: "s", issuedAtOrBefore: 2 }];
+for (const r of kinds) revoking.revoke(r);
+const stats: RevocationStats = revoking.revocationStats();
+function revokeCode(e: unknown): RevokeErrorCode | "revoked" | undefined {
+  if (e instanceof RevokeError) return e.code;
+  if (e instanceof JwtRevokedError) return e.code === "revoked" ? "revoked" : undefined;
+  return undefined;
+}
+export { stats, revokeCode };
 CognitoJwtVerifier.create({
   userPoolId: "us-east-1_x",
   clientId: "c",
@@ -53,4 +73,4 @@ CognitoJwtVerifier.create({
     if (payload.token_use !== "id" || !header.kid || !jwk) throw new Error("no");
   },
 });
-export { use, describe, codes };
+export { use, describe, codes, lookups };

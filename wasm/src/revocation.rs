@@ -1,0 +1,142 @@
+//! Revocation for the JS package: the core's revocation list of each [`WasmVerifier`]
+//! ([`VerifierConfig::revoke`], [`VerifierConfig::revocation_stats`]).
+//!
+//! The list belongs to the verifier's owned configuration and is checked by the core in the
+//! same wasm call that verifies a token, after the signature: a revocation recorded while a
+//! verification awaits a JWKS fetch or WebCrypto is seen by the call that finishes it. JS only
+//! converts the arguments and reports the result; what a revocation covers, for how long, and
+//! what happens when the list is full are the core's rules.
+//!
+//! Results are status numbers, as elsewhere in this crate: 0 for success, otherwise `1 +` the
+//! index of the [`RevokeError`] in `REVOKE_ERRORS` ([`WasmVerifier::revoke_error_code`] names
+//! it).
+
+use cognito_verify::{ConfigBuilder, Revocation, RevokeError, VerifierConfig};
+use wasm_bindgen::prelude::*;
+
+use crate::{to_u64, WasmVerifier};
+
+/// The errors a revocation may end in, in the order of their status numbers (status 1 first).
+const REVOKE_ERRORS: [RevokeError; 4] = [
+    RevokeError::Full,
+    RevokeError::EmptyValue,
+    RevokeError::Disabled,
+    RevokeError::TooLong,
+];
+
+/// The revocation settings of a verifier being built: `capacity` entries (0 turns revocation
+/// off; below 0, the core's default), held for `max_token_lifetime` seconds (below 0, the
+/// core's default).
+pub(crate) fn configure(b: ConfigBuilder, capacity: f64, max_token_lifetime: f64) -> ConfigBuilder {
+    let mut b = b;
+    if capacity >= 0.0 {
+        b = b.revocation_capacity(usize::try_from(to_u64(capacity)).unwrap_or(usize::MAX));
+    }
+    if max_token_lifetime >= 0.0 {
+        b = b.max_token_lifetime(to_u64(max_token_lifetime));
+    }
+    b
+}
+
+/// The status number of a revocation's outcome.
+fn revoke_status(r: Result<(), RevokeError>) -> u32 {
+    match r {
+        Ok(()) => 0,
+        Err(e) => REVOKE_ERRORS
+            .iter()
+            .position(|x| *x == e)
+            .and_then(|i| u32::try_from(i).ok())
+            .map_or(u32::MAX, |i| i.saturating_add(1)),
+    }
+}
+
+fn revoke_error(status: u32) -> Option<RevokeError> {
+    usize::try_from(status)
+        .ok()
+        .and_then(|s| s.checked_sub(1))
+        .and_then(|i| REVOKE_ERRORS.get(i))
+        .copied()
+}
+
+impl WasmVerifier {
+    /// Records `r` at `now` in the configuration's list. A configuration that failed to build
+    /// has no list (JS never keeps such a verifier).
+    fn revoke(&self, r: Revocation<'_>, now: f64) -> u32 {
+        let config: Result<&VerifierConfig, RevokeError> =
+            self.config.as_ref().map_err(|_| RevokeError::Disabled);
+        revoke_status(config.and_then(|c| c.revoke(r, to_u64(now))))
+    }
+}
+
+#[wasm_bindgen]
+impl WasmVerifier {
+    /// The stable code of a revocation's error status (`revocation_list_full`, `empty_value`,
+    /// `revocation_disabled`); empty for 0 or an unknown status.
+    #[wasm_bindgen(js_name = revokeErrorCode)]
+    #[must_use]
+    pub fn revoke_error_code(status: u32) -> String {
+        revoke_error(status).map_or_else(String::new, |e| e.code().to_owned())
+    }
+
+    /// The human-readable message of a revocation's error status (empty for 0 or unknown).
+    #[wasm_bindgen(js_name = revokeErrorMessage)]
+    #[must_use]
+    pub fn revoke_error_message(status: u32) -> String {
+        revoke_error(status).map_or_else(String::new, |e| e.message().to_owned())
+    }
+
+    /// Denies every token whose `origin_jti` is `origin_jti` (the session of one refresh
+    /// token, after Cognito's `RevokeToken`), recorded at `now` (unix seconds). Returns 0 or a
+    /// revocation error status ([`revoke_error_code`](Self::revoke_error_code)).
+    #[wasm_bindgen(js_name = revokeOriginJti)]
+    #[must_use]
+    pub fn revoke_origin_jti(&self, origin_jti: &str, now: f64) -> u32 {
+        self.revoke(Revocation::OriginJti(origin_jti), now)
+    }
+
+    /// Denies the token whose `jti` is `jti`, held until its `exp` (unix seconds). Returns 0
+    /// or a revocation error status.
+    #[wasm_bindgen(js_name = revokeJti)]
+    #[must_use]
+    pub fn revoke_jti(&self, jti: &str, exp: f64, now: f64) -> u32 {
+        self.revoke(
+            Revocation::Jti {
+                jti,
+                exp: to_u64(exp),
+            },
+            now,
+        )
+    }
+
+    /// Denies every token of the user `sub` issued at or before `issued_at_or_before` (unix
+    /// seconds; after Cognito's `GlobalSignOut`). Returns 0 or a revocation error status.
+    #[wasm_bindgen(js_name = revokeSubject)]
+    #[must_use]
+    pub fn revoke_subject(&self, sub: &str, issued_at_or_before: f64, now: f64) -> u32 {
+        self.revoke(
+            Revocation::Subject {
+                sub,
+                issued_at_or_before: to_u64(issued_at_or_before),
+            },
+            now,
+        )
+    }
+
+    /// `[held, capacity]`: live revocations at `now` (unix seconds), and how many the list can
+    /// hold (0: revocation off).
+    #[wasm_bindgen(js_name = revocationStats)]
+    #[must_use]
+    pub fn revocation_stats(&self, now: f64) -> Vec<f64> {
+        let s = self
+            .config
+            .as_ref()
+            .map(|c| c.revocation_stats(to_u64(now)))
+            .unwrap_or_default();
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "counts of slots are far below 2^53"
+        )]
+        let pair = vec![s.held as f64, s.capacity as f64];
+        pair
+    }
+}
