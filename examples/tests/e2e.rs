@@ -423,8 +423,9 @@ async fn web_login_callback_me_logout() {
     let login_cookie = format!("__Host-cv_login={value}");
 
     // The token endpoint: the code, the client's secret and the PKCE verifier, or no tokens.
-    let serve_tokens = |nonce: String| {
+    let serve_tokens = |nonce: String, origin: &str, revoke_ok: bool| {
         let (verifier, ka) = (verifier.clone(), Signer256::new("rsa2048_a.pem", "kA"));
+        let origin = origin.to_string();
         move |req: &Req| {
             let ok = req.method == "POST"
                 && req.path == "/oauth2/token"
@@ -440,7 +441,7 @@ async fn web_login_callback_me_logout() {
                     && req
                         .header("authorization")
                         .is_some_and(|a| a.starts_with("Basic "));
-                return if ok {
+                return if ok && revoke_ok {
                     (200, String::new())
                 } else {
                     (400, r#"{"error":"invalid_request"}"#.into())
@@ -451,14 +452,14 @@ async fn web_login_callback_me_logout() {
             }
             let mut claims = id_claims(now() + 3600);
             claims["nonce"] = json!(nonce);
-            claims["origin_jti"] = json!("origin-of-the-web-session");
+            claims["origin_jti"] = json!(origin);
             let id = ka.sign(&claims);
             let body = json!({"id_token": id, "access_token": id,
                 "refresh_token": "the-refresh-token", "token_type": "Bearer", "expires_in": 3600});
             (200, body.to_string())
         }
     };
-    oauth.set(serve_tokens(nonce.clone()));
+    oauth.set(serve_tokens(nonce.clone(), "origin-1", true));
 
     // /callback without a state, with an empty one, with a wrong one: 400, no exchange.
     for query in [
@@ -486,7 +487,7 @@ async fn web_login_callback_me_logout() {
         .await;
     assert_eq!(a.status, 502);
     // An ID token whose nonce is another sign-in's: refused.
-    oauth.set(serve_tokens("another-sign-in".into()));
+    oauth.set(serve_tokens("another-sign-in".into(), "origin-1", true));
     let a = srv
         .get(
             &format!("/callback?code=the-code&state={state}"),
@@ -496,7 +497,7 @@ async fn web_login_callback_me_logout() {
     assert_eq!(a.status, 400, "{}", a.body);
     assert!(a.body.contains("nonce"), "{}", a.body);
     // The real exchange.
-    oauth.set(serve_tokens(nonce.clone()));
+    oauth.set(serve_tokens(nonce.clone(), "origin-1", true));
     let a = srv
         .get(
             &format!("/callback?code=the-code&state={state}"),
@@ -613,6 +614,52 @@ async fn web_login_callback_me_logout() {
         .await;
     let a = srv.get("/me", &[("cookie", &cookies)]).await;
     assert_eq!((a.status, a.header("location")), (303, "/login"));
+    assert_eq!(srv.bearer("/api/v1/ping", &bob).await.status, 200);
+
+    // Signed in again; this time Cognito refuses to revoke: 502 that says so, the session's
+    // token refused here all the same, the refresh token's cookie kept to sign out again.
+    oauth.set(serve_tokens(nonce.clone(), "origin-2", false));
+    let a = srv
+        .get(
+            &format!("/callback?code=the-code&state={state}"),
+            &[("cookie", &login_cookie)],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    let cookies = ["__Host-cv_session", "__Host-cv_refresh", "__Host-cv_csrf"]
+        .map(|n| value_of(&set_cookie(&a, n)))
+        .join("; ");
+    let second = cookies
+        .split("; ")
+        .next()
+        .unwrap()
+        .strip_prefix("__Host-cv_session=")
+        .unwrap()
+        .to_string();
+    let csrf_token = cookies
+        .rsplit("__Host-cv_csrf=")
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(srv.bearer("/api/v1/ping", &second).await.status, 200);
+    let a = srv
+        .post(
+            "/logout",
+            &[("cookie", &cookies), ct, ("origin", own_origin)],
+            &format!("csrf={csrf_token}"),
+        )
+        .await;
+    assert_eq!(a.status, 502, "{}", a.body);
+    assert!(a.body.contains("Cognito did not confirm"), "{}", a.body);
+    assert!(a.body.contains("invalid_request"), "{}", a.body);
+    assert!(set_cookie(&a, "__Host-cv_session").contains("Max-Age=0"));
+    assert!(a
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .all(|c| !c.to_str().unwrap().starts_with("__Host-cv_refresh=")));
+    srv.expect_invalid(&second, "revoked", "Token Revoked.")
+        .await;
     assert_eq!(srv.bearer("/api/v1/ping", &bob).await.status, 200);
     // Other methods.
     let a = srv
