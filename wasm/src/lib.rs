@@ -34,6 +34,11 @@ use wasm_bindgen::prelude::*;
 
 mod revocation;
 
+/// The module's allocator: talc, smaller than the standard library's dlmalloc (wasm/Cargo.toml).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen]
 extern "C" {
     /// The JS object a verification reports to, so that one wasm call does the whole token: the
