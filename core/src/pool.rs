@@ -40,9 +40,11 @@ pub enum PoolIdError {
     BadSuffix,
 }
 
-impl fmt::Display for PoolIdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl PoolIdError {
+    /// What to fix, as [`Display`](fmt::Display) writes it (without `core::fmt`).
+    #[must_use]
+    pub const fn message(self) -> &'static str {
+        match self {
             PoolIdError::MissingUnderscore => {
                 "a user pool id is REGION_ID, such as us-east-1_AbC123: no `_` found"
             }
@@ -53,7 +55,13 @@ impl fmt::Display for PoolIdError {
             PoolIdError::BadSuffix => {
                 "the part of a user pool id after `_` must be 1 to 55 letters and digits"
             }
-        })
+        }
+    }
+}
+
+impl fmt::Display for PoolIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
 
@@ -68,7 +76,13 @@ impl<'a> UserPoolId<'a> {
     /// # Errors
     /// A [`PoolIdError`] saying which part is malformed.
     pub fn parse(id: &'a str) -> Result<Self, PoolIdError> {
-        let (region, suffix) = id.split_once('_').ok_or(PoolIdError::MissingUnderscore)?;
+        // The first `_` (as `split_once('_')`, without the generic char searcher).
+        let underscore = id
+            .bytes()
+            .position(|b| b == b'_')
+            .ok_or(PoolIdError::MissingUnderscore)?;
+        let region = id.get(..underscore).unwrap_or_default();
+        let suffix = id.get(underscore + 1..).unwrap_or_default();
         let region_ok = (2..=32).contains(&region.len())
             && region
                 .bytes()
@@ -161,7 +175,9 @@ pub fn issuer_jwks_url(issuer: &str) -> impl fmt::Display + '_ {
     struct Url<'a>(&'a str);
     impl fmt::Display for Url<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.0.trim_end_matches('/'))?;
+            // `trim_end_matches('/')` over bytes.
+            let end = self.0.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
+            f.write_str(self.0.get(..end).unwrap_or_default())?;
             f.write_str("/.well-known/jwks.json")
         }
     }
@@ -176,10 +192,18 @@ pub fn issuer_jwks_url(issuer: &str) -> impl fmt::Display + '_ {
 /// [`Error::InvalidConfiguration`](crate::Error::InvalidConfiguration) for a malformed pool id.
 #[cfg(feature = "alloc")]
 pub fn user_pool_jwks_url(pool_id: &str) -> Result<alloc::string::String, crate::Error> {
-    use alloc::string::ToString;
     UserPoolId::parse(pool_id)
-        .map(|p| p.jwks_url().to_string())
+        .map(|p| display_string(&p.jwks_url()))
         .map_err(|_| crate::Error::InvalidConfiguration)
+}
+
+/// `d` written into a new `String`: `to_string` without its panic path (writing into a `String`
+/// cannot fail), which would link the panic message formatting into the wasm module.
+#[cfg(feature = "alloc")]
+pub(crate) fn display_string(d: &dyn fmt::Display) -> alloc::string::String {
+    let mut s = alloc::string::String::new();
+    let _ = fmt::write(&mut s, format_args!("{d}"));
+    s
 }
 
 /// Why a JWKS URL may not be fetched.
@@ -192,15 +216,23 @@ pub enum JwksUrlError {
     InsecureHttp,
 }
 
-impl fmt::Display for JwksUrlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl JwksUrlError {
+    /// What to fix, as [`Display`](fmt::Display) writes it (without `core::fmt`).
+    #[must_use]
+    pub const fn message(self) -> &'static str {
+        match self {
             JwksUrlError::NotHttp => "a JWKS URL must start with https://",
             JwksUrlError::InsecureHttp => {
                 "a JWKS URL must use https://; plain http:// is allowed only to a loopback \
                  address (an emulator) or when the caller allows it by name"
             }
-        })
+        }
+    }
+}
+
+impl fmt::Display for JwksUrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
 
