@@ -179,25 +179,31 @@ pub enum ConfigError {
     RevocationCapacityTooLarge,
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ConfigError {
+    /// What to fix, as [`Display`](fmt::Display) writes it (without `core::fmt`).
+    #[must_use]
+    pub const fn message(self) -> &'static str {
         match self {
-            ConfigError::NoIssuer => f.write_str("no user pool id or issuer configured"),
-            ConfigError::NoClientId => f.write_str("no app client id configured"),
-            ConfigError::PoolId(e) => fmt::Display::fmt(e, f),
-            ConfigError::EmptyIssuer => f.write_str("an issuer URL is empty"),
-            ConfigError::EmptyClientId => f.write_str("an app client id is empty"),
-            ConfigError::EmptyRequirement => {
-                f.write_str("a group or scope requirement lists nothing")
-            }
-            ConfigError::JwksUrl(e) => fmt::Display::fmt(e, f),
+            ConfigError::NoIssuer => "no user pool id or issuer configured",
+            ConfigError::NoClientId => "no app client id configured",
+            ConfigError::PoolId(e) => e.message(),
+            ConfigError::EmptyIssuer => "an issuer URL is empty",
+            ConfigError::EmptyClientId => "an app client id is empty",
+            ConfigError::EmptyRequirement => "a group or scope requirement lists nothing",
+            ConfigError::JwksUrl(e) => e.message(),
             ConfigError::JwksUrlWithoutPool => {
-                f.write_str("a JWKS URL must follow the user pool or issuer it belongs to")
+                "a JWKS URL must follow the user pool or issuer it belongs to"
             }
             ConfigError::RevocationCapacityTooLarge => {
-                f.write_str("the revocation capacity is above 4,194,304 entries")
+                "the revocation capacity is above 4,194,304 entries"
             }
         }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
 

@@ -107,7 +107,11 @@ impl<'a> JsonStr<'a> {
             return false;
         }
         if let Some(s) = self.as_str() {
-            return s.split(' ').any(|w| w == word);
+            // Bytes, not `str::split(' ')`: the same words without the generic char searcher.
+            return s
+                .as_bytes()
+                .split(|b| *b == b' ')
+                .any(|w| w == word.as_bytes());
         }
         let mut it = self.chars().peekable();
         while it.peek().is_some() {
@@ -288,7 +292,7 @@ impl<'a> Iterator for StrArray<'a> {
     type Item = JsonStr<'a>;
 
     fn next(&mut self) -> Option<JsonStr<'a>> {
-        let start = self.rest.find('"')? + 1;
+        let start = self.rest.bytes().position(|b| b == b'"')? + 1;
         let body = self.rest.get(start..)?;
         let bytes = body.as_bytes();
         let mut i = 0;

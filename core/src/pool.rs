@@ -40,9 +40,11 @@ pub enum PoolIdError {
     BadSuffix,
 }
 
-impl fmt::Display for PoolIdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl PoolIdError {
+    /// What to fix, as [`Display`](fmt::Display) writes it (without `core::fmt`).
+    #[must_use]
+    pub const fn message(self) -> &'static str {
+        match self {
             PoolIdError::MissingUnderscore => {
                 "a user pool id is REGION_ID, such as us-east-1_AbC123: no `_` found"
             }
@@ -53,7 +55,13 @@ impl fmt::Display for PoolIdError {
             PoolIdError::BadSuffix => {
                 "the part of a user pool id after `_` must be 1 to 55 letters and digits"
             }
-        })
+        }
+    }
+}
+
+impl fmt::Display for PoolIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
 
@@ -68,7 +76,13 @@ impl<'a> UserPoolId<'a> {
     /// # Errors
     /// A [`PoolIdError`] saying which part is malformed.
     pub fn parse(id: &'a str) -> Result<Self, PoolIdError> {
-        let (region, suffix) = id.split_once('_').ok_or(PoolIdError::MissingUnderscore)?;
+        // The first `_` (as `split_once('_')`, without the generic char searcher).
+        let underscore = id
+            .bytes()
+            .position(|b| b == b'_')
+            .ok_or(PoolIdError::MissingUnderscore)?;
+        let region = id.get(..underscore).unwrap_or_default();
+        let suffix = id.get(underscore + 1..).unwrap_or_default();
         let region_ok = (2..=32).contains(&region.len())
             && region
                 .bytes()
@@ -139,14 +153,18 @@ struct PoolUrl<'a> {
 
 impl fmt::Display for PoolUrl<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `write_str` pieces, not `write!` with `{}` arguments: less formatting code in the wasm
+        // module, for URLs that are never padded.
         let host = ISSUER_HOSTS.get(self.host).copied().unwrap_or_default();
-        write!(
-            f,
-            "{host}{}.amazonaws.com/{}{}",
+        [
+            host,
             self.pool.region(),
+            ".amazonaws.com/",
             self.pool.id,
-            self.path
-        )
+            self.path,
+        ]
+        .iter()
+        .try_for_each(|part| f.write_str(part))
     }
 }
 
@@ -157,7 +175,10 @@ pub fn issuer_jwks_url(issuer: &str) -> impl fmt::Display + '_ {
     struct Url<'a>(&'a str);
     impl fmt::Display for Url<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "{}/.well-known/jwks.json", self.0.trim_end_matches('/'))
+            // `trim_end_matches('/')` over bytes.
+            let end = self.0.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
+            f.write_str(self.0.get(..end).unwrap_or_default())?;
+            f.write_str("/.well-known/jwks.json")
         }
     }
     Url(issuer)
@@ -171,10 +192,18 @@ pub fn issuer_jwks_url(issuer: &str) -> impl fmt::Display + '_ {
 /// [`Error::InvalidConfiguration`](crate::Error::InvalidConfiguration) for a malformed pool id.
 #[cfg(feature = "alloc")]
 pub fn user_pool_jwks_url(pool_id: &str) -> Result<alloc::string::String, crate::Error> {
-    use alloc::string::ToString;
     UserPoolId::parse(pool_id)
-        .map(|p| p.jwks_url().to_string())
+        .map(|p| display_string(&p.jwks_url()))
         .map_err(|_| crate::Error::InvalidConfiguration)
+}
+
+/// `d` written into a new `String`: `to_string` without its panic path (writing into a `String`
+/// cannot fail), which would link the panic message formatting into the wasm module.
+#[cfg(feature = "alloc")]
+pub(crate) fn display_string(d: &dyn fmt::Display) -> alloc::string::String {
+    let mut s = alloc::string::String::new();
+    let _ = fmt::write(&mut s, format_args!("{d}"));
+    s
 }
 
 /// Why a JWKS URL may not be fetched.
@@ -187,15 +216,23 @@ pub enum JwksUrlError {
     InsecureHttp,
 }
 
-impl fmt::Display for JwksUrlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl JwksUrlError {
+    /// What to fix, as [`Display`](fmt::Display) writes it (without `core::fmt`).
+    #[must_use]
+    pub const fn message(self) -> &'static str {
+        match self {
             JwksUrlError::NotHttp => "a JWKS URL must start with https://",
             JwksUrlError::InsecureHttp => {
                 "a JWKS URL must use https://; plain http:// is allowed only to a loopback \
                  address (an emulator) or when the caller allows it by name"
             }
-        })
+        }
+    }
+}
+
+impl fmt::Display for JwksUrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
 
@@ -223,14 +260,20 @@ pub fn check_jwks_url(url: &str, allow_insecure_http: bool) -> Result<(), JwksUr
     if !starts_with_ignore_case(url, "http://") {
         return Err(JwksUrlError::NotHttp);
     }
-    let rest = url.get("http://".len()..).unwrap_or("");
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // Byte slices split by closures: the same rule as `str::split` with char patterns, without
+    // the generic string searchers (a few KB of the wasm module). "http://" is ASCII, so the
+    // host and its parts are cut at ASCII bytes only.
+    let rest = url.as_bytes().get("http://".len()..).unwrap_or_default();
+    let authority = rest
+        .split(|b| matches!(b, b'/' | b'?' | b'#'))
+        .next()
+        .unwrap_or_default();
     // Userinfo (`user@host`) would let `http://localhost@evil.example/` pass a naive check.
-    let host_port = authority.rsplit('@').next().unwrap_or("");
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
+    let host_port = authority.rsplit(|b| *b == b'@').next().unwrap_or_default();
+    let host = if let Some(v6) = host_port.strip_prefix(b"[") {
+        v6.split(|b| *b == b']').next().unwrap_or_default()
     } else {
-        host_port.split(':').next().unwrap_or("")
+        host_port.split(|b| *b == b':').next().unwrap_or_default()
     };
     if allow_insecure_http || is_loopback(host) {
         Ok(())
@@ -244,18 +287,26 @@ fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
 }
 
-fn is_loopback(host: &str) -> bool {
-    if host.eq_ignore_ascii_case("localhost") || host == "::1" {
+fn is_loopback(host: &[u8]) -> bool {
+    if host.eq_ignore_ascii_case(b"localhost") || host == b"::1" {
         return true;
     }
-    // 127.0.0.0/8 in dotted decimal.
-    let mut parts = host.split('.');
-    let first = parts.next();
-    let rest: [Option<&str>; 3] = [parts.next(), parts.next(), parts.next()];
-    let octet = |p: Option<&str>| {
-        p.is_some_and(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+    // 127.0.0.0/8 in dotted decimal: "127" and three octets, each as `u8::from_str` reads one
+    // (an optional `+`, then digits, at most 255) of 1 to 3 bytes.
+    let octet = |p: &[u8]| {
+        let digits = p.strip_prefix(b"+").unwrap_or(p);
+        (1..=3).contains(&p.len())
+            && !digits.is_empty()
+            && digits.iter().all(u8::is_ascii_digit)
+            && digits
+                .iter()
+                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+                <= 255
     };
-    first == Some("127") && rest.iter().all(|p| octet(*p)) && parts.next().is_none()
+    let mut parts = host.split(|b| *b == b'.');
+    parts.next() == Some(b"127".as_slice())
+        && (0..3).all(|_| parts.next().is_some_and(octet))
+        && parts.next().is_none()
 }
 
 #[cfg(test)]

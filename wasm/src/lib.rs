@@ -25,14 +25,19 @@
 //! runs; the core counts one lookup per token and stores only tokens that passed every check.
 
 use cognito_verify::{
-    check_jwks_url, payload_buffer_len, AcceptedTokenUse, Action, Algorithm, CacheSlot,
-    ConfigBuilder, ConfigError, Error, Issuer, JwksRefresh, KeySet, Match, Need, RefreshConfig,
-    SignatureCache, SignedData, UserPoolId, VerifierConfig, DEFAULT_MAX_JWKS_BYTES,
+    check_jwks_url, payload_buffer_len, user_pool_jwks_url, AcceptedTokenUse, Action, Algorithm,
+    CacheSlot, ConfigBuilder, ConfigError, Error, Issuer, JwksRefresh, KeySet, Match, Need,
+    RefreshConfig, SignatureCache, SignedData, UserPoolId, VerifierConfig, DEFAULT_MAX_JWKS_BYTES,
     DEFAULT_MAX_TOKEN_LEN, DEFAULT_SIGNATURE_CACHE_CAPACITY, HEAP_KEY_CAPACITY,
 };
 use wasm_bindgen::prelude::*;
 
 mod revocation;
+
+/// The module's allocator: talc, smaller than the standard library's dlmalloc (wasm/Cargo.toml).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[wasm_bindgen]
 extern "C" {
@@ -234,12 +239,10 @@ fn add_pools(
     }
     let pool_url = match (jwks_url, &user_pool_id) {
         (Some(u), _) => Some(u),
-        (None, Some(id)) => Some(
-            UserPoolId::parse(id)
-                .map_err(ConfigError::PoolId)?
-                .jwks_url()
-                .to_string(),
-        ),
+        (None, Some(id)) => {
+            UserPoolId::parse(id).map_err(ConfigError::PoolId)?;
+            user_pool_jwks_url(id).ok()
+        }
         (None, None) => None,
     };
     for url in issuer_urls {
@@ -342,7 +345,7 @@ impl WasmVerifier {
         self.config
             .as_ref()
             .err()
-            .map_or_else(String::new, ToString::to_string)
+            .map_or_else(String::new, |e| e.message().to_owned())
     }
 
     /// The JWKS URL of the pool (the core's: given, or derived from the pool id or issuer).

@@ -1,7 +1,7 @@
 //! The owned configuration (feature `alloc`): what every runtime with a heap holds.
 
 use alloc::boxed::Box;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -11,7 +11,7 @@ use super::{
     DEFAULT_MAX_TOKEN_LEN,
 };
 use crate::jwk::{JwksOptions, KeySet, HEAP_KEY_CAPACITY};
-use crate::pool::{check_jwks_url, issuer_jwks_url, UserPoolId};
+use crate::pool::{check_jwks_url, display_string, issuer_jwks_url, UserPoolId};
 use crate::revocation::{
     Revocation, RevocationList, RevocationSlot, RevocationStats, RevokeError,
     DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY, MAX_REVOCATION_CAPACITY,
@@ -359,11 +359,12 @@ impl ConfigBuilder {
         for (issuer, explicit) in config.issuers.iter().zip(explicit_urls) {
             let url = match (explicit, issuer) {
                 (Some(u), _) => u,
-                (None, Issuer::UserPool(id)) => UserPoolId::parse(id)
-                    .map_err(ConfigError::PoolId)?
-                    .jwks_url()
-                    .to_string(),
-                (None, Issuer::Url(u)) => issuer_jwks_url(u).to_string(),
+                (None, Issuer::UserPool(id)) => display_string(
+                    &UserPoolId::parse(id)
+                        .map_err(ConfigError::PoolId)?
+                        .jwks_url(),
+                ),
+                (None, Issuer::Url(u)) => display_string(&issuer_jwks_url(u)),
             };
             check_jwks_url(&url, config.allow_insecure_http).map_err(ConfigError::JwksUrl)?;
             urls.push(url);
