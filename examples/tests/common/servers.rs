@@ -79,32 +79,15 @@ impl Answer {
 
 impl Server {
     pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
-        let mut r = self.client.get(format!("{}{path}", self.base));
-        for (k, v) in headers {
-            r = r.header(*k, *v);
-        }
-        let resp = r.send().await.unwrap();
-        Answer {
-            status: resp.status().as_u16(),
-            headers: resp.headers().clone(),
-            body: resp.text().await.unwrap(),
-        }
+        send(self.client.get(format!("{}{path}", self.base)), headers).await
     }
 
     pub async fn post(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
-        let mut r = self
+        let r = self
             .client
             .post(format!("{}{path}", self.base))
             .body(body.to_string());
-        for (k, v) in headers {
-            r = r.header(*k, *v);
-        }
-        let resp = r.send().await.unwrap();
-        Answer {
-            status: resp.status().as_u16(),
-            headers: resp.headers().clone(),
-            body: resp.text().await.unwrap(),
-        }
+        send(r, headers).await
     }
 
     /// Polls `GET {API_PATH}ping` with `token` until it is refused with code `revoked`; the time
@@ -287,5 +270,18 @@ impl Redis {
 
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
+    }
+}
+
+/// Sends a request with these extra headers and reads the whole answer.
+async fn send(mut r: reqwest::RequestBuilder, headers: &[(&str, &str)]) -> Answer {
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    let resp = r.send().await.unwrap();
+    Answer {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        body: resp.text().await.unwrap(),
     }
 }
