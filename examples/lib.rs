@@ -122,6 +122,10 @@ pub fn parse_dotenv(text: &str) -> HashMap<String, String> {
     out
 }
 
+/// Seconds of clock leeway of the example servers' verifiers: a token is accepted until
+/// `exp + LEEWAY`, so a revocation is held (and published to replicas) that much longer too.
+pub const LEEWAY: u64 = 5;
+
 /// What the example servers (`server`, `axum`) serve and whose tokens they accept: `APP_HOST`
 /// (localhost), `APP_PORT` (8000), `API_PATH` (/api/v1/), `AWS_REGION`,
 /// `AWS_COGNITO_USER_POOL_ID`, `AWS_COGNITO_APP_CLIENT_ID`, and the `AWS_COGNITO_JWKS_URL` /
@@ -205,7 +209,7 @@ impl ServerEnv {
         })
     }
 
-    /// A verifier of the pool's ID and access tokens for the app client (5 s leeway), with a
+    /// A verifier of the pool's ID and access tokens for the app client ([`LEEWAY`]), with a
     /// verified-signature cache of `signature_cache` entries (0: none); nothing is fetched yet.
     ///
     /// # Errors
@@ -245,7 +249,7 @@ impl ServerEnv {
         }
         b.client_id(self.client_id.clone())
             .token_use(AcceptedTokenUse::Any)
-            .leeway(5)
+            .leeway(LEEWAY)
             .signature_cache(signature_cache)
             .revocation_capacity(revocation_capacity)
             .max_token_lifetime(max_token_lifetime)

@@ -288,7 +288,10 @@ impl App {
             ("/metrics", true) => response(
                 StatusCode::OK,
                 "text/plain; version=0.0.4; charset=utf-8",
-                metrics(&self.state.web.verifier),
+                metrics(
+                    &self.state.web.verifier,
+                    self.state.logout.revocations.stats(),
+                ),
             ),
             ("/metrics", false) => method_not_allowed(),
             _ => html(
@@ -398,6 +401,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
                 verifier.clone(),
                 settings.max_token_lifetime,
                 url,
+                settings.redis_ca_file.as_deref(),
                 settings.redis_key.clone(),
             )?
         }

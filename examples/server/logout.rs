@@ -3,16 +3,23 @@
 //! (and in Redis for the other replicas, `replicas.rs`), so the signed-out tokens get `401` with
 //! code `revoked` on the very next request.
 //!
+//! - Only a session that verifies is signed out, and only then is Cognito called: the API route
+//!   is behind the layer (`401`, `503` without keys); the web route verifies the session cookie
+//!   first, and without one that verifies revokes nothing and calls nothing (the cookies are
+//!   cleared), or answers `503` while no keys can be had.
 //! - With a refresh token: Cognito `RevokeToken` (`POST https://<domain>/oauth2/revoke`), then
-//!   `origin_jti` of the caller's token is revoked here: every ID and access token issued from
-//!   that refresh token, and only those.
+//!   the verifier's per-user policy (`CognitoJwtVerifier::sign_out`): `origin_jti` of the
+//!   caller's token (every ID and access token issued from that refresh token, and only those),
+//!   or the whole user once it holds a few sessions revoked or the list is nearly full, so one
+//!   user cannot fill the list.
 //! - Without one, with an access token: `GlobalSignOut`, then the user (`sub`) is revoked here for
 //!   every token issued at or before now (a token issued later in the same second is refused
 //!   too; signing in again a second later works).
 //! - Cognito fails or refuses: the revocation is recorded here all the same (the user asked to be
 //!   signed out; refusing the tokens this site can refuse is the safe side), and the answer is
 //!   `502` saying Cognito did not confirm it: the refresh token may still work at Cognito, so the
-//!   web page offers to sign out again, and keeps the refresh token's cookie for that.
+//!   web page offers to sign out again, and keeps the refresh token's cookie for that. It says
+//!   the tokens are refused here only when that was recorded.
 //!
 //! Cross-site requests: `POST /logout` is refused (`403`) when `Origin` is present and is not this
 //! server's origin (`APP_ORIGIN`, by default the origin of `AWS_COGNITO_REDIRECT_URI` or
@@ -27,7 +34,7 @@ use core::future::Future;
 use core::pin::Pin;
 
 use bytes::Bytes;
-use cognito_verify::{CognitoJwtVerifier, OwnedClaims, TokenUse};
+use cognito_verify::{CognitoJwtVerifier, OwnedClaims, TokenUse, VerifyError};
 use cognito_verify_examples::{escape_html, idp, Env};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
@@ -141,10 +148,13 @@ impl Logout {
         })
     }
 
-    /// Revokes in Cognito, then here. `claims`: the caller's verified token, when there is one.
+    /// Revokes in Cognito, then here, for the caller whose token verified (`claims`): with a
+    /// refresh token and an `origin_jti`, that session under the verifier's per-user policy (the
+    /// whole user when it holds too many sessions or the list is nearly full); otherwise the
+    /// user. `None` when there is nothing to revoke in Cognito with.
     async fn sign_out(
         &self,
-        claims: Option<&OwnedClaims>,
+        claims: &OwnedClaims,
         refresh: Option<&str>,
         access: Option<&str>,
     ) -> Option<Outcome> {
@@ -179,42 +189,40 @@ impl Logout {
         if let Err(e) = &result {
             warn!(cognito, "sign-out: Cognito did not confirm it: {e}");
         }
-        let origin_jti = claims.and_then(|c| {
-            serde_json::from_str::<Value>(&c.payload_json)
-                .ok()?
-                .get("origin_jti")?
-                .as_str()
-                .map(str::to_string)
-        });
-        let revoked = match (claims, cognito, origin_jti) {
-            (None, _, _) => None,
-            (Some(_), "RevokeToken", Some(o)) => Some(Revoked::OriginJti(o)),
+        let origin_jti = serde_json::from_str::<Value>(&claims.payload_json)
+            .ok()
+            .and_then(|p| p.get("origin_jti")?.as_str().map(str::to_string))
+            .filter(|o| !o.is_empty());
+        let iat = claims.iat.and_then(|i| u64::try_from(i).ok()).unwrap_or(0);
+        let recorded = match (cognito, origin_jti) {
+            ("RevokeToken", Some(o)) => self.revocations.sign_out(&claims.sub, &o, iat),
             // GlobalSignOut, or a token without `origin_jti`: every token of the user until now,
             // the caller's own included even if its `iat` is a little ahead of this clock.
-            (Some(c), _, _) => Some(Revoked::Subject {
-                sub: c.sub.clone(),
-                at: cognito_verify::now()
-                    .max(c.iat.and_then(|i| u64::try_from(i).ok()).unwrap_or(0)),
-            }),
-        };
-        let kind = revoked.as_ref().map(Revoked::kind);
-        let local_error = match revoked.map(|r| self.revocations.record(r)) {
-            Some(Err(e)) => {
-                warn!("sign-out: the revocation could not be recorded: {e}");
-                Some(e)
+            _ => {
+                let r = Revoked::Subject {
+                    sub: claims.sub.clone(),
+                    at: cognito_verify::now().max(iat),
+                };
+                self.revocations.record(r.clone()).map(|()| r)
             }
-            _ => None,
+        };
+        let (revoked, local_error) = match recorded {
+            Ok(r) => (Some(r.kind()), None),
+            Err(e) => {
+                warn!("sign-out: the revocation could not be recorded: {e}");
+                (None, Some(e.to_string()))
+            }
         };
         info!(
             cognito,
-            revoked = kind.unwrap_or("nothing"),
+            revoked = revoked.unwrap_or("nothing"),
             ok = result.is_ok(),
             "sign-out"
         );
         Some(Outcome {
             cognito,
             cognito_error: result.err(),
-            revoked: kind,
+            revoked,
             local_error,
         })
     }
@@ -265,15 +273,41 @@ impl Logout {
                 "<p>The sign-out form is stale; <a href=\"/logout\">try again</a>.</p>",
             );
         }
-        // A session token that no longer verifies (expired, already revoked) revokes nothing
-        // here; Cognito is still asked to revoke the refresh token.
+        // Only a session that verifies is signed out, and only then is Cognito called: a request
+        // without one (expired, revoked, or a script that set the CSRF cookie and field itself)
+        // revokes nothing and costs nothing of the app client's quota at Cognito. No keys to
+        // check it with: 503, nothing cleared, nothing called.
         let claims = match &session {
-            Some(t) => self.verifier.verify(t).await.ok(),
+            Some(t) => match self.verifier.verify(t).await {
+                Ok(c) => Some(c),
+                Err(VerifyError::KeysUnavailable { retry_at }) => {
+                    warn!("sign-out: the session cannot be checked, no signing keys");
+                    let mut r = html(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "Sign-out unavailable",
+                        &format!(
+                            "<p>Your session cannot be checked right now, so nothing was signed \
+                             out; try again in a moment.</p>{}",
+                            logout_form(&csrf_cookie)
+                        ),
+                    );
+                    let wait = retry_at.saturating_sub(cognito_verify::now()).max(1);
+                    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                        r.headers_mut().insert(header::RETRY_AFTER, v);
+                    }
+                    return r;
+                }
+                Err(_) => None,
+            },
             None => None,
         };
-        let outcome = self
-            .sign_out(claims.as_ref(), refresh.as_deref(), access.as_deref())
-            .await;
+        let outcome = match &claims {
+            Some(c) => {
+                self.sign_out(c, refresh.as_deref(), access.as_deref())
+                    .await
+            }
+            None => None,
+        };
         let clear_all = |r: &mut Response<Body>| {
             for name in [SESSION_COOKIE, REFRESH_COOKIE, ACCESS_COOKIE, CSRF_COOKIE] {
                 add_cookie(r, &expired(name));
@@ -295,14 +329,20 @@ impl Logout {
             Some(Outcome {
                 cognito,
                 cognito_error: Some(e),
+                revoked,
                 ..
             }) => {
+                let here = if revoked.is_some() {
+                    "This site refuses your tokens from now on, but Cognito"
+                } else {
+                    "Nothing was recorded here, and Cognito"
+                };
                 let mut r = html(
                     StatusCode::BAD_GATEWAY,
                     "Signed out here, not confirmed by Cognito",
                     &format!(
-                        "<p>This site refuses your tokens from now on, but Cognito did not confirm \
-                         {cognito} ({}): your refresh token may still work there.</p>{}",
+                        "<p>{here} did not confirm {cognito} ({}): your refresh token may still \
+                         work there.</p>{}",
                         escape_html(&e),
                         logout_form(&csrf_cookie)
                     ),
@@ -371,10 +411,7 @@ impl Logout {
             .or_else(|| url_form(&body, "refresh_token"))
             .filter(|r| !r.is_empty());
         let access = (claims.token_use == TokenUse::Access).then_some(bearer.as_str());
-        let Some(o) = self
-            .sign_out(Some(&claims), refresh.as_deref(), access)
-            .await
-        else {
+        let Some(o) = self.sign_out(&claims, refresh.as_deref(), access).await else {
             return answer(
                 StatusCode::BAD_REQUEST,
                 json!({ "error": "400 Bad Request Error. An Access Token Or A Refresh Token Is Needed." }),

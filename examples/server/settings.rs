@@ -4,6 +4,7 @@
 use cognito_verify_examples::{Env, ServerEnv};
 
 use super::logout::{Logout, LogoutSettings};
+use super::replicas::ReplicaStats;
 use super::web::WebLogin;
 
 // ---------------------------------------------------------------------------------------------
@@ -22,6 +23,9 @@ pub(super) struct Settings {
     pub(super) max_token_lifetime: u64,
     /// `REVOCATION_REDIS_URL`: replicas share revocations through this Redis.
     pub(super) redis_url: Option<String>,
+    /// `REVOCATION_REDIS_CA_FILE`: PEM certificates a `rediss://` server's must chain to
+    /// (instead of the webpki roots).
+    pub(super) redis_ca_file: Option<String>,
     /// `REVOCATION_REDIS_KEY`: the stream's key.
     pub(super) redis_key: String,
     /// Where sign-out goes.
@@ -63,6 +67,7 @@ impl Settings {
             revocation_capacity,
             max_token_lifetime,
             redis_url: env.get("REVOCATION_REDIS_URL"),
+            redis_ca_file: env.get("REVOCATION_REDIS_CA_FILE"),
             redis_key: env
                 .get("REVOCATION_REDIS_KEY")
                 .unwrap_or_else(|| "cognito-verify:revocations".into()),
@@ -72,9 +77,13 @@ impl Settings {
     }
 }
 
-/// The verified-signature cache's counters and the revocation list's size in the Prometheus
-/// text exposition format.
-pub(super) fn metrics(verifier: &cognito_verify::CognitoJwtVerifier) -> String {
+/// The verified-signature cache's counters, the revocation list's size and the Redis stream's
+/// counters in the Prometheus text exposition format.
+pub(super) fn metrics(
+    verifier: &cognito_verify::CognitoJwtVerifier,
+    replicas: &ReplicaStats,
+) -> String {
+    use core::sync::atomic::Ordering::Relaxed;
     let s = verifier.stats();
     let r = verifier.revocation_stats();
     format!(
@@ -92,7 +101,21 @@ pub(super) fn metrics(verifier: &cognito_verify::CognitoJwtVerifier) -> String {
          cognito_revocations_held {}\n\
          # HELP cognito_revocations_capacity Revocations the list can hold (0: off).\n\
          # TYPE cognito_revocations_capacity gauge\n\
-         cognito_revocations_capacity {}\n",
-        s.hits, s.misses, s.capacity, r.held, r.capacity
+         cognito_revocations_capacity {}\n\
+         # HELP cognito_replica_entries_refused_total Entries of the Redis stream refused: out of \
+         bounds, not understood, ids ahead of the clock, or not applicable.\n\
+         # TYPE cognito_replica_entries_refused_total counter\n\
+         cognito_replica_entries_refused_total {}\n\
+         # HELP cognito_replica_entries_waiting Entries of the Redis stream waiting for room in the \
+         list, retried at every read.\n\
+         # TYPE cognito_replica_entries_waiting gauge\n\
+         cognito_replica_entries_waiting {}\n",
+        s.hits,
+        s.misses,
+        s.capacity,
+        r.held,
+        r.capacity,
+        replicas.refused.load(Relaxed),
+        replicas.waiting.load(Relaxed),
     )
 }

@@ -19,6 +19,9 @@ use common::*;
 use serde_json::{json, Value};
 use servers::*;
 
+// TEMPORARY until the core's per-user policy is merged: cognito_verify::MAX_SESSIONS_PER_SUBJECT.
+const MAX_SESSIONS_PER_SUBJECT: usize = 4;
+
 /// `/oauth2/revoke` of the test: accepts the refresh tokens the test says, refuses others.
 fn revoke_endpoint(accept: bool) -> TestHttp {
     TestHttp::start(move |req| {
@@ -173,8 +176,12 @@ async fn moto_sign_out_revokes() {
         .await;
 }
 
-fn own_server_env(jwks: &TestHttp, revoke: &TestHttp, redis: &str) -> Vec<(String, String)> {
-    [
+fn own_server_env(
+    jwks: &TestHttp,
+    revoke: &TestHttp,
+    redis: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = [
         ("AWS_REGION", "us-east-1".to_string()),
         ("AWS_COGNITO_USER_POOL_ID", POOL.to_string()),
         ("AWS_COGNITO_APP_CLIENT_ID", CLIENT.to_string()),
@@ -186,11 +193,23 @@ fn own_server_env(jwks: &TestHttp, revoke: &TestHttp, redis: &str) -> Vec<(Strin
             "AWS_COGNITO_REVOKE_URL",
             format!("{}/oauth2/revoke", revoke.base),
         ),
-        ("REVOCATION_REDIS_URL", redis.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    .collect();
+    if let Some(url) = redis {
+        vars.push(("REVOCATION_REDIS_URL".into(), url.into()));
+    }
+    vars
+}
+
+fn jwks_endpoint() -> TestHttp {
+    TestHttp::start(|_| {
+        (
+            200,
+            std::fs::read_to_string(repo().join("testdata/doc/jwks.json")).unwrap(),
+        )
+    })
 }
 
 /// A server of the replica test, its log in a file.
@@ -233,14 +252,9 @@ async fn replicas_share_revocations_through_redis() {
     };
     let port = free_port();
     let redis = Redis::start(&bin, port);
-    let jwks = TestHttp::start(|_| {
-        (
-            200,
-            std::fs::read_to_string(repo().join("testdata/doc/jwks.json")).unwrap(),
-        )
-    });
+    let jwks = jwks_endpoint();
     let revoke = revoke_endpoint(true);
-    let vars = own_server_env(&jwks, &revoke, &redis.url());
+    let vars = own_server_env(&jwks, &revoke, Some(&redis.url()));
     let dir = std::env::temp_dir().join(format!("cv-replicas-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (log_a, log_b) = (dir.join("a.log"), dir.join("b.log"));
@@ -281,14 +295,107 @@ async fn replicas_share_revocations_through_redis() {
     assert_eq!(fields["value"], "origin-one");
     let until: u64 = fields["until"].parse().unwrap();
     let now = u64::try_from(now()).unwrap();
+    // The longest token lifetime plus the verifiers' leeway (5 s): a token of that session is
+    // accepted until then.
     assert!(
-        (now + 86_400 - 5..=now + 86_400).contains(&until),
+        (now + 86_405 - 5..=now + 86_405).contains(&until),
         "{until}"
     );
     let ttl: i64 = redis::cmd("PTTL").arg(key).query(&mut con).unwrap();
-    assert!((86_000_000..=86_400_000).contains(&ttl), "{ttl}");
+    assert!((86_000_000..=86_405_000).contains(&ttl), "{ttl}");
     let m = b.get("/metrics", &[]).await.body;
     assert!(m.contains("\ncognito_revocations_held 1\n"), "{m}");
+    assert_eq!(b.bearer("/api/v1/ping", &other).await.status, 200);
+
+    // Whatever is in the stream is bounded input. Written by the test itself: a user locked out
+    // for good (`at` = 2^32), a session held ten days, and an id from the far future (which
+    // would escape MINID trimming and carry every later id with it). Each is refused and counted
+    // by both servers, `other` (the same user, another session) still passes, and the future id
+    // is removed so that the stream numbers entries by the clock again.
+    let sub = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+    let xadd = |con: &mut redis::Connection, id: &str, fields: &[(&str, String)]| {
+        let mut c = redis::cmd("XADD");
+        c.arg(key).arg(id);
+        for (k, v) in fields {
+            c.arg(*k).arg(v);
+        }
+        c.query::<String>(con).unwrap()
+    };
+    let later = (now + 60).to_string();
+    xadd(
+        &mut con,
+        "*",
+        &[
+            ("kind", "subject".into()),
+            ("value", sub.into()),
+            ("at", (1u64 << 32).to_string()),
+            ("until", later.clone()),
+            ("origin", "test".into()),
+        ],
+    );
+    xadd(
+        &mut con,
+        "*",
+        &[
+            ("kind", "origin_jti".into()),
+            ("value", "origin-other".into()),
+            ("sub", sub.into()),
+            ("at", "0".into()),
+            ("until", (now + 10 * 86_400).to_string()),
+            ("origin", "test".into()),
+        ],
+    );
+    let far = "99999999999999-0";
+    xadd(
+        &mut con,
+        far,
+        &[
+            ("kind", "origin_jti".into()),
+            ("value", "origin-other".into()),
+            ("at", "0".into()),
+            ("until", later),
+            ("origin", "test".into()),
+        ],
+    );
+    for srv in [&a, &b] {
+        let start = Instant::now();
+        loop {
+            let m = srv.get("/metrics", &[]).await.body;
+            if m.contains("\ncognito_replica_entries_refused_total 3\n") {
+                assert!(m.contains("\ncognito_replica_entries_waiting 0\n"), "{m}");
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(3), "{m}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(srv.bearer("/api/v1/ping", &other).await.status, 200);
+    }
+    let start = Instant::now();
+    loop {
+        let ahead: Vec<(String, HashMap<String, String>)> = redis::cmd("XRANGE")
+            .arg(key)
+            .arg(format!("{}", (now + 3600) * 1000))
+            .arg("+")
+            .query(&mut con)
+            .unwrap();
+        if ahead.is_empty() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(3), "{ahead:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let id = xadd(&mut con, "*", &[("kind", "noise".into())]);
+    let ms: u64 = id.split('-').next().unwrap().parse().unwrap();
+    assert!(
+        ms < (now + 3600) * 1000,
+        "the stream's ids still run ahead: {id}"
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let m = b.get("/metrics", &[]).await.body;
+    assert!(
+        m.contains("\ncognito_replica_entries_refused_total 4\n"),
+        "refused once each, and the entry not understood: {m}"
+    );
     assert_eq!(b.bearer("/api/v1/ping", &other).await.status, 200);
     // A server started now learns it at start.
     let log_c = dir.join("c.log");
@@ -337,4 +444,195 @@ async fn replicas_share_revocations_through_redis() {
     assert_eq!(d.bearer("/api/v1/ping", &other).await.status, 200);
     drop(redis);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The replicas over TLS: redis-server speaking only TLS with a certificate of the test's own CA.
+/// A server given the CA (`REVOCATION_REDIS_CA_FILE`) shares sign-outs over `rediss://`; one
+/// without it (webpki roots only) refuses the certificate and never hears of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_revocations_over_tls() {
+    let Some(bin) = redis_server_path() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("cv-replicas-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let redis = Redis::start_tls(&bin, free_port(), &dir);
+    // The servers sign in as an ACL user limited to the stream's key and the commands they use
+    // (ARCHITECTURE.md, section 12), the password in the URL.
+    let ca = std::fs::read(dir.join("ca.pem")).unwrap();
+    let mut con = redis::Client::build_with_tls(
+        redis.tls_url(),
+        redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(ca),
+        },
+    )
+    .unwrap()
+    .get_connection()
+    .unwrap();
+    let () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("cognito-verify")
+        .arg("on")
+        .arg(">s3cret-for-the-test")
+        .arg("resetkeys")
+        .arg("~cognito-verify:revocations")
+        .arg("-@all")
+        .arg(
+            "+xadd +xread +xrange +xrevrange +xdel +xsetid +xlen +exists +pexpire"
+                .split(' ')
+                .collect::<Vec<_>>(),
+        )
+        .query(&mut con)
+        .unwrap();
+    let url = redis
+        .tls_url()
+        .replace("rediss://", "rediss://cognito-verify:s3cret-for-the-test@");
+    let jwks = jwks_endpoint();
+    let revoke = revoke_endpoint(true);
+    let mut vars = own_server_env(&jwks, &revoke, Some(&url));
+    let untrusting = replica(&vars, &dir.join("untrusting.log"));
+    vars.push((
+        "REVOCATION_REDIS_CA_FILE".into(),
+        dir.join("ca.pem").to_str().unwrap().into(),
+    ));
+    let a = replica(&vars, &dir.join("a.log"));
+    let b = replica(&vars, &dir.join("b.log"));
+    let ka = Signer256::new("rsa2048_a.pem", "kA");
+    let (t1, other) = (session(&ka, "tls-one"), session(&ka, "tls-other"));
+    for srv in [&a, &b, &untrusting] {
+        assert_eq!(srv.bearer("/api/v1/ping", &t1).await.status, 200);
+    }
+    sign_out(&a, &t1).await;
+    let took = b.until_revoked(&t1, Duration::from_secs(1)).await;
+    eprintln!("replicas over TLS: B refused the token {took:?} after A's sign-out");
+    assert_eq!(b.bearer("/api/v1/ping", &other).await.status, 200);
+    // Not trusted without the CA: the untrusting server keeps serving with its own list.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(untrusting.bearer("/api/v1/ping", &t1).await.status, 200);
+    assert_eq!(outages_logged(&dir.join("untrusting.log")), 1);
+    assert_eq!(outages_logged(&dir.join("a.log")), 0);
+    let len: u64 = redis::cmd("XLEN")
+        .arg("cognito-verify:revocations")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(len, 1);
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One user signs in and out 10,000 times, each time a new session of its own (`origin_jti`)
+/// with a token that verifies: the list keeps a few entries of that user (its sessions, then the
+/// user), never fills, and another user's sign-out is recorded and refused on the next request.
+/// Cognito is asked only for sign-outs whose session verified; a web sign-out without a session
+/// that verifies calls nothing, and one while no keys can be had is `503`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_cannot_fill_the_list() {
+    const ROUNDS: usize = 10_000;
+    let jwks = jwks_endpoint();
+    let revoke = revoke_endpoint(true);
+    let vars = own_server_env(&jwks, &revoke, None);
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let srv = start_server(&vars);
+    // Tokens are signed on two threads (RSA signing is the slow part of a round) and sent as they
+    // come, one at a time on one keep-alive connection.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(512);
+    let start = Instant::now();
+    for half in 0..2 {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let ka = Signer256::new("rsa2048_a.pem", "kA");
+            for i in (half..ROUNDS).step_by(2) {
+                let mut c = id_claims(now() + 3600);
+                c["iat"] = json!(now());
+                c["origin_jti"] = json!(format!("flood-{i}"));
+                c["jti"] = json!(format!("flood-jti-{i}"));
+                if tx.blocking_send(ka.sign(&c)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    drop(tx);
+    let body = json!({ "refresh_token": "a-refresh-token" }).to_string();
+    let (mut session, mut subject, mut revoked) = (0usize, 0usize, 0usize);
+    while let Some(t) = rx.recv().await {
+        let a = api_logout(&srv, &t, &body).await;
+        match (a.status, a.body.as_str()) {
+            (200, _) if a.json()["revoked"] == "origin_jti" => session += 1,
+            (200, _) if a.json()["revoked"] == "subject" => subject += 1,
+            // A session signed in within the second of the user's last sign-out: refused.
+            (401, b) if b.contains(r#""code": "revoked""#) => revoked += 1,
+            (s, b) => panic!("round {}: {s} {b}", session + subject + revoked),
+        }
+    }
+    eprintln!(
+        "one user, {ROUNDS} rounds in {:?}: {session} sessions and {subject} whole-user sign-outs recorded, {revoked} tokens already refused",
+        start.elapsed()
+    );
+    assert_eq!(session + subject + revoked, ROUNDS);
+    assert_eq!(session, MAX_SESSIONS_PER_SUBJECT);
+    assert!(subject >= 1);
+    let m = srv.get("/metrics", &[]).await.body;
+    let held: usize = m
+        .lines()
+        .find_map(|l| l.strip_prefix("cognito_revocations_held "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(held <= MAX_SESSIONS_PER_SUBJECT + 1, "{m}");
+    // Cognito was asked once per sign-out recorded, never for a token that did not verify.
+    assert_eq!(revoke.hits(), session + subject);
+
+    // Another user signs out: recorded, and refused on the next request.
+    let ka = Signer256::new("rsa2048_a.pem", "kA");
+    let mut c = id_claims(now() + 3600);
+    c["sub"] = json!("bbbbbbbb-cccc-dddd-eeee-ffffffffffff");
+    c["origin_jti"] = json!("origin-bob");
+    let bob = ka.sign(&c);
+    assert_eq!(srv.bearer("/api/v1/ping", &bob).await.status, 200);
+    sign_out(&srv, &bob).await;
+    let hits = revoke.hits();
+
+    // The web form without a session that verifies (a script that set the CSRF cookie and
+    // field itself, with some refresh token): nothing revoked, Cognito not called.
+    let form = |session: &str| {
+        let cookies = format!(
+            "__Host-cv_csrf=c; __Host-cv_refresh=a-refresh-token{}",
+            if session.is_empty() {
+                String::new()
+            } else {
+                format!("; __Host-cv_session={session}")
+            }
+        );
+        [
+            ("cookie", cookies),
+            (
+                "content-type",
+                "application/x-www-form-urlencoded".to_string(),
+            ),
+        ]
+    };
+    for session in ["", "not-a-token", bob.as_str()] {
+        let h = form(session);
+        let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let a = srv.post("/logout", &h, "csrf=c").await;
+        assert!(a.status < 500, "{} {}", a.status, a.body);
+    }
+    assert_eq!(revoke.hits(), hits, "Cognito called without a session");
+
+    // No keys can be had: a web sign-out is 503, nothing cleared, Cognito not called.
+    let down = TestHttp::start(|_| (500, String::new()));
+    let vars = own_server_env(&down, &revoke, None);
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let keyless = start_server(&vars);
+    let mut c = id_claims(now() + 3600);
+    c["origin_jti"] = json!("origin-keyless");
+    let h = form(&ka.sign(&c));
+    let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let a = keyless.post("/logout", &h, "csrf=c").await;
+    assert_eq!(a.status, 503, "{}", a.body);
+    assert!(!a.header("retry-after").is_empty());
+    assert!(a.headers.get("set-cookie").is_none(), "cookies cleared");
+    assert_eq!(revoke.hits(), hits, "Cognito called without keys");
 }
