@@ -693,6 +693,7 @@ type StreamReply = Vec<(String, Vec<(String, HashMap<String, String>)>)>;
 
 // TEMPORARY until the core's per-user policy (`SignOut`, `CognitoJwtVerifier::sign_out`) is
 // merged: the session, always.
+#[expect(dead_code, reason = "TEMPORARY shim")]
 enum SignOut {
     Session,
     Subject { issued_at_or_before: u64 },
