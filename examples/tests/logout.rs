@@ -636,3 +636,83 @@ async fn one_user_cannot_fill_the_list() {
     assert!(a.headers.get("set-cookie").is_none(), "cookies cleared");
     assert_eq!(revoke.hits(), hits, "Cognito called without keys");
 }
+
+/// An entry of the stream the list cannot take now waits, is on `/metrics`, and is applied as
+/// soon as there is room: a server with one slot and 2-second tokens, two sessions written to
+/// the stream by the test two seconds apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replica_entries_wait_for_room() {
+    let Some(bin) = redis_server_path() else {
+        return;
+    };
+    let redis = Redis::start(&bin, free_port());
+    let jwks = jwks_endpoint();
+    let revoke = revoke_endpoint(true);
+    let mut vars = own_server_env(&jwks, &revoke, Some(&redis.url()));
+    vars.push(("REVOCATION_CAPACITY".into(), "1".into()));
+    vars.push(("MAX_TOKEN_LIFETIME".into(), "2".into()));
+    let dir = std::env::temp_dir().join(format!("cv-replicas-wait-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let srv = replica(&vars, &dir.join("e.log"));
+    let ka = Signer256::new("rsa2048_a.pem", "kA");
+    let (first, second) = (session(&ka, "first"), session(&ka, "second"));
+    let mut con = redis::Client::open(redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let xadd = |con: &mut redis::Connection, name: &str| {
+        // What a server with 2-second tokens publishes: until = now + 2 + leeway (5).
+        let until = u64::try_from(now()).unwrap() + 7;
+        let _: String = redis::cmd("XADD")
+            .arg("cognito-verify:revocations")
+            .arg("*")
+            .arg("kind")
+            .arg("origin_jti")
+            .arg("value")
+            .arg(format!("origin-{name}"))
+            .arg("at")
+            .arg(0)
+            .arg("until")
+            .arg(until)
+            .arg("origin")
+            .arg("test")
+            .query(con)
+            .unwrap();
+    };
+    let metric = |m: &str, name: &str| -> u64 {
+        m.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    xadd(&mut con, "first");
+    srv.until_revoked(&first, Duration::from_secs(2)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    xadd(&mut con, "second");
+    let start = Instant::now();
+    loop {
+        let m = srv.get("/metrics", &[]).await.body;
+        if metric(&m, "cognito_replica_entries_waiting") == 1 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(2), "{m}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(srv.bearer("/api/v1/ping", &second).await.status, 200);
+    // The first entry expires here about 7 s after it was applied; the second takes its slot.
+    let took = srv.until_revoked(&second, Duration::from_secs(8)).await;
+    eprintln!(
+        "replicas: a waiting entry applied {took:?} after it was written, once there was room"
+    );
+    let m = srv.get("/metrics", &[]).await.body;
+    assert_eq!(metric(&m, "cognito_replica_entries_waiting"), 0, "{m}");
+    assert_eq!(
+        metric(&m, "cognito_replica_entries_refused_total"),
+        0,
+        "{m}"
+    );
+    assert_eq!(srv.bearer("/api/v1/ping", &first).await.status, 200);
+    drop(redis);
+    let _ = std::fs::remove_dir_all(&dir);
+}
