@@ -332,14 +332,17 @@ impl Logout {
                 revoked,
                 ..
             }) => {
-                let here = if revoked.is_some() {
-                    "This site refuses your tokens from now on, but Cognito"
+                let (title, here) = if revoked.is_some() {
+                    (
+                        "Signed out here, not confirmed by Cognito",
+                        "This site refuses your tokens from now on, but Cognito",
+                    )
                 } else {
-                    "Nothing was recorded here, and Cognito"
+                    ("Not signed out", "Nothing was recorded here, and Cognito")
                 };
                 let mut r = html(
                     StatusCode::BAD_GATEWAY,
-                    "Signed out here, not confirmed by Cognito",
+                    title,
                     &format!(
                         "<p>{here} did not confirm {cognito} ({}): your refresh token may still \
                          work there.</p>{}",
