@@ -115,6 +115,7 @@ async function walk(host) {
     ],
   });
   const tab = context.pages()[0] ?? (await context.newPage());
+  tab.setDefaultTimeout(10000);
   const csp = [];
   tab.on("console", (m) => /Content Security Policy/i.test(m.text()) && csp.push(m.text()));
   const chain = [];
@@ -224,6 +225,15 @@ async function walk(host) {
     assert.deepEqual(idp.seen.revokes, [first.refresh]);
     await step("still-signed-in", `/me "Signed in as alice", token 200, no RevokeToken`);
     console.log(`# ${host}: screenshots in ${shots}`);
+  } catch (e) {
+    // Where the browser stopped, and what it shows: the failed step's screenshot and text.
+    const file = join(shots, `${String(n + 1).padStart(2, "0")}-failed.png`);
+    await tab.screenshot({ path: file, fullPage: true }).catch(() => {});
+    const shown = (await text().catch(() => "")).replace(/\s+/g, " ").slice(0, 300);
+    e.message += `\n    step ${n + 1} stopped at ${tab.url()}: "${shown}" (${file})` +
+      (csp.length ? `\n    CSP: ${csp.join(" | ")}` : "") +
+      `\n    server log: ${server.log.slice(-3).join(" | ")}`;
+    throw e;
   } finally {
     await context.close();
     server.stop();
@@ -238,7 +248,7 @@ for (const host of ["localhost", "127.0.0.1"]) {
     await walk(host);
   } catch (e) {
     failed = true;
-    console.log(`  not ok ${host}: ${e.stack ?? e}`);
+    console.log(`  not ok ${host}: ${e.message ?? e}`);
   }
 }
 console.log(failed ? "browser test: FAILED" : "browser test: all steps passed at localhost and 127.0.0.1");
