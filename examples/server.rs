@@ -11,10 +11,11 @@
 //!   revocation list, so the token gets `401` `revoked` from the next request on
 //!   (`server/logout.rs`); shared with the other replicas through Redis when
 //!   `REVOCATION_REDIS_URL` is set (`server/replicas.rs`).
-//! - `GET /` welcome page; `/login` to the Hosted UI (PKCE, nonce); `/callback` code exchange at
-//!   `AWS_COGNITO_TOKEN_URL`, tokens kept in `__Host-` `HttpOnly; Secure` cookies; `/me`
-//!   signed-in page (redirects to `/login` without a valid cookie); `POST /logout` (refused
-//!   cross-site; `GET` shows the form); `/healthz` (the pages are in `server/web.rs`).
+//! - `GET /` home page (signed in or out, and what you can do); `/login` to the Hosted UI (PKCE,
+//!   nonce); `/callback` code exchange at `AWS_COGNITO_TOKEN_URL`, tokens kept in `__Host-`
+//!   `HttpOnly; Secure` cookies; `/me` the account page (says "signed out" without a valid
+//!   cookie); `POST /logout` (refused cross-site; `GET` shows the form); `/healthz` (the pages
+//!   are in `server/web.rs`). Every answer carries the security headers of [`SecurityHeaders`].
 //! - `GET /metrics` the verified-signature cache's counters in the Prometheus text format
 //!   (`cognito_signature_cache_hits_total`, `..._misses_total`, `..._capacity`). Unauthenticated,
 //!   like `/healthz`, so a scraper needs no Cognito token: it reveals two counters and a size,
@@ -120,7 +121,10 @@ impl SecurityHeaders {
         let mut set = |k: &'static str, v: HeaderValue| {
             h.entry(k).or_insert(v);
         };
-        set("x-content-type-options", HeaderValue::from_static("nosniff"));
+        set(
+            "x-content-type-options",
+            HeaderValue::from_static("nosniff"),
+        );
         set("x-frame-options", HeaderValue::from_static("DENY"));
         // `same-origin`: the site's own requests carry the page as `Referer` and, above all, the
         // real `Origin` on the sign-out form's POST (under `no-referrer` a browser sends

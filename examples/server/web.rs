@@ -351,7 +351,10 @@ impl Web {
 /// The session cookie's state.
 enum Session {
     None,
-    SignedIn { username: String, sub: String },
+    SignedIn {
+        username: String,
+        sub: String,
+    },
     /// Refused with this code (expired, revoked, ...).
     Ended(&'static str),
     /// No signing keys could be had: nobody can be told either way.
@@ -387,7 +390,11 @@ fn loopback_alias(req: &Request<Incoming>, redirect_uri: &str) -> Option<String>
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().authority().map(hyper::http::uri::Authority::as_str))?;
+        .or_else(|| {
+            req.uri()
+                .authority()
+                .map(hyper::http::uri::Authority::as_str)
+        })?;
     let here = Url::parse(&format!("{}://{host}/", target.scheme())).ok()?;
     let alias = here.host_str() != target.host_str()
         && here.port_or_known_default() == target.port_or_known_default();
@@ -408,7 +415,9 @@ pub(super) fn is_loopback(u: &Url) -> bool {
     let ip = host.trim_start_matches('[').trim_end_matches(']');
     host == "localhost"
         || host.ends_with(".localhost")
-        || ip.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback())
+        || ip
+            .parse::<core::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback())
 }
 
 /// The sign-out button: a POST form carrying the CSRF token.

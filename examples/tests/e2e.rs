@@ -730,7 +730,10 @@ async fn headers_fit_the_scheme_and_login_stays_on_one_host() {
         assert_eq!(a.status, 302, "{host}");
         let location = a.header("location");
         if to.is_empty() {
-            assert!(location.contains("/oauth2/authorize?"), "{host}: {location}");
+            assert!(
+                location.contains("/oauth2/authorize?"),
+                "{host}: {location}"
+            );
         } else {
             assert_eq!(location, to, "{host}");
             assert!(a.headers.get("set-cookie").is_none(), "{host}");
