@@ -3,8 +3,9 @@
 // at http://127.0.0.1:PORT: home -> sign in -> the Hosted UI's form -> back -> /me; sign out with
 // the page's button -> the signed-out page, the Hosted UI's sign-out reached, the old tokens
 // refused with `revoked`; a second sign-in started under the other loopback name; a cross-site
-// POST to /logout from a page of the stand-in, refused. Each step prints its outcome and writes a
-// screenshot under $SCREENSHOTS/<host>/. Run by run.sh (which builds the server and installs
+// POST to /logout from a page of the stand-in carrying the real CSRF token, with its Origin and
+// with `Origin: null`, refused; the security headers of every page shown. Each step prints its
+// outcome and writes a screenshot under $SCREENSHOTS/<host>/. Run by run.sh (which builds the server and installs
 // what this needs); exits non-zero on the first failed step.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -119,7 +120,13 @@ async function walk(host) {
   const csp = [];
   tab.on("console", (m) => /Content Security Policy/i.test(m.text()) && csp.push(m.text()));
   const chain = [];
-  tab.on("response", (r) => r.request().isNavigationRequest() && chain.push(`${r.request().method()} ${r.url()} ${r.status()}`));
+  const answers = []; // [what, headers] of every page of the server the browser was shown
+  tab.on("response", (r) => {
+    if (!r.request().isNavigationRequest()) return;
+    const what = `${r.request().method()} ${r.url()} ${r.status()}`;
+    chain.push(what);
+    if (new URL(r.url()).port === String(port)) answers.push(r.allHeaders().then((h) => [what, h]));
+  });
   let n = 0;
   const step = async (name, outcome) => {
     n += 1;
@@ -207,16 +214,22 @@ async function walk(host) {
     //    it had leaked: refused by the Origin / Sec-Fetch-Site check, nothing revoked.
     const token = (await cookies())["__Host-cv_csrf"].value;
     await tab.goto(`${idp.base}/evil?target=${encodeURIComponent(`${origin}/logout`)}&csrf=${encodeURIComponent(token)}`);
-    const [refused] = await Promise.all([
-      tab.waitForResponse((r) => r.url() === `${origin}/logout` && r.request().method() === "POST"),
-      tab.click("text=Claim it"),
-    ]);
-    await tab.waitForLoadState();
-    assert.equal(refused.status(), 403);
-    assert.match(await text(), /Cross-site sign-out refused/);
-    const why = server.log.filter((l) => l.includes("sign-out refused")).map((l) => l.replace(/^.*sign-out refused: /, ""));
-    assert.equal(why.length, 1, server.log.join("\n"));
-    await step("cross-site-refused", `POST /logout from ${idp.base}: ${refused.status()} (${why[0]})`);
+    const attack = async (hide) => {
+      await tab.goto(`${idp.base}/evil?hide=${hide}&target=${encodeURIComponent(`${origin}/logout`)}&csrf=${encodeURIComponent(token)}`);
+      const [refused] = await Promise.all([
+        tab.waitForResponse((r) => r.url() === `${origin}/logout` && r.request().method() === "POST"),
+        tab.click("text=Claim it"),
+      ]);
+      await tab.waitForLoadState();
+      assert.equal(refused.status(), 403);
+      assert.match(await text(), /Cross-site sign-out refused/);
+      const sent = await refused.request().allHeaders();
+      const why = server.log.filter((l) => l.includes("sign-out refused")).map((l) => l.replace(/^.*sign-out refused: /, ""));
+      return `${refused.status()}, sent Origin ${sent.origin} and Sec-Fetch-Site ${sent["sec-fetch-site"]}; the server: ${why.at(-1)}`;
+    };
+    await step("cross-site-refused", `POST /logout from a form of ${idp.base}: ${await attack(0)}`);
+    await step("cross-site-null-origin-refused", `the same from a no-referrer page: ${await attack(1)}`);
+    assert.equal(server.log.filter((l) => l.includes("sign-out refused")).length, 2, server.log.join("\n"));
 
     // 8. Still signed in.
     await tab.goto(`${origin}/me`);
@@ -224,6 +237,18 @@ async function walk(host) {
     assert.deepEqual(await ping(port, second.id), [200, "pong"]);
     assert.deepEqual(idp.seen.revokes, [first.refresh]);
     await step("still-signed-in", `/me "Signed in as alice", token 200, no RevokeToken`);
+
+    // Every page the browser was shown carried the security headers, fitted to plain http.
+    const seen = await Promise.all(answers);
+    for (const [what, got] of seen) {
+      for (const [k, v] of Object.entries(HEADERS)) assert.equal(got[k], v, `${k} of ${what}`);
+      assert.equal(got["content-security-policy"], h["content-security-policy"], what);
+      assert.equal(got["strict-transport-security"], undefined, what);
+    }
+    const pages = [...new Set(seen.map(([what]) => what.replace(/^(\S+) http:\/\/[^/]+(\/[^?]*)\S* (\d+)$/, "$1 $2 $3")))];
+    console.log(`  ok ${host}: security headers on all ${seen.length} answers shown (${pages.join(", ")}):`);
+    for (const k of [...Object.keys(HEADERS), "content-security-policy"]) console.log(`       ${k}: ${h[k]}`);
+    console.log(`       strict-transport-security: (none: plain http)`);
     console.log(`# ${host}: screenshots in ${shots}`);
   } catch (e) {
     // Where the browser stopped, and what it shows: the failed step's screenshot and text.

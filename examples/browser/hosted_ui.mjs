@@ -137,6 +137,8 @@ export async function startHostedUi({ clientId, clientSecret, issuer, keyPem, ki
     if (route === "GET /evil") {
       // Another site's page: a form to the example server's sign-out, with the CSRF token it was
       // given (as if it had leaked), so only the Origin and Sec-Fetch-Site checks stand in its way.
+      // `hide=1`: the page hides where it is from (`no-referrer`: the browser sends `Origin: null`).
+      if (q.get("hide") === "1") res.setHeader("referrer-policy", "no-referrer");
       return page(res, 200, "You won a prize",
         `<form method="post" action="${escape(q.get("target"))}">` +
         `<input type="hidden" name="csrf" value="${escape(q.get("csrf") ?? "")}">` +
