@@ -22,6 +22,7 @@ help:
 	@echo "make demo      run the GoBlitz flow against a local Cognito (moto)"
 	@echo "make load      requests/s of the authenticated route beside /healthz of the same server (wrk)"
 	@echo "make test      run every test (what CI runs)"
+	@echo "make test-browser  the server's web pages in headless Chromium (screenshots in target/browser-test)"
 	@echo "make testdata  regenerate testdata/ vectors"
 	@echo "make fuzz      fuzz each target for FUZZ_SECONDS (default 15; try 600)"
 	@echo "make bench     criterion benchmarks beside the alternatives"
