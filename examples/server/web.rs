@@ -329,7 +329,11 @@ impl Web {
                 escape_html(&username),
                 logout_form(cookie(req.headers(), CSRF_COOKIE).unwrap_or_default())
             ),
-            Session::Unavailable => return keys_unavailable(),
+            Session::Unavailable => {
+                "<p>Who is signed in cannot be checked right now (no signing keys); \
+                 try again later.</p>"
+                    .to_string()
+            }
             Session::None | Session::Ended(_) => "<p>You are signed out.</p>\n\
                  <p><a href=\"/login\">Sign in</a> with the Cognito Hosted UI to see your account \
                  (<a href=\"/me\">/me</a>) and to sign out, which revokes your tokens.</p>"
