@@ -12,7 +12,7 @@ EMBEDDED_TARGET := thumbv7em-none-eabihf
 CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 15
 
-.PHONY: msrv run demo load bench wasm test-wasm test-c bench-c test-cloud help test test-rust lint fmt-check clippy doc test-embedded test-fuzz fuzz testdata \
+.PHONY: msrv run demo load bench wasm test-wasm test-browser test-c bench-c test-cloud help test test-rust lint fmt-check clippy doc test-embedded test-fuzz fuzz testdata \
 	venv tools-rust
 
 .DEFAULT_GOAL := run
@@ -22,6 +22,7 @@ help:
 	@echo "make demo      run the GoBlitz flow against a local Cognito (moto)"
 	@echo "make load      requests/s of the authenticated route beside /healthz of the same server (wrk)"
 	@echo "make test      run every test (what CI runs)"
+	@echo "make test-browser  the server's web pages in headless Chromium (screenshots in target/browser-test)"
 	@echo "make testdata  regenerate testdata/ vectors"
 	@echo "make fuzz      fuzz each target for FUZZ_SECONDS (default 15; try 600)"
 	@echo "make bench     criterion benchmarks beside the alternatives"
@@ -58,7 +59,7 @@ tools-rust:
 		$(CARGO) install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked
 
 # ---------------------------------------------------------------- tests
-test: lint test-rust test-c test-wasm test-embedded test-cloud test-fuzz
+test: lint test-rust test-browser test-c test-wasm test-embedded test-cloud test-fuzz
 	@echo "make test: all passed"
 
 lint: fmt-check clippy doc
@@ -86,6 +87,12 @@ test-rust:
 	bash scripts/ensure_redis.sh
 	E2E_REQUIRE_MOTO=1 $(CARGO) test $(NOBENCH) $(TOWER)
 	$(CARGO) test -p cognito-verify --no-default-features --lib
+
+# The server's web pages in Debian's headless Chromium (playwright-core, pinned) against a stand-in
+# Hosted UI, at localhost and 127.0.0.1: sign-in, sign-out, revoked tokens, a cross-site sign-out
+# refused. Screenshots of each step under $${CARGO_TARGET_DIR:-target}/browser-test/.
+test-browser:
+	bash examples/browser/run.sh
 
 # The C ABI from C and C++: vectors, ASan+UBSan, valgrind, threads, hostile calls, header drift.
 test-c:

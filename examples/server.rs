@@ -11,10 +11,11 @@
 //!   revocation list, so the token gets `401` `revoked` from the next request on
 //!   (`server/logout.rs`); shared with the other replicas through Redis when
 //!   `REVOCATION_REDIS_URL` is set (`server/replicas.rs`).
-//! - `GET /` welcome page; `/login` to the Hosted UI (PKCE, nonce); `/callback` code exchange at
-//!   `AWS_COGNITO_TOKEN_URL`, tokens kept in `__Host-` `HttpOnly; Secure` cookies; `/me`
-//!   signed-in page (redirects to `/login` without a valid cookie); `POST /logout` (refused
-//!   cross-site; `GET` shows the form); `/healthz` (the pages are in `server/web.rs`).
+//! - `GET /` home page (signed in or out, and what you can do); `/login` to the Hosted UI (PKCE,
+//!   nonce); `/callback` code exchange at `AWS_COGNITO_TOKEN_URL`, tokens kept in `__Host-`
+//!   `HttpOnly; Secure` cookies; `/me` the account page (says "signed out" without a valid
+//!   cookie); `POST /logout` (refused cross-site; `GET` shows the form); `/healthz` (the pages
+//!   are in `server/web.rs`). Every answer carries the security headers of [`SecurityHeaders`].
 //! - `GET /metrics` the verified-signature cache's counters in the Prometheus text format
 //!   (`cognito_signature_cache_hits_total`, `..._misses_total`, `..._capacity`). Unauthenticated,
 //!   like `/healthz`, so a scraper needs no Cognito token: it reveals two counters and a size,
@@ -81,30 +82,73 @@ const ADMIN_GROUP: &str = "admin";
 /// One body type for every response: the layer's refusals and the server's own answers.
 type Body = ResponseBody<Full<Bytes>>;
 
-fn with_security_headers(mut r: Response<Body>) -> Response<Body> {
-    let h = r.headers_mut();
-    let mut set = |k: &'static str, v: &'static str| {
-        h.entry(k).or_insert(HeaderValue::from_static(v));
-    };
-    set("x-content-type-options", "nosniff");
-    set("x-frame-options", "DENY");
-    set("referrer-policy", "no-referrer");
-    set(
-        "content-security-policy",
-        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    );
-    set("cross-origin-opener-policy", "same-origin");
-    set("cross-origin-resource-policy", "same-origin");
-    set(
-        "permissions-policy",
-        "camera=(), microphone=(), geolocation=()",
-    );
-    set(
-        "strict-transport-security",
-        "max-age=63072000; includeSubDomains",
-    );
-    set("cache-control", "no-store");
-    r
+/// The security headers of every answer, fixed at start from this site's origin and the Hosted
+/// UI's. The same on every page (the pages load nothing: no script, style, image or frame).
+struct SecurityHeaders {
+    /// `form-action` allows this site and the Hosted UI: Chromium applies a page's `form-action`
+    /// to the redirects after its form's POST, and the sign-out's `303` leads to the Hosted UI's
+    /// `/logout`.
+    csp: HeaderValue,
+    /// Only for an `https` origin that is not loopback: over `http` the header is ignored and only
+    /// misleads, and on `localhost` it would force `https` on every other local server for two
+    /// years. No `includeSubDomains`: this site does not speak for its parent's other hosts.
+    hsts: Option<HeaderValue>,
+}
+
+impl SecurityHeaders {
+    /// `origin`: this site's (`APP_ORIGIN`); `hosted_ui`: the Hosted UI's sign-out URL, if any.
+    fn new(origin: &str, hosted_ui: Option<&reqwest::Url>) -> Self {
+        let idp = hosted_ui
+            .map(|u| u.origin())
+            .filter(|o| o.is_tuple())
+            .map(|o| format!(" {}", o.ascii_serialization()))
+            .unwrap_or_default();
+        let csp = format!(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'{idp}"
+        );
+        let https = reqwest::Url::parse(origin)
+            .is_ok_and(|u| u.scheme() == "https" && !web::is_loopback(&u));
+        SecurityHeaders {
+            csp: HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            )),
+            hsts: https.then(|| HeaderValue::from_static("max-age=63072000")),
+        }
+    }
+
+    fn apply(&self, mut r: Response<Body>) -> Response<Body> {
+        let h = r.headers_mut();
+        let mut set = |k: &'static str, v: HeaderValue| {
+            h.entry(k).or_insert(v);
+        };
+        set(
+            "x-content-type-options",
+            HeaderValue::from_static("nosniff"),
+        );
+        set("x-frame-options", HeaderValue::from_static("DENY"));
+        // `same-origin`: the site's own requests carry the page as `Referer` and, above all, the
+        // real `Origin` on the sign-out form's POST (under `no-referrer` a browser sends
+        // `Origin: null`, which `POST /logout` refuses); other sites get neither.
+        set("referrer-policy", HeaderValue::from_static("same-origin"));
+        set("content-security-policy", self.csp.clone());
+        set(
+            "cross-origin-opener-policy",
+            HeaderValue::from_static("same-origin"),
+        );
+        set(
+            "cross-origin-resource-policy",
+            HeaderValue::from_static("same-origin"),
+        );
+        set(
+            "permissions-policy",
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        );
+        if let Some(hsts) = &self.hsts {
+            set("strict-transport-security", hsts.clone());
+        }
+        set("cache-control", HeaderValue::from_static("no-store"));
+        r
+    }
 }
 
 fn full(
@@ -130,7 +174,8 @@ fn response(
 fn html(status: StatusCode, title: &str, body_html: &str) -> Response<Body> {
     let page = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>{}</title></head>\n<body>\n<h1>{}</h1>\n{body_html}\n</body></html>\n",
+         <title>{}</title></head>\n<body>\n<nav><a href=\"/\">Home</a></nav>\n<h1>{}</h1>\n\
+         {body_html}\n</body></html>\n",
         escape_html(title),
         escape_html(title)
     );
@@ -228,6 +273,7 @@ struct State {
     logout_api: CognitoAuth<LogoutApi>,
     logout: Arc<Logout>,
     web: Web,
+    headers: SecurityHeaders,
 }
 
 /// One per connection; all share the `Arc` state.
@@ -294,11 +340,7 @@ impl App {
                 ),
             ),
             ("/metrics", false) => method_not_allowed(),
-            _ => html(
-                StatusCode::NOT_FOUND,
-                "Not found",
-                "<p><a href=\"/\">Home</a></p>",
-            ),
+            _ => html(StatusCode::NOT_FOUND, "Not found", ""),
         }
     }
 }
@@ -322,7 +364,7 @@ impl Service<Request<Incoming>> for App {
             let start = Instant::now();
             let method = req.method().clone();
             let path = req.uri().path().to_string();
-            let resp = with_security_headers(app.route(req).await);
+            let resp = app.state.headers.apply(app.route(req).await);
             info!(
                 %method,
                 path = %path,
@@ -406,6 +448,10 @@ async fn serve(settings: Settings) -> Result<(), String> {
             )?
         }
     };
+    let headers = SecurityHeaders::new(
+        &settings.logout.origin,
+        settings.web.as_ref().and_then(|w| w.logout_url.as_ref()),
+    );
     let logout::LogoutSettings {
         revoke_url,
         idp_endpoint,
@@ -446,6 +492,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
                 http,
             },
             api_path: s.api_path,
+            headers,
         }),
     };
 

@@ -218,6 +218,8 @@ struct Ours {
 
 static ISSUERS: [Issuer<&str>; 1] = [Issuer::UserPool(POOL)];
 static REVOKED: RevocationList<[RevocationSlot; 4096]> = RevocationList::new();
+static REVOKED_NONE: RevocationList<[RevocationSlot; 4096]> = RevocationList::new();
+static REVOKED_ONCE_FULL: RevocationList<[RevocationSlot; 4096]> = RevocationList::new();
 static CLIENTS: [&str; 1] = [CLIENT];
 
 impl Ours {
@@ -580,6 +582,49 @@ fn bench(c: &mut Criterion, a: &All) {
                 .is_ok()
         })
     });
+    // The same hit beside an empty list, and beside one that was filled until it refused and
+    // whose entries have all expired since (the attack of filling the list must not slow every
+    // later verification: a lookup reads two buckets whatever happened before).
+    let mut some = 0u64;
+    let long_ago = now - 3 * 86_400;
+    for i in 0.. {
+        let id = format!("{i:08}-full-4000-8000-000000000000");
+        if REVOKED_ONCE_FULL
+            .revoke(Revocation::OriginJti(&id), long_ago)
+            .is_err()
+        {
+            some += 1;
+            if some == 100 {
+                break;
+            }
+        }
+    }
+    assert_eq!(REVOKED_ONCE_FULL.stats(now).held, 0);
+    // A token-less entry keeps the list from looking empty (an empty list skips hashing).
+    REVOKED_NONE
+        .revoke(Revocation::OriginJti("keeps-the-list-non-empty"), now)
+        .unwrap();
+    REVOKED_ONCE_FULL
+        .revoke(Revocation::OriginJti("keeps-the-list-non-empty"), now)
+        .unwrap();
+    for (name, list) in [
+        ("hit_revocations_one", &REVOKED_NONE),
+        ("hit_revocations_once_full", &REVOKED_ONCE_FULL),
+    ] {
+        let v = Verifier::new(
+            Config::new(&ISSUERS, &CLIENTS)
+                .token_use(AcceptedTokenUse::Id)
+                .revocations(list),
+        )
+        .unwrap();
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut buf = [0u8; 2048];
+                v.verify_cached(&a.ours.keys, &warm, black_box(&fx.id), now, &mut buf)
+                    .is_ok()
+            })
+        });
+    }
     g.finish();
 
     let mut g = c.benchmark_group(JWKS_PARSE);
@@ -829,7 +874,17 @@ fn main() {
             JWKS_PARSE,
             &["ours/2xRSA2048", "jsonwebtoken_aws_lc_rs/2xRSA2048"],
         ),
-        (CACHE, &["no_cache", "hit", "miss", "hit_1000_revoked"]),
+        (
+            CACHE,
+            &[
+                "no_cache",
+                "hit",
+                "miss",
+                "hit_1000_revoked",
+                "hit_revocations_one",
+                "hit_revocations_once_full",
+            ],
+        ),
     ];
     for (group, impls) in rows {
         let ours = rate(&format!("{group}/{}", impls[0]));

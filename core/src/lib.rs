@@ -49,9 +49,10 @@ pub use pool::{check_jwks_url, issuer_jwks_url, JwksUrlError, PoolIdError, UserP
 pub use refresh::{Action, JwksRefresh, Need, RefreshConfig};
 #[cfg(target_has_atomic = "32")]
 pub use revocation::{
-    Revocation, RevocationList, RevocationSlot, RevocationStats, RevokeError,
+    Revocation, RevocationList, RevocationSlot, RevocationStats, RevokeError, SignOut,
     DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY, DEFAULT_REVOCATION_LEEWAY,
-    MAX_REVOCATION_CAPACITY, MAX_REVOKED_VALUE_LEN, REVOCATION_WAYS,
+    MAX_READ_RETRIES, MAX_REVOCATION_CAPACITY, MAX_REVOKED_VALUE_LEN, MAX_SESSIONS_PER_SUBJECT,
+    MAX_SLOTS_EXAMINED, REVOCATION_WAYS,
 };
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
 pub use sigcache::{
@@ -64,6 +65,13 @@ pub use verifier::{payload_buffer_len, pool_region, SignedData, Verifier};
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
+    /// Revocations, sign-outs, checks and clock steps spelled by `data`, against a reference
+    /// model (panics on any disagreement).
+    #[cfg(feature = "alloc")]
+    pub fn revocation(data: &[u8]) {
+        let _ = crate::revocation::model::run(data);
+    }
+
     /// Parses `payload` as claims and calls every accessor.
     pub fn claims(payload: &[u8]) {
         let Ok(s) = core::str::from_utf8(payload) else {

@@ -17,18 +17,32 @@
 //! `max_token_lifetime` defaults to 86,400 s, the longest ID or access token validity a Cognito
 //! app client can have; set it to the pool's own to hold entries for less.
 //!
-//! **Full.** When every slot holds a live entry, [`RevocationList::revoke`] returns
-//! [`RevokeError::Full`] and stores nothing: a live revocation is never dropped to make room,
-//! and the caller knows the new one was not recorded. Size the list for the sign-outs of one
-//! `max_token_lifetime` (32 bytes an entry).
+//! **Full.** Each entry may live in one of two buckets of [`REVOCATION_WAYS`] slots, picked by its
+//! digest. When both hold live entries, [`RevocationList::revoke`] returns [`RevokeError::Full`]
+//! and stores nothing: a live revocation is never dropped to make room, and the caller knows the
+//! new one was not recorded. A list of one or two buckets (up to 16 slots) takes exactly its
+//! capacity; a larger one starts to refuse from about 90% of it (the two buckets of a new entry
+//! are full before the whole list is). Size the list for the sign-outs of one
+//! `max_token_lifetime` with that margin (32 bytes an entry).
+//!
+//! **Bounded lookups.** A check examines at most [`MAX_SLOTS_EXAMINED`] slots (two buckets) for
+//! each of `origin_jti`, `jti` and `sub`, whatever happened before: a full list, entries all
+//! expired, slots reused. Nothing is remembered about overflows, so nothing can go stale.
+//!
+//! **One user cannot fill it.** [`RevocationList::sign_out`] records a session against its user:
+//! past [`MAX_SESSIONS_PER_SUBJECT`] held sessions of one user, or when the list is 7/8 full, it
+//! revokes the user instead (every token issued until now, one merged entry a user). A user who
+//! signs out ten thousand times holds at most five entries.
 //!
 //! **Layout and threads.** Entries are identified by 128 bits of SHA-256 over their kind and
-//! value, in buckets of [`REVOCATION_WAYS`] slots picked by other bits of the same digest. A
-//! bucket that filled up sends later entries on to the next one and remembers it (a sticky flag),
-//! so a lookup follows the chain only where an overflow happened. Adding takes a small spin lock
-//! (adds are rare and short); checking takes no lock: each slot is a seqlock over 32-bit atomics
-//! and a reader that races a writer reads it again. So revocations may be added from any thread
-//! while others verify, and a verification that starts after `revoke` returned sees it.
+//! value. Adding takes a small spin lock (adds are rare and short); checking takes no lock: each
+//! slot is a seqlock over 32-bit atomics and a reader that races a writer reads it again, at most
+//! [`MAX_READ_RETRIES`] times; past that (a writer preempted mid-write, say by the interrupt that
+//! is verifying) the check answers "revoked", the safe side, and counts it
+//! ([`RevocationStats::contended`]). So revocations may be added from any thread while others
+//! verify, and a verification that starts after `revoke` returned sees it. `revoke` itself must
+//! not be called from an interrupt that may preempt another `revoke` (the lock would never be
+//! released).
 
 use core::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
@@ -40,6 +54,18 @@ use crate::json::JsonStr;
 
 /// Slots per bucket.
 pub const REVOCATION_WAYS: usize = 8;
+
+/// The most slots one lookup examines (one value of one kind: two buckets), whatever the list
+/// went through. A verification makes at most three lookups (`origin_jti`, `jti`, `sub`).
+pub const MAX_SLOTS_EXAMINED: usize = 2 * REVOCATION_WAYS;
+
+/// How many times a check reads a slot that is being written before it answers "revoked".
+/// A write takes a few stores, so only a writer that was preempted mid-write reaches it.
+pub const MAX_READ_RETRIES: u32 = 1024;
+
+/// Sessions ([`Revocation::Session`]) one user may hold before [`RevocationList::sign_out`]
+/// revokes the user instead.
+pub const MAX_SESSIONS_PER_SUBJECT: usize = 4;
 
 /// Revocation entries of the runtimes with a heap (the Rust `CognitoJwtVerifier`, the C
 /// `cognito_verifier`, the JS package, the example server) unless configured otherwise:
@@ -64,6 +90,12 @@ pub const MAX_REVOKED_VALUE_LEN: usize = 256;
 const MAX_VALUE_LEN: usize = MAX_REVOKED_VALUE_LEN;
 /// `issued_before` of an entry that covers every token it matches (`jti`, `origin_jti`).
 const ALL: u32 = u32::MAX;
+/// `owner` of an entry that counts against no user.
+const NO_OWNER: u32 = 0;
+
+const KIND_ORIGIN: u8 = b'o';
+const KIND_JTI: u8 = b'j';
+const KIND_SUBJECT: u8 = b's';
 
 /// What to revoke.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -71,6 +103,15 @@ pub enum Revocation<'a> {
     /// Every token issued from one refresh token: tokens whose `origin_jti` is this (after
     /// Cognito's `RevokeToken`).
     OriginJti(&'a str),
+    /// [`Revocation::OriginJti`] counted against the user it belongs to, so that
+    /// [`RevocationList::sign_out`] can bound the sessions one user holds: what a server records
+    /// for a sign-out, and what a replica applies for another server's.
+    Session {
+        /// The session's `origin_jti`.
+        origin_jti: &'a str,
+        /// Its user's `sub`.
+        sub: &'a str,
+    },
     /// One token: the token whose `jti` is this; `exp` is its expiry (unix seconds).
     Jti {
         /// The token's `jti`.
@@ -90,24 +131,55 @@ pub enum Revocation<'a> {
 impl Revocation<'_> {
     fn kind(&self) -> u8 {
         match self {
-            Revocation::OriginJti(_) => b'o',
-            Revocation::Jti { .. } => b'j',
-            Revocation::Subject { .. } => b's',
+            Revocation::OriginJti(_) | Revocation::Session { .. } => KIND_ORIGIN,
+            Revocation::Jti { .. } => KIND_JTI,
+            Revocation::Subject { .. } => KIND_SUBJECT,
         }
     }
     fn value(&self) -> &str {
         match self {
-            Revocation::OriginJti(v) | Revocation::Jti { jti: v, .. } => v,
+            Revocation::OriginJti(v)
+            | Revocation::Session { origin_jti: v, .. }
+            | Revocation::Jti { jti: v, .. } => v,
             Revocation::Subject { sub, .. } => sub,
         }
     }
+    /// Checks the values' lengths.
+    fn check(&self) -> Result<(), RevokeError> {
+        let check = |v: &str| match v.len() {
+            0 => Err(RevokeError::EmptyValue),
+            n if n > MAX_VALUE_LEN => Err(RevokeError::TooLong),
+            _ => Ok(()),
+        };
+        check(self.value())?;
+        if let Revocation::Session { sub, .. } = self {
+            check(sub)?;
+        }
+        Ok(())
+    }
+}
+
+/// What [`RevocationList::sign_out`] recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignOut {
+    /// The session ([`Revocation::Session`]): the user's other sessions stay signed in.
+    Session,
+    /// The user ([`Revocation::Subject`]): every token of the user issued at or before this time
+    /// is denied, on every device. Chosen when the user already held
+    /// [`MAX_SESSIONS_PER_SUBJECT`] sessions, the list was 7/8 full, or the session's buckets
+    /// were full.
+    Subject {
+        /// The time recorded (the `now` of the sign-out).
+        issued_at_or_before: u64,
+    },
 }
 
 /// Why a revocation was not recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RevokeError {
-    /// Every slot holds a live revocation; nothing was replaced.
+    /// The entry's two buckets hold live revocations; nothing was replaced.
     Full,
     /// The `jti`, `origin_jti` or `sub` is empty.
     EmptyValue,
@@ -162,6 +234,9 @@ pub struct RevocationStats {
     pub held: usize,
     /// Entries the list can hold (0: revocation off).
     pub capacity: usize,
+    /// Checks answered "revoked" because a slot stayed mid-write for [`MAX_READ_RETRIES`] reads
+    /// (a writer preempted while writing); 0 in normal operation.
+    pub contended: usize,
 }
 
 /// One entry of a [`RevocationList`]: 32 bytes.
@@ -174,9 +249,20 @@ pub struct RevocationSlot {
     until: AtomicU32,
     /// Tokens with `iat` at or before this are covered ([`ALL`]: every matching token).
     issued_before: AtomicU32,
-    /// Set when an entry of this bucket had to go on to the next bucket (on the first slot of
-    /// a bucket only); never cleared.
-    overflowed: AtomicBool,
+    /// For a session, 32 bits of its user's digest ([`NO_OWNER`] otherwise): what
+    /// [`RevocationList::sign_out`] counts. Only read and written under the writer lock.
+    owner: AtomicU32,
+}
+
+/// A slot as read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Read {
+    /// Never filled.
+    Empty,
+    /// (tag, until, issued_before), read consistently.
+    Entry([u32; TAG_WORDS], u32, u32),
+    /// Still mid-write after [`MAX_READ_RETRIES`] reads.
+    Busy,
 }
 
 impl RevocationSlot {
@@ -195,15 +281,15 @@ impl RevocationSlot {
         ],
         until: AtomicU32::new(0),
         issued_before: AtomicU32::new(0),
-        overflowed: AtomicBool::new(false),
+        owner: AtomicU32::new(NO_OWNER),
     };
 
-    /// (tag, until, issued_before), read consistently; `None` for a slot never filled.
-    fn read(&self) -> Option<([u32; TAG_WORDS], u32, u32)> {
-        loop {
+    /// The slot, read consistently: at most [`MAX_READ_RETRIES`] tries.
+    fn read(&self) -> Read {
+        for _ in 0..MAX_READ_RETRIES {
             let s1 = self.seq.load(Ordering::Acquire);
             if s1 == 0 {
-                return None;
+                return Read::Empty;
             }
             if s1 & 1 == 1 {
                 core::hint::spin_loop();
@@ -215,13 +301,28 @@ impl RevocationSlot {
             let issued_before = self.issued_before.load(Ordering::Relaxed);
             fence(Ordering::Acquire);
             if self.seq.load(Ordering::Relaxed) == s1 {
-                return Some((tag, until, issued_before));
+                return Read::Entry(tag, until, issued_before);
             }
+        }
+        Read::Busy
+    }
+
+    /// The entry, read under the writer lock (no writer can be mid-write).
+    fn read_locked(&self) -> Option<([u32; TAG_WORDS], u32, u32)> {
+        match self.read() {
+            Read::Entry(t, u, ib) => Some((t, u, ib)),
+            Read::Empty | Read::Busy => None,
         }
     }
 
+    /// Whether the slot may take a new entry at `now`: never filled, or its entry covers no
+    /// token that could still be accepted.
+    fn is_free(&self, now: u32) -> bool {
+        self.read_locked().is_none_or(|(_, u, _)| u < now)
+    }
+
     /// Writes an entry; only under the list's writer lock.
-    fn write(&self, tag: &[u32; TAG_WORDS], until: u32, issued_before: u32) {
+    fn write(&self, tag: &[u32; TAG_WORDS], until: u32, issued_before: u32, owner: u32) {
         let s = self.seq.load(Ordering::Relaxed);
         self.seq.store(s.wrapping_add(1) | 1, Ordering::Relaxed);
         fence(Ordering::Release);
@@ -230,6 +331,7 @@ impl RevocationSlot {
         }
         self.until.store(until, Ordering::Relaxed);
         self.issued_before.store(issued_before, Ordering::Relaxed);
+        self.owner.store(owner, Ordering::Relaxed);
         // Even, and never 0 again (0 is "never filled").
         let next = (s | 1).wrapping_add(1);
         self.seq
@@ -257,6 +359,8 @@ pub struct RevocationList<S> {
     writer: AtomicBool,
     /// Entries ever written and not known to be free: 0 lets a check skip hashing.
     filled: AtomicUsize,
+    /// Checks answered "revoked" on a slot that stayed mid-write.
+    contended: AtomicUsize,
     max_token_lifetime: u64,
     leeway: u64,
 }
@@ -270,6 +374,7 @@ impl<const N: usize> RevocationList<[RevocationSlot; N]> {
             slots: [RevocationSlot::EMPTY; N],
             writer: AtomicBool::new(false),
             filled: AtomicUsize::new(0),
+            contended: AtomicUsize::new(0),
             max_token_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
             leeway: DEFAULT_REVOCATION_LEEWAY,
         }
@@ -291,6 +396,7 @@ impl RevocationList<alloc::boxed::Box<[RevocationSlot]>> {
             slots: (0..capacity).map(|_| RevocationSlot::EMPTY).collect(),
             writer: AtomicBool::new(false),
             filled: AtomicUsize::new(0),
+            contended: AtomicUsize::new(0),
             max_token_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
             leeway: DEFAULT_REVOCATION_LEEWAY,
         }
@@ -313,10 +419,10 @@ impl<S> RevocationList<S> {
     }
 }
 
-/// 128 bits of the tag, and the bucket-picking word, of an entry of `kind` over `value`. Not
-/// inlined: one copy of the hashing serves every caller (bytes count in the wasm module).
+/// An entry's identity: 128 bits of tag and the two words that pick its buckets. Not inlined:
+/// one copy of the hashing serves every caller (bytes count in the wasm module).
 #[inline(never)]
-fn digest(kind: u8, value: &[u8]) -> ([u32; TAG_WORDS], u64) {
+fn digest(kind: u8, value: &[u8]) -> ([u32; TAG_WORDS], [u32; 2]) {
     let d: [u8; 32] = Sha256::new()
         .chain_update([kind])
         .chain_update(value)
@@ -327,15 +433,22 @@ fn digest(kind: u8, value: &[u8]) -> ([u32; TAG_WORDS], u64) {
         w.copy_from_slice(d.get(i * 4..i * 4 + 4).unwrap_or(&[0; 4]));
         u32::from_le_bytes(w)
     };
-    (
-        [word(0), word(1), word(2), word(3)],
-        u64::from(word(4)) << 32 | u64::from(word(5)),
-    )
+    ([word(0), word(1), word(2), word(3)], [word(4), word(5)])
+}
+
+/// The `owner` word of a user's sessions: never [`NO_OWNER`].
+fn owner_of(sub: &str) -> u32 {
+    let (tag, _) = digest(KIND_SUBJECT, sub.as_bytes());
+    tag[0] | 1
 }
 
 fn seconds(t: u64) -> u32 {
     // Unix seconds fit in 32 bits until 2106.
     u32::try_from(t).unwrap_or(u32::MAX)
+}
+
+fn index(word: u32, count: usize) -> usize {
+    usize::try_from(word).unwrap_or(0) % count.max(1)
 }
 
 impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
@@ -361,23 +474,21 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
             .unwrap_or(&[])
     }
 
-    /// The buckets a tag may live in, in order: its own, then the next ones while each one it
-    /// passes has overflowed.
-    fn chain(&self, pick: u64) -> impl Iterator<Item = &[RevocationSlot]> {
+    /// The two buckets an entry may live in (the second is empty when the list has one bucket):
+    /// distinct, so a list of two buckets is used whole.
+    fn buckets(&self, pick: [u32; 2]) -> [&[RevocationSlot]; 2] {
         let (count, _) = self.shape();
-        let count_u64 = u64::try_from(count.max(1)).unwrap_or(1);
-        let home = usize::try_from(pick % count_u64).unwrap_or(0);
-        let mut go_on = true;
-        (0..count).map_while(move |i| {
-            if !go_on {
-                return None;
-            }
-            let b = self.bucket((home + i) % count);
-            go_on = b
-                .first()
-                .is_some_and(|s| s.overflowed.load(Ordering::Acquire));
-            Some(b)
-        })
+        let first = index(pick[0], count);
+        if count < 2 {
+            return [self.bucket(first), &[]];
+        }
+        let step = 1 + index(pick[1], count - 1);
+        [self.bucket(first), self.bucket((first + step) % count)]
+    }
+
+    /// The slots an entry may live in, in order: at most [`MAX_SLOTS_EXAMINED`].
+    fn candidates(&self, pick: [u32; 2]) -> impl Iterator<Item = &RevocationSlot> {
+        self.buckets(pick).into_iter().flatten()
     }
 
     /// Records a revocation at time `now` (unix seconds). Revoking again what is already held
@@ -385,20 +496,89 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
     ///
     /// # Errors
     /// [`RevokeError::Disabled`] for a list of no slots, whatever the value;
-    /// [`RevokeError::EmptyValue`], [`RevokeError::TooLong`]; [`RevokeError::Full`] when every
-    /// slot holds a live entry (nothing is replaced).
+    /// [`RevokeError::EmptyValue`], [`RevokeError::TooLong`]; [`RevokeError::Full`] when the
+    /// entry's two buckets hold live entries (nothing is replaced).
     pub fn revoke(&self, r: Revocation<'_>, now: u64) -> Result<(), RevokeError> {
         if self.slots().is_empty() {
             return Err(RevokeError::Disabled);
         }
-        if r.value().is_empty() {
-            return Err(RevokeError::EmptyValue);
+        r.check()?;
+        let owner = match r {
+            Revocation::Session { sub, .. } => owner_of(sub),
+            _ => NO_OWNER,
+        };
+        self.locked(|| self.revoke_locked(r, owner, now))
+    }
+
+    /// Records a user's sign-out from one session at `now`: [`Revocation::Session`], unless the
+    /// user already holds [`MAX_SESSIONS_PER_SUBJECT`] sessions, the list is 7/8 full, or the
+    /// session's buckets are full; then [`Revocation::Subject`] with `issued_at_or_before: now`
+    /// (merged with the user's entry if there is one). So one user holds at most
+    /// `MAX_SESSIONS_PER_SUBJECT + 1` entries however often they sign in and out, and sign-outs
+    /// keep working for everyone else. Reads every slot once (a few microseconds for the
+    /// default 4,096); checks are not held up.
+    ///
+    /// # Errors
+    /// As [`RevocationList::revoke`]: [`RevokeError::Full`] only when the user's own entry has no
+    /// room either.
+    pub fn sign_out(&self, sub: &str, origin_jti: &str, now: u64) -> Result<SignOut, RevokeError> {
+        if self.slots().is_empty() {
+            return Err(RevokeError::Disabled);
         }
-        if r.value().len() > MAX_VALUE_LEN {
-            return Err(RevokeError::TooLong);
+        let session = Revocation::Session { origin_jti, sub };
+        session.check()?;
+        let owner = owner_of(sub);
+        let subject = Revocation::Subject {
+            sub,
+            issued_at_or_before: now,
+        };
+        self.locked(|| {
+            let t = seconds(now);
+            let (mut live, mut sessions) = (0usize, 0usize);
+            for s in self.slots() {
+                if let Some((_, u, _)) = s.read_locked() {
+                    if u >= t {
+                        live += 1;
+                        if s.owner.load(Ordering::Relaxed) == owner {
+                            sessions += 1;
+                        }
+                    }
+                }
+            }
+            let (buckets, ways) = self.shape();
+            let nearly_full = live.saturating_mul(8) >= buckets.saturating_mul(ways) * 7;
+            if sessions < MAX_SESSIONS_PER_SUBJECT && !nearly_full {
+                match self.revoke_locked(session, owner, now) {
+                    Err(RevokeError::Full) => {}
+                    other => return other.map(|()| SignOut::Session),
+                }
+            }
+            self.revoke_locked(subject, NO_OWNER, now)
+                .map(|()| SignOut::Subject {
+                    issued_at_or_before: now,
+                })
+        })
+    }
+
+    /// Runs `f` under the writer lock.
+    fn locked<T>(&self, f: impl FnOnce() -> T) -> T {
+        while self
+            .writer
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            core::hint::spin_loop();
         }
+        let result = f();
+        self.writer.store(false, Ordering::Release);
+        result
+    }
+
+    fn revoke_locked(&self, r: Revocation<'_>, owner: u32, now: u64) -> Result<(), RevokeError> {
         let (last_expiry, issued_before) = match r {
-            Revocation::OriginJti(_) => (now.saturating_add(self.max_token_lifetime), ALL),
+            Revocation::OriginJti(_) | Revocation::Session { .. } => {
+                (now.saturating_add(self.max_token_lifetime), ALL)
+            }
             Revocation::Jti { exp, .. } => (exp, ALL),
             Revocation::Subject {
                 issued_at_or_before,
@@ -412,95 +592,118 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
         let until = seconds(last_expiry.saturating_add(self.leeway));
         let (tag, pick) = digest(r.kind(), r.value().as_bytes());
         let now = seconds(now);
-
-        while self
-            .writer
-            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            core::hint::spin_loop();
-        }
-        let result = self.revoke_locked(&tag, pick, until, issued_before, now);
-        self.writer.store(false, Ordering::Release);
-        result
-    }
-
-    fn revoke_locked(
-        &self,
-        tag: &[u32; TAG_WORDS],
-        pick: u64,
-        until: u32,
-        issued_before: u32,
-        now: u32,
-    ) -> Result<(), RevokeError> {
-        // Already held: extend it in place.
-        for slot in self.chain(pick).flatten() {
-            if let Some((t, u, ib)) = slot.read() {
-                if t == *tag {
+        // Already held: extend it in place (an entry past its lifetime is simply replaced).
+        for slot in self.candidates(pick) {
+            if let Some((t, u, ib)) = slot.read_locked() {
+                if t == tag {
+                    if u < now {
+                        slot.write(&tag, until, issued_before, owner);
+                        return Ok(());
+                    }
                     let ib = if ib == ALL || issued_before == ALL {
                         ALL
                     } else {
                         ib.max(issued_before)
                     };
-                    slot.write(tag, u.max(until), ib);
+                    let owner = if owner == NO_OWNER {
+                        slot.owner.load(Ordering::Relaxed)
+                    } else {
+                        owner
+                    };
+                    slot.write(&tag, u.max(until), ib, owner);
                     return Ok(());
                 }
             }
         }
-        // A free slot: never filled, or holding an entry that covers no acceptable token.
-        let (count, _) = self.shape();
-        let count_u64 = u64::try_from(count.max(1)).unwrap_or(1);
-        let home = usize::try_from(pick % count_u64).unwrap_or(0);
-        for i in 0..count {
-            let bucket = self.bucket((home + i) % count);
-            let free = bucket.iter().find(|s| match s.read() {
-                None => true,
-                Some((_, u, _)) => u < now,
-            });
-            if let Some(slot) = free {
-                if slot.read().is_none() {
-                    self.filled.fetch_add(1, Ordering::Release);
-                }
-                slot.write(tag, until, issued_before);
-                return Ok(());
-            }
-            if let Some(first) = bucket.first() {
-                first.overflowed.store(true, Ordering::Release);
+        // A free slot in the emptier of the two buckets (both stay short of full longer).
+        let free = |b: &[RevocationSlot]| b.iter().filter(|s| s.is_free(now)).count();
+        let [a, b] = self.buckets(pick);
+        let bucket = if free(b) > free(a) { b } else { a };
+        let slot = bucket
+            .iter()
+            .find(|s| s.is_free(now))
+            .ok_or(RevokeError::Full)?;
+        if slot.read_locked().is_none() {
+            self.filled.fetch_add(1, Ordering::Release);
+        }
+        slot.write(&tag, until, issued_before, owner);
+        Ok(())
+    }
+
+    /// Looks up the entry of `kind` and `value`: its `issued_before`, or `Err` when a slot it may
+    /// be in stayed mid-write (then the caller answers "revoked"). `examined` counts the slots
+    /// read.
+    fn find(&self, kind: u8, value: &[u8], examined: &mut usize) -> Result<Option<u32>, ()> {
+        let (tag, pick) = digest(kind, value);
+        let mut busy = false;
+        for slot in self.candidates(pick) {
+            *examined += 1;
+            match slot.read() {
+                Read::Entry(t, _, ib) if t == tag => return Ok(Some(ib)),
+                Read::Busy => busy = true,
+                Read::Entry(..) | Read::Empty => {}
             }
         }
-        Err(RevokeError::Full)
+        if busy {
+            self.contended.fetch_add(1, Ordering::Relaxed);
+            return Err(());
+        }
+        Ok(None)
     }
 
     /// Whether `claims` are covered by a held revocation (whatever the time: an entry past its
-    /// lifetime covers only tokens that have expired anyway).
+    /// lifetime covers only tokens that have expired anyway). Examines at most
+    /// [`MAX_SLOTS_EXAMINED`] slots for each of `origin_jti`, `jti` and `sub`.
     #[must_use]
     pub fn is_revoked(&self, claims: &Claims<'_>) -> bool {
+        self.check_claims(claims, &mut 0)
+    }
+
+    fn check_claims(&self, claims: &Claims<'_>, examined: &mut usize) -> bool {
         if self.filled.load(Ordering::Acquire) == 0 {
             return false;
         }
-        let find = |kind: u8, value: &JsonStr<'_>| {
+        let mut find = |kind: u8, value: &JsonStr<'_>| {
             // A value longer than any revocable one cannot be revoked.
             let mut buf = [0u8; MAX_VALUE_LEN];
-            let value = value.decode_into(&mut buf)?;
-            let (tag, pick) = digest(kind, value.as_bytes());
-            self.chain(pick)
-                .flatten()
-                .find_map(|s| s.read().filter(|(t, _, _)| *t == tag))
-                .map(|(_, _, issued_before)| issued_before)
+            match value.decode_into(&mut buf) {
+                Some(v) => self.find(kind, v.as_bytes(), examined),
+                None => Ok(None),
+            }
         };
-        if claims.origin_jti.is_some_and(|v| find(b'o', &v).is_some()) {
-            return true;
+        if let Some(v) = claims.origin_jti {
+            match find(KIND_ORIGIN, &v) {
+                Ok(None) => {}
+                Ok(Some(_)) | Err(()) => return true,
+            }
         }
-        if claims.jti.is_some_and(|v| find(b'j', &v).is_some()) {
-            return true;
+        if let Some(v) = claims.jti {
+            match find(KIND_JTI, &v) {
+                Ok(None) => {}
+                Ok(Some(_)) | Err(()) => return true,
+            }
         }
         if let Some(sub) = claims.sub {
-            if let Some(issued_before) = find(b's', &sub) {
+            match find(KIND_SUBJECT, &sub) {
+                Ok(None) => {}
+                Err(()) => return true,
                 // No `iat`: covered (Cognito always sends it, so this fails closed).
-                return claims.iat.is_none_or(|iat| iat <= i64::from(issued_before));
+                Ok(Some(issued_before)) => {
+                    return claims.iat.is_none_or(|iat| iat <= i64::from(issued_before))
+                }
             }
         }
         false
+    }
+
+    /// [`RevocationList::is_revoked`], and how many slots it examined (tests and fuzzing hold
+    /// it to [`MAX_SLOTS_EXAMINED`] a lookup).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn is_revoked_counting(&self, claims: &Claims<'_>) -> (bool, usize) {
+        let mut examined = 0;
+        let revoked = self.check_claims(claims, &mut examined);
+        (revoked, examined)
     }
 
     /// How many live revocations are held at `now`, and the capacity.
@@ -512,13 +715,14 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
         } else {
             self.slots()
                 .iter()
-                .filter(|s| s.read().is_some_and(|(_, u, _)| u >= now))
+                .filter(|s| matches!(s.read(), Read::Entry(_, u, _) if u >= now))
                 .count()
         };
         let (buckets, ways) = self.shape();
         RevocationStats {
             held,
             capacity: buckets * ways,
+            contended: self.contended.load(Ordering::Relaxed),
         }
     }
 }
@@ -529,5 +733,7 @@ impl<S: AsRef<[RevocationSlot]> + Sync> RevocationCheck for RevocationList<S> {
     }
 }
 
+#[cfg(any(test, all(fuzzing, feature = "alloc")))]
+pub(crate) mod model;
 #[cfg(test)]
 mod tests;

@@ -25,8 +25,12 @@
 //! server's origin (`APP_ORIGIN`, by default the origin of `AWS_COGNITO_REDIRECT_URI` or
 //! `http://APP_HOST:APP_PORT`) or when `Sec-Fetch-Site` is present and neither `same-origin` nor
 //! `none`; and it must carry a `csrf` form field equal to the `__Host-cv_csrf` cookie, a random
-//! value set at sign-in with `SameSite=Strict` (double submit: another site can neither read the
-//! cookie nor make the browser send it). `GET /logout` signs nobody out: it shows the form.
+//! value set at sign-in with `SameSite=Lax` (double submit: another site can neither read the
+//! cookie nor set it, and no cross-site POST carries it; `web.rs` says why not `Strict`). The page's
+//! own form sends its real `Origin` because the pages' `Referrer-Policy` is `same-origin` (under
+//! `no-referrer` a browser sends `Origin: null`, refused here like any other origin). After the
+//! sign-out the browser goes on to the Hosted UI's `/logout`, which the pages' CSP `form-action`
+//! allows, and back to `/`, which says "signed out". `GET /logout` signs nobody out: it shows the form.
 //! The API route needs `Authorization: Bearer`, which a browser never adds by itself.
 
 use core::convert::Infallible;
@@ -361,7 +365,9 @@ impl Logout {
         }
     }
 
-    /// Why a request is cross-site, if it is.
+    /// Why a request is cross-site, if it is. Only the configured origin is accepted, never one
+    /// derived from `Host` (DNS rebinding); `Origin: null` (a sandboxed or `no-referrer` page) is
+    /// refused like any other.
     fn cross_site<B>(&self, req: &Request<B>) -> Option<String> {
         let h = req.headers();
         if let Some(origin) = h.get(header::ORIGIN) {

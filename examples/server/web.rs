@@ -1,5 +1,6 @@
-//! The server's web pages: the Hosted UI sign-in (`/login`, `/callback`), the signed-in page
-//! (`/me`, token kept in a `__Host-` `HttpOnly; Secure; SameSite=Lax` cookie), and `/`.
+//! The server's web pages: the Hosted UI sign-in (`/login`, `/callback`), the account page
+//! (`/me`, token kept in a `__Host-` `HttpOnly; Secure; SameSite=Lax` cookie), and `/`. Both `/`
+//! and `/me` say whether the visitor is signed in (never a silent redirect), and what they can do.
 //! Sign-out (`POST /logout`) is in `logout.rs`.
 //!
 //! The sign-in is the authorization code flow with PKCE (S256) and a nonce: `/login` makes a
@@ -29,7 +30,11 @@ pub(super) const SESSION_COOKIE: &str = "__Host-cv_session";
 /// The refresh token (or, when Cognito gave none, the access token), for `POST /logout` only.
 pub(super) const REFRESH_COOKIE: &str = "__Host-cv_refresh";
 pub(super) const ACCESS_COOKIE: &str = "__Host-cv_access";
-/// The token `POST /logout` must echo (double submit), `SameSite=Strict`.
+/// The token `POST /logout` must echo (double submit), `SameSite=Lax`: the page that shows the
+/// sign-out form is often reached from another site (the Hosted UI's redirect to `/callback` and
+/// on to `/me`), where a `Strict` cookie is withheld and the form would be empty. What protects
+/// the token is that another site can neither read it (`HttpOnly`, no framing, no CORS) nor set
+/// it (`__Host-`); `Lax` still keeps it off every cross-site POST.
 pub(super) const CSRF_COOKIE: &str = "__Host-cv_csrf";
 /// `state.verifier.nonce` of a sign-in under way.
 const LOGIN_COOKIE: &str = "__Host-cv_login";
@@ -100,8 +105,8 @@ impl Web {
     pub(super) async fn route(&self, req: &Request<Incoming>) -> Option<Response<Body>> {
         let get = req.method() == Method::GET || req.method() == Method::HEAD;
         Some(match (req.uri().path(), get) {
-            ("/", true) => self.welcome(),
-            ("/login", true) => self.login(),
+            ("/", true) => self.welcome(req).await,
+            ("/login", true) => self.login(req),
             ("/callback", true) => self.callback(req).await,
             ("/me", true) => self.me(req).await,
             ("/" | "/login" | "/callback" | "/me", false) => super::method_not_allowed(),
@@ -118,10 +123,14 @@ impl Web {
         )
     }
 
-    fn login(&self) -> Response<Body> {
+    fn login(&self, req: &Request<Incoming>) -> Response<Body> {
         let Some(web) = &self.login else {
             return Self::web_not_configured();
         };
+        if let Some(there) = loopback_alias(req, &web.redirect_uri) {
+            // The sign-in's cookie must be set where `/callback` will read it.
+            return redirect(StatusCode::FOUND, &there);
+        }
         let (state, verifier, nonce) = (random_token(), random_token(), random_token());
         let mut url = web.authorize_url.clone();
         url.query_pairs_mut()
@@ -262,7 +271,7 @@ impl Web {
         add_cookie(
             &mut r,
             &format!(
-                "{CSRF_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict",
+                "{CSRF_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax",
                 random_token()
             ),
         );
@@ -270,18 +279,25 @@ impl Web {
         r
     }
 
-    async fn me(&self, req: &Request<Incoming>) -> Response<Body> {
+    /// Who the session cookie says is signed in.
+    async fn session(&self, req: &Request<Incoming>) -> Session {
         let Some(token) = cookie(req.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()) else {
-            return redirect(StatusCode::SEE_OTHER, "/login");
+            return Session::None;
         };
-        let caller = self
-            .verifier
-            .verify(token)
-            .await
-            .map(|c| (c.username.unwrap_or_default(), c.sub));
+        match self.verifier.verify(token).await {
+            Ok(c) => Session::SignedIn {
+                username: c.username.unwrap_or_default(),
+                sub: c.sub,
+            },
+            Err(e) if e.token_error().is_none() => Session::Unavailable,
+            Err(e) => Session::Ended(e.code()),
+        }
+    }
+
+    async fn me(&self, req: &Request<Incoming>) -> Response<Body> {
         let csrf = cookie(req.headers(), CSRF_COOKIE).unwrap_or_default();
-        match caller {
-            Ok((username, sub)) => html(
+        match self.session(req).await {
+            Session::SignedIn { username, sub } => html(
                 StatusCode::OK,
                 "Signed in",
                 &format!(
@@ -291,32 +307,121 @@ impl Web {
                     logout_form(csrf)
                 ),
             ),
-            Err(e) if e.token_error().is_none() => html(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Try again later",
-                "<p>The signing keys cannot be fetched right now.</p>",
-            ),
-            Err(_) => {
-                let mut r = redirect(StatusCode::SEE_OTHER, "/login");
+            Session::Unavailable => keys_unavailable(),
+            Session::None => signed_out_page(""),
+            Session::Ended(code) => {
+                let mut r = signed_out_page(&format!(
+                    " (this browser's session token is no longer accepted: <code>{code}</code>)"
+                ));
                 add_cookie(&mut r, &clear_session());
                 r
             }
         }
     }
 
-    fn welcome(&self) -> Response<Body> {
+    async fn welcome(&self, req: &Request<Incoming>) -> Response<Body> {
         let api = escape_html(&self.api_path);
+        let you = match self.session(req).await {
+            Session::SignedIn { username, .. } => format!(
+                "<p>Signed in as <strong>{}</strong>.</p>\n\
+                 <ul><li><a href=\"/me\">Your account</a>: who you are to this site.</li>\n\
+                 <li>Sign out: your tokens are revoked at Cognito and refused here at once.</li></ul>\n{}",
+                escape_html(&username),
+                logout_form(cookie(req.headers(), CSRF_COOKIE).unwrap_or_default())
+            ),
+            Session::Unavailable => {
+                "<p>Who is signed in cannot be checked right now (no signing keys); \
+                 try again later.</p>"
+                    .to_string()
+            }
+            Session::None | Session::Ended(_) => "<p>You are signed out.</p>\n\
+                 <p><a href=\"/login\">Sign in</a> with the Cognito Hosted UI to see your account \
+                 (<a href=\"/me\">/me</a>) and to sign out, which revokes your tokens.</p>"
+                .to_string(),
+        };
         html(
             StatusCode::OK,
             "cognito-verify example server",
             &format!(
-                "<p>Pages: <a href=\"/login\">sign in</a> (Cognito Hosted UI), \
-                 <a href=\"/me\">who am I</a>, <a href=\"/logout\">sign out</a>.</p>\n\
-                 <p>API: <code>GET {api}ping</code> and <code>GET {api}admin</code> \
-                 (group <code>{ADMIN_GROUP}</code>) with <code>Authorization: Bearer &lt;token&gt;</code>.</p>"
+                "{you}\n<h2>For programs</h2>\n\
+                 <p>The API takes <code>Authorization: Bearer &lt;token&gt;</code>, which a browser \
+                 does not send from these pages: <code>GET {api}ping</code>, <code>GET {api}admin</code> \
+                 (group <code>{ADMIN_GROUP}</code>), <code>POST {api}logout</code>.</p>"
             ),
         )
     }
+}
+
+/// The session cookie's state.
+enum Session {
+    None,
+    SignedIn {
+        username: String,
+        sub: String,
+    },
+    /// Refused with this code (expired, revoked, ...).
+    Ended(&'static str),
+    /// No signing keys could be had: nobody can be told either way.
+    Unavailable,
+}
+
+fn keys_unavailable() -> Response<Body> {
+    html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Try again later",
+        "<p>The signing keys cannot be fetched right now.</p>",
+    )
+}
+
+/// `/me` without a session: says so, and how to sign in (no silent redirect).
+fn signed_out_page(why: &str) -> Response<Body> {
+    html(
+        StatusCode::OK,
+        "Signed out",
+        &format!("<p>You are signed out{why}.</p>\n<p><a href=\"/login\">Sign in</a></p>"),
+    )
+}
+
+/// Where `/login` must go first when the browser reached this server under another loopback name
+/// than the redirect URI's, on the same port (`127.0.0.1:8000` for `localhost:8000`): cookies
+/// belong to one host, so a sign-in started on the other would find no cookie at `/callback`.
+/// Only between loopback names on the redirect URI's own port, and only ever to the configured
+/// URI: the `Host` header picks nothing else (DNS rebinding), and a proxy in front (another port)
+/// that rewrites `Host` gets no redirect loop.
+fn loopback_alias(req: &Request<Incoming>, redirect_uri: &str) -> Option<String> {
+    let target = Url::parse(redirect_uri).ok()?;
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| {
+            req.uri()
+                .authority()
+                .map(hyper::http::uri::Authority::as_str)
+        })?;
+    let here = Url::parse(&format!("{}://{host}/", target.scheme())).ok()?;
+    let alias = here.host_str() != target.host_str()
+        && here.port_or_known_default() == target.port_or_known_default();
+    (alias && is_loopback(&here) && is_loopback(&target)).then(|| {
+        let mut u = target;
+        u.set_path("/login");
+        u.set_query(None);
+        u.to_string()
+    })
+}
+
+/// `localhost` (and its subdomains) or a loopback address.
+pub(super) fn is_loopback(u: &Url) -> bool {
+    let Some(host) = u.host_str() else {
+        return false;
+    };
+    let host = host.to_ascii_lowercase();
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || ip
+            .parse::<core::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback())
 }
 
 /// The sign-out button: a POST form carrying the CSRF token.

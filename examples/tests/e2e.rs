@@ -172,7 +172,7 @@ async fn api_answers_with_own_keys() {
     let a = srv.get("/me", &[("cookie", &"c".repeat(17 * 1024))]).await;
     assert_eq!(a.status, 431);
     let a = srv.get("/me", &[("cookie", &"c".repeat(15 * 1024))]).await;
-    assert_eq!(a.status, 303);
+    assert_eq!(a.status, 200, "served: signed out");
     let mut r = srv.client.get(format!("{}/me", srv.base));
     for i in 0..150 {
         r = r.header("cookie", format!("c{i}=v"));
@@ -388,10 +388,24 @@ async fn web_login_callback_me_logout() {
 
     let a = srv.get("/", &[]).await;
     assert_eq!(a.status, 200);
-    assert!(a.body.contains("/login"));
-    // Protected page without a cookie: to /login.
+    assert!(a.body.contains("You are signed out") && a.body.contains("/login"));
+    // The security headers of a site served over http: the real Origin on its own POSTs, the
+    // Hosted UI allowed as the sign-out form's redirect target, no HSTS.
+    assert_eq!(a.header("referrer-policy"), "same-origin");
+    assert_eq!(
+        a.header("content-security-policy"),
+        format!(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' {}",
+            oauth.base
+        )
+    );
+    assert!(a.headers.get("strict-transport-security").is_none());
+    // The account page without a cookie says so, with a way to sign in and home (no redirect).
     let a = srv.get("/me", &[]).await;
-    assert_eq!((a.status, a.header("location")), (303, "/login"));
+    assert_eq!(a.status, 200);
+    for s in ["You are signed out", "href=\"/login\"", "href=\"/\""] {
+        assert!(a.body.contains(s), "{s} in {}", a.body);
+    }
 
     // /login: to the Hosted UI with a state, a PKCE challenge and a nonce, remembered in a cookie.
     let a = srv.get("/login", &[]).await;
@@ -517,7 +531,8 @@ async fn web_login_callback_me_logout() {
         assert_host_cookie(c);
     }
     assert!(session.contains("SameSite=Lax"));
-    assert!(refresh.contains("SameSite=Strict") && csrf.contains("SameSite=Strict"));
+    // The CSRF token is Lax: the page reached through the Hosted UI's redirects must see it.
+    assert!(refresh.contains("SameSite=Strict") && csrf.contains("SameSite=Lax"));
     assert!(set_cookie(&a, "__Host-cv_login").contains("Max-Age=0"));
     let value_of = |c: &str| c.split(';').next().unwrap().to_string();
     let id_token = value_of(&session)
@@ -545,7 +560,11 @@ async fn web_login_callback_me_logout() {
         a.body
     );
     assert!(a.body.contains("method=\"post\" action=\"/logout\""));
-    // With an invalid cookie: to /login, cookie cleared.
+    // The home page of the signed-in user: who, the account page, the sign-out button.
+    let a = srv.get("/", &[("cookie", &cookies)]).await;
+    assert!(a.body.contains("Signed in as <strong>alice</strong>"));
+    assert!(a.body.contains(&format!("value=\"{csrf_token}\"")));
+    // With an invalid cookie: signed out, and why; the cookie cleared.
     let expired = ka.sign(&id_claims(now() - 10));
     let a = srv
         .get(
@@ -553,7 +572,9 @@ async fn web_login_callback_me_logout() {
             &[("cookie", &format!("__Host-cv_session={expired}"))],
         )
         .await;
-    assert_eq!((a.status, a.header("location")), (303, "/login"));
+    assert_eq!(a.status, 200);
+    assert!(a.body.contains("You are signed out") && a.body.contains("expired"));
+    assert!(set_cookie(&a, "__Host-cv_session").contains("Max-Age=0"));
 
     // GET /logout signs nobody out: a page with the form.
     let a = srv.get("/logout", &[("cookie", &cookies)]).await;
@@ -613,7 +634,8 @@ async fn web_login_callback_me_logout() {
     srv.expect_invalid(&id_token, "revoked", "Token Revoked.")
         .await;
     let a = srv.get("/me", &[("cookie", &cookies)]).await;
-    assert_eq!((a.status, a.header("location")), (303, "/login"));
+    assert_eq!(a.status, 200);
+    assert!(a.body.contains("You are signed out") && a.body.contains("revoked"));
     assert_eq!(srv.bearer("/api/v1/ping", &bob).await.status, 200);
 
     // Signed in again; this time Cognito refuses to revoke: 502 that says so, the session's
@@ -669,6 +691,54 @@ async fn web_login_callback_me_logout() {
         .await
         .unwrap();
     assert_eq!(a.status().as_u16(), 405);
+}
+
+/// HSTS only for an https origin that is not loopback, without `includeSubDomains`; `/login`
+/// reached under another loopback name of the redirect URI's port goes there first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_fit_the_scheme_and_login_stays_on_one_host() {
+    let jwks = own_jwks();
+    let token_url = format!("{}/oauth2/token", jwks.base);
+    for (origin, hsts) in [
+        ("https://app.example.com", "max-age=63072000"),
+        ("https://localhost:8443", ""),
+        ("http://app.example.com", ""),
+    ] {
+        let srv = own_server(&jwks, &[("APP_ORIGIN", origin)]);
+        let a = srv.get("/", &[]).await;
+        assert_eq!(a.header("strict-transport-security"), hsts, "{origin}");
+        // No Hosted UI configured: forms go to this site only.
+        assert!(a
+            .header("content-security-policy")
+            .ends_with("form-action 'self'"));
+    }
+    let srv = own_server(
+        &jwks,
+        &[
+            ("AWS_COGNITO_TOKEN_URL", &token_url),
+            ("AWS_COGNITO_REDIRECT_URI", "http://localhost:8000/callback"),
+        ],
+    );
+    for (host, to) in [
+        ("127.0.0.1:8000", "http://localhost:8000/login"),
+        ("[::1]:8000", "http://localhost:8000/login"),
+        ("localhost:8000", ""),
+        ("127.0.0.1:3000", ""),
+        ("evil.example:8000", ""),
+    ] {
+        let a = srv.get("/login", &[("host", host)]).await;
+        assert_eq!(a.status, 302, "{host}");
+        let location = a.header("location");
+        if to.is_empty() {
+            assert!(
+                location.contains("/oauth2/authorize?"),
+                "{host}: {location}"
+            );
+        } else {
+            assert_eq!(location, to, "{host}");
+            assert!(a.headers.get("set-cookie").is_none(), "{host}");
+        }
+    }
 }
 
 // ------------------------------------------------------------------ configuration

@@ -13,7 +13,7 @@ use super::{
 use crate::jwk::{JwksOptions, KeySet, HEAP_KEY_CAPACITY};
 use crate::pool::{check_jwks_url, display_string, issuer_jwks_url, UserPoolId};
 use crate::revocation::{
-    Revocation, RevocationList, RevocationSlot, RevocationStats, RevokeError,
+    Revocation, RevocationList, RevocationSlot, RevocationStats, RevokeError, SignOut,
     DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY, MAX_REVOCATION_CAPACITY,
 };
 use crate::{Error, Verifier};
@@ -139,15 +139,28 @@ impl VerifierConfig {
     /// covers and for how long.
     ///
     /// # Errors
-    /// [`RevokeError::Full`] when the list holds
-    /// [`revocation_capacity`](ConfigBuilder::revocation_capacity) live entries (nothing is
-    /// dropped to make room); [`RevokeError::Disabled`] when that capacity is 0;
+    /// [`RevokeError::Full`] when the entry's buckets hold live entries, from about 90% of
+    /// [`revocation_capacity`](ConfigBuilder::revocation_capacity) (nothing is dropped to make
+    /// room); [`RevokeError::Disabled`] when that capacity is 0;
     /// [`RevokeError::EmptyValue`].
     pub fn revoke(&self, revocation: Revocation<'_>, now: u64) -> Result<(), RevokeError> {
         self.revocations
             .as_ref()
             .ok_or(RevokeError::Disabled)?
             .revoke(revocation, now)
+    }
+
+    /// Records a user's sign-out from one session at `now`, bounded per user: see
+    /// [`RevocationList::sign_out`] (the session, or past
+    /// [`MAX_SESSIONS_PER_SUBJECT`](crate::MAX_SESSIONS_PER_SUBJECT) of them, the user).
+    ///
+    /// # Errors
+    /// As [`VerifierConfig::revoke`].
+    pub fn sign_out(&self, sub: &str, origin_jti: &str, now: u64) -> Result<SignOut, RevokeError> {
+        self.revocations
+            .as_ref()
+            .ok_or(RevokeError::Disabled)?
+            .sign_out(sub, origin_jti, now)
     }
 
     /// Live revocations held at `now`, and the capacity.

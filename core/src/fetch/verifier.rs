@@ -11,8 +11,8 @@ use std::vec::Vec;
 use super::cache::{JwksCache, JwksCacheBuilder, Keys, VerifyError};
 use crate::{
     payload_buffer_len, AcceptedTokenUse, CacheSlot, Claims, ConfigBuilder, Error, Requirement,
-    Revocation, RevocationStats, RevokeError, SignatureCache, SignatureCacheStats, TokenUse,
-    VerifierConfig, DEFAULT_MAX_TOKEN_LEN, DEFAULT_SIGNATURE_CACHE_CAPACITY,
+    Revocation, RevocationStats, RevokeError, SignOut, SignatureCache, SignatureCacheStats,
+    TokenUse, VerifierConfig, DEFAULT_MAX_TOKEN_LEN, DEFAULT_SIGNATURE_CACHE_CAPACITY,
 };
 
 /// The claims of a verified token, copied out of the verification buffer.
@@ -324,6 +324,35 @@ impl CognitoJwtVerifier {
     /// [`RevokeError::Disabled`] when its capacity is 0; [`RevokeError::EmptyValue`].
     pub fn revoke(&self, revocation: Revocation<'_>) -> Result<(), RevokeError> {
         self.inner.config.revoke(revocation, (self.inner.clock)())
+    }
+
+    /// Records a user's sign-out from one session (after Cognito's `RevokeToken`), bounded per
+    /// user: the session ([`Revocation::Session`]), or, once the user holds
+    /// [`MAX_SESSIONS_PER_SUBJECT`](crate::MAX_SESSIONS_PER_SUBJECT) sessions or the list is
+    /// 7/8 full, the user for every token issued until now ([`SignOut::Subject`]). So one user
+    /// signing in and out all day cannot fill the list for everyone else.
+    ///
+    /// ```
+    /// use cognito_verify::{CognitoJwtVerifier, SignOut};
+    /// let verifier = CognitoJwtVerifier::builder()
+    ///     .user_pool("us-east-1_Example1")
+    ///     .client_id("3n4b5urk1ft4fl3mg5e62d9ado")
+    ///     .build()
+    ///     .unwrap();
+    /// let sub = "0c5d3f4e-1a2b-4c3d-8e9f-a0b1c2d3e4f5";
+    /// for i in 0..10_000 {
+    ///     let recorded = verifier.sign_out(sub, &format!("session-{i}")).unwrap();
+    ///     assert_eq!(matches!(recorded, SignOut::Session), i < 4);
+    /// }
+    /// assert_eq!(verifier.revocation_stats().held, 5);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`CognitoJwtVerifier::revoke`].
+    pub fn sign_out(&self, sub: &str, origin_jti: &str) -> Result<SignOut, RevokeError> {
+        self.inner
+            .config
+            .sign_out(sub, origin_jti, (self.inner.clock)())
     }
 
     /// Live revocations held now, and the capacity.
