@@ -35,7 +35,7 @@ use core::time::Duration;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use cognito_verify::{CognitoJwtVerifier, Revocation, RevokeError};
+use cognito_verify::{CognitoJwtVerifier, Revocation, RevokeError, SignOut};
 use cognito_verify_examples::LEEWAY;
 use rand::RngCore as _;
 use tokio::sync::mpsc;
@@ -302,8 +302,7 @@ impl Revocations {
 fn apply(verifier: &CognitoJwtVerifier, r: &Revoked) -> Result<(), RevokeError> {
     let revocation = match r {
         Revoked::OriginJti(o) => Revocation::OriginJti(o),
-        // TEMPORARY until the core's per-user policy is merged: Revocation::Session.
-        Revoked::Session { origin_jti, .. } => Revocation::OriginJti(origin_jti),
+        Revoked::Session { origin_jti, sub } => Revocation::Session { origin_jti, sub },
         Revoked::Subject { sub, at } => Revocation::Subject {
             sub,
             issued_at_or_before: *at,
@@ -690,20 +689,3 @@ impl Link {
 
 /// `XREAD`'s answer: per stream, its entries (id, fields).
 type StreamReply = Vec<(String, Vec<(String, HashMap<String, String>)>)>;
-
-// TEMPORARY until the core's per-user policy (`SignOut`, `CognitoJwtVerifier::sign_out`) is
-// merged: the session, always.
-#[expect(dead_code, reason = "TEMPORARY shim")]
-enum SignOut {
-    Session,
-    Subject { issued_at_or_before: u64 },
-}
-trait SignOutShim {
-    fn sign_out(&self, sub: &str, origin_jti: &str) -> Result<SignOut, RevokeError>;
-}
-impl SignOutShim for CognitoJwtVerifier {
-    fn sign_out(&self, _sub: &str, origin_jti: &str) -> Result<SignOut, RevokeError> {
-        self.revoke(Revocation::OriginJti(origin_jti))
-            .map(|()| SignOut::Session)
-    }
-}

@@ -19,9 +19,6 @@ use common::*;
 use serde_json::{json, Value};
 use servers::*;
 
-// TEMPORARY until the core's per-user policy is merged: cognito_verify::MAX_SESSIONS_PER_SUBJECT.
-const MAX_SESSIONS_PER_SUBJECT: usize = 4;
-
 /// `/oauth2/revoke` of the test: accepts the refresh tokens the test says, refuses others.
 fn revoke_endpoint(accept: bool) -> TestHttp {
     TestHttp::start(move |req| {
@@ -571,7 +568,7 @@ async fn one_user_cannot_fill_the_list() {
         start.elapsed()
     );
     assert_eq!(session + subject + revoked, ROUNDS);
-    assert_eq!(session, MAX_SESSIONS_PER_SUBJECT);
+    assert_eq!(session, cognito_verify::MAX_SESSIONS_PER_SUBJECT);
     assert!(subject >= 1);
     let m = srv.get("/metrics", &[]).await.body;
     let held: usize = m
@@ -580,7 +577,7 @@ async fn one_user_cannot_fill_the_list() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(held <= MAX_SESSIONS_PER_SUBJECT + 1, "{m}");
+    assert!(held <= cognito_verify::MAX_SESSIONS_PER_SUBJECT + 1, "{m}");
     // Cognito was asked once per sign-out recorded, never for a token that did not verify.
     assert_eq!(revoke.hits(), session + subject);
 
