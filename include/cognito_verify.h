@@ -324,6 +324,35 @@ typedef uint32_t cognito_refresh_action;
 #endif // __cplusplus
 
 /**
+ * What `cognito_verifier_sign_out` recorded.
+ */
+enum cognito_sign_out_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The session (its `origin_jti`, counted against its user): the user's other sessions stay
+   * signed in. The word `session`, as in Rust (`SignOut::Session`) and JS
+   * (`{ recorded: "session" }`).
+   */
+  COGNITO_SIGN_OUT_KIND_SESSION = 0,
+  /**
+   * The user: every token of the user issued at or before `issued_at_or_before` is denied, on
+   * every device. The word `subject`, as in Rust (`SignOut::Subject`) and JS
+   * (`{ recorded: "subject" }`).
+   */
+  COGNITO_SIGN_OUT_KIND_SUBJECT = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cognito_sign_out_kind cognito_sign_out_kind;
+#else
+typedef uint32_t cognito_sign_out_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * How a list of required groups or scopes is matched.
  */
 enum cognito_match
@@ -427,6 +456,24 @@ typedef struct {
    */
   uint64_t fetch_timeout;
 } cognito_refresh_config;
+
+/**
+ * What `cognito_verifier_sign_out` recorded: `recorded`, and for
+ * `COGNITO_SIGN_OUT_KIND_SUBJECT` the time recorded (the `now` of the sign-out; 0 for a
+ * session). A replica applies the same with `cognito_verifier_revoke_session` or
+ * `cognito_verifier_revoke_sub`.
+ */
+typedef struct {
+  /**
+   * Session or user.
+   */
+  cognito_sign_out_kind recorded;
+  /**
+   * For a user: tokens whose `iat` is at or before this (unix seconds) are denied. 0 for a
+   * session.
+   */
+  uint64_t issued_at_or_before;
+} cognito_sign_out;
 
 #ifdef __cplusplus
 extern "C" {
@@ -956,6 +1003,53 @@ cognito_result cognito_verifier_revoke_sub(const cognito_verifier *verifier,
                                            uint64_t now);
 
 /**
+ * Records a session at `now` (unix seconds) for a replica: every token whose `origin_jti` is
+ * `origin_jti` (`origin_jti_len` bytes of UTF-8), counted against the user `sub` (`sub_len`
+ * bytes) as `cognito_verifier_sign_out` counts it. Use it to apply, in this verifier, a
+ * sign-out another server recorded as `COGNITO_SIGN_OUT_KIND_SESSION` (and
+ * `cognito_verifier_revoke_sub` for `COGNITO_SIGN_OUT_KIND_SUBJECT`, with its
+ * `issued_at_or_before`). This records the session whatever the user holds: it does not choose
+ * between session and user, the server that signed the user out did. Either value empty or
+ * over 256 bytes is `COGNITO_RESULT_INVALID_ARGUMENT`. Otherwise as
+ * `cognito_verifier_revoke_origin_jti`.
+ */
+cognito_result cognito_verifier_revoke_session(const cognito_verifier *verifier,
+                                               const uint8_t *origin_jti,
+                                               size_t origin_jti_len,
+                                               const uint8_t *sub,
+                                               size_t sub_len,
+                                               uint64_t now);
+
+/**
+ * Records a user's sign-out from one session at `now` (unix seconds): `sub` (`sub_len` bytes
+ * of UTF-8) is the user, `origin_jti` (`origin_jti_len` bytes) the session's, both read from the
+ * claims of the token the user signed out with. The core decides what is recorded
+ * (ARCHITECTURE.md, "Revocation"): the session, unless the user already holds 4 live sessions,
+ * the list is 7/8 full, or the session's place in the list is full; then the user, every token
+ * issued until `now`. So one user signing in and out all day holds at most 5 entries, and the
+ * list stays usable for everyone else. On success `*out` receives what was recorded
+ * (`cognito_sign_out`): pass it on to replicas (`cognito_verifier_revoke_session`,
+ * `cognito_verifier_revoke_sub`).
+ *
+ * Reads every entry of the list once under the revocation spin lock (4,096 for the default
+ * list); verifications do not wait for it. Allocates nothing. Thread-safe as the `revoke_*`
+ * functions.
+ *
+ * Returns `COGNITO_RESULT_REVOCATION_LIST_FULL` only when the user's own entry has no room
+ * either (nothing recorded, nothing dropped), `COGNITO_RESULT_REVOCATION_DISABLED` for capacity
+ * 0, `COGNITO_RESULT_INVALID_ARGUMENT` for an empty value or one over 256 bytes,
+ * `COGNITO_RESULT_INVALID_UTF8`, `COGNITO_RESULT_NULL_PARAMETER` (also for a NULL `out`, checked
+ * before anything is recorded). `*out` is written only on success.
+ */
+cognito_result cognito_verifier_sign_out(const cognito_verifier *verifier,
+                                         const uint8_t *sub,
+                                         size_t sub_len,
+                                         const uint8_t *origin_jti,
+                                         size_t origin_jti_len,
+                                         uint64_t now,
+                                         cognito_sign_out *out);
+
+/**
  * The verifier's revocation list at `now` (unix seconds): `held_out` receives the number of
  * live revocations (entries that still cover a token that could be accepted; entries past
  * their lifetime are not counted and their slots are reused), `capacity_out` the entries it
@@ -965,6 +1059,19 @@ cognito_result cognito_verifier_revocation_stats(const cognito_verifier *verifie
                                                  uint64_t now,
                                                  size_t *held_out,
                                                  size_t *capacity_out);
+
+/**
+ * How many verifications the revocation list answered `COGNITO_RESULT_REVOKED` because an
+ * entry they had to read stayed mid-write too long (a thread preempted while recording a
+ * revocation; the safe answer), since `cognito_verifier_new`: `contended_out` receives it. 0 in
+ * normal operation; a count that grows means revocations are recorded from a thread that is
+ * often preempted mid-write, such as an interrupt or signal handler. Thread-safe.
+ *
+ * A function of its own, beside `cognito_verifier_revocation_stats`, so that programs built
+ * against that function's two out-parameters keep working unchanged.
+ */
+cognito_result cognito_verifier_revocation_contended(const cognito_verifier *verifier,
+                                                     size_t *contended_out);
 
 /**
  * `cognito_verifier_verify` at the current time of the system clock.

@@ -294,11 +294,36 @@ class Verifier {
         return cognito_verifier_revoke_sub(handle_.get(), detail::bytes(sub), sub.size(),
                                            issued_at_or_before, now);
     }
+    /// A session counted against its user: what a replica applies for another server's
+    /// sign-out that recorded COGNITO_SIGN_OUT_KIND_SESSION.
+    cognito_result revoke_session(std::string_view origin_jti, std::string_view sub,
+                                  uint64_t now) const noexcept {
+        return cognito_verifier_revoke_session(handle_.get(), detail::bytes(origin_jti),
+                                               origin_jti.size(), detail::bytes(sub), sub.size(),
+                                               now);
+    }
+    /// A user's sign-out from one session: the core records the session, or past 4 of the
+    /// user's, the user; the value says which.
+    Expected<cognito_sign_out> sign_out(std::string_view sub, std::string_view origin_jti,
+                                         uint64_t now) const noexcept {
+        cognito_sign_out out{};
+        cognito_result rc =
+            cognito_verifier_sign_out(handle_.get(), detail::bytes(sub), sub.size(),
+                                      detail::bytes(origin_jti), origin_jti.size(), now, &out);
+        if (rc != COGNITO_RESULT_OK) return Failure{rc};
+        return out;
+    }
     /// (live revocations held at `now`, capacity).
     std::pair<size_t, size_t> revocation_stats(uint64_t now) const noexcept {
         size_t held = 0, capacity = 0;
         cognito_verifier_revocation_stats(handle_.get(), now, &held, &capacity);
         return {held, capacity};
+    }
+    /// Checks answered "revoked" because an entry stayed mid-write (0 in normal operation).
+    size_t revocation_contended() const noexcept {
+        size_t contended = 0;
+        cognito_verifier_revocation_contended(handle_.get(), &contended);
+        return contended;
     }
     /// (usable keys, skipped keys) of the loaded key set.
     std::pair<size_t, size_t> key_count() const noexcept {

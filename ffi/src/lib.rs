@@ -59,10 +59,12 @@ pub use refresh::{
 };
 pub use result::{cognito_result, cognito_result_code_name, cognito_result_message};
 pub use verifier::{
-    cognito_verifier, cognito_verifier_cache_stats, cognito_verifier_free,
-    cognito_verifier_key_count, cognito_verifier_new, cognito_verifier_revocation_stats,
-    cognito_verifier_revoke_jti, cognito_verifier_revoke_origin_jti, cognito_verifier_revoke_sub,
-    cognito_verifier_set_jwks, cognito_verifier_set_pool_jwks, cognito_verifier_verify,
+    cognito_sign_out, cognito_sign_out_kind, cognito_verifier, cognito_verifier_cache_stats,
+    cognito_verifier_free, cognito_verifier_key_count, cognito_verifier_new,
+    cognito_verifier_revocation_contended, cognito_verifier_revocation_stats,
+    cognito_verifier_revoke_jti, cognito_verifier_revoke_origin_jti,
+    cognito_verifier_revoke_session, cognito_verifier_revoke_sub, cognito_verifier_set_jwks,
+    cognito_verifier_set_pool_jwks, cognito_verifier_sign_out, cognito_verifier_verify,
     cognito_verifier_verify_now,
 };
 

@@ -4,7 +4,7 @@ use core::cell::OnceCell;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use cognito_verify_core::{
-    CacheSlot, KeySet, Revocation, SignatureCache, VerifierConfig, HEAP_KEY_CAPACITY,
+    CacheSlot, KeySet, Revocation, SignOut, SignatureCache, VerifierConfig, HEAP_KEY_CAPACITY,
 };
 
 use crate::boundary;
@@ -336,6 +336,123 @@ pub extern "C" fn cognito_verifier_revoke_sub(
     })
 }
 
+/// Records a session at `now` (unix seconds) for a replica: every token whose `origin_jti` is
+/// `origin_jti` (`origin_jti_len` bytes of UTF-8), counted against the user `sub` (`sub_len`
+/// bytes) as `cognito_verifier_sign_out` counts it. Use it to apply, in this verifier, a
+/// sign-out another server recorded as `COGNITO_SIGN_OUT_KIND_SESSION` (and
+/// `cognito_verifier_revoke_sub` for `COGNITO_SIGN_OUT_KIND_SUBJECT`, with its
+/// `issued_at_or_before`). This records the session whatever the user holds: it does not choose
+/// between session and user, the server that signed the user out did. Either value empty or
+/// over 256 bytes is `COGNITO_RESULT_INVALID_ARGUMENT`. Otherwise as
+/// `cognito_verifier_revoke_origin_jti`.
+#[no_mangle]
+pub extern "C" fn cognito_verifier_revoke_session(
+    verifier: *const cognito_verifier,
+    origin_jti: *const u8,
+    origin_jti_len: usize,
+    sub: *const u8,
+    sub_len: usize,
+    now: u64,
+) -> cognito_result {
+    boundary::call(|| {
+        let v = try_ref(verifier)?;
+        let origin_jti = try_str(origin_jti, origin_jti_len)?;
+        let sub = try_str(sub, sub_len)?;
+        v.config
+            .revoke(Revocation::Session { origin_jti, sub }, now)?;
+        Ok(())
+    })
+}
+
+/// What `cognito_verifier_sign_out` recorded.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum cognito_sign_out_kind {
+    /// The session (its `origin_jti`, counted against its user): the user's other sessions stay
+    /// signed in. The word `session`, as in Rust (`SignOut::Session`) and JS
+    /// (`{ recorded: "session" }`).
+    Session = 0,
+    /// The user: every token of the user issued at or before `issued_at_or_before` is denied, on
+    /// every device. The word `subject`, as in Rust (`SignOut::Subject`) and JS
+    /// (`{ recorded: "subject" }`).
+    Subject = 1,
+}
+
+/// What `cognito_verifier_sign_out` recorded: `recorded`, and for
+/// `COGNITO_SIGN_OUT_KIND_SUBJECT` the time recorded (the `now` of the sign-out; 0 for a
+/// session). A replica applies the same with `cognito_verifier_revoke_session` or
+/// `cognito_verifier_revoke_sub`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct cognito_sign_out {
+    /// Session or user.
+    pub recorded: cognito_sign_out_kind,
+    /// For a user: tokens whose `iat` is at or before this (unix seconds) are denied. 0 for a
+    /// session.
+    pub issued_at_or_before: u64,
+}
+
+impl cognito_sign_out {
+    /// The C form of the core's outcome.
+    fn from_core(s: SignOut) -> Result<Self, cognito_result> {
+        match s {
+            SignOut::Session => Ok(cognito_sign_out {
+                recorded: cognito_sign_out_kind::Session,
+                issued_at_or_before: 0,
+            }),
+            SignOut::Subject {
+                issued_at_or_before,
+            } => Ok(cognito_sign_out {
+                recorded: cognito_sign_out_kind::Subject,
+                issued_at_or_before,
+            }),
+            // An outcome added to the core later: reported as a bug until it gets a kind here
+            // (as `RevokeError`s without a code).
+            _ => Err(cognito_result::Panic),
+        }
+    }
+}
+
+/// Records a user's sign-out from one session at `now` (unix seconds): `sub` (`sub_len` bytes
+/// of UTF-8) is the user, `origin_jti` (`origin_jti_len` bytes) the session's, both read from the
+/// claims of the token the user signed out with. The core decides what is recorded
+/// (ARCHITECTURE.md, "Revocation"): the session, unless the user already holds 4 live sessions,
+/// the list is 7/8 full, or the session's place in the list is full; then the user, every token
+/// issued until `now`. So one user signing in and out all day holds at most 5 entries, and the
+/// list stays usable for everyone else. On success `*out` receives what was recorded
+/// (`cognito_sign_out`): pass it on to replicas (`cognito_verifier_revoke_session`,
+/// `cognito_verifier_revoke_sub`).
+///
+/// Reads every entry of the list once under the revocation spin lock (4,096 for the default
+/// list); verifications do not wait for it. Allocates nothing. Thread-safe as the `revoke_*`
+/// functions.
+///
+/// Returns `COGNITO_RESULT_REVOCATION_LIST_FULL` only when the user's own entry has no room
+/// either (nothing recorded, nothing dropped), `COGNITO_RESULT_REVOCATION_DISABLED` for capacity
+/// 0, `COGNITO_RESULT_INVALID_ARGUMENT` for an empty value or one over 256 bytes,
+/// `COGNITO_RESULT_INVALID_UTF8`, `COGNITO_RESULT_NULL_PARAMETER` (also for a NULL `out`, checked
+/// before anything is recorded). `*out` is written only on success.
+#[no_mangle]
+pub extern "C" fn cognito_verifier_sign_out(
+    verifier: *const cognito_verifier,
+    sub: *const u8,
+    sub_len: usize,
+    origin_jti: *const u8,
+    origin_jti_len: usize,
+    now: u64,
+    out: *mut cognito_sign_out,
+) -> cognito_result {
+    boundary::call(|| {
+        let v = try_ref(verifier)?;
+        let sub = try_str(sub, sub_len)?;
+        let origin_jti = try_str(origin_jti, origin_jti_len)?;
+        let out = try_out(out)?;
+        let recorded = v.config.sign_out(sub, origin_jti, now)?;
+        out.set(cognito_sign_out::from_core(recorded)?);
+        Ok(())
+    })
+}
+
 /// The verifier's revocation list at `now` (unix seconds): `held_out` receives the number of
 /// live revocations (entries that still cover a token that could be accepted; entries past
 /// their lifetime are not counted and their slots are reused), `capacity_out` the entries it
@@ -355,6 +472,28 @@ pub extern "C" fn cognito_verifier_revocation_stats(
         if let Ok(out) = try_out(capacity_out) {
             out.set(stats.capacity);
         }
+        Ok(())
+    })
+}
+
+/// How many verifications the revocation list answered `COGNITO_RESULT_REVOKED` because an
+/// entry they had to read stayed mid-write too long (a thread preempted while recording a
+/// revocation; the safe answer), since `cognito_verifier_new`: `contended_out` receives it. 0 in
+/// normal operation; a count that grows means revocations are recorded from a thread that is
+/// often preempted mid-write, such as an interrupt or signal handler. Thread-safe.
+///
+/// A function of its own, beside `cognito_verifier_revocation_stats`, so that programs built
+/// against that function's two out-parameters keep working unchanged.
+#[no_mangle]
+pub extern "C" fn cognito_verifier_revocation_contended(
+    verifier: *const cognito_verifier,
+    contended_out: *mut usize,
+) -> cognito_result {
+    boundary::call(|| {
+        let v = try_ref(verifier)?;
+        let out = try_out(contended_out)?;
+        // `contended` does not depend on the time.
+        out.set(v.config.revocation_stats(0).contended);
         Ok(())
     })
 }

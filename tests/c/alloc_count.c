@@ -84,6 +84,8 @@ int main(int argc, char **argv) {
     CHECK_RC(cognito_verifier_verify(revoking, U8(token), token_len, NOW, c), COGNITO_RESULT_REVOKED);
     char session[40];
     size_t held = 0;
+    size_t contended = 0;
+    cognito_sign_out signed_out;
 
     const int rounds = 1000;
     long before = allocations;
@@ -104,15 +106,22 @@ int main(int argc, char **argv) {
         snprintf(session, sizeof session, "session-%d", i);
         CHECK_RC(cognito_verifier_revoke_origin_jti(v, U8(session), strlen(session), NOW), COGNITO_RESULT_OK);
         CHECK_RC(cognito_verifier_revocation_stats(v, NOW, &held, NULL), COGNITO_RESULT_OK);
+        /* A sign-out (recorded in the verifier that already denies the token: its held count is
+         * not checked) and the contended count. */
+        CHECK_RC(cognito_verifier_sign_out(revoking, U8("user"), 4, U8(session), strlen(session), NOW,
+                                           &signed_out),
+                 COGNITO_RESULT_OK);
+        CHECK_RC(cognito_verifier_revocation_contended(revoking, &contended), COGNITO_RESULT_OK);
     }
     long during = allocations - before;
 
     printf("  alloc_count: set-up %ld allocations (counter works: %s); %d x 5 verifications (one "
-           "revoked) + 7 claim reads + 1 revocation + revocation stats: %ld allocations\n",
+           "revoked) + 7 claim reads + 1 revocation + 1 sign-out + revocation stats: %ld allocations\n",
            setup, setup > 0 ? "yes" : "NO", rounds, during);
     CHECK(setup > 0);
     CHECK(held == (size_t)rounds);
     CHECK(during == 0);
+    CHECK(contended == 0 && signed_out.recorded == COGNITO_SIGN_OUT_KIND_SUBJECT);
 
     cognito_claims_free(c);
     cognito_verifier_free(v);

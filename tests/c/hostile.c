@@ -67,6 +67,11 @@ static void null_everywhere(void) {
     EXPECT(cognito_verifier_revoke_jti(NULL, U8("j"), 1, NOW, NOW), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_verifier_revoke_sub(NULL, U8("s"), 1, NOW, NOW), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_verifier_revocation_stats(NULL, NOW, &len, &len), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_revocation_contended(NULL, &len), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_revoke_session(NULL, U8("o"), 1, U8("s"), 1, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    cognito_sign_out signed_out = {COGNITO_SIGN_OUT_KIND_SESSION, 7};
+    EXPECT(cognito_verifier_sign_out(NULL, U8("s"), 1, U8("o"), 1, NOW, &signed_out), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT_TRUE(signed_out.issued_at_or_before == 7);
     EXPECT(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, NULL), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_claims_sub(NULL, buf, sizeof buf, &len), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_claims_username(NULL, buf, sizeof buf, &len), COGNITO_RESULT_NULL_PARAMETER);

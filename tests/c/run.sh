@@ -124,7 +124,7 @@ step "threads, valgrind (static library)" "${VALGRIND[@]}" "$out/threads-static"
 step "signature cache, static library" "$out/sigcache-static" "${DOC[@]}"
 step "signature cache, AddressSanitizer + UBSan" "$out/sigcache-asan" "${DOC[@]}"
 step "signature cache, valgrind (shared library)" "${VALGRIND[@]}" "$out/sigcache-shared" "${DOC[@]}"
-step "revocation: 23 vectors, full, expiry, capacity 0, 1000 from a thread; static library" "$out/revocation-static" "${REVOCATION[@]}"
+step "revocation: 23 vectors, full, expiry, capacity 0, 1000 from a thread, sign-out; static library" "$out/revocation-static" "${REVOCATION[@]}"
 step "revocation, shared library" "$out/revocation-shared" "${REVOCATION[@]}"
 step "revocation, AddressSanitizer + UBSan" "$out/revocation-asan" "${REVOCATION[@]}"
 step "revocation, valgrind (shared library)" "${VALGRIND[@]}" "$out/revocation-shared" "${REVOCATION[@]}"
@@ -159,11 +159,14 @@ readme_example() {
 step "README example via pkg-config (shared and static)" readme_example
 
 readme_revocation() {
-    # The ```c block of ffi/README.md's "Revocation" section, run inside tests/c/readme_revocation.c
-    # (AddressSanitizer + UBSan).
-    awk '/^## Revocation$/ {sec = 1} sec && /^```c$/ {on = 1; next} on && /^```$/ {exit} on' \
-        ffi/README.md > "$out/readme_revocation.inc"
-    [ -s "$out/readme_revocation.inc" ] || return 1
+    # The two ```c blocks of ffi/README.md's "Revocation" section (revoke, then sign-out), run
+    # inside tests/c/readme_revocation.c (AddressSanitizer + UBSan).
+    local n
+    for n in 1 2; do
+        awk -v n="$n" '/^## Revocation$/ {sec = 1} sec && /^```c$/ && ++k == n {on = 1; next}
+            on && /^```$/ {exit} on' ffi/README.md > "$out/readme_revocation_$n.inc"
+        [ -s "$out/readme_revocation_$n.inc" ] || return 1
+    done
     "$CC" "${CFLAGS[@]}" "${SAN[@]}" -I"$out" tests/c/readme_revocation.c "${STATIC[@]}" \
         -o "$out/readme_revocation"
     "$out/readme_revocation" "${DOC[@]}"

@@ -205,6 +205,23 @@ int doc_token_checks(const char *jwks_path, const char *token_path) {
     auto off = cognito::Verifier::create(
         cognito::Config().user_pool_id("us-east-1_Example1").client_id("c").revocation_capacity(0));
     check(off && off->revoke_origin_jti("o", 1) == COGNITO_RESULT_REVOCATION_DISABLED, "off");
+    // Sign-out: the core records the session; a replica applies it with revoke_session.
+    auto signing = cognito::Verifier::create(
+        cognito::Config().user_pool_id("us-east-1_Example1").client_id("3n4b5urk1ft4fl3mg5e62d9ado"));
+    auto replica = cognito::Verifier::create(
+        cognito::Config().user_pool_id("us-east-1_Example1").client_id("3n4b5urk1ft4fl3mg5e62d9ado"));
+    check(signing && replica && signing->set_jwks(jwks) == COGNITO_RESULT_OK &&
+              replica->set_jwks(jwks) == COGNITO_RESULT_OK, "sign-out verifiers");
+    const std::string sub = claims->sub().value_or(""), session = claims->origin_jti().value_or("");
+    auto recorded = signing->sign_out(sub, session, 1700000100);
+    check(recorded && recorded->recorded == COGNITO_SIGN_OUT_KIND_SESSION &&
+              recorded->issued_at_or_before == 0, "sign-out: the session");
+    check(replica->revoke_session(session, sub, 1700000100) == COGNITO_RESULT_OK, "replica: revoke_session");
+    check(signing->verify(token, 1700000100, *claims) == COGNITO_RESULT_REVOKED &&
+              replica->verify(token, 1700000100, *claims) == COGNITO_RESULT_REVOKED, "signed out, on both");
+    check(signing->sign_out("", session, 1700000100).code() == COGNITO_RESULT_INVALID_ARGUMENT, "empty sub");
+    check(off->sign_out(sub, session, 1).code() == COGNITO_RESULT_REVOCATION_DISABLED, "sign-out off");
+    check(signing->revocation_contended() == 0, "contended");
     return bad;
 }
 

@@ -914,38 +914,71 @@ export class CognitoJwtVerifier {
 
   /**
    * Denies, from now on, the tokens a revocation covers (code `revoked`), at `Date.now()`:
-   * `{ originJti }` (a session, after Cognito's `RevokeToken`), `{ jti, exp }` (one token), or
-   * `{ sub, issuedAtOrBefore }` (a user's tokens issued up to then, after `GlobalSignOut`).
-   * A verification still awaiting keys or WebCrypto when this returns is denied too. With several
-   * pools, every pool's list records it. Throws `RevokeError` (`revocation_list_full`,
-   * `empty_value`, `value_too_long`, `revocation_disabled`) when it was not recorded.
+   * `{ originJti }` (a session, after Cognito's `RevokeToken`), `{ originJti, sub }` (a session
+   * counted against its user: what a replica applies for another server's `signOut` that recorded
+   * `"session"`), `{ jti, exp }` (one token), or `{ sub, issuedAtOrBefore }` (a user's tokens
+   * issued up to then, after `GlobalSignOut`, or another server's `signOut` that recorded
+   * `"subject"`). A verification still awaiting keys or WebCrypto when this returns is denied too.
+   * With several pools, every pool's list records it. Throws `RevokeError`
+   * (`revocation_list_full`, `empty_value`, `value_too_long`, `revocation_disabled`) when it was
+   * not recorded.
    */
   revoke(revocation) {
-    const [kind, value, time] = revocationArgs(revocation);
+    const r = revocationArgs(revocation);
     const now = nowSeconds();
-    for (const pool of revocationOrder(this.#pools)) {
-      const v = pool.verifier;
-      const status =
-        kind === "originJti"
-          ? v.revokeOriginJti(value, now)
-          : kind === "jti"
-            ? v.revokeJti(value, time, now)
-            : v.revokeSubject(value, time, now);
-      if (status !== 0) throw new RevokeError(WasmVerifier.revokeErrorCode(status), WasmVerifier.revokeErrorMessage(status));
-    }
+    for (const pool of revocationOrder(this.#pools)) throwIfRefused(record(pool.verifier, r, now));
   }
 
-  /** `{ held, capacity }`: live revocations now, and how many the verifier can hold (0: off). */
+  /**
+   * A user's sign-out from one session, at `Date.now()`: `{ sub, originJti }` of the token they
+   * signed out with. The core decides what is recorded: the session (`{ recorded: "session" }`),
+   * unless the user already holds 4 live sessions, the list is 7/8 full, or the session's place
+   * in it is full; then the user, every token issued until now (`{ recorded: "subject",
+   * issuedAtOrBefore }`). So one user signing in and out all day holds at most 5 entries. Pass the
+   * result on to replicas with `revoke({ originJti, sub })` or `revoke({ sub, issuedAtOrBefore })`.
+   * Throws `RevokeError` as `revoke` does (`revocation_list_full` only when the user's own entry
+   * has no room either).
+   *
+   * With several pools, the core decides once, on the list of the pool that records first (the
+   * order of `revoke`: the longest `graceSeconds`, the list that is full first), and every other
+   * pool records that same outcome with the revocation of its kind, as a replica would. So every
+   * pool denies the same tokens and the answer is one, even where the lists' leeways differ and a
+   * list deciding for itself could have recorded the session where the first recorded the user.
+   * Should a later pool's list refuse its copy (`revocation_list_full`; it holds no more live
+   * entries than the first, so only an unlucky placement in its buckets can), this throws that
+   * `RevokeError` and the pools before it keep what they recorded, as with `revoke`.
+   */
+  signOut(signOut) {
+    const { sub, originJti } = signOutArgs(signOut);
+    const now = nowSeconds();
+    const [first, ...others] = revocationOrder(this.#pools);
+    const [status, recorded, issuedAtOrBefore] = first.verifier.signOut(sub, originJti, now);
+    throwIfRefused(status);
+    let r;
+    if (recorded === RECORDED_SESSION) r = { kind: "session", value: originJti, sub };
+    else if (recorded === RECORDED_SUBJECT) r = { kind: "sub", value: sub, time: issuedAtOrBefore };
+    else throw new Error(`cognito-verify-wasm: a sign-out recorded an outcome this package does not know (${recorded})`);
+    for (const pool of others) throwIfRefused(record(pool.verifier, r, now));
+    return r.kind === "session" ? { recorded: "session" } : { recorded: "subject", issuedAtOrBefore };
+  }
+
+  /**
+   * `{ held, capacity, contended }`: live revocations now, how many the verifier can hold (0:
+   * off), and checks answered `revoked` because an entry stayed mid-write (0 in normal operation).
+   */
   revocationStats() {
     const now = nowSeconds();
     let held = 0;
     let capacity = 0;
+    let contended = 0;
     for (const pool of this.#pools) {
-      const [h, c] = pool.verifier.revocationStats(now);
+      const [h, c, k] = pool.verifier.revocationStats(now);
       held = Math.max(held, h);
       capacity = c;
+      // Each check reads the list of its token's pool only: the counts add up.
+      contended += k;
     }
-    return { held, capacity };
+    return { held, capacity, contended };
   }
 }
 
@@ -991,30 +1024,78 @@ function revocationOrder(pools) {
   return pools.length === 1 ? pools : [...pools].sort((a, b) => b.revocation.leeway - a.revocation.leeway);
 }
 
-const REVOCATION_KINDS = [
-  ["originJti", null],
-  ["jti", "exp"],
-  ["sub", "issuedAtOrBefore"],
-];
+/** What the wasm `signOut` reports as recorded (../src/revocation.rs). */
+const RECORDED_SESSION = 1;
+const RECORDED_SUBJECT = 2;
 
-/** `[kind, value, time]` of `revoke`'s argument: exactly one kind, with its time when it has one. */
-function revocationArgs(r) {
-  const usage = "revoke() takes { originJti }, { jti, exp } or { sub, issuedAtOrBefore }";
+/** Throws the `RevokeError` of a revocation status (0: recorded, nothing to throw). */
+function throwIfRefused(status) {
+  if (status !== 0) throw new RevokeError(WasmVerifier.revokeErrorCode(status), WasmVerifier.revokeErrorMessage(status));
+}
+
+/** Records `{ kind, value, sub, time }` (from `revocationArgs`) in one pool's list: its status. */
+function record(v, r, now) {
+  switch (r.kind) {
+    case "originJti":
+      return v.revokeOriginJti(r.value, now);
+    case "session":
+      return v.revokeSession(r.value, r.sub, now);
+    case "jti":
+      return v.revokeJti(r.value, r.time, now);
+    default:
+      return v.revokeSubject(r.value, r.time, now);
+  }
+}
+
+/**
+ * The kinds `revoke` takes, each named by its exact set of keys: no two sets are equal, so an
+ * argument is one kind or none (`{ originJti }` and `{ originJti, sub }` are told apart by `sub`,
+ * `{ originJti, sub }` and `{ sub, issuedAtOrBefore }` by the key that is not `sub`).
+ * [kind, value key, other key, its type].
+ */
+const REVOCATION_KINDS = [
+  ["originJti", "originJti", null, null],
+  ["session", "originJti", "sub", "string"],
+  ["jti", "jti", "exp", "time"],
+  ["sub", "sub", "issuedAtOrBefore", "time"],
+];
+const REVOKE_USAGE = "revoke() takes { originJti }, { originJti, sub }, { jti, exp } or { sub, issuedAtOrBefore }";
+
+/** The keys of an argument object whose value is not undefined (undefined counts as absent). */
+function givenKeys(r, usage) {
   if (r === null || typeof r !== "object" || Array.isArray(r)) throw configError(usage);
-  const given = Object.keys(r).filter((k) => r[k] !== undefined);
-  const found = REVOCATION_KINDS.find(([name]) => given.includes(name));
-  if (!found) throw configError(usage);
-  const [name, timeName] = found;
-  const expected = timeName ? [name, timeName] : [name];
-  if (given.length !== expected.length || !expected.every((k) => given.includes(k))) {
+  return Object.keys(r).filter((k) => r[k] !== undefined);
+}
+
+/** `{ kind, value, sub, time }` of `revoke`'s argument: exactly one kind, each key of its type. */
+function revocationArgs(r) {
+  const given = givenKeys(r, REVOKE_USAGE);
+  const found = REVOCATION_KINDS.find(
+    ([, key, other]) => given.length === (other ? 2 : 1) && given.includes(key) && (!other || given.includes(other)),
+  );
+  if (!found) throw configError(`${REVOKE_USAGE}: got { ${given.join(", ")} }`);
+  const [kind, key, other, type] = found;
+  // An empty string is the core's to refuse (`empty_value`).
+  if (typeof r[key] !== "string") throw configError(`revoke(): ${key} must be a string`);
+  const out = { kind, value: r[key], sub: "", time: 0 };
+  if (type === "string") {
+    if (typeof r[other] !== "string") throw configError(`revoke(): ${other} must be a string`);
+    out.sub = r[other];
+  } else if (type === "time") {
+    if (!isNonNegative(r[other])) throw configError(`revoke(): ${other} must be unix seconds (a non-negative number)`);
+    out.time = r[other];
+  }
+  return out;
+}
+
+/** `{ sub, originJti }` of `signOut`'s argument: exactly those two strings. */
+function signOutArgs(s) {
+  const usage = "signOut() takes { sub, originJti }";
+  const given = givenKeys(s, usage);
+  if (given.length !== 2 || !given.includes("sub") || !given.includes("originJti")) {
     throw configError(`${usage}: got { ${given.join(", ")} }`);
   }
   // An empty string is the core's to refuse (`empty_value`).
-  if (typeof r[name] !== "string") throw configError(`revoke(): ${name} must be a string`);
-  let time = 0;
-  if (timeName) {
-    time = r[timeName];
-    if (!isNonNegative(time)) throw configError(`revoke(): ${timeName} must be unix seconds (a non-negative number)`);
-  }
-  return [name, r[name], time];
+  for (const k of ["sub", "originJti"]) if (typeof s[k] !== "string") throw configError(`signOut(): ${k} must be a string`);
+  return { sub: s.sub, originJti: s.originJti };
 }

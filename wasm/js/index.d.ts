@@ -83,7 +83,7 @@ export class JwtRevokedError extends JwtVerificationError {}
 
 /** Why `revoke` recorded nothing: the list is full of live entries, an empty value, or revocation is off. */
 export type RevokeErrorCode = "revocation_list_full" | "empty_value" | "value_too_long" | "revocation_disabled";
-/** Thrown by `CognitoJwtVerifier.revoke` when the revocation was not recorded. */
+/** Thrown by `CognitoJwtVerifier.revoke` and `signOut` when nothing was recorded. */
 export class RevokeError extends Error {
   constructor(code: RevokeErrorCode, message: string, options?: { cause?: unknown });
   readonly code: RevokeErrorCode;
@@ -165,6 +165,8 @@ export interface SharedProperties {
 export type Revocation =
   /** Every token of one session (the `origin_jti` of the refresh token revoked by `RevokeToken`). */
   | { originJti: string }
+  /** A session counted against its user `sub`: what a replica applies for another server's `signOut` that recorded `"session"`. */
+  | { originJti: string; sub: string }
   /** One token, by its `jti`; `exp` is its expiry (unix seconds). */
   | { jti: string; exp: number }
   /** Every token of the user `sub` whose `iat` is at or before `issuedAtOrBefore` (unix seconds; after `GlobalSignOut`). */
@@ -176,7 +178,22 @@ export interface RevocationStats {
   held: number;
   /** Revocations it can hold (0: revocation off). */
   capacity: number;
+  /** Checks answered `revoked` because an entry stayed mid-write (a writer preempted while recording); 0 in normal operation. */
+  contended: number;
 }
+
+/** A user's sign-out from one session (`signOut`): the `sub` and `origin_jti` of the token they signed out with. */
+export interface SignOutRequest {
+  sub: string;
+  originJti: string;
+}
+
+/** What `signOut` recorded; a replica applies the same with `revoke`. */
+export type SignOutRecorded =
+  /** The session: the user's other sessions stay signed in. Replicas: `revoke({ originJti, sub })`. */
+  | { recorded: "session" }
+  /** The user: every token issued at or before `issuedAtOrBefore` (unix seconds), on every device. Replicas: `revoke({ sub, issuedAtOrBefore })`. */
+  | { recorded: "subject"; issuedAtOrBefore: number };
 
 /** Counters of the verified-signature cache (`cacheStats()`). */
 export interface SignatureCacheStats {
@@ -262,6 +279,14 @@ export class CognitoJwtVerifier {
    * every pool, at `Date.now()`; throws `RevokeError` when it was not recorded.
    */
   revoke(revocation: Revocation): void;
-  /** Live revocations now, and the capacity. */
+  /**
+   * A user's sign-out from one session, at `Date.now()`: the core records the session, or, once
+   * the user holds 4 live sessions or the list is nearly full, the user (every token issued until
+   * now), and says which. One user holds at most 5 entries. With several pools the first pool's
+   * list decides and every pool records that outcome. Throws `RevokeError` when nothing was
+   * recorded.
+   */
+  signOut(signOut: SignOutRequest): SignOutRecorded;
+  /** Live revocations now, the capacity, and checks answered `revoked` because an entry was mid-write. */
   revocationStats(): RevocationStats;
 }

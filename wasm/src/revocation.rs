@@ -1,6 +1,9 @@
 //! Revocation for the JS package: the core's revocation list of each [`WasmVerifier`]
 //! ([`VerifierConfig::revoke`], [`VerifierConfig::revocation_stats`]).
 //!
+//! [`WasmVerifier::sign_out`] is the core's [`VerifierConfig::sign_out`]: the core decides whether
+//! a sign-out records the session or the user; JS reports what was recorded.
+//!
 //! The list belongs to the verifier's owned configuration and is checked by the core in the
 //! same wasm call that verifies a token, after the signature: a revocation recorded while a
 //! verification awaits a JWKS fetch or WebCrypto is seen by the call that finishes it. JS only
@@ -11,7 +14,7 @@
 //! index of the [`RevokeError`] in `REVOKE_ERRORS` ([`WasmVerifier::revoke_error_code`] names
 //! it).
 
-use cognito_verify::{ConfigBuilder, Revocation, RevokeError, VerifierConfig};
+use cognito_verify::{ConfigBuilder, Revocation, RevokeError, SignOut, VerifierConfig};
 use wasm_bindgen::prelude::*;
 
 use crate::{to_u64, WasmVerifier};
@@ -58,13 +61,21 @@ fn revoke_error(status: u32) -> Option<RevokeError> {
         .copied()
 }
 
+/// What [`WasmVerifier::sign_out`] reports as recorded: a session.
+const RECORDED_SESSION: f64 = 1.0;
+/// What [`WasmVerifier::sign_out`] reports as recorded: the user.
+const RECORDED_SUBJECT: f64 = 2.0;
+
 impl WasmVerifier {
-    /// Records `r` at `now` in the configuration's list. A configuration that failed to build
-    /// has no list (JS never keeps such a verifier).
+    /// The configuration's list. A configuration that failed to build has no list (JS never
+    /// keeps such a verifier).
+    fn list(&self) -> Result<&VerifierConfig, RevokeError> {
+        self.config.as_ref().map_err(|_| RevokeError::Disabled)
+    }
+
+    /// Records `r` at `now` in the configuration's list.
     fn revoke(&self, r: Revocation<'_>, now: f64) -> u32 {
-        let config: Result<&VerifierConfig, RevokeError> =
-            self.config.as_ref().map_err(|_| RevokeError::Disabled);
-        revoke_status(config.and_then(|c| c.revoke(r, to_u64(now))))
+        revoke_status(self.list().and_then(|c| c.revoke(r, to_u64(now))))
     }
 }
 
@@ -122,8 +133,47 @@ impl WasmVerifier {
         )
     }
 
-    /// `[held, capacity]`: live revocations at `now` (unix seconds), and how many the list can
-    /// hold (0: revocation off).
+    /// Denies every token whose `origin_jti` is `origin_jti`, counted against the user `sub`
+    /// ([`Revocation::Session`]): what a replica applies for a sign-out another server recorded
+    /// as a session. Records the session whatever the user holds (the choice was made by
+    /// [`sign_out`](Self::sign_out) where the user signed out). Returns 0 or a revocation error
+    /// status.
+    #[wasm_bindgen(js_name = revokeSession)]
+    #[must_use]
+    pub fn revoke_session(&self, origin_jti: &str, sub: &str, now: f64) -> u32 {
+        self.revoke(Revocation::Session { origin_jti, sub }, now)
+    }
+
+    /// A user's sign-out from one session at `now` (unix seconds), as the core decides it
+    /// ([`VerifierConfig::sign_out`]): `[status, recorded, issued_at_or_before]`, where status is
+    /// 0 or a revocation error status; on success `recorded` is 1 for the session, 2 for the
+    /// user, with `issued_at_or_before` the time recorded (0 for a session).
+    #[wasm_bindgen(js_name = signOut)]
+    #[must_use]
+    pub fn sign_out(&self, sub: &str, origin_jti: &str, now: f64) -> Vec<f64> {
+        let outcome = self
+            .list()
+            .and_then(|c| c.sign_out(sub, origin_jti, to_u64(now)));
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "times in unix seconds, from a JS number, are far below 2^53"
+        )]
+        let triple = match outcome {
+            Ok(SignOut::Session) => vec![0.0, RECORDED_SESSION, 0.0],
+            Ok(SignOut::Subject {
+                issued_at_or_before,
+            }) => vec![0.0, RECORDED_SUBJECT, issued_at_or_before as f64],
+            // An outcome added to the core later: status 0 with nothing JS knows, which JS
+            // reports as a bug rather than guess.
+            Ok(_) => vec![0.0, 0.0, 0.0],
+            Err(e) => vec![f64::from(revoke_status(Err(e))), 0.0, 0.0],
+        };
+        triple
+    }
+
+    /// `[held, capacity, contended]`: live revocations at `now` (unix seconds), how many the
+    /// list can hold (0: revocation off), and checks answered "revoked" because an entry stayed
+    /// mid-write (0 in normal operation).
     #[wasm_bindgen(js_name = revocationStats)]
     #[must_use]
     pub fn revocation_stats(&self, now: f64) -> Vec<f64> {
@@ -136,7 +186,7 @@ impl WasmVerifier {
             clippy::cast_precision_loss,
             reason = "counts of slots are far below 2^53"
         )]
-        let pair = vec![s.held as f64, s.capacity as f64];
-        pair
+        let stats = vec![s.held as f64, s.capacity as f64, s.contended as f64];
+        stats
     }
 }

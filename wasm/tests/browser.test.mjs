@@ -119,7 +119,7 @@ test("chromium verifies a token with the package", { skip: !existsSync(CHROMIUM)
         cache: { hits: 2, misses: 2, capacity: 4096 },
         wasm: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
         revokedInFlight: "JwtRevokedError revoked",
-        revocations: { held: 1, capacity: 4096 },
+        revocations: { held: 1, capacity: 4096, contended: 0 },
         webcrypto: 3,
         tampered: "invalid_signature",
         errorName: "JwtInvalidSignatureError",

@@ -98,14 +98,14 @@ test("a full list: the 9th revocation of 8 throws revocation_list_full, and the 
     const v = verifier({ revocationCapacity: 8, signatureVerifier: "wasm" }, build);
     const tokens = Array.from({ length: 9 }, (_, i) => freshToken({ origin_jti: `session-${i}` }));
     for (let i = 0; i < 8; i++) v.revoke({ originJti: `session-${i}` });
-    assert.deepEqual(v.revocationStats(), { held: 8, capacity: 8 });
+    assert.deepEqual(v.revocationStats(), { held: 8, capacity: 8, contended: 0 });
     assert.throws(
       () => v.revoke({ originJti: "session-8" }),
       (e) => e instanceof build.RevokeError && e instanceof Error && e.code === "revocation_list_full" && /full/.test(e.message),
     );
     // Revoking again what is held needs no new slot.
     v.revoke({ originJti: "session-3" });
-    assert.deepEqual(v.revocationStats(), { held: 8, capacity: 8 });
+    assert.deepEqual(v.revocationStats(), { held: 8, capacity: 8, contended: 0 });
     for (let i = 0; i < 8; i++) assert.equal(codeSync(() => v.verifySync(tokens[i])), "revoked", `session-${i}`);
     assert.equal(codeSync(() => v.verifySync(tokens[8])), "valid", "the refused revocation was not recorded");
   }
@@ -127,25 +127,25 @@ test("entries live as long as a token they cover could: maxTokenLifetime, exp an
   assert.equal(held(t0 + 65), 8, "origin_jti: maxTokenLifetime + graceSeconds after it was revoked");
   assert.equal(held(t0 + 66), 1, "sub: maxTokenLifetime + graceSeconds after issuedAtOrBefore");
   assert.equal(held(t0 + 67), 0);
-  assert.deepEqual(atTimeSync(t0 + 67, () => v.revocationStats()), { held: 0, capacity: 8 });
+  assert.deepEqual(atTimeSync(t0 + 67, () => v.revocationStats()), { held: 0, capacity: 8, contended: 0 });
 });
 
 test("capacity 0 turns revocation off: revoke throws revocation_disabled, tokens verify as before", async () => {
   const v = verifier({ revocationCapacity: 0 });
   const t = freshToken({ origin_jti: "session-0" });
-  assert.deepEqual(v.revocationStats(), { held: 0, capacity: 0 });
+  assert.deepEqual(v.revocationStats(), { held: 0, capacity: 0, contended: 0 });
   for (const r of [{ originJti: "session-0" }, { jti: "j", exp: 1 }, { sub: SUB, issuedAtOrBefore: 2 }]) {
     assert.throws(() => v.revoke(r), (e) => e instanceof RevokeError && e.code === "revocation_disabled");
   }
   assert.equal(codeSync(() => v.verifySync(t)), "valid");
   assert.equal(await code(() => v.verify(t)), "valid");
   assert.equal(codeSync(() => v.verifySync(tamper(t))), "invalid_signature");
-  assert.deepEqual(v.revocationStats(), { held: 0, capacity: 0 });
+  assert.deepEqual(v.revocationStats(), { held: 0, capacity: 0, contended: 0 });
 });
 
 test("the default list: 4096 entries; an empty value is the core's empty_value", () => {
   const v = verifier();
-  assert.deepEqual(v.revocationStats(), { held: 0, capacity: 4096 });
+  assert.deepEqual(v.revocationStats(), { held: 0, capacity: 4096, contended: 0 });
   for (const r of [{ originJti: "" }, { jti: "", exp: 1 }, { sub: "", issuedAtOrBefore: 1 }]) {
     assert.throws(() => v.revoke(r), (e) => e instanceof RevokeError && e.code === "empty_value" && e.name === "RevokeError");
   }
@@ -179,7 +179,7 @@ test("revoke's argument: exactly one kind, of the right types; options checked a
   assert.throws(() => CognitoJwtVerifier.create([{ ...props, revocationCapacity: 8 }, pool2]), (e) => e.code === "invalid_configuration");
   assert.throws(() => CognitoJwtVerifier.create([{ ...props, maxTokenLifetime: 60 }, pool2]), (e) => e.code === "invalid_configuration");
   const both = CognitoJwtVerifier.create([props, pool2], { revocationCapacity: 8, maxTokenLifetime: 60 });
-  assert.deepEqual(both.revocationStats(), { held: 0, capacity: 8 });
+  assert.deepEqual(both.revocationStats(), { held: 0, capacity: 8, contended: 0 });
 });
 
 test("errors: revoked is a JwtRevokedError, listed among the codes", () => {
@@ -318,7 +318,7 @@ test("1,000 revocations interleaved with verifications (setImmediate and awaits)
   assert.deepEqual(problems, []);
   assert.ok(verified > 100, `only ${verified} verifications ran beside the revocations`);
   console.log(`${N} revocations interleaved with ${verified} verifications`);
-  assert.deepEqual(v.revocationStats(), { held: N, capacity: 4096 });
+  assert.deepEqual(v.revocationStats(), { held: N, capacity: 4096, contended: 0 });
   for (const i of watched) assert.equal(codeSync(() => v.verifySync(tokenOf.get(i))), "revoked");
   assert.equal(codeSync(() => v.verifySync(untouched)), "valid");
 });
@@ -338,7 +338,7 @@ test("several pools: every revocation applies to every pool's tokens, full alike
   v.revoke({ sub: SUB, issuedAtOrBefore: Math.floor(Date.now() / 1000) });
   assert.deepEqual(user.map((t) => codeSync(() => v.verifySync(t))), ["revoked", "revoked"]);
   assert.deepEqual(other.map((t) => codeSync(() => v.verifySync(t))), ["valid", "valid"]);
-  assert.deepEqual(v.revocationStats(), { held: 1, capacity: 8 });
+  assert.deepEqual(v.revocationStats(), { held: 1, capacity: 8, contended: 0 });
   const sessions = Array.from({ length: 8 }, (_, i) => tokens({ sub: `u-${i}`, origin_jti: `session-${i}` }));
   for (let i = 0; i < 7; i++) v.revoke({ originJti: `session-${i}` });
   assert.throws(() => v.revoke({ originJti: "session-7" }), (e) => e.code === "revocation_list_full");
@@ -363,7 +363,7 @@ test("several pools with different graceSeconds: a refused revocation is recorde
     });
     const late = [freshToken({ origin_jti: "late" }), freshToken({ origin_jti: "late", iss: ISSUER2 })];
     atTimeSync(t0 + 10, () => {
-      assert.deepEqual(v.revocationStats(), { held: 8, capacity: 8 }, "the fullest pool's count");
+      assert.deepEqual(v.revocationStats(), { held: 8, capacity: 8, contended: 0 }, "the fullest pool's count");
       assert.throws(() => v.revoke({ originJti: "late" }), (e) => e.code === "revocation_list_full");
       assert.deepEqual(late.map((t) => codeSync(() => v.verifySync(t))), ["valid", "valid"], `graceSeconds ${order}`);
     });
@@ -393,5 +393,135 @@ test("the README's example runs as written (the pool's keys served by a stand-in
   const accessToken = freshToken({ token_use: "access", aud: undefined, client_id: CLIENT, scope: "openid", origin_jti: "o-1", jti: "j-1" });
   const logged = [];
   await run(standIn, accessToken, { log: (x) => logged.push(x) });
-  assert.deepEqual(logged, [{ held: 3, capacity: 4096 }, "revoked"]);
+  assert.deepEqual(logged, [{ held: 3, capacity: 4096, contended: 0 }, "revoked"]);
+});
+
+test("signOut: one user signing out 10,000 times holds 5 entries; another user's sign-out still records a session", () => {
+  const N = 10000;
+  const t0 = Math.floor(Date.now() / 1000);
+  const v = verifier({ signatureVerifier: "wasm" });
+  atTimeSync(t0, () => {
+    const mine = freshToken({ origin_jti: "alice-session-x" });
+    const recorded = { session: 0, subject: 0, other: 0 };
+    for (let i = 0; i < N; i++) {
+      const r = v.signOut({ sub: SUB, originJti: `alice-session-${i}` });
+      if (r.recorded === "session" && Object.keys(r).length === 1) recorded.session++;
+      else if (r.recorded === "subject" && r.issuedAtOrBefore === t0 && Object.keys(r).length === 2) recorded.subject++;
+      else recorded.other++;
+    }
+    assert.deepEqual(recorded, { session: 4, subject: N - 4, other: 0 });
+    assert.deepEqual(v.revocationStats(), { held: 5, capacity: 4096, contended: 0 });
+    // Every token of hers issued until now is denied, whatever its session.
+    assert.equal(codeSync(() => v.verifySync(mine)), "revoked");
+    // Bob signs out of one session: a session, which denies that session's token and not his other one.
+    const bob = freshToken({ sub: "bob", origin_jti: "bob-session-1" });
+    const bobOther = freshToken({ sub: "bob", origin_jti: "bob-session-2" });
+    assert.deepEqual(v.signOut({ sub: "bob", originJti: "bob-session-1" }), { recorded: "session" });
+    assert.equal(codeSync(() => v.verifySync(bob)), "revoked");
+    assert.equal(codeSync(() => v.verifySync(bobOther)), "valid");
+    assert.deepEqual(v.revocationStats(), { held: 6, capacity: 4096, contended: 0 });
+    console.log(`signOut: one user ${N} times: ${recorded.session} sessions, ${recorded.subject} times the user, held 5; another user's sign-out: session, held 6`);
+  });
+  // A token she gets after signing out is accepted.
+  atTimeSync(t0 + 1, () => assert.equal(codeSync(() => v.verifySync(freshToken({ origin_jti: "alice-new" }))), "valid"));
+});
+
+test("signOut's outcome applied by a replica with revoke({ originJti, sub }) / revoke({ sub, issuedAtOrBefore }) denies the same tokens", () => {
+  const t0 = Math.floor(Date.now() / 1000);
+  const server = verifier();
+  const replica = verifier();
+  atTimeSync(t0, () => {
+    const tokens = [0, 1, 2, 3, 4, 5].map((i) => freshToken({ origin_jti: `s-${i}` }));
+    const bob = freshToken({ sub: "bob", origin_jti: "bob-0" });
+    const applied = [];
+    for (let i = 0; i < 5; i++) {
+      const r = server.signOut({ sub: SUB, originJti: `s-${i}` });
+      replica.revoke(r.recorded === "session" ? { originJti: `s-${i}`, sub: SUB } : { sub: SUB, issuedAtOrBefore: r.issuedAtOrBefore });
+      applied.push(r.recorded);
+    }
+    assert.deepEqual(applied, ["session", "session", "session", "session", "subject"]);
+    for (const v of [server, replica]) {
+      assert.deepEqual([...tokens, bob].map((t) => codeSync(() => v.verifySync(t))), ["revoked", "revoked", "revoked", "revoked", "revoked", "revoked", "valid"]);
+      assert.equal(v.revocationStats().held, 5);
+    }
+    // Sessions a replica applied count against their user there too: its next sign-out of her records her.
+    assert.deepEqual(replica.signOut({ sub: SUB, originJti: "s-6" }), { recorded: "subject", issuedAtOrBefore: t0 });
+    // `{ originJti, sub }` is a session, `{ originJti }` alone one counted against no user: after
+    // 4 of Bob's sessions the first way, his sign-out records him; not after 4 the second way.
+    const counted = verifier();
+    const uncounted = verifier();
+    for (let i = 0; i < 4; i++) {
+      counted.revoke({ originJti: `b-${i}`, sub: "bob" });
+      uncounted.revoke({ originJti: `b-${i}` });
+    }
+    assert.equal(counted.signOut({ sub: "bob", originJti: "b-4" }).recorded, "subject");
+    assert.equal(uncounted.signOut({ sub: "bob", originJti: "b-4" }).recorded, "session");
+  });
+});
+
+test("signOut on a nearly full list records the user; arguments checked; errors are RevokeError", () => {
+  const t0 = Math.floor(Date.now() / 1000);
+  const v = verifier({ revocationCapacity: 8 });
+  atTimeSync(t0, () => {
+    const got = Array.from({ length: 8 }, (_, i) => v.signOut({ sub: `user-${i}`, originJti: `session-${i}` }).recorded);
+    assert.deepEqual(got, ["session", "session", "session", "session", "session", "session", "session", "subject"], "7/8 full: the user");
+    assert.throws(() => v.signOut({ sub: "user-9", originJti: "session-9" }), (e) => e instanceof RevokeError && e.code === "revocation_list_full");
+    assert.equal(v.revocationStats().held, 8);
+  });
+  const w = verifier();
+  for (const s of [{ sub: "", originJti: "o" }, { sub: "s", originJti: "" }]) {
+    assert.throws(() => w.signOut(s), (e) => e instanceof RevokeError && e.code === "empty_value", JSON.stringify(s));
+  }
+  for (const s of [{ sub: "x".repeat(257), originJti: "o" }, { sub: "s", originJti: "x".repeat(257) }]) {
+    assert.throws(() => w.signOut(s), (e) => e instanceof RevokeError && e.code === "value_too_long");
+  }
+  assert.throws(() => w.revoke({ originJti: "o", sub: "x".repeat(257) }), (e) => e instanceof RevokeError && e.code === "value_too_long");
+  assert.throws(() => w.revoke({ originJti: "o", sub: "" }), (e) => e instanceof RevokeError && e.code === "empty_value");
+  assert.deepEqual(w.signOut({ sub: "x".repeat(256), originJti: "x".repeat(256) }), { recorded: "session" });
+  const bad = [
+    undefined, null, "s", 5, [], {}, { sub: "s" }, { originJti: "o" }, { sub: "s", originJti: "o", extra: 1 },
+    { sub: 5, originJti: "o" }, { sub: "s", originJti: null }, { sub: "s", origin_jti: "o" }, { sub: "s", originJti: "o", issuedAtOrBefore: 1 },
+  ];
+  for (const s of bad) {
+    assert.throws(() => w.signOut(s), (e) => e instanceof ParameterValidationError && e.code === "invalid_configuration" && /signOut/.test(e.message), JSON.stringify(s));
+  }
+  for (const r of [{ originJti: "o", sub: 5 }, { originJti: 5, sub: "s" }, { originJti: "o", sub: null }]) {
+    assert.throws(() => w.revoke(r), (e) => e instanceof ParameterValidationError && /revoke/.test(e.message), JSON.stringify(r));
+  }
+  assert.equal(w.revocationStats().held, 1);
+  const off = verifier({ revocationCapacity: 0 });
+  for (const f of [() => off.signOut({ sub: "s", originJti: "o" }), () => off.signOut({ sub: "", originJti: "" }), () => off.revoke({ originJti: "o", sub: "s" })]) {
+    assert.throws(f, (e) => e instanceof RevokeError && e.code === "revocation_disabled");
+  }
+});
+
+test("signOut with several pools: decided once on the first pool's list, the same outcome recorded in every pool", () => {
+  const POOL2 = "us-east-1_TestPool2";
+  const ISSUER2 = `https://cognito-idp.us-east-1.amazonaws.com/${POOL2}`;
+  const t0 = Math.floor(Date.now() / 1000);
+  // Pool 2 (graceSeconds 30) records first. Its list holds the jti entries until exp + 30, pool
+  // 1's until exp: at t0 + 10 pool 2's list is 7/8 full and pool 1's empty. Deciding for itself,
+  // pool 1 would record a session; it records the user, as pool 2 decided.
+  const v = CognitoJwtVerifier.create(
+    [{ userPoolId: POOL, graceSeconds: 0 }, { userPoolId: POOL2, graceSeconds: 30 }],
+    { clientId: CLIENT, tokenUse: "id", fetch: refuse, revocationCapacity: 8, signatureVerifier: "wasm" },
+  );
+  v.cacheJwks(JWKS, POOL);
+  v.cacheJwks(JWKS, POOL2);
+  atTimeSync(t0, () => {
+    for (let i = 0; i < 7; i++) v.revoke({ jti: `short-${i}`, exp: t0 + 1 });
+  });
+  const both = (claims) => [freshToken(claims), freshToken({ ...claims, iss: ISSUER2 })];
+  atTimeSync(t0 + 10, () => {
+    const before = both({ origin_jti: "other-session" });
+    assert.deepEqual(v.signOut({ sub: SUB, originJti: "s-1" }), { recorded: "subject", issuedAtOrBefore: t0 + 10 });
+    assert.deepEqual(before.map((t) => codeSync(() => v.verifySync(t))), ["revoked", "revoked"], "the user, in both pools");
+  });
+  // Once both lists have room: a session in both, Bob's other session valid in both.
+  atTimeSync(t0 + 40, () => {
+    assert.deepEqual(v.signOut({ sub: "bob", originJti: "bob-1" }), { recorded: "session" });
+    assert.deepEqual(both({ sub: "bob", origin_jti: "bob-1" }).map((t) => codeSync(() => v.verifySync(t))), ["revoked", "revoked"]);
+    assert.deepEqual(both({ sub: "bob", origin_jti: "bob-2" }).map((t) => codeSync(() => v.verifySync(t))), ["valid", "valid"]);
+    assert.deepEqual(v.revocationStats(), { held: 2, capacity: 8, contended: 0 });
+  });
 });

@@ -12,6 +12,7 @@ import {
   RevocationStats,
   RevokeError,
   RevokeErrorCode,
+  SignOutRecorded,
   errorCodeList,
 } from "cognito-verify-wasm";
 import { CognitoJwtVerifier as Es256Verifier } from "cognito-verify-wasm/es256";
@@ -57,15 +58,21 @@ function describe(e: unknown): ErrorCode | undefined {
 const codes: ErrorCode[] = errorCodeList();
 
 const revoking = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c" }, { revocationCapacity: 8, maxTokenLifetime: 3600 });
-const kinds: Revocation[] = [{ originJti: "o" }, { jti: "j", exp: 1 }, { sub: "s", issuedAtOrBefore: 2 }];
+const kinds: Revocation[] = [{ originJti: "o" }, { originJti: "o", sub: "s" }, { jti: "j", exp: 1 }, { sub: "s", issuedAtOrBefore: 2 }];
 for (const r of kinds) revoking.revoke(r);
 const stats: RevocationStats = revoking.revocationStats();
+const contended: number = stats.contended;
+// What a sign-out recorded, passed on to a replica as the revocation of that kind.
+const recorded: SignOutRecorded = revoking.signOut({ sub: "s", originJti: "o" });
+const replica: Revocation =
+  recorded.recorded === "session" ? { originJti: "o", sub: "s" } : { sub: "s", issuedAtOrBefore: recorded.issuedAtOrBefore };
+revoking.revoke(replica);
 function revokeCode(e: unknown): RevokeErrorCode | "revoked" | undefined {
   if (e instanceof RevokeError) return e.code;
   if (e instanceof JwtRevokedError) return e.code === "revoked" ? "revoked" : undefined;
   return undefined;
 }
-export { stats, revokeCode };
+export { stats, contended, revokeCode };
 CognitoJwtVerifier.create({
   userPoolId: "us-east-1_x",
   clientId: "c",
