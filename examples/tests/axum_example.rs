@@ -6,7 +6,6 @@ mod common;
 
 use core::time::Duration;
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
 use common::*;
 use serde_json::{json, Value};
@@ -27,14 +26,7 @@ fn start_axum(vars: &[(&str, &str)]) -> (Proc, String) {
         cmd.env(k, v);
     }
     let proc = Proc::spawn("axum", &mut cmd);
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "axum did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_port(port, "axum", Duration::from_secs(20));
     (proc, format!("http://127.0.0.1:{port}"))
 }
 

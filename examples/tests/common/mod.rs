@@ -74,6 +74,16 @@ pub fn example(name: &str) -> PathBuf {
     path
 }
 
+/// Waits until something listens on `port` of 127.0.0.1 (a process the test started), failing
+/// the test with `what` after `limit`.
+pub fn wait_for_port(port: u16, what: &str, limit: Duration) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < limit, "{what} did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

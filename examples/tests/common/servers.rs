@@ -45,17 +45,7 @@ pub fn start_server_with(vars: &[(&str, &str)], log: Stdio) -> Server {
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let start = Instant::now();
-    loop {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_port(port, "server", Duration::from_secs(20));
     Server { proc, base, client }
 }
 
@@ -257,14 +247,7 @@ impl Redis {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null()),
         );
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "redis-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_for_port(port, "redis-server", Duration::from_secs(10));
         Redis { proc, port }
     }
 
@@ -347,14 +330,7 @@ impl Redis {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null()),
         );
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "redis-server (TLS) did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_for_port(port, "redis-server (TLS)", Duration::from_secs(10));
         Redis { proc, port }
     }
 
