@@ -347,3 +347,26 @@ fn capacity_is_whole_buckets() {
     let small: RevocationList<[RevocationSlot; 5]> = RevocationList::new();
     assert_eq!(small.stats(NOW).capacity, 5);
 }
+
+/// A slot left mid-write (a writer preempted between its stores, as by an interrupt that then
+/// verifies on the same core): a check gives up after `MAX_READ_RETRIES` reads, answers
+/// "revoked" and counts it, instead of spinning for ever.
+#[test]
+fn a_slot_stuck_mid_write_fails_closed_and_is_counted() {
+    let list: RevocationList<[RevocationSlot; 8]> = RevocationList::new();
+    list.revoke(Revocation::OriginJti("held"), NOW).unwrap();
+    let p = payload("u", "j", "other", Some(NOW));
+    assert!(!revoked(&list, &p));
+    let slot = list
+        .slots()
+        .iter()
+        .find(|s| s.seq.load(Ordering::Relaxed) != 0)
+        .unwrap();
+    let seq = slot.seq.load(Ordering::Relaxed);
+    slot.seq.store(seq | 1, Ordering::Relaxed);
+    assert!(revoked(&list, &p), "a busy slot answers on the safe side");
+    assert_eq!(list.stats(NOW).contended, 1);
+    slot.seq.store(seq, Ordering::Relaxed);
+    assert!(!revoked(&list, &p));
+    assert_eq!(list.stats(NOW).contended, 1);
+}
