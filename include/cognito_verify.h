@@ -748,7 +748,7 @@ cognito_result cognito_config_set_max_jwks_len(cognito_config *config, size_t ma
 
 /**
  * Entries of the verifier's verified-signature cache (default
- * `COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY`, 4096, about 96 KiB allocated by
+ * `COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY`, 4096, about 112 KiB allocated by
  * `cognito_verifier_new`; rounded down to a multiple of 8). A token whose signature the verifier
  * checked before under the same key skips the RSA or ECDSA arithmetic; every other check runs
  * as without the cache, so the result is the same. 0 turns the cache off.

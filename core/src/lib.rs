@@ -21,6 +21,8 @@ mod refresh;
 #[cfg(target_has_atomic = "32")]
 mod revocation;
 mod rsa;
+#[cfg(target_has_atomic = "32")]
+mod seqlock;
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
 mod sigcache;
 mod verifier;

@@ -44,13 +44,14 @@
 //! not be called from an interrupt that may preempt another `revoke` (the lock would never be
 //! released).
 
-use core::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
 use crate::claims::Claims;
 use crate::config::RevocationCheck;
 use crate::json::JsonStr;
+use crate::seqlock::{Read, SeqWords};
 
 /// Slots per bucket.
 pub const REVOCATION_WAYS: usize = 8;
@@ -242,21 +243,21 @@ pub struct RevocationStats {
 /// One entry of a [`RevocationList`]: 32 bytes.
 #[derive(Debug)]
 pub struct RevocationSlot {
-    /// Seqlock: odd while being written; 0 for a slot never filled.
-    seq: AtomicU32,
-    tag: [AtomicU32; TAG_WORDS],
-    /// The slot may be reused after this time (unix seconds).
-    until: AtomicU32,
-    /// Tokens with `iat` at or before this are covered ([`ALL`]: every matching token).
-    issued_before: AtomicU32,
+    /// Under the slot's seqlock: the tag, the time after which the slot may be reused (unix
+    /// seconds), and `issued_before`: tokens with `iat` at or before it are covered ([`ALL`]:
+    /// every matching token).
+    entry: SeqWords<ENTRY_WORDS>,
     /// For a session, 32 bits of its user's digest ([`NO_OWNER`] otherwise): what
     /// [`RevocationList::sign_out`] counts. Only read and written under the writer lock.
     owner: AtomicU32,
 }
 
-/// A slot as read.
+/// Words of an entry: the tag, `until`, `issued_before`.
+const ENTRY_WORDS: usize = TAG_WORDS + 2;
+
+/// An entry as read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Read {
+enum Slot {
     /// Never filled.
     Empty,
     /// (tag, until, issued_before), read consistently.
@@ -272,46 +273,26 @@ impl RevocationSlot {
         reason = "only used to initialise arrays, each element its own slot"
     )]
     pub const EMPTY: RevocationSlot = RevocationSlot {
-        seq: AtomicU32::new(0),
-        tag: [
-            AtomicU32::new(0),
-            AtomicU32::new(0),
-            AtomicU32::new(0),
-            AtomicU32::new(0),
-        ],
-        until: AtomicU32::new(0),
-        issued_before: AtomicU32::new(0),
+        entry: SeqWords::new(),
         owner: AtomicU32::new(NO_OWNER),
     };
 
     /// The slot, read consistently: at most [`MAX_READ_RETRIES`] tries.
-    fn read(&self) -> Read {
-        for _ in 0..MAX_READ_RETRIES {
-            let s1 = self.seq.load(Ordering::Acquire);
-            if s1 == 0 {
-                return Read::Empty;
-            }
-            if s1 & 1 == 1 {
-                core::hint::spin_loop();
-                continue;
-            }
-            let tag: [u32; TAG_WORDS] =
-                core::array::from_fn(|i| self.tag.get(i).map_or(0, |w| w.load(Ordering::Relaxed)));
-            let until = self.until.load(Ordering::Relaxed);
-            let issued_before = self.issued_before.load(Ordering::Relaxed);
-            fence(Ordering::Acquire);
-            if self.seq.load(Ordering::Relaxed) == s1 {
-                return Read::Entry(tag, until, issued_before);
+    fn read(&self) -> Slot {
+        match self.entry.read(MAX_READ_RETRIES) {
+            Read::Empty => Slot::Empty,
+            Read::Busy => Slot::Busy,
+            Read::Words([t0, t1, t2, t3, until, issued_before]) => {
+                Slot::Entry([t0, t1, t2, t3], until, issued_before)
             }
         }
-        Read::Busy
     }
 
     /// The entry, read under the writer lock (no writer can be mid-write).
     fn read_locked(&self) -> Option<([u32; TAG_WORDS], u32, u32)> {
         match self.read() {
-            Read::Entry(t, u, ib) => Some((t, u, ib)),
-            Read::Empty | Read::Busy => None,
+            Slot::Entry(t, u, ib) => Some((t, u, ib)),
+            Slot::Empty | Slot::Busy => None,
         }
     }
 
@@ -321,21 +302,13 @@ impl RevocationSlot {
         self.read_locked().is_none_or(|(_, u, _)| u < now)
     }
 
-    /// Writes an entry; only under the list's writer lock.
+    /// Writes an entry; only under the list's writer lock (so no other writer is in the slot).
     fn write(&self, tag: &[u32; TAG_WORDS], until: u32, issued_before: u32, owner: u32) {
-        let s = self.seq.load(Ordering::Relaxed);
-        self.seq.store(s.wrapping_add(1) | 1, Ordering::Relaxed);
-        fence(Ordering::Release);
-        for (w, t) in self.tag.iter().zip(tag) {
-            w.store(*t, Ordering::Relaxed);
-        }
-        self.until.store(until, Ordering::Relaxed);
-        self.issued_before.store(issued_before, Ordering::Relaxed);
-        self.owner.store(owner, Ordering::Relaxed);
-        // Even, and never 0 again (0 is "never filled").
-        let next = (s | 1).wrapping_add(1);
-        self.seq
-            .store(if next == 0 { 2 } else { next }, Ordering::Release);
+        let [t0, t1, t2, t3] = *tag;
+        self.entry
+            .write_with(&[t0, t1, t2, t3, until, issued_before], || {
+                self.owner.store(owner, Ordering::Relaxed);
+            });
     }
 }
 
@@ -639,9 +612,9 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
         for slot in self.candidates(pick) {
             *examined += 1;
             match slot.read() {
-                Read::Entry(t, _, ib) if t == tag => return Ok(Some(ib)),
-                Read::Busy => busy = true,
-                Read::Entry(..) | Read::Empty => {}
+                Slot::Entry(t, _, ib) if t == tag => return Ok(Some(ib)),
+                Slot::Busy => busy = true,
+                Slot::Entry(..) | Slot::Empty => {}
             }
         }
         if busy {
@@ -715,7 +688,7 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
         } else {
             self.slots()
                 .iter()
-                .filter(|s| matches!(s.read(), Read::Entry(_, u, _) if u >= now))
+                .filter(|s| matches!(s.read(), Slot::Entry(_, u, _) if u >= now))
                 .count()
         };
         let (buckets, ways) = self.shape();

@@ -16,18 +16,19 @@
 //! it cannot flush a working set, and one insertion evicts at most one entry of one bucket.
 //! Entries of expired tokens stop being used and make room after [`IDLE_SECONDS`].
 //!
-//! Each slot is a seqlock over 32-bit atomics (the widest every target with atomics has, down to
-//! Cortex-M4): a reader that races a writer sees a changed sequence number and treats the slot
-//! as a miss; a writer that finds another writer in the slot gives up (a cache may forget).
+//! Each slot's tag is under a seqlock (`seqlock.rs`): a reader that races a writer treats the
+//! slot as a miss; a writer that finds another writer in the slot gives up (a cache may forget).
 
-use core::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+
+use crate::seqlock::{Read, SeqWords};
 
 /// Ways per bucket: the entries one bucket can hold and that a burst into it can touch.
 pub const WAYS: usize = 8;
 
 /// Entries of the verified-signature cache of the runtimes with a heap (the Rust
 /// `CognitoJwtVerifier`, the C `cognito_verifier`, the example server) unless configured
-/// otherwise: 4,096 tokens in 96 KiB.
+/// otherwise: 4,096 tokens in 112 KiB.
 pub const DEFAULT_SIGNATURE_CACHE_CAPACITY: usize = 4096;
 
 /// An entry used again within this many seconds is never evicted.
@@ -37,12 +38,11 @@ pub const IDLE_SECONDS: u32 = 60;
 /// the same digest).
 const TAG_WORDS: usize = 4;
 
-/// One entry of a [`SignatureCache`]: 24 bytes.
+/// One entry of a [`SignatureCache`]: 28 bytes.
 #[derive(Debug)]
 pub struct CacheSlot {
-    /// Seqlock: odd while a writer fills the slot; 0 for a slot never filled.
-    seq: AtomicU32,
-    tag: [AtomicU32; TAG_WORDS],
+    /// The tag, under the slot's seqlock.
+    tag: SeqWords<TAG_WORDS>,
     /// When it was stored or last verified a token again (unix seconds, truncated).
     last_used: AtomicU32,
     /// Whether it verified a token again since it was stored.
@@ -56,57 +56,26 @@ impl CacheSlot {
         reason = "only used to initialise arrays, each element its own slot"
     )]
     pub const EMPTY: CacheSlot = CacheSlot {
-        seq: AtomicU32::new(0),
-        tag: [
-            AtomicU32::new(0),
-            AtomicU32::new(0),
-            AtomicU32::new(0),
-            AtomicU32::new(0),
-        ],
+        tag: SeqWords::new(),
         last_used: AtomicU32::new(0),
         used_again: AtomicBool::new(false),
     };
 
-    /// Whether the slot holds `tag`, read consistently.
+    /// Whether the slot holds `tag`, read consistently (a slot being written is a miss).
     fn holds(&self, tag: &[u32; TAG_WORDS]) -> bool {
-        let s1 = self.seq.load(Ordering::Acquire);
-        if s1 == 0 || s1 & 1 == 1 {
-            return false;
-        }
-        let same = self
-            .tag
-            .iter()
-            .zip(tag)
-            .all(|(w, t)| w.load(Ordering::Relaxed) == *t);
-        fence(Ordering::Acquire);
-        same && self.seq.load(Ordering::Relaxed) == s1
+        self.tag.read(1) == Read::Words(*tag)
     }
 
     /// Writes `tag` at time `now`, unless another writer holds the slot.
     fn store(&self, tag: &[u32; TAG_WORDS], now: u32) {
-        let s = self.seq.load(Ordering::Relaxed);
-        if s & 1 == 1
-            || self
-                .seq
-                .compare_exchange(s, s.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
-        {
-            return;
-        }
-        fence(Ordering::Release);
-        for (w, t) in self.tag.iter().zip(tag) {
-            w.store(*t, Ordering::Relaxed);
-        }
-        self.last_used.store(now, Ordering::Relaxed);
-        self.used_again.store(false, Ordering::Relaxed);
-        // Never 0 again (0 is "never filled"), even after the counter wraps.
-        let next = s.wrapping_add(2);
-        self.seq
-            .store(if next == 0 { 2 } else { next }, Ordering::Release);
+        self.tag.write_with(tag, || {
+            self.last_used.store(now, Ordering::Relaxed);
+            self.used_again.store(false, Ordering::Relaxed);
+        });
     }
 
     fn is_empty(&self) -> bool {
-        self.seq.load(Ordering::Relaxed) == 0
+        self.tag.is_empty()
     }
 
     fn last_used(&self) -> u32 {
@@ -179,7 +148,7 @@ impl<const N: usize> Default for SignatureCache<[CacheSlot; N]> {
 
 #[cfg(feature = "alloc")]
 impl SignatureCache<alloc::boxed::Box<[CacheSlot]>> {
-    /// An empty cache of `capacity` slots on the heap (24 bytes each), allocated once here.
+    /// An empty cache of `capacity` slots on the heap (28 bytes each), allocated once here.
     #[must_use]
     pub fn with_capacity(capacity: usize) -> Self {
         SignatureCache {
@@ -326,6 +295,11 @@ impl<S: AsRef<[CacheSlot]>> SignatureCache<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slot_is_28_bytes() {
+        assert_eq!(core::mem::size_of::<CacheSlot>(), 28);
+    }
 
     fn digest(i: u32) -> [u8; 32] {
         use sha2::{Digest, Sha256};

@@ -447,7 +447,7 @@ pub struct Signatures {
 
 #[wasm_bindgen]
 impl Signatures {
-    /// A cache of `capacity` entries (24 bytes each, allocated here; rounded down to a multiple
+    /// A cache of `capacity` entries (28 bytes each, allocated here; rounded down to a multiple
     /// of 8 when at least 8), off when 0; `undefined` when that much memory cannot be had.
     #[must_use]
     pub fn create(capacity: f64) -> Option<Signatures> {

@@ -182,7 +182,7 @@ impl CognitoJwtVerifierBuilder {
 
     /// Capacity of the verified-signature cache ([`SignatureCache`]): tokens whose signature was
     /// verified before skip the RSA or ECDSA arithmetic (every other check still runs). On by
-    /// default with [`DEFAULT_SIGNATURE_CACHE_CAPACITY`] entries (24 bytes each); 0 turns it off.
+    /// default with [`DEFAULT_SIGNATURE_CACHE_CAPACITY`] entries (28 bytes each); 0 turns it off.
     #[must_use]
     pub fn signature_cache(mut self, capacity: usize) -> Self {
         self.signature_cache = capacity;

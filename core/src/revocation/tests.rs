@@ -357,16 +357,16 @@ fn a_slot_stuck_mid_write_fails_closed_and_is_counted() {
     list.revoke(Revocation::OriginJti("held"), NOW).unwrap();
     let p = payload("u", "j", "other", Some(NOW));
     assert!(!revoked(&list, &p));
-    let slot = list
-        .slots()
-        .iter()
-        .find(|s| s.seq.load(Ordering::Relaxed) != 0)
-        .unwrap();
-    let seq = slot.seq.load(Ordering::Relaxed);
-    slot.seq.store(seq | 1, Ordering::Relaxed);
+    let slot = list.slots().iter().find(|s| !s.entry.is_empty()).unwrap();
+    let seq = slot.entry.stall();
     assert!(revoked(&list, &p), "a busy slot answers on the safe side");
     assert_eq!(list.stats(NOW).contended, 1);
-    slot.seq.store(seq, Ordering::Relaxed);
+    slot.entry.resume(seq);
     assert!(!revoked(&list, &p));
     assert_eq!(list.stats(NOW).contended, 1);
+}
+
+#[test]
+fn a_slot_is_32_bytes() {
+    assert_eq!(core::mem::size_of::<RevocationSlot>(), 32);
 }
