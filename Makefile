@@ -92,7 +92,7 @@ test-rust:
 # Hosted UI, at localhost and 127.0.0.1: sign-in, sign-out, revoked tokens, a cross-site sign-out
 # refused. Screenshots of each step under $${CARGO_TARGET_DIR:-target}/browser-test/.
 test-browser:
-	bash examples/browser/run.sh
+	CARGO_FLAGS="$(NOBENCH) $(TOWER)" bash examples/browser/run.sh
 
 # The C ABI from C and C++: vectors, ASan+UBSan, valgrind, threads, hostile calls, header drift.
 test-c:

@@ -21,6 +21,9 @@ cd "$here"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund
 fi
-(cd "$repo" && CARGO_TARGET_DIR="$target" ${CARGO:-cargo} build -q -p cognito-verify-examples --example server)
+# CARGO_FLAGS: `make test` passes the flags of its `cargo test`, so the server built there is
+# reused here (a build of this package alone resolves other features and rebuilds dependencies).
+# shellcheck disable=SC2086
+(cd "$repo" && CARGO_TARGET_DIR="$target" ${CARGO:-cargo} build -q ${CARGO_FLAGS:--p cognito-verify-examples} --example server)
 CHROMIUM="$chromium" SERVER_BIN="$target/debug/examples/server" SCREENSHOTS="$target/browser-test" \
     node browser.test.mjs
