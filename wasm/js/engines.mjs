@@ -15,6 +15,9 @@ const EC_IMPORT = { name: "ECDSA", namedCurve: "P-256" };
 export const RSA_VERIFY = { name: "RSASSA-PKCS1-v1_5" };
 export const EC_VERIFY = { name: "ECDSA", hash: "SHA-256" };
 
+// ---------------------------------------------------------------------------------------------
+// WebCrypto
+
 async function importKey(pool, index, alg) {
   const kid = pool.keys.kid(index);
   const jwk = kid === undefined ? undefined : uniqueJwk(pool, kid);
