@@ -150,7 +150,7 @@ enum cognito_result
    */
   COGNITO_RESULT_JWKS_TOO_LARGE = 21,
   /**
-   * `too_many_keys`: more usable keys than the key set's capacity (4).
+   * `too_many_keys`: more usable keys than the verifier's key set holds (64, `HEAP_KEY_CAPACITY`).
    */
   COGNITO_RESULT_TOO_MANY_KEYS = 22,
   /**

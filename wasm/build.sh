@@ -60,8 +60,8 @@ build() {
             --enable-reference-types \
             -o "$out/cognito_verify_wasm_bg.wasm" "$out/cognito_verify_wasm_bg.wasm"
     fi
-    cp "$here"/js/api.mjs "$here"/js/platform.mjs "$here"/js/node.mjs "$here"/js/workerd.mjs \
-        "$here"/js/browser.mjs "$here"/js/index.d.ts "$out/"
+    # Every JS module (the entries, api.mjs and the modules it re-exports) and the hand-written types.
+    cp "$here"/js/*.mjs "$here"/js/index.d.ts "$out/"
     echo "build.sh: $out ($(wc -c < "$out/cognito_verify_wasm_bg.wasm") bytes of wasm, $(gzip -9 -c "$out/cognito_verify_wasm_bg.wasm" | wc -c) gzipped)"
 }
 

@@ -60,7 +60,7 @@ pub enum cognito_result {
     MalformedJwks = 20,
     /// `jwks_too_large`: the key set document is larger than the configured maximum.
     JwksTooLarge = 21,
-    /// `too_many_keys`: more usable keys than the key set's capacity (4).
+    /// `too_many_keys`: more usable keys than the verifier's key set holds (64, `HEAP_KEY_CAPACITY`).
     TooManyKeys = 22,
     /// `weak_key`: an RSA modulus under 2048 bits or a small exponent.
     WeakKey = 23,

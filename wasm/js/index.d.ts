@@ -1,5 +1,5 @@
-// Type declarations of cognito-verify-wasm (hand-written: the API is in api.mjs, over the
-// wasm-bindgen layer whose own declarations are not part of the public surface).
+// Type declarations of cognito-verify-wasm (hand-written: the API is api.mjs and the modules it
+// re-exports, over the wasm-bindgen layer whose own declarations are not part of the public surface).
 
 /** Every stable error code (ARCHITECTURE.md, "Error codes"), plus `jwks_unavailable` for keys that cannot be had. */
 export type ErrorCode =

@@ -1,7 +1,7 @@
 //! WebAssembly bindings of `cognito-verify`: the low-level layer under the JS API.
 //!
-//! JavaScript users do not call these directly: `wasm/js/api.mjs` builds the aws-jwt-verify-shaped
-//! `CognitoJwtVerifier` on top of three small objects:
+//! JavaScript users do not call these directly: `wasm/js/` (`api.mjs` and the modules behind it)
+//! builds the aws-jwt-verify-shaped `CognitoJwtVerifier` on top of three small objects:
 //! - [`Keys`]: the usable keys of one JWKS ([`KeySet`]);
 //! - [`WasmVerifier`]: the core's owned [`VerifierConfig`] of one pool, built and checked once,
 //!   lending its verifier per call (no allocation);

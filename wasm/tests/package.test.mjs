@@ -14,6 +14,9 @@ test("the tests run against the installed tarball (when test.sh made one)", { sk
   assert.ok(realpathSync(root).includes("node_modules"));
 });
 
+// The modules behind api.mjs: build.sh copies each beside it.
+const modules = ["errors.mjs", "options.mjs", "jwks.mjs", "engines.mjs", "verifier.mjs", "revocation.mjs"];
+
 test("package.json: exports for every runtime, types, engines, no side effects, licences", () => {
   assert.equal(manifest.name, "cognito-verify-wasm");
   assert.equal(manifest.type, "module");
@@ -27,7 +30,7 @@ test("package.json: exports for every runtime, types, engines, no side effects, 
       assert.ok(existsSync(join(root, e[condition])), `${sub}: ${e[condition]} missing from the tarball`);
     }
   }
-  for (const f of ["README.md", "LICENSE-MIT", "LICENSE-APACHE", "index.d.ts", "cognito_verify_wasm_bg.wasm", "es256/cognito_verify_wasm_bg.wasm", "platform.mjs"]) {
+  for (const f of ["README.md", "LICENSE-MIT", "LICENSE-APACHE", "index.d.ts", "cognito_verify_wasm_bg.wasm", "es256/cognito_verify_wasm_bg.wasm", "platform.mjs", ...modules, ...modules.map((m) => `es256/${m}`)]) {
     assert.ok(existsSync(join(root, f)), `${f} missing from the tarball`);
   }
 });

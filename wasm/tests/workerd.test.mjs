@@ -40,7 +40,9 @@ export default {
 };
 `,
 );
-for (const f of ["workerd.mjs", "api.mjs", "platform.mjs", "cognito_verify_wasm.js", "cognito_verify_wasm_bg.wasm"]) {
+// The modules workerd.mjs imports, directly or through api.mjs.
+const modules = ["api.mjs", "errors.mjs", "options.mjs", "jwks.mjs", "engines.mjs", "verifier.mjs", "revocation.mjs", "platform.mjs"];
+for (const f of ["workerd.mjs", ...modules, "cognito_verify_wasm.js", "cognito_verify_wasm_bg.wasm"]) {
   copyFileSync(join(pkg, f), join(dir, f));
 }
 const port = await freePort();
@@ -60,8 +62,7 @@ const worker :Workerd.Worker = (
     (name = "entry.js", esModule = embed "entry.js"),
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "cognito-verify-wasm", esModule = embed "workerd.mjs"),
-    (name = "api.mjs", esModule = embed "api.mjs"),
-    (name = "platform.mjs", esModule = embed "platform.mjs"),
+    ${modules.map((f) => `(name = "${f}", esModule = embed "${f}"),`).join("\n    ")}
     (name = "cognito_verify_wasm.js", esModule = embed "cognito_verify_wasm.js"),
     (name = "cognito_verify_wasm_bg.wasm", wasm = embed "cognito_verify_wasm_bg.wasm"),
   ],
