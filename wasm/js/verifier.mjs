@@ -61,7 +61,7 @@ export class CognitoJwtVerifier {
     }
     this.#signatures = Signatures.create(capacity);
     if (this.#signatures === undefined) {
-      throw configError(`signatureCache: ${capacity} entries (24 bytes each) cannot be allocated`);
+      throw configError(`signatureCache: ${capacity} entries (28 bytes each) cannot be allocated`);
     }
   }
 
