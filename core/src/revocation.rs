@@ -279,8 +279,14 @@ impl RevocationSlot {
 
     /// The slot, read consistently: at most [`MAX_READ_RETRIES`] tries.
     fn read(&self) -> Slot {
-        match self.entry.read(MAX_READ_RETRIES) {
-            Read::Empty => Slot::Empty,
+        self.read_if(None)
+    }
+
+    /// [`RevocationSlot::read`], answering [`Slot::Empty`] for an entry whose tag does not
+    /// start with `first` (read no further).
+    fn read_if(&self, first: Option<u32>) -> Slot {
+        match self.entry.read_if(first, MAX_READ_RETRIES) {
+            Read::Empty | Read::Other => Slot::Empty,
             Read::Busy => Slot::Busy,
             Read::Words([t0, t1, t2, t3, until, issued_before]) => {
                 Slot::Entry([t0, t1, t2, t3], until, issued_before)
@@ -611,7 +617,7 @@ impl<S: AsRef<[RevocationSlot]>> RevocationList<S> {
         let mut busy = false;
         for slot in self.candidates(pick) {
             *examined += 1;
-            match slot.read() {
+            match slot.read_if(tag.first().copied()) {
                 Slot::Entry(t, _, ib) if t == tag => return Ok(Some(ib)),
                 Slot::Busy => busy = true,
                 Slot::Entry(..) | Slot::Empty => {}

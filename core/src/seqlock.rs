@@ -22,6 +22,8 @@ pub(crate) enum Read<const N: usize> {
     Words([u32; N]),
     /// A writer was in the slot at every try.
     Busy,
+    /// Not the words looked for ([`SeqWords::read_if`]): the first word differs.
+    Other,
 }
 
 impl<const N: usize> SeqWords<N> {
@@ -33,8 +35,12 @@ impl<const N: usize> SeqWords<N> {
         }
     }
 
-    /// The words, read consistently, in at most `tries` attempts.
-    pub(crate) fn read(&self, tries: u32) -> Read<N> {
+    /// The words, read consistently, in at most `tries` attempts; but [`Read::Other`] at once
+    /// when `first` is given and the first word is not it:
+    /// a lookup passes most slots after one load of the sequence and one of the word, without
+    /// the second check (a slot being rewritten as it is passed did not hold the entry when the
+    /// lookup began, or held it only while it was being replaced).
+    pub(crate) fn read_if(&self, first: Option<u32>, tries: u32) -> Read<N> {
         for _ in 0..tries {
             let s1 = self.seq.load(Ordering::Acquire);
             if s1 == 0 {
@@ -43,6 +49,11 @@ impl<const N: usize> SeqWords<N> {
             if s1 & 1 == 1 {
                 core::hint::spin_loop();
                 continue;
+            }
+            if let (Some(first), Some(w)) = (first, self.words.first()) {
+                if w.load(Ordering::Relaxed) != first {
+                    return Read::Other;
+                }
             }
             let words: [u32; N] = core::array::from_fn(|i| {
                 self.words.get(i).map_or(0, |w| w.load(Ordering::Relaxed))
@@ -56,6 +67,10 @@ impl<const N: usize> SeqWords<N> {
     }
 
     /// Whether the slot was never written.
+    #[cfg_attr(
+        not(any(test, feature = "signature-cache")),
+        expect(dead_code, reason = "the signature cache's question")
+    )]
     pub(crate) fn is_empty(&self) -> bool {
         self.seq.load(Ordering::Relaxed) == 0
     }

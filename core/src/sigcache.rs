@@ -63,7 +63,7 @@ impl CacheSlot {
 
     /// Whether the slot holds `tag`, read consistently (a slot being written is a miss).
     fn holds(&self, tag: &[u32; TAG_WORDS]) -> bool {
-        self.tag.read(1) == Read::Words(*tag)
+        self.tag.read_if(tag.first().copied(), 1) == Read::Words(*tag)
     }
 
     /// Writes `tag` at time `now`, unless another writer holds the slot.
