@@ -44,14 +44,20 @@
 //! not be called from an interrupt that may preempt another `revoke` (the lock would never be
 //! released).
 
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
 use crate::claims::Claims;
 use crate::config::RevocationCheck;
 use crate::json::JsonStr;
-use crate::seqlock::{Read, SeqWords};
+
+mod kinds;
+mod slot;
+
+pub use kinds::{Revocation, RevocationStats, RevokeError, SignOut};
+pub use slot::RevocationSlot;
+use slot::Slot;
 
 /// Slots per bucket.
 pub const REVOCATION_WAYS: usize = 8;
@@ -97,226 +103,6 @@ const NO_OWNER: u32 = 0;
 const KIND_ORIGIN: u8 = b'o';
 const KIND_JTI: u8 = b'j';
 const KIND_SUBJECT: u8 = b's';
-
-/// What to revoke.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Revocation<'a> {
-    /// Every token issued from one refresh token: tokens whose `origin_jti` is this (after
-    /// Cognito's `RevokeToken`).
-    OriginJti(&'a str),
-    /// [`Revocation::OriginJti`] counted against the user it belongs to, so that
-    /// [`RevocationList::sign_out`] can bound the sessions one user holds: what a server records
-    /// for a sign-out, and what a replica applies for another server's.
-    Session {
-        /// The session's `origin_jti`.
-        origin_jti: &'a str,
-        /// Its user's `sub`.
-        sub: &'a str,
-    },
-    /// One token: the token whose `jti` is this; `exp` is its expiry (unix seconds).
-    Jti {
-        /// The token's `jti`.
-        jti: &'a str,
-        /// The token's `exp`.
-        exp: u64,
-    },
-    /// Every token of a user issued at or before a time (after Cognito's `GlobalSignOut`).
-    Subject {
-        /// The user's `sub`.
-        sub: &'a str,
-        /// Tokens whose `iat` is at or before this (unix seconds) are denied.
-        issued_at_or_before: u64,
-    },
-}
-
-impl Revocation<'_> {
-    fn kind(&self) -> u8 {
-        match self {
-            Revocation::OriginJti(_) | Revocation::Session { .. } => KIND_ORIGIN,
-            Revocation::Jti { .. } => KIND_JTI,
-            Revocation::Subject { .. } => KIND_SUBJECT,
-        }
-    }
-    fn value(&self) -> &str {
-        match self {
-            Revocation::OriginJti(v)
-            | Revocation::Session { origin_jti: v, .. }
-            | Revocation::Jti { jti: v, .. } => v,
-            Revocation::Subject { sub, .. } => sub,
-        }
-    }
-    /// Checks the values' lengths.
-    fn check(&self) -> Result<(), RevokeError> {
-        let check = |v: &str| match v.len() {
-            0 => Err(RevokeError::EmptyValue),
-            n if n > MAX_VALUE_LEN => Err(RevokeError::TooLong),
-            _ => Ok(()),
-        };
-        check(self.value())?;
-        if let Revocation::Session { sub, .. } = self {
-            check(sub)?;
-        }
-        Ok(())
-    }
-}
-
-/// What [`RevocationList::sign_out`] recorded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SignOut {
-    /// The session ([`Revocation::Session`]): the user's other sessions stay signed in.
-    Session,
-    /// The user ([`Revocation::Subject`]): every token of the user issued at or before this time
-    /// is denied, on every device. Chosen when the user already held
-    /// [`MAX_SESSIONS_PER_SUBJECT`] sessions, the list was 7/8 full, or the session's buckets
-    /// were full.
-    Subject {
-        /// The time recorded (the `now` of the sign-out).
-        issued_at_or_before: u64,
-    },
-}
-
-/// Why a revocation was not recorded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RevokeError {
-    /// The entry's two buckets hold live revocations; nothing was replaced.
-    Full,
-    /// The `jti`, `origin_jti` or `sub` is empty.
-    EmptyValue,
-    /// The `jti`, `origin_jti` or `sub` is longer than [`MAX_REVOKED_VALUE_LEN`] bytes.
-    TooLong,
-    /// The list has no slots (revocation turned off).
-    Disabled,
-}
-
-impl RevokeError {
-    /// A stable snake_case word for bindings: `revocation_list_full`, `empty_value`,
-    /// `value_too_long`, `revocation_disabled`.
-    #[must_use]
-    pub const fn code(self) -> &'static str {
-        match self {
-            RevokeError::Full => "revocation_list_full",
-            RevokeError::EmptyValue => "empty_value",
-            RevokeError::TooLong => "value_too_long",
-            RevokeError::Disabled => "revocation_disabled",
-        }
-    }
-}
-
-impl RevokeError {
-    /// A short human-readable description (lower case, no trailing period).
-    #[must_use]
-    pub const fn message(self) -> &'static str {
-        match self {
-            RevokeError::Full => {
-                "the revocation list is full of live entries; nothing was replaced"
-            }
-            RevokeError::EmptyValue => "the revoked jti, origin_jti or sub is empty",
-            RevokeError::TooLong => "the revoked jti, origin_jti or sub is longer than 256 bytes",
-            RevokeError::Disabled => "revocation is turned off (capacity 0)",
-        }
-    }
-}
-
-impl core::fmt::Display for RevokeError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.message())
-    }
-}
-
-impl core::error::Error for RevokeError {}
-
-/// How many revocations a [`RevocationList`] holds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RevocationStats {
-    /// Live entries: revocations that still cover a token that could be accepted.
-    pub held: usize,
-    /// Entries the list can hold (0: revocation off).
-    pub capacity: usize,
-    /// Checks answered "revoked" because a slot stayed mid-write for [`MAX_READ_RETRIES`] reads
-    /// (a writer preempted while writing); 0 in normal operation.
-    pub contended: usize,
-}
-
-/// One entry of a [`RevocationList`]: 32 bytes.
-#[derive(Debug)]
-pub struct RevocationSlot {
-    /// Under the slot's seqlock: the tag, the time after which the slot may be reused (unix
-    /// seconds), and `issued_before`: tokens with `iat` at or before it are covered ([`ALL`]:
-    /// every matching token).
-    entry: SeqWords<ENTRY_WORDS>,
-    /// For a session, 32 bits of its user's digest ([`NO_OWNER`] otherwise): what
-    /// [`RevocationList::sign_out`] counts. Only read and written under the writer lock.
-    owner: AtomicU32,
-}
-
-/// Words of an entry: the tag, `until`, `issued_before`.
-const ENTRY_WORDS: usize = TAG_WORDS + 2;
-
-/// An entry as read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Slot {
-    /// Never filled.
-    Empty,
-    /// (tag, until, issued_before), read consistently.
-    Entry([u32; TAG_WORDS], u32, u32),
-    /// Still mid-write after [`MAX_READ_RETRIES`] reads.
-    Busy,
-}
-
-impl RevocationSlot {
-    /// An empty slot.
-    #[expect(
-        clippy::declare_interior_mutable_const,
-        reason = "only used to initialise arrays, each element its own slot"
-    )]
-    pub const EMPTY: RevocationSlot = RevocationSlot {
-        entry: SeqWords::new(),
-        owner: AtomicU32::new(NO_OWNER),
-    };
-
-    /// The slot, read consistently: at most [`MAX_READ_RETRIES`] tries.
-    fn read(&self) -> Slot {
-        self.read_if(None)
-    }
-
-    /// [`RevocationSlot::read`], answering [`Slot::Empty`] for an entry whose tag does not
-    /// start with `first` (read no further).
-    fn read_if(&self, first: Option<u32>) -> Slot {
-        match self.entry.read_if(first, MAX_READ_RETRIES) {
-            Read::Empty | Read::Other => Slot::Empty,
-            Read::Busy => Slot::Busy,
-            Read::Words([t0, t1, t2, t3, until, issued_before]) => {
-                Slot::Entry([t0, t1, t2, t3], until, issued_before)
-            }
-        }
-    }
-
-    /// The entry, read under the writer lock (no writer can be mid-write).
-    fn read_locked(&self) -> Option<([u32; TAG_WORDS], u32, u32)> {
-        match self.read() {
-            Slot::Entry(t, u, ib) => Some((t, u, ib)),
-            Slot::Empty | Slot::Busy => None,
-        }
-    }
-
-    /// Whether the slot may take a new entry at `now`: never filled, or its entry covers no
-    /// token that could still be accepted.
-    fn is_free(&self, now: u32) -> bool {
-        self.read_locked().is_none_or(|(_, u, _)| u < now)
-    }
-
-    /// Writes an entry; only under the list's writer lock (so no other writer is in the slot).
-    fn write(&self, tag: &[u32; TAG_WORDS], until: u32, issued_before: u32, owner: u32) {
-        let [t0, t1, t2, t3] = *tag;
-        self.entry
-            .write_with(&[t0, t1, t2, t3, until, issued_before], || {
-                self.owner.store(owner, Ordering::Relaxed);
-            });
-    }
-}
 
 /// A fixed-capacity list of revocations, shared by reference between threads (`Sync`; adding
 /// takes a short spin lock, checking takes none). `S` holds the slots: `[RevocationSlot; N]`
