@@ -369,7 +369,7 @@ impl<'a, S: AsRef<str>> Config<'a, S> {
 }
 
 #[cfg(feature = "alloc")]
-pub use owned::{ConfigBuilder, VerifierConfig};
+pub use owned::{ConfigBuilder, Pool, VerifierConfig};
 
 #[cfg(feature = "alloc")]
 mod owned;

@@ -1,6 +1,6 @@
-//! Fetching key sets over HTTP (feature `fetch`): [`JwksCache`], which carries out the refresh
-//! policy of [`JwksRefresh`](crate::JwksRefresh) for one JWKS URL, and [`CognitoJwtVerifier`],
-//! which verifies tokens of one or several pools with one cache per pool.
+//! Fetching key sets over HTTP (feature `fetch`): [`CognitoJwtVerifier`], the core's
+//! [`VerifierCore`](crate::VerifierCore) with the fetches its refresh policy asks for carried
+//! out over reqwest.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), cognito_verify::VerifyError> {
@@ -18,8 +18,5 @@
 mod cache;
 mod verifier;
 
-pub use cache::{
-    CacheStats, JwksCache, JwksCacheBuilder, Keys, VerifyError, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_FETCH_TIMEOUT,
-};
+pub use cache::{CacheStats, VerifyError, DEFAULT_CONNECT_TIMEOUT};
 pub use verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder, OwnedClaims, Requirements};

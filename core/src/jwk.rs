@@ -301,11 +301,18 @@ impl<const N: usize> KeySet<N> {
 
     /// The key with this `kid`.
     pub(crate) fn find(&self, kid: &[u8]) -> Option<&Key> {
+        self.find_indexed(kid).map(|(_, k)| k)
+    }
+
+    /// The key with this `kid` and its place in [`iter`](Self::iter)'s order: the one lookup
+    /// every runtime uses (the first usable key with the `kid`).
+    pub(crate) fn find_indexed(&self, kid: &[u8]) -> Option<(usize, &Key)> {
         self.keys
             .iter()
             .take(self.len)
             .flatten()
-            .find(|k| k.kid() == kid)
+            .enumerate()
+            .find(|(_, k)| k.kid() == kid)
     }
 
     /// Number of usable keys.

@@ -26,6 +26,8 @@ mod seqlock;
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
 mod sigcache;
 mod verifier;
+#[cfg(all(feature = "alloc", target_has_atomic = "32"))]
+mod verifier_core;
 
 pub use claims::{ClaimValue, Claims, TokenUse};
 pub use config::{
@@ -33,12 +35,12 @@ pub use config::{
     RevocationCheck, DEFAULT_MAX_TOKEN_LEN,
 };
 #[cfg(feature = "alloc")]
-pub use config::{ConfigBuilder, VerifierConfig};
+pub use config::{ConfigBuilder, Pool, VerifierConfig};
 pub use error::Error;
 #[cfg(feature = "fetch")]
 pub use fetch::{
-    CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, JwksCache, JwksCacheBuilder, Keys,
-    OwnedClaims, Requirements, VerifyError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_FETCH_TIMEOUT,
+    CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, OwnedClaims, Requirements,
+    VerifyError, DEFAULT_CONNECT_TIMEOUT,
 };
 pub use json::{DecodedChars, JsonStr, StrArray};
 pub use jwk::{
@@ -61,7 +63,11 @@ pub use sigcache::{
     CacheSlot, SignatureCache, SignatureCacheStats, DEFAULT_SIGNATURE_CACHE_CAPACITY,
     IDLE_SECONDS as SIGNATURE_CACHE_IDLE_SECONDS, WAYS as SIGNATURE_CACHE_WAYS,
 };
-pub use verifier::{payload_buffer_len, pool_region, SignedData, Verifier};
+pub use verifier::{
+    payload_buffer_len, pool_region, CoreCrypto, SignatureCheck, SignedData, Token, Verifier,
+};
+#[cfg(all(feature = "alloc", target_has_atomic = "32"))]
+pub use verifier_core::{Keys, PoolStats, VerifierCore};
 
 /// Entry points for `cargo fuzz` only (built with `--cfg fuzzing`).
 #[cfg(fuzzing)]

@@ -137,6 +137,20 @@ impl<'a> UserPoolId<'a> {
         }
     }
 
+    /// Both issuer forms, as written into `iss`: `https://cognito-idp.` and
+    /// `https://issuer-cognito-idp.`.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn issuer_urls(&self) -> (alloc::string::String, alloc::string::String) {
+        let url = |host| {
+            display_string(&PoolUrl {
+                pool: *self,
+                host,
+                path: "",
+            })
+        };
+        (url(0), url(1))
+    }
+
     /// Whether `iss` is this pool's issuer, in either form.
     pub(crate) fn is_issuer(&self, iss: &JsonStr<'_>) -> bool {
         ISSUER_HOSTS

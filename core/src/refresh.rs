@@ -17,16 +17,21 @@ pub struct RefreshConfig {
     pub retry_max: u64,
     /// A fetch reported neither success nor failure after this long is presumed lost.
     pub fetch_timeout: u64,
+    /// Time a fetcher allows one JWKS request, connection and body included, before it gives up
+    /// and reports a failure.
+    pub request_timeout: u64,
 }
 
 impl RefreshConfig {
-    /// Cooldown 30 s, key age 1 h, retries from 1 s up to 5 min, fetch timeout 30 s.
+    /// Cooldown 30 s, key age 1 h, retries from 1 s up to 5 min, a fetch presumed lost after
+    /// 30 s, a request given up after 5 s. The same in every runtime.
     pub const DEFAULT: RefreshConfig = RefreshConfig {
         unknown_kid_cooldown: 30,
         max_key_age: 3600,
         retry_base: 1,
         retry_max: 300,
         fetch_timeout: 30,
+        request_timeout: 5,
     };
 }
 
@@ -50,15 +55,21 @@ pub enum Need {
 pub enum Action {
     /// Use the keys already cached (for [`Need::UnknownKid`]: the kid stays unknown).
     UseCached,
-    /// Fetch the JWKS now, then report with [`JwksRefresh::fetched`].
+    /// Fetch the JWKS now and wait for it (no keys yet, or an unknown `kid`), then report with
+    /// [`JwksRefresh::fetched`] and ask again.
     Fetch,
-    /// Another fetch is under way: wait for it, then ask again.
+    /// Another fetch is under way and there is nothing to use meanwhile: wait for it, then ask
+    /// again.
     Wait,
     /// No keys and no fetch allowed before this time (after failures).
     Unavailable {
         /// Unix seconds when a fetch may be tried again.
         retry_at: u64,
     },
+    /// The keys are past their maximum age: fetch the JWKS now, and meanwhile verify with the
+    /// keys already cached (a token does not wait for a refresh). Report with
+    /// [`JwksRefresh::fetched`].
+    Refresh,
 }
 
 /// The refresh state of one key set.
@@ -118,12 +129,18 @@ impl JwksRefresh {
         self.failures
     }
 
-    /// Decides what to do. When the answer is [`Action::Fetch`], the fetch is recorded as under
-    /// way: report its outcome with [`fetched`](Self::fetched).
+    /// Decides what to do. When the answer is [`Action::Fetch`] or [`Action::Refresh`], the fetch
+    /// is recorded as under way: report its outcome with [`fetched`](Self::fetched).
     pub fn poll(&mut self, now: u64, need: Need) -> Action {
         if let Some(since) = self.in_flight_since {
             if now < since.saturating_add(self.config.fetch_timeout) {
-                return Action::Wait;
+                // Keys that are only old stay usable while they are refreshed; a first load or
+                // an unknown kid waits for the fetch.
+                return if need == Need::Keys && self.has_keys {
+                    Action::UseCached
+                } else {
+                    Action::Wait
+                };
             }
             // The fetch was lost (the caller never reported): count it as failed.
             self.fetched(now, false);
@@ -151,7 +168,11 @@ impl JwksRefresh {
             self.last_unknown_kid_fetch = Some(now);
         }
         self.in_flight_since = Some(now);
-        Action::Fetch
+        if need == Need::Keys && self.has_keys {
+            Action::Refresh
+        } else {
+            Action::Fetch
+        }
     }
 
     /// Reports the outcome of the fetch [`poll`](Self::poll) asked for. `ok` means a usable key
@@ -187,7 +208,8 @@ mod tests {
         assert_eq!(r.poll(100, Need::Keys), Action::Wait);
         r.fetched(101, true);
         assert_eq!(r.poll(102, Need::Keys), Action::UseCached);
-        assert_eq!(r.poll(101 + 3600, Need::Keys), Action::Fetch);
+        assert_eq!(r.poll(101 + 3600, Need::Keys), Action::Refresh);
+        assert_eq!(r.poll(102 + 3600, Need::Keys), Action::UseCached, "old keys meanwhile");
     }
 
     #[test]
@@ -210,17 +232,17 @@ mod tests {
     fn failures_back_off_and_keep_keys() {
         let mut r = JwksRefresh::default();
         r.keys_loaded(0);
-        assert_eq!(r.poll(3600, Need::Keys), Action::Fetch);
+        assert_eq!(r.poll(3600, Need::Keys), Action::Refresh);
         r.fetched(3600, false);
         assert_eq!(r.poll(3600, Need::Keys), Action::UseCached);
-        assert_eq!(r.poll(3601, Need::Keys), Action::Fetch);
+        assert_eq!(r.poll(3601, Need::Keys), Action::Refresh);
         r.fetched(3601, false);
         assert_eq!(
             r.poll(3602, Need::Keys),
             Action::UseCached,
             "2 s after the 2nd failure"
         );
-        assert_eq!(r.poll(3603, Need::Keys), Action::Fetch);
+        assert_eq!(r.poll(3603, Need::Keys), Action::Refresh);
         r.fetched(3603, true);
         assert_eq!(r.failures(), 0);
         assert_eq!(r.poll(3604, Need::Keys), Action::UseCached);

@@ -354,22 +354,23 @@ mod tests {
         let c: SignatureCache<[CacheSlot; 64]> = SignatureCache::new();
         let mut buf = std::vec![0u8; payload_buffer_len(token.len())];
         let mut asked = 0;
+        // Phase 1 of an asynchronous check (`signature_needed`), then phase 2 with `answer`.
         let mut external = |answer: Option<bool>, at: u64, buf: &mut [u8]| {
-            v.verify_pools_cached_with_signature_check(
-                &|_| Some(&keys),
-                &c,
-                token,
-                at,
-                buf,
-                &mut |_| {
-                    asked += 1;
-                    answer
-                },
-            )
-            .map(|_| ())
+            let parsed = v.parse(token, buf)?;
+            match answer {
+                None => v
+                    .signature_needed(&parsed, Some(&keys), &c)
+                    .map(|needed| if needed.is_some() { Err(Error::InvalidSignature) } else { Ok(()) })?,
+                Some(ok) => v
+                    .verify_token_cached(&parsed, Some(&keys), &c, at, &mut |_: &crate::SignedData<'_>| {
+                        asked += 1;
+                        ok
+                    })
+                    .map(|_| ()),
+            }
         };
         let counts = |c: &SignatureCache<[CacheSlot; 64]>| (c.stats().hits, c.stats().misses);
-        // Not answered (phase 1 of an asynchronous check): nothing counted or stored.
+        // Not answered yet (phase 1): nothing counted or stored.
         assert_eq!(external(None, now, &mut buf), Err(Error::InvalidSignature));
         assert_eq!(counts(&c), (0, 0));
         // Refused: one miss, nothing stored.
@@ -381,13 +382,18 @@ mod tests {
         // Accepted (phase 2): one miss, stored.
         assert_eq!(external(Some(true), now, &mut buf), Ok(()));
         assert_eq!(counts(&c), (0, 2));
-        // A hit: the check is not asked, even one that would refuse; the clock still applies.
+        // A hit: phase 1 says nothing is needed; the check is not asked, even one that would
+        // refuse; the clock still applies.
+        assert_eq!(external(None, now, &mut buf), Ok(()));
         assert_eq!(external(Some(false), now, &mut buf), Ok(()));
-        assert_eq!(external(None, now + 7200, &mut buf), Err(Error::Expired));
+        assert_eq!(external(Some(false), now + 7200, &mut buf), Err(Error::Expired));
         assert_eq!(counts(&c), (2, 2));
-        assert_eq!(asked, 3);
-        // The same entries as `verify_cached`.
-        assert!(v.verify_cached(&keys, &c, token, now, &mut buf).is_ok());
+        assert_eq!(asked, 2);
+        // The same entries for this crate's arithmetic.
+        let parsed = v.parse(token, &mut buf).expect("parses");
+        assert!(v
+            .verify_token_cached(&parsed, Some(&keys), &c, now, &mut crate::CoreCrypto)
+            .is_ok());
         assert_eq!(counts(&c), (3, 2));
     }
 

@@ -8,7 +8,7 @@ use crate::config::{AcceptedTokenUse, Config};
 use crate::json::{self, StrArray, Value};
 use crate::jwk::{Algorithm, KeyMaterial, KeySet};
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
-use crate::sigcache::{CacheSlot, Lookup, SignatureCache};
+use crate::sigcache::{CacheSlot, SignatureCache};
 use crate::Error;
 
 /// Largest decoded header accepted (Cognito's are under 100 bytes); small, because it lives on
@@ -51,15 +51,80 @@ impl<S: core::fmt::Debug> core::fmt::Debug for Verifier<'_, S> {
     }
 }
 
-/// What every verification reads from a token before any key is used.
-struct Parsed<'t, 'b> {
+/// A token read up to its key by [`Verifier::parse`]: its segments decoded, its header and
+/// payload parsed, the issuer its `iss` names found. Nothing about it is verified yet.
+pub struct Token<'t, 'b> {
     alg: &'static str,
     kid: Kid,
     signing_input: &'t [u8],
     sig_buf: [u8; MAX_SIGNATURE_LEN],
     sig_len: usize,
     claims: Claims<'b>,
-    pool: usize,
+    issuer: usize,
+}
+
+impl<'b> Token<'_, 'b> {
+    /// The index of the configured issuer the token's `iss` names (which key set must verify it).
+    #[must_use]
+    pub fn issuer(&self) -> usize {
+        self.issuer
+    }
+
+    /// The `kid` of the header, decoded.
+    #[must_use]
+    pub fn kid(&self) -> &[u8] {
+        kid_bytes(&self.kid)
+    }
+
+    /// The claims, **not verified**: for routing and logs only, never for a decision.
+    #[must_use]
+    pub fn unverified_claims(&self) -> &Claims<'b> {
+        &self.claims
+    }
+}
+
+impl core::fmt::Debug for Token<'_, '_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Token")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid())
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks a signature: this crate's arithmetic ([`CoreCrypto`]), or platform or hardware crypto
+/// (WebCrypto, `node:crypto`, an HSM, a secure element).
+///
+/// Every other check happens in the core, in the same order whatever the implementation: the
+/// key lookup by `kid`, the algorithm match and the signature's shape (RSA: exactly the modulus
+/// length and below the modulus; ES256: 64 bytes, `r` and `s` in range) come before `check` is
+/// called, the claims after it says `true`. An implementation that always says `true` disables
+/// security.
+pub trait SignatureCheck {
+    /// Whether `signed.signature` is a valid signature of `signed.signing_input` by the key the
+    /// token names (`signed.kid`, `signed.key_index`, `signed.algorithm`); `false` for anything
+    /// else.
+    fn check(&mut self, signed: &SignedData<'_>) -> bool;
+}
+
+/// This crate's signature arithmetic (RSASSA-PKCS1-v1_5 SHA-256, and ES256 with `es256`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CoreCrypto;
+
+impl SignatureCheck for CoreCrypto {
+    fn check(&mut self, signed: &SignedData<'_>) -> bool {
+        let digest: [u8; 32] = signed
+            .digest
+            .unwrap_or_else(|| Sha256::digest(signed.signing_input).into());
+        check_signature(signed.key, &digest, signed.signature)
+    }
+}
+
+impl<F: FnMut(&SignedData<'_>) -> bool> SignatureCheck for F {
+    fn check(&mut self, signed: &SignedData<'_>) -> bool {
+        self(signed)
+    }
 }
 
 impl<'a, S: AsRef<str>> Verifier<'a, S> {
@@ -84,21 +149,21 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
         &self.config
     }
 
-    /// The pool (index into the configured issuers) whose keys must verify `token`: the one
-    /// its `iss` names, read from the unverified payload. Runs exactly the checks that
-    /// [`verify_pools`](Self::verify_pools) runs before it asks for keys, so both give the same
-    /// error for a token that fails them. For callers that fetch keys per pool before verifying.
+    /// Reads `token` up to its key: structure, header, payload (decoded into `buf`;
+    /// [`payload_buffer_len`] of the token's length is always enough) and the issuer its `iss`
+    /// names. Nothing is verified yet: pass the [`Token`] to [`verify_token`](Self::verify_token).
+    /// A token is parsed once, whatever happens next (a key fetch, platform crypto).
     ///
     /// # Errors
     /// Structure, header and payload errors; [`Error::WrongIssuer`] when no configured issuer
-    /// matches.
-    pub fn select_pool(&self, token: &str, buf: &mut [u8]) -> Result<usize, Error> {
-        self.parse(token, buf).map(|p| p.pool)
+    /// matches (no key need be looked at).
+    pub fn parse<'t, 'b>(&self, token: &'t str, buf: &'b mut [u8]) -> Result<Token<'t, 'b>, Error> {
+        self.parse_token(token, buf)
     }
 
     /// Verifies `token` at time `now` (unix seconds) against `keys`, one key set for every
-    /// configured pool, decoding the payload into `buf`. [`payload_buffer_len`] of the token's
-    /// length is always enough.
+    /// configured issuer, decoding the payload into `buf`, the signature with this crate's
+    /// arithmetic: [`parse`](Self::parse) then [`verify_token`](Self::verify_token).
     ///
     /// # Errors
     /// Any [`Error`] about tokens; see the crate documentation for the order of the checks.
@@ -109,173 +174,137 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
         now: u64,
         buf: &'b mut [u8],
     ) -> Result<Claims<'b>, Error> {
-        self.verify_pools(&|_| Some(keys), token, now, buf)
+        let token = self.parse_token(token, buf)?;
+        self.verify_token(&token, Some(keys), now, &mut CoreCrypto)
     }
 
-    /// Verifies `token` with the keys of the pool its `iss` names: `keys_of(pool)` gives them
-    /// (`None`: no keys yet, [`Error::UnknownKid`]). A token of no configured pool is
-    /// [`Error::WrongIssuer`] and no key is asked for.
+    /// The rest of the verification of a parsed token, with `keys` (`None`: no keys yet,
+    /// [`Error::UnknownKid`]) the key set of the token's issuer: the key by `kid`, the algorithm,
+    /// the signature's shape, the signature through `check` (this crate's arithmetic is
+    /// [`CoreCrypto`]; platform crypto, an HSM, implement [`SignatureCheck`]), then the claims.
     ///
     /// # Errors
-    /// As [`verify`](Self::verify).
-    pub fn verify_pools<'k, 'b, const N: usize>(
+    /// As [`verify`](Self::verify); [`Error::InvalidSignature`] when `check` says `false`.
+    pub fn verify_token<'b, const N: usize>(
         &self,
-        keys_of: &dyn Fn(usize) -> Option<&'k KeySet<N>>,
-        token: &str,
+        token: &Token<'_, 'b>,
+        keys: Option<&KeySet<N>>,
         now: u64,
-        buf: &'b mut [u8],
+        check: &mut dyn SignatureCheck,
     ) -> Result<Claims<'b>, Error> {
-        self.verify_inner(keys_of, token, now, buf, &mut |signed, key| {
-            let digest: [u8; 32] = Sha256::digest(signed.signing_input).into();
-            check_signature(key, &digest, signed.signature)
+        let signed = self.signed_data(token, keys)?;
+        if !(signed.shape_ok() && check.check(&signed)) {
+            return Err(Error::InvalidSignature);
+        }
+        self.check_claims(&token.claims, now)?;
+        Ok(token.claims.clone())
+    }
+
+    /// [`verify_token`](Self::verify_token) with a [`SignatureCache`]: a signature this cache
+    /// saw verified under the same key skips `check`; every other check runs, so the result
+    /// (claims or error) is the same with or without the cache. A token is stored after its whole
+    /// verification succeeded, never before. One lookup is counted per call.
+    ///
+    /// # Errors
+    /// As [`verify_token`](Self::verify_token).
+    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+    pub fn verify_token_cached<'b, const N: usize, C: AsRef<[CacheSlot]>>(
+        &self,
+        token: &Token<'_, 'b>,
+        keys: Option<&KeySet<N>>,
+        cache: &SignatureCache<C>,
+        now: u64,
+        check: &mut dyn SignatureCheck,
+    ) -> Result<Claims<'b>, Error> {
+        let mut signed = self.signed_data(token, keys)?;
+        let digest: [u8; 32] = Sha256::digest(signed.signing_input).into();
+        signed.digest = Some(digest);
+        let lookup = cache.lookup(&crate::sigcache::tag(&digest, signed.key, signed.signature));
+        if !(lookup.hit() || (signed.shape_ok() && check.check(&signed))) {
+            return Err(Error::InvalidSignature);
+        }
+        self.check_claims(&token.claims, now)?;
+        cache.record_success(&lookup, now);
+        Ok(token.claims.clone())
+    }
+
+    /// What platform crypto that answers later (WebCrypto) must check for `token`, or `None`
+    /// when `cache` already holds its signature (then [`verify_token_cached`] finishes it with no
+    /// check). Nothing is counted: the call of `verify_token_cached` with the answer counts the
+    /// lookup.
+    ///
+    /// # Errors
+    /// Every error [`verify_token`](Self::verify_token) finds before the signature, and
+    /// [`Error::InvalidSignature`] for a signature of the wrong shape.
+    ///
+    /// [`verify_token_cached`]: Self::verify_token_cached
+    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+    pub fn signature_needed<'t, const N: usize, C: AsRef<[CacheSlot]>>(
+        &self,
+        token: &'t Token<'_, '_>,
+        keys: Option<&'t KeySet<N>>,
+        cache: &SignatureCache<C>,
+    ) -> Result<Option<SignedData<'t>>, Error> {
+        let signed = self.signed_data(token, keys)?;
+        let digest: [u8; 32] = Sha256::digest(signed.signing_input).into();
+        if cache
+            .find(&crate::sigcache::tag(&digest, signed.key, signed.signature))
+            .hit()
+        {
+            return Ok(None);
+        }
+        if !signed.shape_ok() {
+            return Err(Error::InvalidSignature);
+        }
+        Ok(Some(signed))
+    }
+
+    /// What a signature check of `token` reads: its key in `keys` by `kid`, the algorithm
+    /// matched, the signature's shape checked (for platform crypto that answers later).
+    ///
+    /// # Errors
+    /// As [`signature_needed`](Self::signature_needed).
+    pub fn signature_request<'t, const N: usize>(
+        &self,
+        token: &'t Token<'_, '_>,
+        keys: Option<&'t KeySet<N>>,
+    ) -> Result<SignedData<'t>, Error> {
+        let signed = self.signed_data(token, keys)?;
+        if !signed.shape_ok() {
+            return Err(Error::InvalidSignature);
+        }
+        Ok(signed)
+    }
+
+    /// The key of `token` in `keys` and what a signature check reads.
+    fn signed_data<'t, const N: usize>(
+        &self,
+        token: &'t Token<'_, '_>,
+        keys: Option<&'t KeySet<N>>,
+    ) -> Result<SignedData<'t>, Error> {
+        let (index, key) = keys
+            .and_then(|keys| keys.find_indexed(kid_bytes(&token.kid)))
+            .ok_or(Error::UnknownKid)?;
+        let key_alg = key.algorithm();
+        if token.alg != key_alg.name() || (key_alg == Algorithm::Es256 && !self.config.allow_es256)
+        {
+            return Err(Error::UnsupportedAlgorithm);
+        }
+        Ok(SignedData {
+            signing_input: token.signing_input,
+            signature: token.sig_buf.get(..token.sig_len).unwrap_or(&[]),
+            kid: key.kid(),
+            algorithm: key_alg,
+            key_index: index,
+            key,
+            digest: None,
         })
     }
 
-    /// [`verify`](Self::verify) with a [`SignatureCache`]: a signature this cache saw verified
-    /// under the same key skips the arithmetic; every other check runs as in `verify`, so the
-    /// result (claims or error) is the same with or without the cache. A token is stored after
-    /// its whole verification succeeded, never before.
-    ///
-    /// # Errors
-    /// As [`verify`](Self::verify).
-    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
-    pub fn verify_cached<'b, const N: usize, C: AsRef<[CacheSlot]>>(
-        &self,
-        keys: &KeySet<N>,
-        cache: &SignatureCache<C>,
-        token: &str,
-        now: u64,
-        buf: &'b mut [u8],
-    ) -> Result<Claims<'b>, Error> {
-        self.verify_pools_cached(&|_| Some(keys), cache, token, now, buf)
-    }
-
-    /// [`verify_pools`](Self::verify_pools) with a [`SignatureCache`], as
-    /// [`verify_cached`](Self::verify_cached).
-    ///
-    /// # Errors
-    /// As [`verify`](Self::verify).
-    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
-    pub fn verify_pools_cached<'k, 'b, const N: usize, C: AsRef<[CacheSlot]>>(
-        &self,
-        keys_of: &dyn Fn(usize) -> Option<&'k KeySet<N>>,
-        cache: &SignatureCache<C>,
-        token: &str,
-        now: u64,
-        buf: &'b mut [u8],
-    ) -> Result<Claims<'b>, Error> {
-        let mut looked_up: Option<Lookup> = None;
-        let claims = self.verify_inner(keys_of, token, now, buf, &mut |signed, key| {
-            let digest: [u8; 32] = Sha256::digest(signed.signing_input).into();
-            let lookup = cache.lookup(&crate::sigcache::tag(&digest, key, signed.signature));
-            looked_up = Some(lookup);
-            lookup.hit() || check_signature(key, &digest, signed.signature)
-        })?;
-        if let Some(lookup) = looked_up {
-            cache.record_success(&lookup, now);
-        }
-        Ok(claims)
-    }
-
-    /// Like [`verify`](Self::verify), but the signature is checked by `check` (platform or
-    /// hardware crypto: WebCrypto, `node:crypto`, an HSM, a secure element) instead of this
-    /// crate's arithmetic.
-    ///
-    /// Every other check still happens here, in the same order: structure, header, payload,
-    /// the pool, the key lookup by `kid`, the algorithm match and the signature's shape (RSA:
-    /// exactly the modulus length and below the modulus; ES256: 64 bytes, `r` and `s` in range)
-    /// come before `check` is called, the claims after it returns `true`. `check` gets the exact
-    /// signing input, the decoded signature, the `kid` and the algorithm of the key the token
-    /// names; it must verify the signature with that key and return `false` for anything else.
-    /// A `check` that always says `true` disables security.
-    ///
-    /// # Errors
-    /// As [`verify`](Self::verify); [`Error::InvalidSignature`] when `check` returns `false`.
-    pub fn verify_with_signature_check<'b, const N: usize>(
-        &self,
-        keys: &KeySet<N>,
-        token: &str,
-        now: u64,
-        buf: &'b mut [u8],
-        check: &mut dyn FnMut(&SignedData<'_>) -> bool,
-    ) -> Result<Claims<'b>, Error> {
-        self.verify_pools_with_signature_check(&|_| Some(keys), token, now, buf, check)
-    }
-
-    /// [`verify_pools`](Self::verify_pools) with the signature checked by `check`, as
-    /// [`verify_with_signature_check`](Self::verify_with_signature_check).
-    ///
-    /// # Errors
-    /// As [`verify_with_signature_check`](Self::verify_with_signature_check).
-    pub fn verify_pools_with_signature_check<'k, 'b, const N: usize>(
-        &self,
-        keys_of: &dyn Fn(usize) -> Option<&'k KeySet<N>>,
-        token: &str,
-        now: u64,
-        buf: &'b mut [u8],
-        check: &mut dyn FnMut(&SignedData<'_>) -> bool,
-    ) -> Result<Claims<'b>, Error> {
-        self.verify_inner(keys_of, token, now, buf, &mut |signed, key| {
-            signature_shape_ok(key, signed.signature) && check(signed)
-        })
-    }
-
-    /// [`verify_pools_with_signature_check`](Self::verify_pools_with_signature_check) with a
-    /// [`SignatureCache`], as [`verify_pools_cached`](Self::verify_pools_cached) (the same
-    /// entries: a signature verified by either is a hit for both). On a hit `check` is not
-    /// called; every other check runs, and a token is stored only after its whole verification
-    /// succeeded.
-    ///
-    /// `check` answers `Some(valid)`, or `None` when it cannot answer now (platform crypto that
-    /// answers asynchronously, such as WebCrypto, or an engine that cannot use this key). `None`
-    /// ends the verification with [`Error::InvalidSignature`] and counts and stores nothing: the
-    /// caller verifies the signature elsewhere and calls again with the answer, and that call's
-    /// lookup is the one counted, so a token verified in two steps counts one miss.
-    ///
-    /// # Errors
-    /// As [`verify_with_signature_check`](Self::verify_with_signature_check);
-    /// [`Error::InvalidSignature`] when `check` returns `Some(false)` or `None`.
-    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
-    pub fn verify_pools_cached_with_signature_check<
-        'k,
-        'b,
-        const N: usize,
-        C: AsRef<[CacheSlot]>,
-    >(
-        &self,
-        keys_of: &dyn Fn(usize) -> Option<&'k KeySet<N>>,
-        cache: &SignatureCache<C>,
-        token: &str,
-        now: u64,
-        buf: &'b mut [u8],
-        check: &mut dyn FnMut(&SignedData<'_>) -> Option<bool>,
-    ) -> Result<Claims<'b>, Error> {
-        let mut looked_up: Option<Lookup> = None;
-        let claims = self.verify_inner(keys_of, token, now, buf, &mut |signed, key| {
-            let digest: [u8; 32] = Sha256::digest(signed.signing_input).into();
-            let lookup = cache.find(&crate::sigcache::tag(&digest, key, signed.signature));
-            let valid = if lookup.hit() {
-                true
-            } else if !signature_shape_ok(key, signed.signature) {
-                false
-            } else {
-                let Some(valid) = check(signed) else {
-                    return false; // not answered: nothing counted, nothing stored
-                };
-                valid
-            };
-            cache.count(lookup.hit());
-            looked_up = Some(lookup);
-            valid
-        })?;
-        if let Some(lookup) = looked_up {
-            cache.record_success(&lookup, now);
-        }
-        Ok(claims)
-    }
-
-    /// Structure, header, payload and pool: everything read before a key is used.
-    fn parse<'t, 'b>(&self, token: &'t str, buf: &'b mut [u8]) -> Result<Parsed<'t, 'b>, Error> {
+    /// Structure, header, payload and issuer: everything read before a key is used.
+    // Not inlined into wasm: every entry point shares one copy (a few KB of module each).
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
+    fn parse_token<'t, 'b>(&self, token: &'t str, buf: &'b mut [u8]) -> Result<Token<'t, 'b>, Error> {
         let c = &self.config;
         let token = token.as_bytes();
         if token.len() > c.max_token_len {
@@ -311,57 +340,25 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
         let claims = claims::parse(payload)?;
         // The token's `iss` picks the one pool whose keys are tried; none matching is
         // `wrong_issuer` before any key is looked at.
-        let pool = c
+        let issuer = c
             .issuers
             .iter()
             .position(|i| i.matches(&claims.iss))
             .ok_or(Error::WrongIssuer)?;
         let signed_len = header_b64.len() + 1 + payload_b64.len();
-        Ok(Parsed {
+        Ok(Token {
             alg,
             kid,
             signing_input: token.get(..signed_len).unwrap_or(&[]),
             sig_buf,
             sig_len,
             claims,
-            pool,
+            issuer,
         })
     }
 
-    // Not inlined into wasm: every verify_* entry point shares one copy (a few KB of module per
-    // entry point otherwise). Native builds inline it: measured 1.5 µs faster on a cache miss.
-    #[cfg_attr(target_arch = "wasm32", inline(never))]
-    fn verify_inner<'k, 'b, const N: usize>(
-        &self,
-        keys_of: &dyn Fn(usize) -> Option<&'k KeySet<N>>,
-        token: &str,
-        now: u64,
-        buf: &'b mut [u8],
-        check: &mut dyn FnMut(&SignedData<'_>, &crate::jwk::Key) -> bool,
-    ) -> Result<Claims<'b>, Error> {
-        let p = self.parse(token, buf)?;
-        let key = keys_of(p.pool)
-            .and_then(|keys| keys.find(kid_bytes(&p.kid)))
-            .ok_or(Error::UnknownKid)?;
-        let key_alg = key.algorithm();
-        if p.alg != key_alg.name() || (key_alg == Algorithm::Es256 && !self.config.allow_es256) {
-            return Err(Error::UnsupportedAlgorithm);
-        }
-        let signed = SignedData {
-            signing_input: p.signing_input,
-            signature: p.sig_buf.get(..p.sig_len).unwrap_or(&[]),
-            kid: key.kid(),
-            algorithm: key_alg,
-        };
-        if !check(&signed, key) {
-            return Err(Error::InvalidSignature);
-        }
-        self.check_claims(&p.claims, now)?;
-        Ok(p.claims)
-    }
-
     /// Every claim check after the signature (`iss` already picked the pool).
-    fn check_claims(&self, t: &Claims<'_>, now: u64) -> Result<(), Error> {
+    pub(crate) fn check_claims(&self, t: &Claims<'_>, now: u64) -> Result<(), Error> {
         let c = &self.config;
         match (c.token_use, t.token_use) {
             (AcceptedTokenUse::Any, _)
@@ -417,8 +414,7 @@ fn check_signature(key: &crate::jwk::Key, digest: &[u8; 32], signature: &[u8]) -
     }
 }
 
-/// The signature's shape for the key's algorithm, checked here before platform crypto sees it,
-/// so that engines lax about it cannot be led astray.
+/// The signature's shape for the key's algorithm.
 fn signature_shape_ok(key: &crate::jwk::Key, sig: &[u8]) -> bool {
     match &key.material {
         KeyMaterial::Rsa(rsa) => rsa.signature_shape_ok(sig),
@@ -427,8 +423,8 @@ fn signature_shape_ok(key: &crate::jwk::Key, sig: &[u8]) -> bool {
     }
 }
 
-/// What a signature check needs, for [`Verifier::verify_with_signature_check`].
-#[derive(Clone, Copy, Debug)]
+/// What a [`SignatureCheck`] reads.
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct SignedData<'t> {
     /// The bytes signed: `header.payload`, exactly as received (ASCII).
@@ -439,6 +435,31 @@ pub struct SignedData<'t> {
     pub kid: &'t [u8],
     /// That key's algorithm, which the token's `alg` matched.
     pub algorithm: Algorithm,
+    /// That key's place in its key set (the order of [`KeySet::iter`]).
+    pub key_index: usize,
+    key: &'t crate::jwk::Key,
+    /// The SHA-256 of the signing input, when a cache lookup already computed it.
+    digest: Option<[u8; 32]>,
+}
+
+impl SignedData<'_> {
+    /// The signature's shape for the key's algorithm, checked before any [`SignatureCheck`]
+    /// sees it, so that engines lax about it cannot be led astray.
+    fn shape_ok(&self) -> bool {
+        signature_shape_ok(self.key, self.signature)
+    }
+}
+
+impl core::fmt::Debug for SignedData<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SignedData")
+            .field("signing_input_len", &self.signing_input.len())
+            .field("signature_len", &self.signature.len())
+            .field("kid", &self.kid)
+            .field("algorithm", &self.algorithm)
+            .field("key_index", &self.key_index)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Header, payload and signature segments.

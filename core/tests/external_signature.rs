@@ -1,4 +1,4 @@
-//! `verify_with_signature_check` with an independent implementation (the `rsa` and `p256`
+//! `Verifier::verify_token` with a `SignatureCheck`: an independent implementation (the `rsa` and `p256`
 //! crates) gives every shared vector the same verdict as `verify`.
 #![allow(
     clippy::unwrap_used,
@@ -67,10 +67,13 @@ fn same_verdicts_as_builtin_crypto() {
         let builtin = verifier.verify(&keys, token, now, &mut b1).map(|c| c.exp());
         let mut calls = 0;
         let external = verifier
-            .verify_with_signature_check(&keys, token, now, &mut b2, &mut |signed| {
-                calls += 1;
-                assert!(token.as_bytes().starts_with(signed.signing_input));
-                independent_check(&case["jwks"], signed)
+            .parse(token, &mut b2)
+            .and_then(|t| {
+                verifier.verify_token(&t, Some(&keys), now, &mut |signed: &SignedData<'_>| {
+                    calls += 1;
+                    assert!(token.as_bytes().starts_with(signed.signing_input));
+                    independent_check(&case["jwks"], signed)
+                })
             })
             .map(|c| c.exp());
         assert_eq!(builtin, external, "{}", case["name"]);
@@ -87,13 +90,12 @@ fn a_check_saying_no_is_invalid_signature() {
     let config = common::config(&case["config"]);
     let verifier = config.verifier();
     let mut buf = vec![0u8; 4096];
-    let r = verifier.verify_with_signature_check(
-        &keys,
-        case["token"].as_str().unwrap(),
-        case["now"].as_u64().unwrap(),
-        &mut buf,
-        &mut |_| false,
-    );
+    let r = verifier
+        .parse(case["token"].as_str().unwrap(), &mut buf)
+        .and_then(|t| {
+            let now = case["now"].as_u64().unwrap();
+            verifier.verify_token(&t, Some(&keys), now, &mut |_: &SignedData<'_>| false)
+        });
     assert_eq!(r.err(), Some(cognito_verify::Error::InvalidSignature));
 }
 
@@ -119,16 +121,14 @@ fn the_signature_shape_is_checked_before_an_external_check() {
         let token = case["token"].as_str().unwrap();
         let mut buf = vec![0u8; payload_buffer_len(token.len())];
         let mut calls = 0;
-        let r = config.verifier().verify_with_signature_check(
-            &keys,
-            token,
-            case["now"].as_u64().unwrap(),
-            &mut buf,
-            &mut |_| {
+        let verifier = config.verifier();
+        let r = verifier.parse(token, &mut buf).and_then(|t| {
+            let now = case["now"].as_u64().unwrap();
+            verifier.verify_token(&t, Some(&keys), now, &mut |_: &SignedData<'_>| {
                 calls += 1;
                 true
-            },
-        );
+            })
+        });
         assert_eq!(
             r.err(),
             Some(cognito_verify::Error::InvalidSignature),

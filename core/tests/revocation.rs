@@ -11,7 +11,7 @@
 mod common;
 
 use cognito_verify::{
-    payload_buffer_len, CacheSlot, Config, Error, Issuer, KeySet, Revocation, RevocationList,
+    payload_buffer_len, CacheSlot, Config, CoreCrypto, Error, Issuer, KeySet, Revocation, RevocationList,
     RevocationSlot, SignatureCache, VerifierConfig,
 };
 use serde_json::{json, Value};
@@ -79,7 +79,9 @@ fn core_list_agrees_with_the_table() {
         let cache: SignatureCache<[CacheSlot; 16]> = SignatureCache::new();
         // The same token twice through the cache: a miss, then (if it was valid) a hit.
         for _ in 0..2 {
-            let got = outcome(verifier.verify_cached(&keys, &cache, token, now, &mut buf));
+            let got = outcome(verifier.parse(token, &mut buf).and_then(|t| {
+                verifier.verify_token_cached(&t, Some(&keys), &cache, now, &mut CoreCrypto)
+            }));
             assert_eq!(got, case["expect"], "{} (cached)", case["name"]);
         }
     }
@@ -104,14 +106,11 @@ fn owned_configuration_and_cognito_jwt_verifier_agree() {
             .user_pool(case["user_pool_id"].as_str().unwrap())
             .jwks_url("http://127.0.0.1:9/jwks.json")
             .client_id(case["client_ids"][0].as_str().unwrap())
-            .cache(|c| c.clock(fixed))
+            .clock(fixed)
             .build()
             .unwrap();
-        for cache in v.caches() {
-            cache
-                .hydrate(&serde_json::to_vec(&case["jwks"]).unwrap())
-                .unwrap();
-        }
+        v.cache_jwks(None, &serde_json::to_vec(&case["jwks"]).unwrap())
+            .unwrap();
         let token = case["token"].as_str().unwrap();
         // Verified (and cached when valid) before anything is revoked.
         let before = rt

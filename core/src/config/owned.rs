@@ -3,6 +3,7 @@
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -10,6 +11,7 @@ use super::{
     AcceptedTokenUse, Config, ConfigError, CustomCheck, Issuer, Match, Requirement,
     DEFAULT_MAX_TOKEN_LEN,
 };
+use crate::refresh::RefreshConfig;
 use crate::jwk::{JwksOptions, KeySet, HEAP_KEY_CAPACITY};
 use crate::pool::{check_jwks_url, display_string, issuer_jwks_url, UserPoolId};
 use crate::revocation::{
@@ -17,6 +19,12 @@ use crate::revocation::{
     DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY, MAX_REVOCATION_CAPACITY,
 };
 use crate::{Error, Verifier};
+
+#[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+use crate::sigcache::DEFAULT_SIGNATURE_CACHE_CAPACITY;
+/// Without the `signature-cache` feature there is no cache to size.
+#[cfg(not(all(feature = "signature-cache", target_has_atomic = "32")))]
+const DEFAULT_SIGNATURE_CACHE_CAPACITY: usize = 0;
 
 /// The revocation list of an owned configuration.
 type Revocations = RevocationList<Box<[RevocationSlot]>>;
@@ -43,14 +51,14 @@ type Revocations = RevocationList<Box<[RevocationSlot]>>;
 /// ```
 #[derive(Clone)]
 pub struct VerifierConfig {
+    /// Every accepted issuer, matched in order; a user pool's two issuer URLs are both here, so
+    /// a token's `iss` is found by comparing strings only.
     issuers: Vec<Issuer<String>>,
-    jwks_urls: Vec<String>,
-    client_ids: Vec<String>,
-    token_use: AcceptedTokenUse,
+    /// The pool of each issuer.
+    issuer_pool: Vec<usize>,
+    pools: Vec<PoolConfig>,
     leeway: u64,
     max_age: Option<u64>,
-    groups: Option<(Match, Vec<String>)>,
-    scopes: Option<(Match, Vec<String>)>,
     custom: Option<Arc<CustomCheck>>,
     max_token_len: usize,
     allow_es256: bool,
@@ -58,46 +66,192 @@ pub struct VerifierConfig {
     allow_insecure_http: bool,
     revocation_capacity: usize,
     max_token_lifetime: u64,
+    signature_cache: usize,
+    refresh: RefreshConfig,
     /// Made by `build`; shared by clones.
     revocations: Option<Arc<Revocations>>,
+}
+
+/// One pool of an owned configuration: where its keys come from and what it accepts.
+#[derive(Clone, Debug)]
+struct PoolConfig {
+    jwks_url: String,
+    rules: PoolRules,
+}
+
+/// What a pool accepts beyond its issuer; each unset rule is the verifier's.
+#[derive(Clone, Debug, Default)]
+struct PoolRules {
+    client_ids: Vec<String>,
+    token_use: Option<AcceptedTokenUse>,
+    groups: Option<(Match, Vec<String>)>,
+    scopes: Option<(Match, Vec<String>)>,
+}
+
+impl PoolRules {
+    /// These rules, each unset one taken from `all`.
+    fn or(mut self, all: &PoolRules) -> PoolRules {
+        if self.client_ids.is_empty() {
+            self.client_ids.clone_from(&all.client_ids);
+        }
+        self.token_use = self.token_use.or(all.token_use);
+        if self.groups.is_none() {
+            self.groups.clone_from(&all.groups);
+        }
+        if self.scopes.is_none() {
+            self.scopes.clone_from(&all.scopes);
+        }
+        self
+    }
+}
+
+/// One pool's settings, for [`ConfigBuilder::pool`]: the issuers whose tokens its keys sign, and
+/// what it accepts where that differs from the rest of the verifier (aws-jwt-verify's
+/// several-pool form).
+///
+/// ```
+/// use cognito_verify::{AcceptedTokenUse, Pool, VerifierConfig};
+/// let config = VerifierConfig::builder()
+///     .pool(Pool::user_pool("us-east-1_Example1").client_id("web").token_use(AcceptedTokenUse::Id))
+///     .pool(Pool::user_pool("eu-west-1_Example2").client_id("api").token_use(AcceptedTokenUse::Access))
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.pool_count(), 2);
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct Pool {
+    user_pool: Option<String>,
+    issuers: Vec<String>,
+    jwks_url: Option<String>,
+    rules: PoolRules,
+}
+
+impl Pool {
+    /// A Cognito user pool by id: both of its issuer URLs, keys from its JWKS URL.
+    pub fn user_pool(pool_id: impl Into<String>) -> Self {
+        Pool {
+            user_pool: Some(pool_id.into()),
+            ..Pool::default()
+        }
+    }
+    /// An exact issuer URL (emulators, other partitions); keys from
+    /// `{issuer}/.well-known/jwks.json` unless [`jwks_url`](Self::jwks_url) says otherwise.
+    pub fn issuer(url: impl Into<String>) -> Self {
+        Pool {
+            issuers: vec![url.into()],
+            ..Pool::default()
+        }
+    }
+    /// Another issuer URL signed by the same keys. With a user pool id, the issuer URLs given
+    /// replace the pool's own (an emulator that names the pool by its own URL) and the keys
+    /// still come from the pool's JWKS URL.
+    pub fn also_issuer(mut self, url: impl Into<String>) -> Self {
+        self.issuers.push(url.into());
+        self
+    }
+    /// Where the keys come from, instead of the URL derived from the pool id or issuer.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks_url = Some(url.into());
+        self
+    }
+    /// Accept this app client for this pool (repeatable; then the verifier's do not apply).
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.rules.client_ids.push(id.into());
+        self
+    }
+    /// Accept only this token use from this pool.
+    pub fn token_use(mut self, t: AcceptedTokenUse) -> Self {
+        self.rules.token_use = Some(t);
+        self
+    }
+    /// Require `cognito:groups` of this pool's tokens to match these groups.
+    pub fn groups<I: IntoIterator<Item = T>, T: Into<String>>(mut self, kind: Match, groups: I) -> Self {
+        self.rules.groups = Some((kind, groups.into_iter().map(Into::into).collect()));
+        self
+    }
+    /// Require `scope` of this pool's tokens to match these scopes.
+    pub fn scopes<I: IntoIterator<Item = T>, T: Into<String>>(mut self, kind: Match, scopes: I) -> Self {
+        self.rules.scopes = Some((kind, scopes.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// The pool's issuers and its JWKS URL, under the core's rules.
+    fn resolve(&self, allow_insecure_http: bool) -> Result<(Vec<Issuer<String>>, String), ConfigError> {
+        let mut issuers = Vec::new();
+        let derived = match &self.user_pool {
+            Some(id) => {
+                let pool = UserPoolId::parse(id).map_err(ConfigError::PoolId)?;
+                if self.issuers.is_empty() {
+                    let (a, b) = pool.issuer_urls();
+                    issuers.push(Issuer::Url(a));
+                    issuers.push(Issuer::Url(b));
+                }
+                Some(display_string(&pool.jwks_url()))
+            }
+            None => None,
+        };
+        for url in &self.issuers {
+            if url.is_empty() {
+                return Err(ConfigError::EmptyIssuer);
+            }
+            issuers.push(Issuer::Url(url.clone()));
+        }
+        let url = match (&self.jwks_url, derived, self.issuers.first()) {
+            (Some(u), _, _) => u.clone(),
+            (None, Some(u), _) => u,
+            (None, None, Some(issuer)) => display_string(&issuer_jwks_url(issuer)),
+            (None, None, None) => return Err(ConfigError::NoIssuer),
+        };
+        check_jwks_url(&url, allow_insecure_http).map_err(ConfigError::JwksUrl)?;
+        Ok((issuers, url))
+    }
 }
 
 impl fmt::Debug for VerifierConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifierConfig")
-            .field("config", &self.verifier().config())
-            .field("jwks_urls", &self.jwks_urls)
+            .field("issuers", &self.issuers)
+            .field("issuer_pool", &self.issuer_pool)
+            .field("pools", &self.pools)
+            .field("leeway", &self.leeway)
+            .field("max_age", &self.max_age)
+            .field("custom", &self.custom.is_some())
+            .field("max_token_len", &self.max_token_len)
+            .field("allow_es256", &self.allow_es256)
             .field("jwks", &self.jwks)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("revocation_capacity", &self.revocation_capacity)
             .field("max_token_lifetime", &self.max_token_lifetime)
+            .field("signature_cache", &self.signature_cache)
+            .field("refresh", &self.refresh)
             .finish()
     }
 }
 
-/// Settings of a [`VerifierConfig`], checked by [`build`](Self::build).
+/// Settings of a [`VerifierConfig`], checked by [`build`](Self::build). Each setting has one
+/// name in every runtime (ARCHITECTURE.md, "Settings").
 #[derive(Clone, Debug)]
 pub struct ConfigBuilder {
     config: VerifierConfig,
-    /// JWKS URLs given explicitly, by pool index.
-    explicit_urls: Vec<Option<String>>,
+    pools: Vec<Pool>,
+    /// The verifier's rules, which pools take where they set none.
+    rules: PoolRules,
     misplaced_url: bool,
 }
 
 impl VerifierConfig {
-    /// Settings: add at least one pool (or issuer) and one client id.
+    /// Settings: add at least one pool (or issuer) and one client id. Every default is here,
+    /// once.
     #[must_use]
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder {
             config: VerifierConfig {
                 issuers: Vec::new(),
-                jwks_urls: Vec::new(),
-                client_ids: Vec::new(),
-                token_use: AcceptedTokenUse::Any,
+                issuer_pool: Vec::new(),
+                pools: Vec::new(),
                 leeway: 0,
                 max_age: None,
-                groups: None,
-                scopes: None,
                 custom: None,
                 max_token_len: DEFAULT_MAX_TOKEN_LEN,
                 allow_es256: false,
@@ -105,32 +259,53 @@ impl VerifierConfig {
                 allow_insecure_http: false,
                 revocation_capacity: DEFAULT_REVOCATION_CAPACITY,
                 max_token_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
+                signature_cache: DEFAULT_SIGNATURE_CACHE_CAPACITY,
+                refresh: RefreshConfig::DEFAULT,
                 revocations: None,
             },
-            explicit_urls: Vec::new(),
+            pools: Vec::new(),
+            rules: PoolRules {
+                token_use: Some(AcceptedTokenUse::Any),
+                ..PoolRules::default()
+            },
             misplaced_url: false,
         }
     }
 
-    /// The verifier, borrowing this configuration (no copy, no allocation).
+    /// The verifier of the first pool's rules, borrowing this configuration (no copy, no
+    /// allocation): with one pool, or pools that share their rules, the verifier of every token.
     #[must_use]
     pub fn verifier(&self) -> Verifier<'_, String> {
+        self.verifier_for(0)
+    }
+
+    /// The verifier of pool `pool`'s rules (its clients, token use, groups and scopes), which a
+    /// token of that pool is checked with; no copy, no allocation.
+    #[must_use]
+    pub fn verifier_for(&self, pool: usize) -> Verifier<'_, String> {
         fn req(r: &Option<(Match, Vec<String>)>) -> Option<Requirement<'_, String>> {
             r.as_ref().map(|(kind, list)| Requirement::new(*kind, list))
         }
-        let mut c = Config::new(&self.issuers, &self.client_ids)
-            .token_use(self.token_use)
+        let rules = self.pools.get(pool).map(|p| &p.rules);
+        let mut c = Config::new(&self.issuers, rules.map_or(&[][..], |r| &r.client_ids))
+            .token_use(rules.and_then(|r| r.token_use).unwrap_or(AcceptedTokenUse::Any))
             .leeway(self.leeway)
             .max_token_len(self.max_token_len)
             .allow_es256(self.allow_es256);
         c.max_age = self.max_age;
-        c.groups = req(&self.groups);
-        c.scopes = req(&self.scopes);
+        c.groups = rules.and_then(|r| req(&r.groups));
+        c.scopes = rules.and_then(|r| req(&r.scopes));
         c.custom = self.custom.as_deref();
         if let Some(list) = &self.revocations {
             c = c.revocations(&**list);
         }
         Verifier::validated(c)
+    }
+
+    /// The pool of a token whose `iss` is configured issuer `issuer` ([`Token::issuer`](crate::Token::issuer)).
+    #[must_use]
+    pub fn pool_of_issuer(&self, issuer: usize) -> Option<usize> {
+        self.issuer_pool.get(issuer).copied()
     }
 
     /// Records a revocation at `now` (unix seconds): from the next verification on, the tokens
@@ -172,23 +347,17 @@ impl VerifierConfig {
             .unwrap_or_default()
     }
 
-    /// Number of pools (issuers), each with its own key set.
+    /// Number of pools, each with its own key set.
     #[must_use]
     pub fn pool_count(&self) -> usize {
-        self.issuers.len()
-    }
-
-    /// The issuer of pool `pool`.
-    #[must_use]
-    pub fn issuer(&self, pool: usize) -> Option<Issuer<&str>> {
-        self.issuers.get(pool).map(Issuer::as_ref)
+        self.pools.len()
     }
 
     /// The JWKS URL of pool `pool`: as given, or the Cognito URL of a user pool id, or
     /// `{issuer}/.well-known/jwks.json`.
     #[must_use]
     pub fn jwks_url(&self, pool: usize) -> Option<&str> {
-        self.jwks_urls.get(pool).map(String::as_str)
+        self.pools.get(pool).map(|p| p.jwks_url.as_str())
     }
 
     /// How key sets are read: size limit in bytes, RSA exponents.
@@ -203,10 +372,28 @@ impl VerifierConfig {
         self.max_token_len
     }
 
+    /// Largest JWKS document read, in bytes.
+    #[must_use]
+    pub fn max_jwks_bytes(&self) -> usize {
+        self.jwks.max_bytes_limit()
+    }
+
     /// Whether plain `http` JWKS URLs beyond loopback were allowed.
     #[must_use]
     pub fn allows_insecure_http(&self) -> bool {
         self.allow_insecure_http
+    }
+
+    /// Entries of the verified-signature cache (0: off).
+    #[must_use]
+    pub fn signature_cache(&self) -> usize {
+        self.signature_cache
+    }
+
+    /// The key refresh policy's tunables, the same for every pool.
+    #[must_use]
+    pub fn refresh(&self) -> RefreshConfig {
+        self.refresh
     }
 
     /// Reads a fetched or supplied JWKS document into a key set that may replace the
@@ -224,42 +411,43 @@ impl VerifierConfig {
 }
 
 impl ConfigBuilder {
-    fn push_pool(mut self, issuer: Issuer<String>) -> Self {
-        self.config.issuers.push(issuer);
-        self.explicit_urls.push(None);
-        self
-    }
     /// Accept tokens of this user pool (both Cognito issuer forms); keys from
     /// [`UserPoolId::jwks_url`] unless [`jwks_url`](Self::jwks_url) follows.
     #[must_use]
     pub fn user_pool(self, pool_id: impl Into<String>) -> Self {
-        self.push_pool(Issuer::UserPool(pool_id.into()))
+        self.pool(Pool::user_pool(pool_id))
     }
     /// Accept tokens whose `iss` is exactly this URL (emulators, other partitions); keys
     /// from `{issuer}/.well-known/jwks.json` unless [`jwks_url`](Self::jwks_url) follows.
     #[must_use]
     pub fn issuer(self, url: impl Into<String>) -> Self {
-        self.push_pool(Issuer::Url(url.into()))
+        self.pool(Pool::issuer(url))
+    }
+    /// A pool with settings of its own ([`Pool`]).
+    #[must_use]
+    pub fn pool(mut self, pool: Pool) -> Self {
+        self.pools.push(pool);
+        self
     }
     /// The JWKS URL of the pool or issuer added last.
     #[must_use]
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
-        match self.explicit_urls.last_mut() {
-            Some(slot) => *slot = Some(url.into()),
+        match self.pools.last_mut() {
+            Some(pool) => pool.jwks_url = Some(url.into()),
             None => self.misplaced_url = true,
         }
         self
     }
-    /// Accept this app client (repeatable).
+    /// Accept this app client (repeatable), in every pool that names none of its own.
     #[must_use]
     pub fn client_id(mut self, id: impl Into<String>) -> Self {
-        self.config.client_ids.push(id.into());
+        self.rules.client_ids.push(id.into());
         self
     }
-    /// Accept only this token use (default: any).
+    /// Accept only this token use (default: any), in every pool that sets none of its own.
     #[must_use]
     pub fn token_use(mut self, t: AcceptedTokenUse) -> Self {
-        self.config.token_use = t;
+        self.rules.token_use = Some(t);
         self
     }
     /// Clock skew tolerated for `exp`, `nbf` and `iat`, in seconds (default 0).
@@ -274,24 +462,24 @@ impl ConfigBuilder {
         self.config.max_age = Some(seconds);
         self
     }
-    /// Require `cognito:groups` to match these groups.
+    /// Require `cognito:groups` to match these groups, in every pool that sets none of its own.
     #[must_use]
     pub fn groups<I: IntoIterator<Item = T>, T: Into<String>>(
         mut self,
         kind: Match,
         groups: I,
     ) -> Self {
-        self.config.groups = Some((kind, groups.into_iter().map(Into::into).collect()));
+        self.rules.groups = Some((kind, groups.into_iter().map(Into::into).collect()));
         self
     }
-    /// Require `scope` to match these scopes.
+    /// Require `scope` to match these scopes, in every pool that sets none of its own.
     #[must_use]
     pub fn scopes<I: IntoIterator<Item = T>, T: Into<String>>(
         mut self,
         kind: Match,
         scopes: I,
     ) -> Self {
-        self.config.scopes = Some((kind, scopes.into_iter().map(Into::into).collect()));
+        self.rules.scopes = Some((kind, scopes.into_iter().map(Into::into).collect()));
         self
     }
     /// Run this check last; `false` rejects with [`Error::CustomCheckFailed`].
@@ -353,36 +541,50 @@ impl ConfigBuilder {
         self.config.max_token_lifetime = seconds;
         self
     }
+    /// Entries of the verified-signature cache (default 4,096 with the `signature-cache`
+    /// feature, 28 bytes each; 0 turns it off): tokens whose
+    /// signature was verified before skip the RSA or ECDSA arithmetic, every other check runs.
+    #[must_use]
+    pub fn signature_cache(mut self, entries: usize) -> Self {
+        self.config.signature_cache = entries;
+        self
+    }
+    /// The key refresh policy's tunables (default [`RefreshConfig::DEFAULT`]).
+    #[must_use]
+    pub fn refresh(mut self, refresh: RefreshConfig) -> Self {
+        self.config.refresh = refresh;
+        self
+    }
 
-    /// Checks everything once and derives each pool's JWKS URL.
+    /// Checks everything once and derives each pool's issuers and JWKS URL.
     ///
     /// # Errors
     /// [`ConfigError`] saying what to fix.
     pub fn build(self) -> Result<VerifierConfig, ConfigError> {
         let ConfigBuilder {
             mut config,
-            explicit_urls,
+            pools,
+            rules,
             misplaced_url,
         } = self;
         if misplaced_url {
             return Err(ConfigError::JwksUrlWithoutPool);
         }
-        config.verifier().config().validate()?;
-        let mut urls = Vec::with_capacity(config.issuers.len());
-        for (issuer, explicit) in config.issuers.iter().zip(explicit_urls) {
-            let url = match (explicit, issuer) {
-                (Some(u), _) => u,
-                (None, Issuer::UserPool(id)) => display_string(
-                    &UserPoolId::parse(id)
-                        .map_err(ConfigError::PoolId)?
-                        .jwks_url(),
-                ),
-                (None, Issuer::Url(u)) => display_string(&issuer_jwks_url(u)),
-            };
-            check_jwks_url(&url, config.allow_insecure_http).map_err(ConfigError::JwksUrl)?;
-            urls.push(url);
+        if pools.is_empty() {
+            return Err(ConfigError::NoIssuer);
         }
-        config.jwks_urls = urls;
+        for (index, pool) in pools.iter().enumerate() {
+            let (issuers, jwks_url) = pool.resolve(config.allow_insecure_http)?;
+            config.issuer_pool.extend(issuers.iter().map(|_| index));
+            config.issuers.extend(issuers);
+            config.pools.push(PoolConfig {
+                jwks_url,
+                rules: pool.rules.clone().or(&rules),
+            });
+        }
+        for pool in 0..config.pools.len() {
+            config.verifier_for(pool).config().validate()?;
+        }
         if config.revocation_capacity > MAX_REVOCATION_CAPACITY {
             return Err(ConfigError::RevocationCapacityTooLarge);
         }

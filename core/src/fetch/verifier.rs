@@ -1,18 +1,18 @@
-//! [`CognitoJwtVerifier`]: tokens of one or several pools, verified against keys each pool's
-//! [`JwksCache`] fetches. The pool is the one the token's `iss` names (the core's rule), so a
-//! token costs one signature check whatever the number of pools.
+//! [`CognitoJwtVerifier`]: the core's [`VerifierCore`] with its fetches carried out over
+//! reqwest. The pool is the one the token's `iss` names (the core's rule), so a token costs one
+//! signature check whatever the number of pools.
 
-use std::boxed::Box;
+use core::cell::RefCell;
+use core::time::Duration;
 use std::string::{String, ToString};
 use std::sync::Arc;
-use std::vec;
 use std::vec::Vec;
 
-use super::cache::{JwksCache, JwksCacheBuilder, Keys, VerifyError};
+use super::cache::{CacheStats, Fetcher, VerifyError, DEFAULT_CONNECT_TIMEOUT};
 use crate::{
-    payload_buffer_len, AcceptedTokenUse, CacheSlot, Claims, ConfigBuilder, Error, Requirement,
-    Revocation, RevocationStats, RevokeError, SignOut, SignatureCache, SignatureCacheStats,
-    TokenUse, VerifierConfig, DEFAULT_MAX_TOKEN_LEN, DEFAULT_SIGNATURE_CACHE_CAPACITY,
+    payload_buffer_len, AcceptedTokenUse, Action, Claims, ConfigBuilder, CoreCrypto, Error, Keys,
+    Need, RefreshConfig, Requirement, Revocation, RevocationStats, RevokeError, SignOut,
+    SignatureCacheStats, TokenUse, VerifierConfig, VerifierCore,
 };
 
 /// The claims of a verified token, copied out of the verification buffer.
@@ -117,12 +117,13 @@ impl<'a> Requirements<'a> {
     }
 }
 
-/// Settings of a [`CognitoJwtVerifier`]: the core's [`ConfigBuilder`] plus the cache settings.
+/// Settings of a [`CognitoJwtVerifier`]: the core's [`ConfigBuilder`] plus how keys are fetched.
 #[derive(Clone, Debug)]
 pub struct CognitoJwtVerifierBuilder {
     config: ConfigBuilder,
-    cache: JwksCacheBuilder,
-    signature_cache: usize,
+    connect_timeout: Duration,
+    clock: fn() -> u64,
+    client: Option<reqwest::Client>,
 }
 
 impl CognitoJwtVerifierBuilder {
@@ -141,6 +142,11 @@ impl CognitoJwtVerifierBuilder {
     #[must_use]
     pub fn issuer(self, url: impl Into<String>) -> Self {
         self.map(|c| c.issuer(url))
+    }
+    /// A pool with settings of its own ([`crate::Pool`]).
+    #[must_use]
+    pub fn pool(self, pool: crate::Pool) -> Self {
+        self.map(|c| c.pool(pool))
     }
     /// The JWKS URL of the pool or issuer added last.
     #[must_use]
@@ -167,113 +173,204 @@ impl CognitoJwtVerifierBuilder {
     pub fn max_age(self, seconds: u64) -> Self {
         self.map(|c| c.max_age(seconds))
     }
-    /// Any other setting of the core's configuration (groups, scopes, ES256, limits, a custom
-    /// check...).
+    /// Any other setting of the core's configuration (groups, scopes, ES256, limits, the
+    /// signature cache, revocation, the refresh policy, a custom check...).
     #[must_use]
     pub fn config(self, f: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> Self {
         self.map(f)
     }
-    /// Settings of each pool's [`JwksCache`] (URL and key-set rules come from the configuration).
+    /// Entries of the verified-signature cache ([`ConfigBuilder::signature_cache`]).
     #[must_use]
-    pub fn cache(mut self, f: impl FnOnce(JwksCacheBuilder) -> JwksCacheBuilder) -> Self {
-        self.cache = f(self.cache);
-        self
+    pub fn signature_cache(self, entries: usize) -> Self {
+        self.map(|c| c.signature_cache(entries))
     }
-
-    /// Capacity of the verified-signature cache ([`SignatureCache`]): tokens whose signature was
-    /// verified before skip the RSA or ECDSA arithmetic (every other check still runs). On by
-    /// default with [`DEFAULT_SIGNATURE_CACHE_CAPACITY`] entries (28 bytes each); 0 turns it off.
-    #[must_use]
-    pub fn signature_cache(mut self, capacity: usize) -> Self {
-        self.signature_cache = capacity;
-        self
-    }
-
-    /// Revocations held at most (default
-    /// [`DEFAULT_REVOCATION_CAPACITY`](crate::DEFAULT_REVOCATION_CAPACITY), 32 bytes each; 0
-    /// turns revocation off). See [`CognitoJwtVerifier::revoke`].
+    /// Revocations held at most ([`ConfigBuilder::revocation_capacity`]).
     #[must_use]
     pub fn revocation_capacity(self, entries: usize) -> Self {
         self.map(|c| c.revocation_capacity(entries))
     }
-    /// The longest validity of the pool's ID and access tokens, in seconds (default one day,
-    /// Cognito's maximum): how long a revoked session or user is held.
+    /// The longest validity of the pool's tokens ([`ConfigBuilder::max_token_lifetime`]).
     #[must_use]
     pub fn max_token_lifetime(self, seconds: u64) -> Self {
         self.map(|c| c.max_token_lifetime(seconds))
     }
+    /// The key refresh policy's tunables (default [`RefreshConfig::DEFAULT`], the same in
+    /// every runtime; `request_timeout` bounds each JWKS request).
+    #[must_use]
+    pub fn refresh(self, refresh: RefreshConfig) -> Self {
+        self.map(|c| c.refresh(refresh))
+    }
+    /// Time allowed to open a connection to a JWKS endpoint (default
+    /// [`DEFAULT_CONNECT_TIMEOUT`]), within the refresh policy's `request_timeout`.
+    #[must_use]
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = t;
+        self
+    }
+    /// The clock, unix seconds (default [`crate::now`]): what tokens are checked against and
+    /// what the refresh policy counts in. Tests set a fixed one to use fixed test tokens.
+    #[must_use]
+    pub fn clock(mut self, clock: fn() -> u64) -> Self {
+        self.clock = clock;
+        self
+    }
+    /// Fetch with this client instead of building one; its own timeouts and redirect policy
+    /// then apply.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
 
-    /// Checks the configuration and creates one cache per pool. Nothing is fetched yet.
+    /// Checks the configuration. Nothing is fetched yet (see [`CognitoJwtVerifier::hydrate`]).
     ///
     /// # Errors
     /// [`Error::InvalidConfiguration`]: see [`ConfigBuilder::build`] (no pool, no client id, a
-    /// malformed pool id, an empty issuer, a JWKS URL that may not be fetched).
+    /// malformed pool id, an empty issuer, a JWKS URL that may not be fetched), or no TLS roots
+    /// for the HTTP client.
     pub fn build(self) -> Result<CognitoJwtVerifier, Error> {
-        let config = self.config.build()?;
-        let caches = (0..config.pool_count())
-            .map(|pool| self.cache.clone().for_pool(&config, pool).build())
-            .collect::<Result<Vec<_>, _>>()?;
+        let core = VerifierCore::new(self.config.build()?);
+        let fetcher = Fetcher::new(&core, self.connect_timeout, self.client)?;
         Ok(CognitoJwtVerifier {
             inner: Arc::new(Inner {
-                config,
-                caches,
-                clock: self.cache.clock_fn(),
-                signatures: SignatureCache::with_capacity(self.signature_cache),
+                core,
+                fetcher,
+                clock: self.clock,
             }),
         })
     }
 }
 
-/// Verifies Cognito tokens, fetching and caching each pool's JWKS. Cheap to clone (`Arc`).
+/// Verifies Cognito tokens, fetching and caching each pool's JWKS as the core's refresh policy
+/// asks. Cheap to clone (`Arc`).
 #[derive(Clone, Debug)]
 pub struct CognitoJwtVerifier {
     inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
-struct Inner {
-    config: VerifierConfig,
-    caches: Vec<JwksCache>,
-    clock: fn() -> u64,
-    /// Shared by every pool and every task: an entry is bound to the key that verified it.
-    signatures: SignatureCache<Box<[CacheSlot]>>,
+pub(super) struct Inner {
+    pub(super) core: VerifierCore,
+    pub(super) fetcher: Fetcher,
+    pub(super) clock: fn() -> u64,
 }
 
-/// Runs `f` with a payload buffer for `token`: on the stack for tokens up to the default size.
+std::thread_local! {
+    /// The payload buffer of this thread's verifications: sized once for the longest token seen,
+    /// never zeroed again (the decoder writes before it reads).
+    static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with a payload buffer for `token`: this thread's, or a fresh one when `f` itself
+/// verifies (a custom check that verifies another token).
 fn with_buffer<R>(token: &str, f: impl FnOnce(&mut [u8]) -> R) -> R {
-    const STACK: usize = payload_buffer_len(DEFAULT_MAX_TOKEN_LEN);
     let needed = payload_buffer_len(token.len());
-    if needed <= STACK {
-        f(&mut [0u8; STACK])
-    } else {
-        f(&mut vec![0u8; needed])
+    let mut f = Some(f);
+    let reused = BUFFER.with(|b| {
+        let mut b = b.try_borrow_mut().ok()?;
+        if b.len() < needed {
+            b.resize(needed, 0);
+        }
+        let run = f.take()?;
+        Some(run(b.get_mut(..needed).unwrap_or(&mut [])))
+    });
+    match (reused, f) {
+        (Some(r), _) => r,
+        (None, Some(f)) => f(&mut std::vec![0u8; needed]),
+        (None, None) => unreachable!("the closure ran or is still here"),
     }
 }
 
+/// What one synchronous attempt gave.
+enum Attempt<T, F> {
+    Done(Result<T, Error>),
+    /// Keys are needed first (none yet, or an unknown `kid`): `f` back.
+    NeedKeys(Need, F),
+}
+
 impl Inner {
-    /// The core's verification with one pool's keys; `f` back when it was not called.
-    fn verify_one<T, F: FnOnce(&Claims<'_>) -> T>(
-        &self,
-        pool: usize,
-        keys: &Keys,
+    /// Parses `token` once and, when its pool's keys can be used now, verifies it to the end.
+    /// `after`: the fetch already waited for, if any.
+    fn attempt<T, F: FnOnce(&Claims<'_>) -> T>(
+        self: &Arc<Self>,
         token: &str,
         req: Requirements<'_>,
+        after: Option<Need>,
         f: F,
-    ) -> Result<T, (Error, F)> {
+    ) -> (usize, Attempt<T, F>) {
         let now = (self.clock)();
-        let verifier = self.config.verifier();
         with_buffer(token, |buf| {
-            let keys_of = |p: usize| (p == pool).then_some(keys);
-            let verified = if self.signatures.stats().capacity == 0 {
-                verifier.verify_pools(&keys_of, token, now, buf)
-            } else {
-                verifier.verify_pools_cached(&keys_of, &self.signatures, token, now, buf)
+            let parsed = match self.core.parse(token, buf) {
+                Ok(p) => p,
+                Err(e) => return (0, Attempt::Done(Err(e))),
             };
-            match verified.and_then(|c| req.check(&c).map(|()| c)) {
-                Ok(claims) => Ok(f(&claims)),
-                Err(e) => Err((e, f)),
+            let pool = self.core.pool_of(&parsed);
+            if after.is_none() {
+                match self.core.poll(pool, now, Need::Keys) {
+                    Action::UseCached => {}
+                    // Old keys: verify with them while they are fetched again.
+                    Action::Refresh => Fetcher::spawn(self, pool),
+                    Action::Fetch => {
+                        Fetcher::spawn(self, pool);
+                        return (pool, Attempt::NeedKeys(Need::Keys, f));
+                    }
+                    Action::Wait | Action::Unavailable { .. } => {
+                        return (pool, Attempt::NeedKeys(Need::Keys, f))
+                    }
+                }
+            }
+            let keys = self.core.keys(pool);
+            match self
+                .core
+                .verify_token(&parsed, keys.as_deref(), now, &mut CoreCrypto)
+            {
+                Err(Error::UnknownKid) if after != Some(Need::UnknownKid) => {
+                    (pool, Attempt::NeedKeys(Need::UnknownKid, f))
+                }
+                Ok(claims) => (
+                    pool,
+                    Attempt::Done(req.check(&claims).map(|()| f(&claims))),
+                ),
+                Err(e) => (pool, Attempt::Done(Err(e))),
             }
         })
+    }
+
+    /// Keys for a verification now, as the refresh policy says: fetch (and wait) or use what
+    /// is held (and refresh in the background).
+    async fn keys(self: &Arc<Self>, pool: usize, need: Need) -> Result<Arc<Keys>, VerifyError> {
+        let core = &self.core;
+        // Each round either returns or waits for a fetch to end; a few rounds always suffice.
+        for _ in 0..4 {
+            let waiter = self.fetcher.waiter(pool);
+            let mut notified = core::pin::pin!(waiter.notified());
+            // Registered before polling, so a fetch that ends in between still wakes us.
+            notified.as_mut().enable();
+            let now = (self.clock)();
+            match core.poll(pool, now, need) {
+                Action::UseCached => {
+                    return core.keys(pool).ok_or(VerifyError::KeysUnavailable { retry_at: now })
+                }
+                Action::Unavailable { retry_at } => {
+                    return Err(VerifyError::KeysUnavailable { retry_at })
+                }
+                Action::Refresh => {
+                    Fetcher::spawn(self, pool);
+                    return core.keys(pool).ok_or(VerifyError::KeysUnavailable { retry_at: now });
+                }
+                Action::Fetch => Fetcher::spawn(self, pool),
+                Action::Wait => {}
+            }
+            if tokio::time::timeout(self.fetcher.wait_limit(), notified)
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        let now = (self.clock)();
+        core.keys(pool)
+            .ok_or(VerifyError::KeysUnavailable { retry_at: now })
     }
 }
 
@@ -283,21 +380,52 @@ impl CognitoJwtVerifier {
     pub fn builder() -> CognitoJwtVerifierBuilder {
         CognitoJwtVerifierBuilder {
             config: VerifierConfig::builder(),
-            cache: JwksCache::builder(""),
-            signature_cache: DEFAULT_SIGNATURE_CACHE_CAPACITY,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            clock: crate::now,
+            client: None,
         }
     }
 
     /// The configuration every token is checked against.
     #[must_use]
     pub fn config(&self) -> &VerifierConfig {
-        &self.inner.config
+        self.inner.core.config()
+    }
+
+    /// The core verifier this one drives.
+    #[must_use]
+    pub fn core(&self) -> &VerifierCore {
+        &self.inner.core
     }
 
     /// Hits and misses of the verified-signature cache, and its capacity (0: off).
     #[must_use]
-    pub fn stats(&self) -> SignatureCacheStats {
-        self.inner.signatures.stats()
+    pub fn signature_cache_stats(&self) -> SignatureCacheStats {
+        self.inner.core.signature_cache_stats()
+    }
+
+    /// Fetches and failures of pool `pool`'s keys, why the last failure failed, and the keys
+    /// held now.
+    #[must_use]
+    pub fn jwks_stats(&self, pool: usize) -> CacheStats {
+        let s = self.inner.core.pool_stats(pool);
+        CacheStats {
+            fetches: s.fetches,
+            failures: s.failures,
+            last_error: self.inner.fetcher.last_error(pool),
+            keys: s.keys,
+        }
+    }
+
+    /// Installs a JWKS document obtained by other means (a copy saved on disk, a test) as pool
+    /// `pool`'s keys, or every pool's for `None`, as if just fetched.
+    ///
+    /// # Errors
+    /// The key-set error ([`VerifierConfig::load_keys`]); the keys held are unchanged on error.
+    pub fn cache_jwks(&self, pool: Option<usize>, jwks: &[u8]) -> Result<(), Error> {
+        self.inner
+            .core
+            .load_jwks(pool, jwks, (self.inner.clock)())
     }
 
     /// Denies, from the next verification on, the tokens this revocation covers (code
@@ -323,7 +451,7 @@ impl CognitoJwtVerifier {
     /// room: size it with [`revocation_capacity`](CognitoJwtVerifierBuilder::revocation_capacity));
     /// [`RevokeError::Disabled`] when its capacity is 0; [`RevokeError::EmptyValue`].
     pub fn revoke(&self, revocation: Revocation<'_>) -> Result<(), RevokeError> {
-        self.inner.config.revoke(revocation, (self.inner.clock)())
+        self.inner.core.revoke(revocation, (self.inner.clock)())
     }
 
     /// Records a user's sign-out from one session (after Cognito's `RevokeToken`), bounded per
@@ -351,19 +479,14 @@ impl CognitoJwtVerifier {
     /// As [`CognitoJwtVerifier::revoke`].
     pub fn sign_out(&self, sub: &str, origin_jti: &str) -> Result<SignOut, RevokeError> {
         self.inner
-            .config
+            .core
             .sign_out(sub, origin_jti, (self.inner.clock)())
     }
 
     /// Live revocations held now, and the capacity.
     #[must_use]
     pub fn revocation_stats(&self) -> RevocationStats {
-        self.inner.config.revocation_stats((self.inner.clock)())
-    }
-
-    /// The key cache of each pool, in the order they were added.
-    pub fn caches(&self) -> impl Iterator<Item = &JwksCache> + '_ {
-        self.inner.caches.iter()
+        self.inner.core.revocation_stats((self.inner.clock)())
     }
 
     /// Fetches every pool's keys now (at start-up), so the first request does not wait.
@@ -371,8 +494,8 @@ impl CognitoJwtVerifier {
     /// # Errors
     /// The first pool whose keys cannot be obtained.
     pub async fn hydrate(&self) -> Result<(), VerifyError> {
-        for cache in &self.inner.caches {
-            cache.keys().await?;
+        for pool in 0..self.inner.core.pool_count() {
+            self.inner.keys(pool, Need::Keys).await?;
         }
         Ok(())
     }
@@ -388,7 +511,9 @@ impl CognitoJwtVerifier {
     }
 
     /// Verifies `token` under extra requirements and hands the borrowed claims to `f`; the
-    /// claims are never copied unless `f` copies them.
+    /// claims are never copied unless `f` copies them. A token whose pool's keys are held is
+    /// parsed once and verified without waiting; one that needs a fetch first (no keys yet, an
+    /// unknown `kid`) is read again after it.
     ///
     /// # Errors
     /// As [`verify`](Self::verify); [`Error::WrongTokenUse`], [`Error::GroupNotAllowed`] or
@@ -399,31 +524,27 @@ impl CognitoJwtVerifier {
         req: Requirements<'_>,
         f: F,
     ) -> Result<T, VerifyError> {
-        let inner = &*self.inner;
-        // The token's `iss` picks the pool (and a token of none is refused before any fetch).
-        let pool = if inner.caches.len() == 1 {
-            0
-        } else {
-            let verifier = inner.config.verifier();
-            with_buffer(token, |buf| verifier.select_pool(token, buf))?
-        };
-        let Some(cache) = inner.caches.get(pool) else {
-            return Err(VerifyError::Token(Error::WrongIssuer));
-        };
-        let keys = cache.keys().await?;
-        match inner.verify_one(pool, &keys, token, req, f) {
-            Ok(t) => Ok(t),
-            // A kid the cached keys lack: refetch if the policy allows, then try once more.
-            Err((Error::UnknownKid, f)) => {
-                let fresh = cache.keys_after_unknown_kid().await?;
-                if Arc::ptr_eq(&fresh, &keys) {
-                    return Err(VerifyError::Token(Error::UnknownKid));
-                }
-                inner
-                    .verify_one(pool, &fresh, token, req, f)
-                    .map_err(|(e, _)| VerifyError::Token(e))
+        let inner = &self.inner;
+        let mut after = None;
+        let mut f = f;
+        // At most: keys for a first load, then an unknown kid's fetch; the common case (keys
+        // held) returns from the first attempt, with no await.
+        loop {
+            let (pool, need, g) = match inner.attempt(token, req, after, f) {
+                (_, Attempt::Done(r)) => return r.map_err(VerifyError::Token),
+                (pool, Attempt::NeedKeys(need, g)) => (pool, need, g),
+            };
+            if after == Some(need) || after == Some(Need::UnknownKid) {
+                return Err(VerifyError::Token(Error::UnknownKid));
             }
-            Err((e, _)) => Err(VerifyError::Token(e)),
+            let held = inner.core.keys(pool);
+            let fresh = inner.keys(pool, need).await?;
+            if need == Need::UnknownKid && held.is_some_and(|h| Arc::ptr_eq(&h, &fresh)) {
+                // No new keys (cooldown): the kid stays unknown.
+                return Err(VerifyError::Token(Error::UnknownKid));
+            }
+            after = Some(need);
+            f = g;
         }
     }
 }
@@ -431,6 +552,5 @@ impl CognitoJwtVerifier {
 // Compile-time check that the shared types can cross tasks.
 const _: fn() = || {
     fn send_sync<T: Send + Sync + 'static>() {}
-    send_sync::<JwksCache>();
     send_sync::<CognitoJwtVerifier>();
 };

@@ -1,0 +1,343 @@
+//! [`VerifierCore`]: the one verifier every runtime with a heap drives (feature `alloc`, no IO).
+//!
+//! It holds the validated [`VerifierConfig`], each pool's current key set and [`JwksRefresh`]
+//! state, the verified-signature cache and the revocation list. The Rust
+//! [`CognitoJwtVerifier`](crate::CognitoJwtVerifier), the C `cognito_verifier` and the wasm
+//! verifier each hold one and only carry out the fetches it asks for
+//! (ARCHITECTURE.md, "One verifier").
+//!
+//! ```
+//! use cognito_verify::{Action, CoreCrypto, Need, VerifierConfig, VerifierCore};
+//! let core = VerifierCore::new(
+//!     VerifierConfig::builder()
+//!         .user_pool("us-east-1_Example1")
+//!         .client_id("3n4b5urk1ft4fl3mg5e62d9ado")
+//!         .build()
+//!         .unwrap(),
+//! );
+//! // No keys yet: the core asks for a fetch of pool 0's JWKS URL, and waits for it.
+//! assert_eq!(core.poll(0, 1_700_000_000, Need::Keys), Action::Fetch);
+//! assert!(core.jwks_url(0).unwrap().ends_with("/.well-known/jwks.json"));
+//! // ... GET it, then: core.fetch_succeeded(0, now, &body) or core.fetch_failed(0, now)
+//! # let _ = CoreCrypto;
+//! ```
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use spin::{Mutex, RwLock};
+
+use crate::jwk::{KeySet, HEAP_KEY_CAPACITY};
+use crate::refresh::{Action, JwksRefresh, Need};
+use crate::revocation::{Revocation, RevocationStats, RevokeError, SignOut};
+#[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+use crate::sigcache::{CacheSlot, SignatureCache, SignatureCacheStats};
+use crate::verifier::{SignatureCheck, SignedData, Token};
+use crate::{Claims, CoreCrypto, Error, VerifierConfig};
+
+/// A key set as runtimes with a heap hold it: room for [`HEAP_KEY_CAPACITY`] keys.
+pub type Keys = KeySet<HEAP_KEY_CAPACITY>;
+
+/// The keys and refresh state of one pool.
+struct PoolKeys {
+    /// Replaced whole; a reader clones the `Arc` (the lock guards a pointer copy, never work),
+    /// and keeps the set it got for its whole verification.
+    keys: RwLock<Option<Arc<Keys>>>,
+    refresh: Mutex<JwksRefresh>,
+    /// Bumped by every replacement, so platform crypto that caches imported keys can tell.
+    generation: AtomicU64,
+    fetches: AtomicU64,
+    failures: AtomicU64,
+}
+
+/// Counters of one pool's keys, for logs and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolStats {
+    /// Fetches the refresh policy asked for.
+    pub fetches: u64,
+    /// Fetches reported failed (network, status, size, timeout or an unusable key set).
+    pub failures: u64,
+    /// Usable keys held now.
+    pub keys: usize,
+    /// Replacements of the key set so far.
+    pub generation: u64,
+}
+
+/// The verifier: configuration, each pool's keys and refresh state, the verified-signature
+/// cache and the revocation list. `Send + Sync`; every method takes `&self`, so one value
+/// serves every thread. See the [module documentation](self).
+pub struct VerifierCore {
+    config: VerifierConfig,
+    pools: Box<[PoolKeys]>,
+    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+    signatures: SignatureCache<Box<[CacheSlot]>>,
+}
+
+impl core::fmt::Debug for VerifierCore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VerifierCore")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifierCore {
+    /// A verifier of this configuration, with no keys yet: each pool's first
+    /// [`poll`](Self::poll) asks for a fetch. Allocates the signature cache and the
+    /// per-pool state once.
+    #[must_use]
+    pub fn new(config: VerifierConfig) -> Self {
+        let refresh = config.refresh();
+        let pools = (0..config.pool_count())
+            .map(|_| PoolKeys {
+                keys: RwLock::new(None),
+                refresh: Mutex::new(JwksRefresh::new(refresh)),
+                generation: AtomicU64::new(0),
+                fetches: AtomicU64::new(0),
+                failures: AtomicU64::new(0),
+            })
+            .collect();
+        VerifierCore {
+            #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+            signatures: SignatureCache::with_capacity(config.signature_cache()),
+            config,
+            pools,
+        }
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &VerifierConfig {
+        &self.config
+    }
+
+    /// Number of pools, each with its own key set.
+    #[must_use]
+    pub fn pool_count(&self) -> usize {
+        self.pools.len()
+    }
+
+    /// Where pool `pool`'s keys are fetched from.
+    #[must_use]
+    pub fn jwks_url(&self, pool: usize) -> Option<&str> {
+        self.config.jwks_url(pool)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Keys: the fetcher's side
+    // -----------------------------------------------------------------------------------------
+
+    /// The keys pool `pool` holds now (`None` before the first load).
+    #[must_use]
+    pub fn keys(&self, pool: usize) -> Option<Arc<Keys>> {
+        self.pools.get(pool).and_then(|p| p.keys.read().clone())
+    }
+
+    /// What to do about pool `pool`'s keys at `now`: [`Action::UseCached`], [`Action::Fetch`]
+    /// (fetch and wait), [`Action::Refresh`] (fetch, and verify with the keys held meanwhile),
+    /// [`Action::Wait`] or [`Action::Unavailable`]. Every runtime does what it says. After
+    /// `Fetch` or `Refresh`, report with [`fetch_succeeded`](Self::fetch_succeeded) or
+    /// [`fetch_failed`](Self::fetch_failed). A pool that does not exist is `Unavailable`.
+    pub fn poll(&self, pool: usize, now: u64, need: Need) -> Action {
+        let Some(p) = self.pools.get(pool) else {
+            return Action::Unavailable { retry_at: u64::MAX };
+        };
+        let action = p.refresh.lock().poll(now, need);
+        if matches!(action, Action::Fetch | Action::Refresh) {
+            p.fetches.fetch_add(1, Ordering::Relaxed);
+        }
+        action
+    }
+
+    /// The fetch [`poll`](Self::poll) asked for returned `jwks`: its keys replace the pool's
+    /// under the key-set rules (ARCHITECTURE.md, "Key-set rules").
+    ///
+    /// # Errors
+    /// The key-set error when `jwks` is unusable (the fetch then counts as failed and the
+    /// previous keys stay); [`Error::InvalidConfiguration`] for a pool that does not exist.
+    pub fn fetch_succeeded(&self, pool: usize, now: u64, jwks: &[u8]) -> Result<(), Error> {
+        let p = self.pools.get(pool).ok_or(Error::InvalidConfiguration)?;
+        match self.config.load_keys(jwks) {
+            Ok(keys) => {
+                install(p, Arc::from(keys));
+                p.refresh.lock().fetched(now, true);
+                Ok(())
+            }
+            Err(e) => {
+                self.fetch_failed(pool, now);
+                Err(e)
+            }
+        }
+    }
+
+    /// The fetch [`poll`](Self::poll) asked for failed (network, status, size, timeout): the
+    /// previous keys stay, and fetching backs off.
+    pub fn fetch_failed(&self, pool: usize, now: u64) {
+        if let Some(p) = self.pools.get(pool) {
+            p.failures.fetch_add(1, Ordering::Relaxed);
+            p.refresh.lock().fetched(now, false);
+        }
+    }
+
+    /// Installs keys obtained by other means (a copy saved on disk, `cacheJwks`, a test) in pool
+    /// `pool`, or in every pool for `None`, as if just fetched at `now`.
+    ///
+    /// # Errors
+    /// The key-set error; the keys held are unchanged on error. [`Error::InvalidConfiguration`]
+    /// for a pool that does not exist.
+    pub fn load_jwks(&self, pool: Option<usize>, jwks: &[u8], now: u64) -> Result<(), Error> {
+        if pool.is_some_and(|p| p >= self.pools.len()) {
+            return Err(Error::InvalidConfiguration);
+        }
+        let keys: Arc<Keys> = Arc::from(self.config.load_keys(jwks)?);
+        for (_, p) in self
+            .pools
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| pool.is_none_or(|p| p == *i))
+        {
+            install(p, Arc::clone(&keys));
+            p.refresh.lock().keys_loaded(now);
+        }
+        Ok(())
+    }
+
+    /// Counters of pool `pool`'s keys.
+    #[must_use]
+    pub fn pool_stats(&self, pool: usize) -> PoolStats {
+        self.pools.get(pool).map_or_else(PoolStats::default, |p| PoolStats {
+            fetches: p.fetches.load(Ordering::Relaxed),
+            failures: p.failures.load(Ordering::Relaxed),
+            keys: p.keys.read().as_ref().map_or(0, |k| k.len()),
+            generation: p.generation.load(Ordering::Relaxed),
+        })
+    }
+
+    /// Whether pool `pool` ever had keys: before, a token naming a `kid` the pool lacks is a
+    /// server-side problem (`jwks_unavailable`), not the token's.
+    #[must_use]
+    pub fn has_keys(&self, pool: usize) -> bool {
+        self.pools
+            .get(pool)
+            .is_some_and(|p| p.refresh.lock().has_keys())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Verification
+    // -----------------------------------------------------------------------------------------
+
+    /// Reads `token` up to its key, once ([`Verifier::parse`](crate::Verifier::parse)); its
+    /// pool is [`pool_of`](Self::pool_of).
+    ///
+    /// # Errors
+    /// Structure, header and payload errors; [`Error::WrongIssuer`].
+    pub fn parse<'t, 'b>(&self, token: &'t str, buf: &'b mut [u8]) -> Result<Token<'t, 'b>, Error> {
+        self.config.verifier().parse(token, buf)
+    }
+
+    /// The pool whose keys must verify `token`.
+    #[must_use]
+    pub fn pool_of(&self, token: &Token<'_, '_>) -> usize {
+        self.config.pool_of_issuer(token.issuer()).unwrap_or(0)
+    }
+
+    /// Finishes the verification of a parsed token at `now` with `keys` (the pool's, as
+    /// [`keys`](Self::keys) gave them) and `check` for the signature, under its pool's rules,
+    /// through the signature cache.
+    ///
+    /// # Errors
+    /// Any [`Error`] about tokens.
+    pub fn verify_token<'b>(
+        &self,
+        token: &Token<'_, 'b>,
+        keys: Option<&Keys>,
+        now: u64,
+        check: &mut dyn SignatureCheck,
+    ) -> Result<Claims<'b>, Error> {
+        let verifier = self.config.verifier_for(self.pool_of(token));
+        #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+        if self.config.signature_cache() > 0 {
+            return verifier.verify_token_cached(token, keys, &self.signatures, now, check);
+        }
+        verifier.verify_token(token, keys, now, check)
+    }
+
+    /// Verifies `token` at `now` with the keys held now and this crate's arithmetic, the
+    /// payload decoded into `buf` ([`payload_buffer_len`](crate::payload_buffer_len)). No key is
+    /// fetched: the caller polls the refresh policy.
+    ///
+    /// # Errors
+    /// Any [`Error`] about tokens.
+    pub fn verify<'b>(&self, token: &str, now: u64, buf: &'b mut [u8]) -> Result<Claims<'b>, Error> {
+        let token = self.parse(token, buf)?;
+        let keys = self.keys(self.pool_of(&token));
+        self.verify_token(&token, keys.as_deref(), now, &mut CoreCrypto)
+    }
+
+    /// What platform crypto that answers later (WebCrypto) must check for `token`, or `None`
+    /// when the signature cache holds it: see
+    /// [`Verifier::signature_needed`](crate::Verifier::signature_needed). Then
+    /// [`verify_token`](Self::verify_token) with the answer.
+    ///
+    /// # Errors
+    /// As [`verify_token`](Self::verify_token), for what comes before the signature.
+    pub fn signature_needed<'t>(
+        &self,
+        token: &'t Token<'_, '_>,
+        keys: Option<&'t Keys>,
+    ) -> Result<Option<SignedData<'t>>, Error> {
+        let verifier = self.config.verifier_for(self.pool_of(token));
+        #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+        return verifier.signature_needed(token, keys, &self.signatures);
+        #[cfg(not(all(feature = "signature-cache", target_has_atomic = "32")))]
+        verifier.signature_request(token, keys).map(Some)
+    }
+
+    /// Hits and misses of the verified-signature cache, and its capacity (0: off).
+    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+    #[must_use]
+    pub fn signature_cache_stats(&self) -> SignatureCacheStats {
+        self.signatures.stats()
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Revocation
+    // -----------------------------------------------------------------------------------------
+
+    /// See [`VerifierConfig::revoke`].
+    ///
+    /// # Errors
+    /// As [`VerifierConfig::revoke`].
+    pub fn revoke(&self, revocation: Revocation<'_>, now: u64) -> Result<(), RevokeError> {
+        self.config.revoke(revocation, now)
+    }
+
+    /// See [`VerifierConfig::sign_out`].
+    ///
+    /// # Errors
+    /// As [`VerifierConfig::revoke`].
+    pub fn sign_out(&self, sub: &str, origin_jti: &str, now: u64) -> Result<SignOut, RevokeError> {
+        self.config.sign_out(sub, origin_jti, now)
+    }
+
+    /// Live revocations held at `now`, the capacity, and contended checks.
+    #[must_use]
+    pub fn revocation_stats(&self, now: u64) -> RevocationStats {
+        self.config.revocation_stats(now)
+    }
+}
+
+/// Replaces a pool's keys; the old set is dropped outside the lock.
+fn install(p: &PoolKeys, keys: Arc<Keys>) {
+    let old = core::mem::replace(&mut *p.keys.write(), Some(keys));
+    p.generation.fetch_add(1, Ordering::Relaxed);
+    drop(old);
+}
+
+// The one verifier crosses threads in every runtime.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<VerifierCore>();
+};
