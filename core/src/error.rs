@@ -65,11 +65,14 @@ pub enum Error {
     /// The token is covered by a revocation: its session (`origin_jti`), itself (`jti`), or
     /// its user signed out after it was issued (`sub`, `iat`).
     Revoked,
+    /// The token's pool has never had keys (every fetch so far failed): a server-side problem,
+    /// not the token's (HTTP 503, not 401).
+    JwksUnavailable,
 }
 
 impl Error {
     /// Every error, in declaration order (for bindings and tests).
-    pub const ALL: [Error; 26] = [
+    pub const ALL: [Error; 27] = [
         Error::MalformedToken,
         Error::TokenTooLarge,
         Error::UnsupportedAlgorithm,
@@ -96,6 +99,7 @@ impl Error {
         Error::UnsupportedKey,
         Error::InvalidConfiguration,
         Error::Revoked,
+        Error::JwksUnavailable,
     ];
 
     /// The stable snake_case code, the same in every binding.
@@ -128,6 +132,7 @@ impl Error {
             Error::UnsupportedKey => "unsupported_key",
             Error::InvalidConfiguration => "invalid_configuration",
             Error::Revoked => "revoked",
+            Error::JwksUnavailable => "jwks_unavailable",
         }
     }
 
@@ -167,6 +172,7 @@ impl Error {
             Error::UnsupportedKey => "key is not supported",
             Error::InvalidConfiguration => "verifier configuration is invalid",
             Error::Revoked => "token has been revoked",
+            Error::JwksUnavailable => "the key set cannot be fetched",
         }
     }
 }

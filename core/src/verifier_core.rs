@@ -248,7 +248,8 @@ impl VerifierCore {
     /// through the signature cache.
     ///
     /// # Errors
-    /// Any [`Error`] about tokens.
+    /// Any [`Error`] about tokens; [`Error::JwksUnavailable`] when the token's pool has never
+    /// had keys (the same answer in every runtime: not the token's fault).
     pub fn verify_token<'b>(
         &self,
         token: &Token<'_, 'b>,
@@ -256,7 +257,11 @@ impl VerifierCore {
         now: u64,
         check: &mut dyn SignatureCheck,
     ) -> Result<Claims<'b>, Error> {
-        let verifier = self.config.verifier_for(self.pool_of(token));
+        let pool = self.pool_of(token);
+        if keys.is_none() && !self.has_keys(pool) {
+            return Err(Error::JwksUnavailable);
+        }
+        let verifier = self.config.verifier_for(pool);
         #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
         if self.config.signature_cache() > 0 {
             return verifier.verify_token_cached(token, keys, &self.signatures, now, check);
@@ -288,7 +293,11 @@ impl VerifierCore {
         token: &'t Token<'_, '_>,
         keys: Option<&'t Keys>,
     ) -> Result<Option<SignedData<'t>>, Error> {
-        let verifier = self.config.verifier_for(self.pool_of(token));
+        let pool = self.pool_of(token);
+        if keys.is_none() && !self.has_keys(pool) {
+            return Err(Error::JwksUnavailable);
+        }
+        let verifier = self.config.verifier_for(pool);
         #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
         return verifier.signature_needed(token, keys, &self.signatures);
         #[cfg(not(all(feature = "signature-cache", target_has_atomic = "32")))]

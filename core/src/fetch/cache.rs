@@ -66,7 +66,11 @@ impl VerifyError {
 
 impl From<Error> for VerifyError {
     fn from(e: Error) -> Self {
-        VerifyError::Token(e)
+        match e {
+            // The core's word for "no keys ever": a server-side problem.
+            Error::JwksUnavailable => VerifyError::KeysUnavailable { retry_at: 0 },
+            e => VerifyError::Token(e),
+        }
     }
 }
 

@@ -531,7 +531,7 @@ impl CognitoJwtVerifier {
         // held) returns from the first attempt, with no await.
         loop {
             let (pool, need, g) = match inner.attempt(token, req, after, f) {
-                (_, Attempt::Done(r)) => return r.map_err(VerifyError::Token),
+                (_, Attempt::Done(r)) => return r.map_err(VerifyError::from),
                 (pool, Attempt::NeedKeys(need, g)) => (pool, need, g),
             };
             if after == Some(need) || after == Some(Need::UnknownKid) {
