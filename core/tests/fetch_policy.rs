@@ -1,0 +1,132 @@
+//! The JWKS cache's configuration and what it may fetch (feature `fetch`): the URLs it takes,
+//! the redirects it follows, the size of a key set; against a JWKS server of the test's own on
+//! 127.0.0.1 (`common/jwks_server.rs`).
+#![cfg(feature = "fetch")]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "common/jwks_server.rs"]
+mod jwks_server;
+
+use cognito_verify::{user_pool_jwks_url, CognitoJwtVerifier, Error, JwksCache, VerifyError};
+use jwks_server::*;
+
+#[test]
+fn configuration() {
+    assert_eq!(
+        user_pool_jwks_url(POOL).unwrap(),
+        "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1/.well-known/jwks.json"
+    );
+    assert_eq!(
+        user_pool_jwks_url("nope").unwrap_err(),
+        Error::InvalidConfiguration
+    );
+    let c = JwksCache::for_user_pool(POOL).unwrap();
+    assert!(c
+        .url()
+        .ends_with("/us-east-1_TestPool1/.well-known/jwks.json"));
+    assert!(JwksCache::new("ftp://x").is_err());
+    let no_client = CognitoJwtVerifier::builder().user_pool(POOL).build();
+    assert_eq!(no_client.unwrap_err(), Error::InvalidConfiguration);
+    let no_pool = CognitoJwtVerifier::builder().client_id(CLIENT).build();
+    assert_eq!(no_pool.unwrap_err(), Error::InvalidConfiguration);
+    let issuer = CognitoJwtVerifier::builder()
+        .issuer("http://127.0.0.1:5000/us-east-1_abc/")
+        .client_id(CLIENT)
+        .build()
+        .unwrap();
+    assert_eq!(
+        issuer.caches().next().unwrap().url(),
+        "http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json"
+    );
+    assert_eq!(
+        VerifyError::KeysUnavailable { retry_at: 1 }.code(),
+        "jwks_unavailable"
+    );
+    assert_eq!(VerifyError::Token(Error::Expired).code(), "expired");
+}
+
+#[test]
+fn keys_come_over_https_or_loopback_http() {
+    // Plain http beyond loopback is refused at build time, unless allowed by name.
+    for url in [
+        "http://keys.example.com/jwks.json",
+        "http://localhost.example.com/j",
+    ] {
+        assert_eq!(
+            JwksCache::new(url).unwrap_err(),
+            Error::InvalidConfiguration
+        );
+        let v = CognitoJwtVerifier::builder()
+            .user_pool(POOL)
+            .jwks_url(url)
+            .client_id(CLIENT)
+            .build();
+        assert_eq!(v.unwrap_err(), Error::InvalidConfiguration, "{url}");
+        let allowed = CognitoJwtVerifier::builder()
+            .user_pool(POOL)
+            .jwks_url(url)
+            .client_id(CLIENT)
+            .config(|c| c.allow_insecure_http(true))
+            .build();
+        assert!(allowed.is_ok(), "{url}");
+    }
+    for url in [
+        "https://keys.example.com/jwks.json",
+        "http://127.0.0.1:9229/local_3lyPxVaO/.well-known/jwks.json",
+        "http://localhost:9229/x",
+        "http://[::1]:9229/x",
+    ] {
+        assert!(JwksCache::new(url).is_ok(), "{url}");
+    }
+}
+
+#[test]
+fn redirects_are_held_to_the_same_rule() {
+    run(async {
+        let target = JwksServer::start(Mode::Serve(jwks("valid_id", &["kA"]))).await;
+        let hop = JwksServer::start(Mode::Redirect(target.url.clone())).await;
+        let v = verifier(&hop.url, fixed);
+        v.verify(&token("valid_id")).await.unwrap();
+        assert_eq!(
+            (hop.hits(), target.hits()),
+            (1, 1),
+            "loopback to loopback is followed"
+        );
+
+        // A redirect to plain http beyond loopback is never followed (`.invalid` never resolves,
+        // and the policy refuses before any lookup).
+        let away = JwksServer::start(Mode::Redirect("http://keys.invalid/jwks.json".into())).await;
+        let v = verifier(&away.url, fixed);
+        let e = v.verify(&token("valid_id")).await.unwrap_err();
+        assert!(matches!(e, VerifyError::KeysUnavailable { .. }), "{e:?}");
+        let stats = v.caches().next().unwrap().stats();
+        assert_eq!(stats.failures, 1);
+        let why = stats.last_error.unwrap_or_default();
+        assert!(why.contains("redirect refused"), "{why}");
+    });
+}
+
+#[test]
+fn a_raised_size_limit_reaches_the_key_set() {
+    run(async {
+        // 100 KiB of whitespace around a valid key set.
+        let big = format!("{}{}", " ".repeat(100 * 1024), jwks("valid_id", &["kA"]));
+        let server = JwksServer::start(Mode::Serve(big)).await;
+        let default = verifier(&server.url, fixed);
+        let e = default.verify(&token("valid_id")).await.unwrap_err();
+        assert!(matches!(e, VerifyError::KeysUnavailable { .. }), "{e:?}");
+        let why = default.caches().next().unwrap().stats().last_error;
+        assert!(why.unwrap_or_default().contains("larger than"));
+
+        let raised = CognitoJwtVerifier::builder()
+            .user_pool(POOL)
+            .jwks_url(&server.url)
+            .client_id(CLIENT)
+            .config(|c| c.max_jwks_bytes(200 * 1024))
+            .cache(|c| c.refresh(REFRESH).clock(fixed))
+            .build()
+            .unwrap();
+        raised.verify(&token("valid_id")).await.unwrap();
+    });
+}

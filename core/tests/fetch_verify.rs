@@ -1,0 +1,164 @@
+//! Verifying through the JWKS cache (feature `fetch`): claims, errors and requirements, several
+//! pools each with its keys, the verified-signature cache across threads; against a JWKS server
+//! of the test's own on 127.0.0.1 (`common/jwks_server.rs`).
+#![cfg(feature = "fetch")]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "common/jwks_server.rs"]
+mod jwks_server;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use cognito_verify::{
+    CognitoJwtVerifier, Error, OwnedClaims, Requirement, Requirements, VerifyError,
+};
+use jwks_server::*;
+
+#[test]
+fn claims_errors_and_requirements() {
+    run(async {
+        let server = JwksServer::start(Mode::Serve(jwks("valid_id", &["kA", "kB"]))).await;
+        let v = verifier(&server.url, fixed);
+        let id = token("valid_id");
+        let c = v.verify(&id).await.unwrap();
+        assert_eq!(c.groups, ["admin", "users"]);
+        assert_eq!(c.client_id, CLIENT);
+        let admin = Requirements::NONE.groups(Requirement::AnyOf(&["admin"]));
+        let name = v.verify_with(&id, admin, |c| c.username().map(|u| u.to_string()));
+        assert_eq!(name.await.unwrap().as_deref(), Some("alice"));
+        let nobody = Requirements::NONE.groups(Requirement::AnyOf(&["nobody"]));
+        let e = v.verify_with(&id, nobody, |_| ()).await.unwrap_err();
+        assert_eq!(e, VerifyError::Token(Error::GroupNotAllowed));
+        let scope = Requirements::NONE.scopes(Requirement::AllOf(&["openid", "email"]));
+        v.verify_with(&token("valid_access"), scope, |_| ())
+            .await
+            .unwrap();
+        let e = v.verify("not.a.token!").await.unwrap_err();
+        assert_eq!(e, VerifyError::Token(Error::MalformedToken));
+        // Tampered payload: signature fails.
+        let mut parts: Vec<String> = id.split('.').map(str::to_string).collect();
+        let payload = String::from_utf8(B64.decode(&parts[1]).unwrap()).unwrap();
+        parts[1] = B64.encode(payload.replace("alice", "mallory"));
+        let e = v.verify(&parts.join(".")).await.unwrap_err();
+        assert_eq!(e, VerifyError::Token(Error::InvalidSignature));
+        assert_eq!(fetches(&v), 1);
+    });
+}
+
+#[test]
+fn several_pools_each_with_its_keys() {
+    run(async {
+        let s1 = JwksServer::start(Mode::Serve(jwks("valid_id", &["kA", "kB"]))).await;
+        let s2 = JwksServer::start(Mode::Serve(jwks("valid_second_pool", &["kP2"]))).await;
+        let v = CognitoJwtVerifier::builder()
+            .user_pool(POOL)
+            .jwks_url(&s1.url)
+            .user_pool(POOL2)
+            .jwks_url(&s2.url)
+            .client_id(CLIENT)
+            .cache(|c| c.refresh(REFRESH).clock(fixed))
+            .build()
+            .unwrap();
+        v.hydrate().await.unwrap();
+        assert_eq!((s1.hits(), s2.hits()), (1, 1));
+        let c = v.verify(&token("valid_second_pool")).await.unwrap();
+        assert_eq!(
+            c.issuer,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_SecondPool"
+        );
+        v.verify(&token("valid_id")).await.unwrap();
+        // Pool 2's key does not vouch for pool 1's issuer: the token's `iss` picks pool 1, whose
+        // keys lack kP2 (one refetch of pool 1 to be sure, none of pool 2).
+        let e = v.verify(&with_kid("kP2")).await.unwrap_err();
+        assert_eq!(e, VerifyError::Token(Error::UnknownKid));
+        assert_eq!(s2.hits(), 1, "pool 2 is never asked for pool 1's token");
+        // A pool neither configured: `wrong_issuer`, and no pool's keys are fetched for it.
+        let hits = (s1.hits(), s2.hits());
+        let e = v
+            .verify(&token("wrong_issuer_other_region"))
+            .await
+            .unwrap_err();
+        assert_eq!(e, VerifyError::Token(Error::WrongIssuer));
+        assert_eq!((s1.hits(), s2.hits()), hits);
+    });
+}
+
+/// The verified-signature cache is on by default, counts, can be turned off, and threads
+/// sharing one verifier agree with one thread without a cache over the vectors of its
+/// configuration.
+#[test]
+fn signature_cache_counts_and_threads_agree() {
+    let build = |capacity: Option<usize>| {
+        let b = CognitoJwtVerifier::builder()
+            .user_pool(POOL)
+            .jwks_url("https://example.invalid/jwks.json")
+            .client_id(CLIENT)
+            .cache(|c| c.refresh(REFRESH).clock(fixed));
+        let v = match capacity {
+            Some(n) => b.signature_cache(n),
+            None => b,
+        }
+        .build()
+        .unwrap();
+        let doc = case("valid_id")["jwks"].to_string();
+        v.caches().next().unwrap().hydrate(doc.as_bytes()).unwrap();
+        v
+    };
+    let on = build(None);
+    let off = build(Some(0));
+    assert_eq!(
+        on.stats().capacity,
+        cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY
+    );
+    assert_eq!(off.stats().capacity, 0);
+
+    let reference = case("valid_id");
+    let tokens: Vec<String> = common::jsonl("tokens.jsonl")
+        .into_iter()
+        .filter(|c| {
+            c["config"] == reference["config"] && c["jwks"] == reference["jwks"] && c["now"] == NOW
+        })
+        .map(|c| c["token"].as_str().unwrap().to_string())
+        .collect();
+    assert!(tokens.len() > 50, "{} vectors", tokens.len());
+    let code =
+        |r: Result<OwnedClaims, VerifyError>| r.map(|c| c.payload_json).map_err(|e| e.code());
+    let want: Vec<_> = tokens
+        .iter()
+        .map(|t| {
+            let mut r = None;
+            run(async { r = Some(code(off.verify(t).await)) });
+            r.unwrap()
+        })
+        .collect();
+    let valid = want.iter().filter(|r| r.is_ok()).count();
+    assert!(valid > 5);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                run(async {
+                    for _ in 0..10 {
+                        for (t, w) in tokens.iter().zip(&want) {
+                            assert_eq!(&code(on.verify(t).await), w, "{t}");
+                        }
+                    }
+                });
+            });
+        }
+    });
+    let s = on.stats();
+    // Every valid token misses at most once per thread, then hits.
+    assert!(s.hits >= (40 - 4) * valid as u64, "{s:?}");
+    assert_eq!((off.stats().hits, off.stats().misses), (0, 0));
+
+    // One by one: a miss, then a hit.
+    let v = build(None);
+    let id = token("valid_id");
+    run(async {
+        v.verify(&id).await.unwrap();
+        assert_eq!((v.stats().hits, v.stats().misses), (0, 1));
+        v.verify(&id).await.unwrap();
+        assert_eq!((v.stats().hits, v.stats().misses), (1, 1));
+    });
+}
