@@ -124,7 +124,7 @@ fn run() -> Result<(), String> {
 
     let stdin = std::io::stdin().lock();
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let mut buf = vec![0u8; payload_buffer_len(config.max_token_len())];
+    let mut buf = vec![0u8; payload_buffer_len(config.max_token_bytes())];
     for line in stdin.split(b'\n') {
         let line = line.map_err(|e| format!("reading stdin: {e}"))?;
         let line = line.strip_suffix(b"\r").unwrap_or(&line);

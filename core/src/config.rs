@@ -12,7 +12,7 @@ use crate::json::JsonStr;
 use crate::pool::{JwksUrlError, PoolIdError, UserPoolId};
 
 /// Default limit on a token's length in bytes. Cognito ID tokens with many groups stay well below.
-pub const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024;
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// An accepted issuer: one user pool, whose keys are one key set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -227,7 +227,7 @@ pub struct Config<'a, S = &'a str> {
     pub(crate) scopes: Option<Requirement<'a, S>>,
     pub(crate) custom: Option<&'a CustomCheck>,
     pub(crate) revocations: Option<&'a dyn RevocationCheck>,
-    pub(crate) max_token_len: usize,
+    pub(crate) max_token_bytes: usize,
     pub(crate) allow_es256: bool,
 }
 
@@ -250,7 +250,7 @@ impl<S: fmt::Debug> fmt::Debug for Config<'_, S> {
             .field("scopes", &self.scopes)
             .field("custom", &self.custom.is_some())
             .field("revocations", &self.revocations.is_some())
-            .field("max_token_len", &self.max_token_len)
+            .field("max_token_bytes", &self.max_token_bytes)
             .field("allow_es256", &self.allow_es256)
             .finish()
     }
@@ -270,7 +270,7 @@ impl<'a, S: AsRef<str>> Config<'a, S> {
             scopes: None,
             custom: None,
             revocations: None,
-            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
             allow_es256: false,
         }
     }
@@ -318,8 +318,8 @@ impl<'a, S: AsRef<str>> Config<'a, S> {
     }
     /// Longest token accepted, in bytes.
     #[must_use]
-    pub const fn max_token_len(mut self, bytes: usize) -> Self {
-        self.max_token_len = bytes;
+    pub const fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.max_token_bytes = bytes;
         self
     }
     /// Also accept ES256 tokens signed by P-256 keys of the key set.
@@ -333,12 +333,6 @@ impl<'a, S: AsRef<str>> Config<'a, S> {
     #[must_use]
     pub fn issuers(&self) -> &'a [Issuer<S>] {
         self.issuers
-    }
-
-    /// Longest token accepted, in bytes.
-    #[must_use]
-    pub fn max_token_length(&self) -> usize {
-        self.max_token_len
     }
 
     /// Checks the configuration, saying what is wrong.

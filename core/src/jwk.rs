@@ -64,7 +64,7 @@ impl JwksOptions {
 
     /// Maximum JWKS document size in bytes.
     #[must_use]
-    pub const fn max_bytes(mut self, n: usize) -> Self {
+    pub const fn with_max_jwks_bytes(mut self, n: usize) -> Self {
         self.max_bytes = n;
         self
     }
@@ -78,7 +78,7 @@ impl JwksOptions {
 
     /// The maximum JWKS document size in bytes.
     #[must_use]
-    pub const fn max_bytes_limit(&self) -> usize {
+    pub const fn max_jwks_bytes(&self) -> usize {
         self.max_bytes
     }
 

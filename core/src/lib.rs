@@ -32,7 +32,7 @@ mod verifier_core;
 pub use claims::{ClaimValue, Claims, TokenUse};
 pub use config::{
     AcceptedTokenUse, Config, ConfigError, CustomCheck, Issuer, Match, Requirement,
-    RevocationCheck, DEFAULT_MAX_TOKEN_LEN,
+    RevocationCheck, DEFAULT_MAX_TOKEN_BYTES,
 };
 #[cfg(feature = "alloc")]
 pub use config::{ConfigBuilder, Pool, VerifierConfig};

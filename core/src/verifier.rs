@@ -307,7 +307,7 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
     fn parse_token<'t, 'b>(&self, token: &'t str, buf: &'b mut [u8]) -> Result<Token<'t, 'b>, Error> {
         let c = &self.config;
         let token = token.as_bytes();
-        if token.len() > c.max_token_len {
+        if token.len() > c.max_token_bytes {
             return Err(Error::TokenTooLarge);
         }
         let (header_b64, payload_b64, sig_b64) = split(token)?;

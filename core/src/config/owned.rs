@@ -9,7 +9,7 @@ use core::fmt;
 
 use super::{
     AcceptedTokenUse, Config, ConfigError, CustomCheck, Issuer, Match, Requirement,
-    DEFAULT_MAX_TOKEN_LEN,
+    DEFAULT_MAX_TOKEN_BYTES,
 };
 use crate::refresh::RefreshConfig;
 use crate::jwk::{JwksOptions, KeySet, HEAP_KEY_CAPACITY};
@@ -60,7 +60,7 @@ pub struct VerifierConfig {
     leeway: u64,
     max_age: Option<u64>,
     custom: Option<Arc<CustomCheck>>,
-    max_token_len: usize,
+    max_token_bytes: usize,
     allow_es256: bool,
     jwks: JwksOptions,
     allow_insecure_http: bool,
@@ -217,7 +217,7 @@ impl fmt::Debug for VerifierConfig {
             .field("leeway", &self.leeway)
             .field("max_age", &self.max_age)
             .field("custom", &self.custom.is_some())
-            .field("max_token_len", &self.max_token_len)
+            .field("max_token_bytes", &self.max_token_bytes)
             .field("allow_es256", &self.allow_es256)
             .field("jwks", &self.jwks)
             .field("allow_insecure_http", &self.allow_insecure_http)
@@ -253,7 +253,7 @@ impl VerifierConfig {
                 leeway: 0,
                 max_age: None,
                 custom: None,
-                max_token_len: DEFAULT_MAX_TOKEN_LEN,
+                max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
                 allow_es256: false,
                 jwks: JwksOptions::new(),
                 allow_insecure_http: false,
@@ -290,7 +290,7 @@ impl VerifierConfig {
         let mut c = Config::new(&self.issuers, rules.map_or(&[][..], |r| &r.client_ids))
             .token_use(rules.and_then(|r| r.token_use).unwrap_or(AcceptedTokenUse::Any))
             .leeway(self.leeway)
-            .max_token_len(self.max_token_len)
+            .max_token_bytes(self.max_token_bytes)
             .allow_es256(self.allow_es256);
         c.max_age = self.max_age;
         c.groups = rules.and_then(|r| req(&r.groups));
@@ -368,14 +368,14 @@ impl VerifierConfig {
 
     /// Longest token accepted, in bytes.
     #[must_use]
-    pub fn max_token_len(&self) -> usize {
-        self.max_token_len
+    pub fn max_token_bytes(&self) -> usize {
+        self.max_token_bytes
     }
 
     /// Largest JWKS document read, in bytes.
     #[must_use]
     pub fn max_jwks_bytes(&self) -> usize {
-        self.jwks.max_bytes_limit()
+        self.jwks.max_jwks_bytes()
     }
 
     /// Whether plain `http` JWKS URLs beyond loopback were allowed.
@@ -491,10 +491,10 @@ impl ConfigBuilder {
         self.config.custom = Some(Arc::new(check));
         self
     }
-    /// Longest token accepted, in bytes (default [`DEFAULT_MAX_TOKEN_LEN`]).
+    /// Longest token accepted, in bytes (default [`DEFAULT_MAX_TOKEN_BYTES`]).
     #[must_use]
-    pub fn max_token_len(mut self, bytes: usize) -> Self {
-        self.config.max_token_len = bytes;
+    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_token_bytes = bytes;
         self
     }
     /// Also accept ES256 tokens signed by P-256 keys.
@@ -507,7 +507,7 @@ impl ConfigBuilder {
     /// [`DEFAULT_MAX_JWKS_BYTES`](crate::DEFAULT_MAX_JWKS_BYTES)).
     #[must_use]
     pub fn max_jwks_bytes(mut self, bytes: usize) -> Self {
-        self.config.jwks = self.config.jwks.max_bytes(bytes);
+        self.config.jwks = self.config.jwks.with_max_jwks_bytes(bytes);
         self
     }
     /// Accept RSA exponents other than 65537.
