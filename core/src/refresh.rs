@@ -209,7 +209,11 @@ mod tests {
         r.fetched(101, true);
         assert_eq!(r.poll(102, Need::Keys), Action::UseCached);
         assert_eq!(r.poll(101 + 3600, Need::Keys), Action::Refresh);
-        assert_eq!(r.poll(102 + 3600, Need::Keys), Action::UseCached, "old keys meanwhile");
+        assert_eq!(
+            r.poll(102 + 3600, Need::Keys),
+            Action::UseCached,
+            "old keys meanwhile"
+        );
     }
 
     #[test]

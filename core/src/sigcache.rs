@@ -358,14 +358,24 @@ mod tests {
         let mut external = |answer: Option<bool>, at: u64, buf: &mut [u8]| {
             let parsed = v.parse(token, buf)?;
             match answer {
-                None => v
-                    .signature_needed(&parsed, Some(&keys), &c)
-                    .map(|needed| if needed.is_some() { Err(Error::InvalidSignature) } else { Ok(()) })?,
+                None => v.signature_needed(&parsed, Some(&keys), &c).map(|needed| {
+                    if needed.is_some() {
+                        Err(Error::InvalidSignature)
+                    } else {
+                        Ok(())
+                    }
+                })?,
                 Some(ok) => v
-                    .verify_token_cached(&parsed, Some(&keys), &c, at, &mut |_: &crate::SignedData<'_>| {
-                        asked += 1;
-                        ok
-                    })
+                    .verify_token_cached(
+                        &parsed,
+                        Some(&keys),
+                        &c,
+                        at,
+                        &mut |_: &crate::SignedData<'_>| {
+                            asked += 1;
+                            ok
+                        },
+                    )
                     .map(|_| ()),
             }
         };
@@ -386,7 +396,10 @@ mod tests {
         // refuse; the clock still applies.
         assert_eq!(external(None, now, &mut buf), Ok(()));
         assert_eq!(external(Some(false), now, &mut buf), Ok(()));
-        assert_eq!(external(Some(false), now + 7200, &mut buf), Err(Error::Expired));
+        assert_eq!(
+            external(Some(false), now + 7200, &mut buf),
+            Err(Error::Expired)
+        );
         assert_eq!(counts(&c), (2, 2));
         assert_eq!(asked, 2);
         // The same entries for this crate's arithmetic.

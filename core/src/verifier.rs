@@ -304,7 +304,11 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
     /// Structure, header, payload and issuer: everything read before a key is used.
     // Not inlined into wasm: every entry point shares one copy (a few KB of module each).
     #[cfg_attr(target_arch = "wasm32", inline(never))]
-    fn parse_token<'t, 'b>(&self, token: &'t str, buf: &'b mut [u8]) -> Result<Token<'t, 'b>, Error> {
+    fn parse_token<'t, 'b>(
+        &self,
+        token: &'t str,
+        buf: &'b mut [u8],
+    ) -> Result<Token<'t, 'b>, Error> {
         let c = &self.config;
         let token = token.as_bytes();
         if token.len() > c.max_token_bytes {

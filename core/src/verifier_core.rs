@@ -207,12 +207,14 @@ impl VerifierCore {
     /// Counters of pool `pool`'s keys.
     #[must_use]
     pub fn pool_stats(&self, pool: usize) -> PoolStats {
-        self.pools.get(pool).map_or_else(PoolStats::default, |p| PoolStats {
-            fetches: p.fetches.load(Ordering::Relaxed),
-            failures: p.failures.load(Ordering::Relaxed),
-            keys: p.keys.read().as_ref().map_or(0, |k| k.len()),
-            generation: p.generation.load(Ordering::Relaxed),
-        })
+        self.pools
+            .get(pool)
+            .map_or_else(PoolStats::default, |p| PoolStats {
+                fetches: p.fetches.load(Ordering::Relaxed),
+                failures: p.failures.load(Ordering::Relaxed),
+                keys: p.keys.read().as_ref().map_or(0, |k| k.len()),
+                generation: p.generation.load(Ordering::Relaxed),
+            })
     }
 
     /// Whether pool `pool` ever had keys: before, a token naming a `kid` the pool lacks is a
@@ -275,7 +277,12 @@ impl VerifierCore {
     ///
     /// # Errors
     /// Any [`Error`] about tokens.
-    pub fn verify<'b>(&self, token: &str, now: u64, buf: &'b mut [u8]) -> Result<Claims<'b>, Error> {
+    pub fn verify<'b>(
+        &self,
+        token: &str,
+        now: u64,
+        buf: &'b mut [u8],
+    ) -> Result<Claims<'b>, Error> {
         let token = self.parse(token, buf)?;
         let keys = self.keys(self.pool_of(&token));
         self.verify_token(&token, keys.as_deref(), now, &mut CoreCrypto)

@@ -64,8 +64,13 @@ fn core_picks_the_pool_by_iss() {
         // Parsed once: the pool comes from the parsed token, before any key is looked at.
         let got = core.parse(token, &mut buf).and_then(|parsed| {
             let keys = core.keys(core.pool_of(&parsed));
-            core.verify_token(&parsed, keys.as_deref(), now, &mut cognito_verify::CoreCrypto)
-                .map(|_| ())
+            core.verify_token(
+                &parsed,
+                keys.as_deref(),
+                now,
+                &mut cognito_verify::CoreCrypto,
+            )
+            .map(|_| ())
         });
         let got = outcome(got);
         assert_eq!(got, case["expect"], "{}", case["name"]);

@@ -45,20 +45,32 @@ fn every_refresh_scenario() {
                 .unwrap(),
         );
         for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
-            let at = base.checked_add_signed(step["at"].as_i64().unwrap()).unwrap();
+            let at = base
+                .checked_add_signed(step["at"].as_i64().unwrap())
+                .unwrap();
             let what = format!("{name}, step {i}: {step}");
             if let Some(need) = step["poll"].as_str() {
-                let need = if need == "keys" { Need::Keys } else { Need::UnknownKid };
+                let need = if need == "keys" {
+                    Need::Keys
+                } else {
+                    Need::UnknownKid
+                };
                 let (got, retry_at) = action_name(core.poll(0, at, need));
                 assert_eq!(got, step["action"], "{what}");
-                let want_retry = step["retry_at"].as_i64().map(|r| base.checked_add_signed(r).unwrap());
+                let want_retry = step["retry_at"]
+                    .as_i64()
+                    .map(|r| base.checked_add_signed(r).unwrap());
                 assert_eq!(retry_at, want_retry, "{what}");
             } else if let Some(outcome) = step["fetched"].as_str() {
                 if outcome == "fail" {
                     core.fetch_failed(0, at);
                 } else {
                     let loaded = core.fetch_succeeded(0, at, &jwks(case, outcome));
-                    assert_eq!(loaded.is_ok(), ["ok", "rotated"].contains(&outcome), "{what}");
+                    assert_eq!(
+                        loaded.is_ok(),
+                        ["ok", "rotated"].contains(&outcome),
+                        "{what}"
+                    );
                 }
             } else if let Some(doc) = step["load"].as_str() {
                 core.load_jwks(None, &jwks(case, doc), at).unwrap();
@@ -77,5 +89,8 @@ fn every_refresh_scenario() {
         }
     }
     assert_eq!((cases.len(), steps), (9, 76));
-    println!("refresh.jsonl: {} scenarios, {steps} steps passed (Rust)", cases.len());
+    println!(
+        "refresh.jsonl: {} scenarios, {steps} steps passed (Rust)",
+        cases.len()
+    );
 }

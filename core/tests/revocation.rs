@@ -11,8 +11,8 @@
 mod common;
 
 use cognito_verify::{
-    payload_buffer_len, CacheSlot, Config, CoreCrypto, Error, Issuer, KeySet, Revocation, RevocationList,
-    RevocationSlot, SignatureCache, VerifierConfig,
+    payload_buffer_len, CacheSlot, Config, CoreCrypto, Error, Issuer, KeySet, Revocation,
+    RevocationList, RevocationSlot, SignatureCache, VerifierConfig,
 };
 use serde_json::{json, Value};
 

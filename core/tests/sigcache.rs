@@ -14,8 +14,8 @@ mod common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use cognito_verify::{CoreCrypto, 
-    payload_buffer_len, CacheSlot, Error, KeySet, SignatureCache, VerifierConfig,
+use cognito_verify::{
+    payload_buffer_len, CacheSlot, CoreCrypto, Error, KeySet, SignatureCache, VerifierConfig,
 };
 use serde_json::Value;
 

@@ -11,9 +11,9 @@ use super::{
     AcceptedTokenUse, Config, ConfigError, CustomCheck, Issuer, Match, Requirement,
     DEFAULT_MAX_TOKEN_BYTES,
 };
-use crate::refresh::RefreshConfig;
 use crate::jwk::{JwksOptions, KeySet, HEAP_KEY_CAPACITY};
 use crate::pool::{check_jwks_url, display_string, issuer_jwks_url, UserPoolId};
+use crate::refresh::RefreshConfig;
 use crate::revocation::{
     Revocation, RevocationList, RevocationSlot, RevocationStats, RevokeError, SignOut,
     DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY, MAX_REVOCATION_CAPACITY,
@@ -166,18 +166,29 @@ impl Pool {
         self
     }
     /// Require `cognito:groups` of this pool's tokens to match these groups.
-    pub fn groups<I: IntoIterator<Item = T>, T: Into<String>>(mut self, kind: Match, groups: I) -> Self {
+    pub fn groups<I: IntoIterator<Item = T>, T: Into<String>>(
+        mut self,
+        kind: Match,
+        groups: I,
+    ) -> Self {
         self.rules.groups = Some((kind, groups.into_iter().map(Into::into).collect()));
         self
     }
     /// Require `scope` of this pool's tokens to match these scopes.
-    pub fn scopes<I: IntoIterator<Item = T>, T: Into<String>>(mut self, kind: Match, scopes: I) -> Self {
+    pub fn scopes<I: IntoIterator<Item = T>, T: Into<String>>(
+        mut self,
+        kind: Match,
+        scopes: I,
+    ) -> Self {
         self.rules.scopes = Some((kind, scopes.into_iter().map(Into::into).collect()));
         self
     }
 
     /// The pool's issuers and its JWKS URL, under the core's rules.
-    fn resolve(&self, allow_insecure_http: bool) -> Result<(Vec<Issuer<String>>, String), ConfigError> {
+    fn resolve(
+        &self,
+        allow_insecure_http: bool,
+    ) -> Result<(Vec<Issuer<String>>, String), ConfigError> {
         let mut issuers = Vec::new();
         let derived = match &self.user_pool {
             Some(id) => {
@@ -288,7 +299,11 @@ impl VerifierConfig {
         }
         let rules = self.pools.get(pool).map(|p| &p.rules);
         let mut c = Config::new(&self.issuers, rules.map_or(&[][..], |r| &r.client_ids))
-            .token_use(rules.and_then(|r| r.token_use).unwrap_or(AcceptedTokenUse::Any))
+            .token_use(
+                rules
+                    .and_then(|r| r.token_use)
+                    .unwrap_or(AcceptedTokenUse::Any),
+            )
             .leeway(self.leeway)
             .max_token_bytes(self.max_token_bytes)
             .allow_es256(self.allow_es256);

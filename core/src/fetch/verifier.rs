@@ -327,10 +327,7 @@ impl Inner {
                 Err(Error::UnknownKid) if after != Some(Need::UnknownKid) => {
                     (pool, Attempt::NeedKeys(Need::UnknownKid, f))
                 }
-                Ok(claims) => (
-                    pool,
-                    Attempt::Done(req.check(&claims).map(|()| f(&claims))),
-                ),
+                Ok(claims) => (pool, Attempt::Done(req.check(&claims).map(|()| f(&claims)))),
                 Err(e) => (pool, Attempt::Done(Err(e))),
             }
         })
@@ -349,14 +346,18 @@ impl Inner {
             let now = (self.clock)();
             match core.poll(pool, now, need) {
                 Action::UseCached => {
-                    return core.keys(pool).ok_or(VerifyError::KeysUnavailable { retry_at: now })
+                    return core
+                        .keys(pool)
+                        .ok_or(VerifyError::KeysUnavailable { retry_at: now })
                 }
                 Action::Unavailable { retry_at } => {
                     return Err(VerifyError::KeysUnavailable { retry_at })
                 }
                 Action::Refresh => {
                     Fetcher::spawn(self, pool);
-                    return core.keys(pool).ok_or(VerifyError::KeysUnavailable { retry_at: now });
+                    return core
+                        .keys(pool)
+                        .ok_or(VerifyError::KeysUnavailable { retry_at: now });
                 }
                 Action::Fetch => Fetcher::spawn(self, pool),
                 Action::Wait => {}
@@ -423,9 +424,7 @@ impl CognitoJwtVerifier {
     /// # Errors
     /// The key-set error ([`VerifierConfig::load_keys`]); the keys held are unchanged on error.
     pub fn cache_jwks(&self, pool: Option<usize>, jwks: &[u8]) -> Result<(), Error> {
-        self.inner
-            .core
-            .load_jwks(pool, jwks, (self.inner.clock)())
+        self.inner.core.load_jwks(pool, jwks, (self.inner.clock)())
     }
 
     /// Denies, from the next verification on, the tokens this revocation covers (code
