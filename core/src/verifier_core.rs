@@ -347,7 +347,7 @@ impl VerifierCore {
 
 /// Replaces a pool's keys; the old set is dropped outside the lock.
 fn install(p: &PoolKeys, keys: Arc<Keys>) {
-    let old = core::mem::replace(&mut *p.keys.write(), Some(keys));
+    let old = p.keys.write().replace(keys);
     p.generation.fetch_add(1, Ordering::Relaxed);
     drop(old);
 }
