@@ -3,6 +3,11 @@
 use crate::json::{self, JsonStr, StrArray, Value};
 use crate::Error;
 
+#[cfg(feature = "alloc")]
+mod index;
+#[cfg(feature = "alloc")]
+pub(crate) use index::ClaimsIndex;
+
 /// Which kind of Cognito token (`token_use`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TokenUse {

@@ -16,6 +16,8 @@ mod error;
 mod fetch;
 mod json;
 mod jwk;
+#[cfg(all(feature = "alloc", target_has_atomic = "32"))]
+mod memo;
 mod pool;
 mod refresh;
 #[cfg(target_has_atomic = "32")]
@@ -47,6 +49,8 @@ pub use jwk::{
     Algorithm, JwksOptions, KeySet, DEFAULT_KEY_CAPACITY, DEFAULT_MAX_JWKS_BYTES,
     HEAP_KEY_CAPACITY, MAX_KID_LEN,
 };
+#[cfg(all(feature = "alloc", target_has_atomic = "32"))]
+pub use memo::{VerdictMemoStats, DEFAULT_VERDICT_MEMO_BYTES, DEFAULT_VERDICT_MEMO_ENTRIES};
 #[cfg(feature = "alloc")]
 pub use pool::user_pool_jwks_url;
 pub use pool::{check_jwks_url, issuer_jwks_url, JwksUrlError, PoolIdError, UserPoolId};

@@ -55,6 +55,7 @@ impl<S: core::fmt::Debug> core::fmt::Debug for Verifier<'_, S> {
 /// A token read up to its key by [`Verifier::parse`]: its segments decoded, its header and
 /// payload parsed, the issuer its `iss` names found. Nothing about it is verified yet.
 pub struct Token<'t, 'b> {
+    raw: &'t str,
     alg: &'static str,
     kid: Kid,
     signing_input: &'t [u8],
@@ -64,7 +65,13 @@ pub struct Token<'t, 'b> {
     issuer: usize,
 }
 
-impl<'b> Token<'_, 'b> {
+impl<'t, 'b> Token<'t, 'b> {
+    /// The token as received.
+    #[must_use]
+    pub fn as_str(&self) -> &'t str {
+        self.raw
+    }
+
     /// The index of the configured issuer the token's `iss` names (which key set must verify it).
     #[must_use]
     pub fn issuer(&self) -> usize {
@@ -277,6 +284,7 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
         buf: &'b mut [u8],
     ) -> Result<Token<'t, 'b>, Error> {
         let c = &self.config;
+        let raw = token;
         let token = token.as_bytes();
         if token.len() > c.max_token_bytes {
             return Err(Error::TokenTooLarge);
@@ -318,6 +326,7 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
             .ok_or(Error::WrongIssuer)?;
         let signed_len = header_b64.len() + 1 + payload_b64.len();
         Ok(Token {
+            raw,
             alg,
             kid,
             signing_input: token.get(..signed_len).unwrap_or(&[]),

@@ -28,7 +28,9 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use spin::{Mutex, RwLock};
 
+use crate::claims::ClaimsIndex;
 use crate::jwk::{KeySet, HEAP_KEY_CAPACITY};
+use crate::memo::{VerdictMemo, VerdictMemoStats};
 use crate::refresh::{Action, JwksRefresh, Need};
 use crate::revocation::{Revocation, RevocationStats, RevokeError, SignOut};
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
@@ -71,6 +73,7 @@ pub struct PoolStats {
 pub struct VerifierCore {
     config: VerifierConfig,
     pools: Box<[PoolKeys]>,
+    memo: VerdictMemo,
     #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
     signatures: SignatureCache<Box<[CacheSlot]>>,
 }
@@ -99,7 +102,9 @@ impl VerifierCore {
                 failures: AtomicU64::new(0),
             })
             .collect();
+        let (memo_entries, memo_bytes) = config.verdict_memo();
         VerifierCore {
+            memo: VerdictMemo::new(memo_entries, memo_bytes),
             #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
             signatures: SignatureCache::with_capacity(config.signature_cache()),
             config,
@@ -245,9 +250,48 @@ impl VerifierCore {
         self.config.pool_of_issuer(token.issuer()).unwrap_or(0)
     }
 
+    /// The verdict on a token verified before, from the verdict memo, or `Err(f)` back when
+    /// it is not there (then parse and verify it in full, which remembers it). A hit re-checks
+    /// every claim at `now` (time, maximum age, revocation, groups, scopes, the custom check)
+    /// and gets exactly the code a full verification gives; it is not used once the pool's keys
+    /// were replaced. `f` gets the token's pool (poll its refresh policy as on a full
+    /// verification) and the verdict, with the claims over the memo's copy of the payload.
+    /// Allocates nothing.
+    ///
+    /// # Errors
+    /// `f` back on a miss.
+    pub fn recall<T, F: FnOnce(usize, Result<&Claims<'_>, Error>) -> T>(
+        &self,
+        token: &str,
+        now: u64,
+        f: F,
+    ) -> Result<T, F> {
+        if !self.memo.is_on() {
+            return Err(f);
+        }
+        let Some(entry) = self.memo.find(token.as_bytes()) else {
+            return Err(f);
+        };
+        let current = self
+            .pools
+            .get(entry.pool)
+            .map(|p| p.generation.load(Ordering::Acquire));
+        if current != Some(entry.generation) {
+            self.memo.stale();
+            return Err(f);
+        }
+        let claims = entry.claims();
+        let verdict = self
+            .config
+            .verifier_for(entry.pool)
+            .check_claims(&claims, now)
+            .map(|()| &claims);
+        Ok(f(entry.pool, verdict))
+    }
+
     /// Finishes the verification of a parsed token at `now` with `keys` (the pool's, as
     /// [`keys`](Self::keys) gave them) and `check` for the signature, under its pool's rules,
-    /// through the signature cache.
+    /// through the signature cache; a token that passes is remembered in the verdict memo.
     ///
     /// # Errors
     /// Any [`Error`] about tokens; [`Error::JwksUnavailable`] when the token's pool has never
@@ -265,15 +309,27 @@ impl VerifierCore {
         }
         let verifier = self.config.verifier_for(pool);
         #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
-        if self.config.signature_cache() > 0 {
-            return verifier.verify_token_cached(token, keys, &self.signatures, now, check);
+        let claims = if self.config.signature_cache() > 0 {
+            verifier.verify_token_cached(token, keys, &self.signatures, now, check)
+        } else {
+            verifier.verify_token(token, keys, now, check)
+        }?;
+        #[cfg(not(all(feature = "signature-cache", target_has_atomic = "32")))]
+        let claims = verifier.verify_token(token, keys, now, check)?;
+        if self.memo.is_on() {
+            if let Some(generation) = keys.and_then(|k| self.generation_if_current(pool, k)) {
+                let leeway = self.config.leeway();
+                let raw = token.as_str().as_bytes();
+                self.memo
+                    .remember(raw, &claims, pool, generation, leeway, now);
+            }
         }
-        verifier.verify_token(token, keys, now, check)
+        Ok(claims)
     }
 
     /// Verifies `token` at `now` with the keys held now and this crate's arithmetic, the
-    /// payload decoded into `buf` ([`payload_buffer_len`](crate::payload_buffer_len)). No key is
-    /// fetched: the caller polls the refresh policy.
+    /// payload decoded into `buf` ([`payload_buffer_len`](crate::payload_buffer_len)), through
+    /// the verdict memo. No key is fetched: the caller polls the refresh policy.
     ///
     /// # Errors
     /// Any [`Error`] about tokens.
@@ -283,9 +339,40 @@ impl VerifierCore {
         now: u64,
         buf: &'b mut [u8],
     ) -> Result<Claims<'b>, Error> {
+        // A hit copies the memo's payload into `buf` and says where its claims sit.
+        let recalled = self.recall(token, now, |_, verdict| {
+            let claims = verdict?;
+            let index = ClaimsIndex::of(claims).ok_or(Error::TokenTooLarge)?;
+            let src = claims.payload_json().as_bytes();
+            buf.get_mut(..src.len())
+                .ok_or(Error::TokenTooLarge)?
+                .copy_from_slice(src);
+            Ok::<_, Error>((index, src.len()))
+        });
+        if let Ok(verdict) = recalled {
+            let (index, len) = verdict?;
+            let payload = buf.get(..len).unwrap_or(&[]);
+            let payload = core::str::from_utf8(payload).map_err(|_| Error::MalformedToken)?;
+            return Ok(index.claims(payload));
+        }
         let token = self.parse(token, buf)?;
         let keys = self.keys(self.pool_of(&token));
         self.verify_token(&token, keys.as_deref(), now, &mut CoreCrypto)
+    }
+
+    /// The key-set generation of pool `pool` when `keys` are its current keys (they verified a
+    /// token that the memo may then remember), read under the same lock as the keys.
+    fn generation_if_current(&self, pool: usize, keys: &Keys) -> Option<u64> {
+        let p = self.pools.get(pool)?;
+        let current = p.keys.read();
+        let same = current.as_deref().is_some_and(|c| core::ptr::eq(c, keys));
+        same.then(|| p.generation.load(Ordering::Acquire))
+    }
+
+    /// Hits and misses of the verdict memo, its capacity and the bytes it holds.
+    #[must_use]
+    pub fn verdict_memo_stats(&self) -> VerdictMemoStats {
+        self.memo.stats()
     }
 
     /// What platform crypto that answers later (WebCrypto) must check for `token`, or `None`

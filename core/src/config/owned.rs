@@ -11,6 +11,7 @@ use super::{
     DEFAULT_MAX_TOKEN_BYTES,
 };
 use crate::jwk::{JwksOptions, KeySet, HEAP_KEY_CAPACITY};
+use crate::memo::{DEFAULT_VERDICT_MEMO_BYTES, DEFAULT_VERDICT_MEMO_ENTRIES};
 use crate::refresh::RefreshConfig;
 use crate::revocation::{
     Revocation, RevocationList, RevocationSlot, RevocationStats, RevokeError, SignOut,
@@ -69,6 +70,8 @@ pub struct VerifierConfig {
     revocation_capacity: usize,
     max_token_lifetime: u64,
     signature_cache: usize,
+    verdict_memo: usize,
+    verdict_memo_bytes: usize,
     refresh: RefreshConfig,
     /// Made by `build`; shared by clones.
     revocations: Option<Arc<Revocations>>,
@@ -90,6 +93,8 @@ impl fmt::Debug for VerifierConfig {
             .field("revocation_capacity", &self.revocation_capacity)
             .field("max_token_lifetime", &self.max_token_lifetime)
             .field("signature_cache", &self.signature_cache)
+            .field("verdict_memo", &self.verdict_memo)
+            .field("verdict_memo_bytes", &self.verdict_memo_bytes)
             .field("refresh", &self.refresh)
             .finish()
     }
@@ -126,6 +131,8 @@ impl VerifierConfig {
                 revocation_capacity: DEFAULT_REVOCATION_CAPACITY,
                 max_token_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
                 signature_cache: DEFAULT_SIGNATURE_CACHE_CAPACITY,
+                verdict_memo: DEFAULT_VERDICT_MEMO_ENTRIES,
+                verdict_memo_bytes: DEFAULT_VERDICT_MEMO_BYTES,
                 refresh: RefreshConfig::DEFAULT,
                 revocations: None,
             },
@@ -258,6 +265,18 @@ impl VerifierConfig {
     #[must_use]
     pub fn signature_cache(&self) -> usize {
         self.signature_cache
+    }
+
+    /// Entries and bytes the verdict memo holds at most (entries 0: off).
+    #[must_use]
+    pub fn verdict_memo(&self) -> (usize, usize) {
+        (self.verdict_memo, self.verdict_memo_bytes)
+    }
+
+    /// Clock skew tolerated for `exp`, `nbf` and `iat`, in seconds.
+    #[must_use]
+    pub fn leeway(&self) -> u64 {
+        self.leeway
     }
 
     /// The key refresh policy's tunables, the same for every pool.
@@ -417,6 +436,21 @@ impl ConfigBuilder {
     #[must_use]
     pub fn signature_cache(mut self, entries: usize) -> Self {
         self.config.signature_cache = entries;
+        self
+    }
+    /// Entries of the verdict memo (default [`DEFAULT_VERDICT_MEMO_ENTRIES`], rounded down to a
+    /// multiple of 4; 0 turns it off): a token that fully verified before is answered by
+    /// checking its claims again, without its signature, decoding or parsing.
+    #[must_use]
+    pub fn verdict_memo(mut self, entries: usize) -> Self {
+        self.config.verdict_memo = entries;
+        self
+    }
+    /// Bytes the verdict memo holds at most, counting each entry's token, decoded payload and
+    /// bookkeeping (default [`DEFAULT_VERDICT_MEMO_BYTES`], 4 MiB: about 2,000 Cognito tokens).
+    #[must_use]
+    pub fn verdict_memo_bytes(mut self, bytes: usize) -> Self {
+        self.config.verdict_memo_bytes = bytes;
         self
     }
     /// The key refresh policy's tunables (default [`RefreshConfig::DEFAULT`]).

@@ -16,6 +16,12 @@ impl<'a> JsonStr<'a> {
         escaped: false,
     };
 
+    /// A view of `raw`, string content the reader validated before (the verdict memo rebuilds
+    /// claims over a copy of a payload it read).
+    pub(crate) const fn new(raw: &'a str, escaped: bool) -> Self {
+        JsonStr { raw, escaped }
+    }
+
     /// The string's text between the quotes, escape sequences not decoded.
     ///
     /// It is valid JSON string content, so it can be written between quotes into JSON output as is.

@@ -144,7 +144,8 @@ mod es256_wycheproof {
                 b64(&point[33..65])
             );
             let keys = crate::KeySet::<1>::from_jwks(jwks.as_bytes()).expect("key loads");
-            let Some(crate::jwk::KeyMaterial::Ec(key)) = keys.find(b"w").map(|k| &k.material) else {
+            let Some(crate::jwk::KeyMaterial::Ec(key)) = keys.find(b"w").map(|k| &k.material)
+            else {
                 panic!("EC key expected")
             };
             for t in &group.tests {

@@ -7,7 +7,7 @@
 )]
 #![allow(dead_code, reason = "each test crate uses a subset")]
 
-use cognito_verify::{AcceptedTokenUse, Match, VerifierConfig};
+use cognito_verify::{AcceptedTokenUse, ConfigBuilder, Match, VerifierConfig};
 use serde_json::Value;
 
 pub(crate) fn testdata(path: &str) -> String {
@@ -39,6 +39,11 @@ fn requirement(v: &Value) -> Option<(Match, Vec<&str>)> {
 /// The owned configuration of a vector's `config` object (the shape documented in
 /// `testdata/generate.py`). Pools are user pool ids first, then issuer URLs.
 pub(crate) fn config(c: &Value) -> VerifierConfig {
+    builder(c).build().expect("vector configurations are valid")
+}
+
+/// The settings of a vector's `config` object, to add more to.
+pub(crate) fn builder(c: &Value) -> ConfigBuilder {
     let mut b = VerifierConfig::builder();
     for id in strs(&c["user_pool_ids"]) {
         b = b.user_pool(id);
@@ -66,5 +71,5 @@ pub(crate) fn config(c: &Value) -> VerifierConfig {
     if let Some((kind, l)) = requirement(&c["scopes"]) {
         b = b.scopes(kind, l);
     }
-    b.build().expect("vector configurations are valid")
+    b
 }

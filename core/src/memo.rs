@@ -1,0 +1,221 @@
+//! The verdict memo of [`VerifierCore`](crate::VerifierCore): a token that fully verified before
+//! is answered again without its signature, decoding or parsing, by re-checking only what can
+//! change (ARCHITECTURE.md, "Verdict memo").
+//!
+//! - Keyed on the exact token: its bytes are stored and compared whole; the hash only picks a
+//!   bucket.
+//! - Only tokens that passed every check are stored, with their decoded payload and where each
+//!   claim sits in it.
+//! - A hit is used only while the pool's key set is the one that verified it (any replacement of
+//!   the pool's keys makes every entry of that pool a miss); then every claim check runs again
+//!   (time with the leeway, maximum age, revocation, groups, scopes, the custom check), so a hit
+//!   gets exactly the code a full verification gives. The configuration of a `VerifierCore`
+//!   never changes, so no entry outlives the configuration it was verified under.
+//! - Bounded in entries and in bytes (token + payload + bookkeeping of each entry); a full
+//!   bucket replaces an entry whose token has expired, else one picked by the token's hash.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use spin::RwLock;
+
+use crate::claims::{Claims, ClaimsIndex};
+
+/// Entries a verifier's memo holds by default.
+pub const DEFAULT_VERDICT_MEMO_ENTRIES: usize = 2048;
+/// Bytes a verifier's memo holds by default (entries of Cognito tokens take about 2 KiB each:
+/// the token, its decoded payload and about 200 bytes of bookkeeping).
+pub const DEFAULT_VERDICT_MEMO_BYTES: usize = 4 * 1024 * 1024;
+/// Entries a bucket holds.
+const WAYS: usize = 4;
+
+/// A verified token and what a hit needs.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    token: Box<[u8]>,
+    payload: Box<str>,
+    index: ClaimsIndex,
+    /// The pool that verified it, and the generation of that pool's key set then.
+    pub(crate) pool: usize,
+    pub(crate) generation: u64,
+    /// `exp` plus the leeway: after it the entry can only answer `expired`, so it goes first.
+    until: i128,
+}
+
+impl Entry {
+    /// The claims, over the entry's own payload.
+    pub(crate) fn claims(&self) -> Claims<'_> {
+        self.index.claims(&self.payload)
+    }
+
+    fn cost(&self) -> usize {
+        self.token.len() + self.payload.len() + core::mem::size_of::<Entry>() + 16
+    }
+}
+
+/// Counters of the verdict memo.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerdictMemoStats {
+    /// Tokens answered from the memo.
+    pub hits: u64,
+    /// Tokens looked up and not found (or found under keys since replaced).
+    pub misses: u64,
+    /// Entries it can hold (0: off).
+    pub capacity: usize,
+    /// Bytes it may hold.
+    pub max_bytes: usize,
+    /// Bytes it holds now.
+    pub bytes: usize,
+}
+
+/// The memo: buckets of [`WAYS`] entries, each behind a lock held for a pointer copy.
+#[derive(Debug)]
+pub(crate) struct VerdictMemo {
+    slots: Box<[RwLock<Option<Arc<Entry>>>]>,
+    max_bytes: usize,
+    bytes: AtomicUsize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// A bucket-picking hash of the token: its length and its last 32 bytes (the end of the
+/// signature, distinct for distinct signed tokens). Matching compares the whole token.
+fn hash(token: &[u8]) -> u64 {
+    let tail = token.get(token.len().saturating_sub(32)..).unwrap_or(&[]);
+    let mut h = 0xcbf2_9ce4_8422_2325_u64 ^ token.len() as u64;
+    for chunk in tail.chunks(8) {
+        let mut word = [0u8; 8];
+        word.get_mut(..chunk.len())
+            .unwrap_or(&mut [])
+            .copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(word)).wrapping_mul(0x0100_0000_01b3);
+        h ^= h >> 29;
+    }
+    h
+}
+
+impl VerdictMemo {
+    /// A memo of `entries` (rounded down to a multiple of 4; 0: off) and at most `max_bytes`.
+    pub(crate) fn new(entries: usize, max_bytes: usize) -> Self {
+        let entries = entries / WAYS * WAYS;
+        VerdictMemo {
+            slots: (0..entries).map(|_| RwLock::new(None)).collect(),
+            max_bytes,
+            bytes: AtomicUsize::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    fn bucket(&self, token: &[u8]) -> &[RwLock<Option<Arc<Entry>>>] {
+        let buckets = self.slots.len() / WAYS;
+        if buckets == 0 {
+            return &[];
+        }
+        let b = usize::try_from(hash(token) % buckets as u64).unwrap_or(0);
+        self.slots.get(b * WAYS..b * WAYS + WAYS).unwrap_or(&[])
+    }
+
+    /// Whether the memo is on.
+    pub(crate) fn is_on(&self) -> bool {
+        !self.slots.is_empty()
+    }
+
+    /// The entry of exactly this token, if any.
+    pub(crate) fn find(&self, token: &[u8]) -> Option<Arc<Entry>> {
+        let found = self.bucket(token).iter().find_map(|slot| {
+            let slot = slot.read();
+            slot.as_ref().filter(|e| *e.token == *token).map(Arc::clone)
+        });
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// A found entry turned out stale (its pool's keys were replaced): counted as a miss.
+    pub(crate) fn stale(&self) {
+        self.hits.fetch_sub(1, Ordering::Relaxed);
+        self.misses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Stores a token that passed every check at `now`, verified by pool `pool`'s key set of
+    /// generation `generation`. Allocates the entry (the only allocation of the memo);
+    /// nothing is stored when the bucket's victim cannot make room within the byte bound.
+    pub(crate) fn remember(
+        &self,
+        token: &[u8],
+        claims: &Claims<'_>,
+        pool: usize,
+        generation: u64,
+        leeway: u64,
+        now: u64,
+    ) {
+        let bucket = self.bucket(token);
+        if bucket.is_empty() {
+            return;
+        }
+        let Some(index) = ClaimsIndex::of(claims) else {
+            return;
+        };
+        let entry = Entry {
+            token: token.into(),
+            payload: claims.payload_json().into(),
+            index,
+            pool,
+            generation,
+            until: i128::from(claims.exp()) + i128::from(leeway),
+        };
+        let cost = entry.cost();
+        let now = i128::from(now);
+        // The way holding this token (remembered under keys since replaced), else an empty way,
+        // else one whose token expired, else one the hash picks.
+        let pick = bucket
+            .iter()
+            .position(|s| s.read().as_ref().is_some_and(|e| *e.token == *token))
+            .or_else(|| bucket.iter().position(|s| s.read().is_none()))
+            .or_else(|| {
+                bucket
+                    .iter()
+                    .position(|s| s.read().as_ref().is_some_and(|e| e.until <= now))
+            })
+            .unwrap_or(usize::try_from(hash(token) >> 60).unwrap_or(0) % WAYS);
+        let Some(slot) = bucket.get(pick) else {
+            return;
+        };
+        let mut slot = slot.write();
+        if slot
+            .as_ref()
+            .is_some_and(|e| *e.token == *token && e.generation == generation)
+        {
+            return; // another thread stored it meanwhile
+        }
+        let freed = slot.as_ref().map_or(0, |e| e.cost());
+        let held = self.bytes.load(Ordering::Relaxed);
+        if held.saturating_sub(freed).saturating_add(cost) > self.max_bytes {
+            return;
+        }
+        let old = slot.replace(Arc::new(entry));
+        self.bytes.fetch_add(cost, Ordering::Relaxed);
+        self.bytes.fetch_sub(freed, Ordering::Relaxed);
+        drop(slot);
+        // The old entry is freed outside the lock (or by the last reader holding it).
+        drop(old);
+    }
+
+    /// The counters.
+    pub(crate) fn stats(&self) -> VerdictMemoStats {
+        VerdictMemoStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            capacity: self.slots.len(),
+            max_bytes: self.max_bytes,
+            bytes: self.bytes.load(Ordering::Relaxed),
+        }
+    }
+}
