@@ -49,6 +49,16 @@ impl Entry {
         self.index.claims(&self.payload)
     }
 
+    /// The decoded payload.
+    pub(crate) fn payload(&self) -> &str {
+        &self.payload
+    }
+
+    /// The claims over `payload`, a copy of [`payload`](Self::payload).
+    pub(crate) fn claims_over<'p>(&self, payload: &'p str) -> Claims<'p> {
+        self.index.claims(payload)
+    }
+
     fn cost(&self) -> usize {
         self.token.len() + self.payload.len() + core::mem::size_of::<Entry>() + 16
     }

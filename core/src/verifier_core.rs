@@ -28,9 +28,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use spin::{Mutex, RwLock};
 
-use crate::claims::ClaimsIndex;
 use crate::jwk::{KeySet, HEAP_KEY_CAPACITY};
-use crate::memo::{VerdictMemo, VerdictMemoStats};
+use crate::memo::{Entry, VerdictMemo, VerdictMemoStats};
 use crate::refresh::{Action, JwksRefresh, Need};
 use crate::revocation::{Revocation, RevocationStats, RevokeError, SignOut};
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
@@ -266,20 +265,9 @@ impl VerifierCore {
         now: u64,
         f: F,
     ) -> Result<T, F> {
-        if !self.memo.is_on() {
-            return Err(f);
-        }
-        let Some(entry) = self.memo.find(token.as_bytes()) else {
+        let Some(entry) = self.recall_entry(token) else {
             return Err(f);
         };
-        let current = self
-            .pools
-            .get(entry.pool)
-            .map(|p| p.generation.load(Ordering::Acquire));
-        if current != Some(entry.generation) {
-            self.memo.stale();
-            return Err(f);
-        }
         let claims = entry.claims();
         let verdict = self
             .config
@@ -287,6 +275,24 @@ impl VerifierCore {
             .check_claims(&claims, now)
             .map(|()| &claims);
         Ok(f(entry.pool, verdict))
+    }
+
+    /// The memo's entry of `token`, if it is there and its pool's keys are still the ones that
+    /// verified it.
+    fn recall_entry(&self, token: &str) -> Option<Arc<Entry>> {
+        if !self.memo.is_on() {
+            return None;
+        }
+        let entry = self.memo.find(token.as_bytes())?;
+        let current = self
+            .pools
+            .get(entry.pool)
+            .map(|p| p.generation.load(Ordering::Acquire));
+        if current != Some(entry.generation) {
+            self.memo.stale();
+            return None;
+        }
+        Some(entry)
     }
 
     /// Finishes the verification of a parsed token at `now` with `keys` (the pool's, as
@@ -339,21 +345,16 @@ impl VerifierCore {
         now: u64,
         buf: &'b mut [u8],
     ) -> Result<Claims<'b>, Error> {
-        // A hit copies the memo's payload into `buf` and says where its claims sit.
-        let recalled = self.recall(token, now, |_, verdict| {
-            let claims = verdict?;
-            let index = ClaimsIndex::of(claims).ok_or(Error::TokenTooLarge)?;
-            let src = claims.payload_json().as_bytes();
-            buf.get_mut(..src.len())
-                .ok_or(Error::TokenTooLarge)?
-                .copy_from_slice(src);
-            Ok::<_, Error>((index, src.len()))
-        });
-        if let Ok(verdict) = recalled {
-            let (index, len) = verdict?;
-            let payload = buf.get(..len).unwrap_or(&[]);
-            let payload = core::str::from_utf8(payload).map_err(|_| Error::MalformedToken)?;
-            return Ok(index.claims(payload));
+        if let Some(entry) = self.recall_entry(token) {
+            self.config
+                .verifier_for(entry.pool)
+                .check_claims(&entry.claims(), now)?;
+            // The memo's payload, copied into `buf`, its claims located without reading it.
+            let src = entry.payload().as_bytes();
+            let dst = buf.get_mut(..src.len()).ok_or(Error::TokenTooLarge)?;
+            dst.copy_from_slice(src);
+            let payload = core::str::from_utf8(dst).map_err(|_| Error::MalformedToken)?;
+            return Ok(entry.claims_over(payload));
         }
         let token = self.parse(token, buf)?;
         let keys = self.keys(self.pool_of(&token));
