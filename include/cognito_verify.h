@@ -13,39 +13,41 @@
 #include <stdint.h>
 
 /**
- * Longest token a verifier accepts unless `cognito_config_set_max_token_len` says otherwise.
+ * Longest token a verifier accepts unless `cognito_config_set_max_token_bytes` says otherwise
+ * (the core's `DEFAULT_MAX_TOKEN_BYTES`).
  */
-#define COGNITO_DEFAULT_MAX_TOKEN_LEN 16384
+#define COGNITO_DEFAULT_MAX_TOKEN_BYTES 16384
 
 /**
- * Largest JWKS document accepted unless `cognito_config_set_max_jwks_len` says otherwise.
+ * Largest JWKS document accepted unless `cognito_config_set_max_jwks_bytes` says otherwise (the
+ * core's `DEFAULT_MAX_JWKS_BYTES`).
  */
-#define COGNITO_DEFAULT_MAX_JWKS_LEN 65536
+#define COGNITO_DEFAULT_MAX_JWKS_BYTES 65536
 
 /**
- * Largest `max_token_len` accepted (a verifier, and a claims handle, hold buffers of about this
- * size).
- */
-#define COGNITO_MAX_TOKEN_LEN_LIMIT 16777216
-
-/**
- * Entries of a verifier's verified-signature cache unless
- * `cognito_config_set_signature_cache_capacity` says otherwise.
+ * Entries of a verifier's verified-signature cache unless `cognito_config_set_signature_cache`
+ * says otherwise (the core's `DEFAULT_SIGNATURE_CACHE_CAPACITY`).
  */
 #define COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY 4096
 
 /**
  * Entries of a verifier's revocation list unless `cognito_config_set_revocation_capacity` says
- * otherwise (32 bytes each).
+ * otherwise (32 bytes each; the core's `DEFAULT_REVOCATION_CAPACITY`).
  */
 #define COGNITO_DEFAULT_REVOCATION_CAPACITY 4096
 
 /**
  * How long a revoked session or user is held unless `cognito_config_set_max_token_lifetime`
  * says otherwise, in seconds: one day, the longest ID or access token validity of a Cognito app
- * client.
+ * client (the core's `DEFAULT_MAX_TOKEN_LIFETIME`).
  */
 #define COGNITO_DEFAULT_MAX_TOKEN_LIFETIME 86400
+
+/**
+ * Largest `max_token_bytes` accepted (a verifier, and a claims handle, hold buffers of about
+ * this size). A limit of the C ABI only.
+ */
+#define COGNITO_MAX_TOKEN_BYTES_LIMIT 16777216
 
 /**
  * The outcome of every fallible function of this library.
@@ -82,7 +84,7 @@ enum cognito_result
    */
   COGNITO_RESULT_MISSING_KID = 4,
   /**
-   * `unknown_kid`: no loaded key has the token's `kid` (also when no key set is loaded yet).
+   * `unknown_kid`: the token's pool has keys, none with the token's `kid`.
    */
   COGNITO_RESULT_UNKNOWN_KID = 5,
   /**
@@ -170,6 +172,11 @@ enum cognito_result
    * signed out after `iat`) was revoked.
    */
   COGNITO_RESULT_REVOKED = 26,
+  /**
+   * `jwks_unavailable`: the token's pool never had keys (none fetched or cached yet, or every
+   * fetch failed): not the token's fault; poll the verifier (`cognito_verifier_poll`).
+   */
+  COGNITO_RESULT_JWKS_UNAVAILABLE = 27,
   /**
    * `null_parameter`: a required pointer argument was NULL.
    */
@@ -289,7 +296,7 @@ typedef uint32_t cognito_claim_kind;
 #endif // __cplusplus
 
 /**
- * What to do now, the answer of `cognito_refresh_poll`.
+ * What to do now, the answer of `cognito_verifier_poll`.
  */
 enum cognito_refresh_action
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -297,23 +304,29 @@ enum cognito_refresh_action
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * Use the keys already loaded (after `_UNKNOWN_KID`: the kid stays unknown, reject the
-   * token).
+   * Use the keys held (after `_UNKNOWN_KID`: the kid stays unknown, reject the token).
    */
   COGNITO_REFRESH_ACTION_USE_CACHED = 0,
   /**
-   * Fetch the JWKS now, load it with `cognito_verifier_set_jwks`, then report with
-   * `cognito_refresh_fetched`.
+   * Fetch the pool's JWKS (`cognito_verifier_jwks_url`) now and wait for it, then report with
+   * `cognito_verifier_fetch_succeeded` or `cognito_verifier_fetch_failed` and poll again.
    */
   COGNITO_REFRESH_ACTION_FETCH = 1,
   /**
-   * Another fetch is under way: wait for it, then ask again.
+   * Another fetch is under way and there are no keys to use meanwhile: wait for it, then
+   * poll again.
    */
   COGNITO_REFRESH_ACTION_WAIT = 2,
   /**
-   * No keys, and no fetch allowed before `*retry_at_out` (after failures).
+   * No keys, and no fetch allowed before `*retry_at_out` (after failures): tokens of this
+   * pool are `COGNITO_RESULT_JWKS_UNAVAILABLE` until then.
    */
   COGNITO_REFRESH_ACTION_UNAVAILABLE = 3,
+  /**
+   * The keys are past their maximum age: fetch the JWKS now and report as for `_FETCH`, but
+   * verify with the keys held meanwhile (a token does not wait for a refresh).
+   */
+  COGNITO_REFRESH_ACTION_REFRESH = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -378,7 +391,7 @@ typedef uint32_t cognito_match;
 #endif // __cplusplus
 
 /**
- * Why `cognito_refresh_poll` is called.
+ * Why `cognito_verifier_poll` is called.
  */
 enum cognito_refresh_need
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -386,7 +399,7 @@ enum cognito_refresh_need
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * About to verify a token: are the cached keys usable as they are?
+   * About to verify a token: are the pool's keys usable as they are?
    */
   COGNITO_REFRESH_NEED_KEYS = 0,
   /**
@@ -418,21 +431,18 @@ typedef struct cognito_claims cognito_claims;
 typedef struct cognito_config cognito_config;
 
 /**
- * The refresh state of one key set. Thread-safe: every function may be called from any thread.
- */
-typedef struct cognito_refresh cognito_refresh;
-
-/**
- * Verifies tokens. Its configuration never changes after `cognito_verifier_new`; the key set of
- * each pool is replaced with `cognito_verifier_set_jwks` / `cognito_verifier_set_pool_jwks`.
- * Every function taking a `const cognito_verifier *` may be called from any number of threads
- * at once, including those two.
+ * Verifies tokens: the one verifier of the core (its configuration, each pool's keys and
+ * refresh state, the verified-signature cache, the revocation list), and nothing of its own.
+ * Its configuration never changes after `cognito_verifier_new`; each pool's keys are replaced
+ * by `cognito_verifier_fetch_succeeded` and `cognito_verifier_cache_jwks` /
+ * `cognito_verifier_cache_pool_jwks`. Every function taking a `const cognito_verifier *` may be
+ * called from any number of threads at once.
  */
 typedef struct cognito_verifier cognito_verifier;
 
 /**
- * Tunables of the refresh policy, in seconds. `cognito_refresh_config_default` fills in the
- * defaults: cooldown 30, key age 3600, retries from 1 up to 300, fetch timeout 30.
+ * Tunables of the refresh policy, in seconds, for `cognito_config_set_refresh`.
+ * `cognito_refresh_config_default` fills in the core's defaults.
  */
 typedef struct {
   /**
@@ -440,7 +450,8 @@ typedef struct {
    */
   uint64_t unknown_kid_cooldown;
   /**
-   * Keys older than this are fetched again before use (the old ones stay if that fails).
+   * Keys older than this are fetched again (`COGNITO_REFRESH_ACTION_REFRESH`); the old ones
+   * stay in use meanwhile, and if that fails.
    */
   uint64_t max_key_age;
   /**
@@ -452,9 +463,15 @@ typedef struct {
    */
   uint64_t retry_max;
   /**
-   * A fetch reported neither success nor failure after this long is presumed lost.
+   * A fetch reported neither success nor failure after this long is presumed lost (failed).
    */
   uint64_t fetch_timeout;
+  /**
+   * Time your HTTP client should allow one JWKS request, connection and body included,
+   * before it gives up and reports `cognito_verifier_fetch_failed`. The library does no IO:
+   * this is for you to apply.
+   */
+  uint64_t request_timeout;
 } cognito_refresh_config;
 
 /**
@@ -485,13 +502,14 @@ extern "C" {
 const char *cognito_version(void);
 
 /**
- * Creates a claims handle able to hold the payload of tokens up to `max_token_len` bytes (use
- * `COGNITO_DEFAULT_MAX_TOKEN_LEN`, or the verifier's `cognito_config_set_max_token_len`). Longer
+ * Creates a claims handle able to hold the payload of tokens up to `max_token_bytes` bytes (use
+ * `COGNITO_DEFAULT_MAX_TOKEN_BYTES`, or the verifier's `cognito_config_set_max_token_bytes`),
+ * 1 to `COGNITO_MAX_TOKEN_BYTES_LIMIT` (`COGNITO_RESULT_INVALID_ARGUMENT` otherwise). Longer
  * tokens fail with `COGNITO_RESULT_TOKEN_TOO_LARGE`. The handle allocates about
- * `1.5 * max_token_len` bytes once. On success `*claims_out` receives a handle to free with
+ * `1.5 * max_token_bytes` bytes once. On success `*claims_out` receives a handle to free with
  * `cognito_claims_free`.
  */
-cognito_result cognito_claims_new(size_t max_token_len, cognito_claims **claims_out);
+cognito_result cognito_claims_new(size_t max_token_bytes, cognito_claims **claims_out);
 
 /**
  * Frees a claims handle. NULL is ignored.
@@ -670,11 +688,14 @@ cognito_result cognito_claims_payload_json(const cognito_claims *claims,
                                            size_t *out_len);
 
 /**
- * Creates an empty configuration: no issuer, no client (both must be added), any token use,
- * leeway 0, no maximum age, no group or scope requirement, RS256 only, tokens up to
- * `COGNITO_DEFAULT_MAX_TOKEN_LEN` bytes, key sets up to `COGNITO_DEFAULT_MAX_JWKS_LEN` bytes,
- * a revocation list of `COGNITO_DEFAULT_REVOCATION_CAPACITY` entries.
- * On success `*config_out` receives a handle to free with `cognito_config_free`.
+ * Creates an empty configuration with the core's defaults: no issuer, no client (both must be
+ * added), any token use, leeway 0, no maximum age, no group or scope requirement, RS256 only,
+ * tokens up to `COGNITO_DEFAULT_MAX_TOKEN_BYTES` bytes, key sets up to
+ * `COGNITO_DEFAULT_MAX_JWKS_BYTES` bytes, a signature cache of
+ * `COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY` entries, a revocation list of
+ * `COGNITO_DEFAULT_REVOCATION_CAPACITY` entries, the refresh tunables of
+ * `cognito_refresh_config_default`. On success `*config_out` receives a handle to free with
+ * `cognito_config_free`. Errors: `COGNITO_RESULT_NULL_PARAMETER`.
  */
 cognito_result cognito_config_new(cognito_config **config_out);
 
@@ -689,7 +710,10 @@ void cognito_config_free(cognito_config *config);
  * `https://issuer-cognito-idp.{region}.amazonaws.com/{id}`. May be called several times.
  * A malformed id is reported by `cognito_verifier_new` (`COGNITO_RESULT_INVALID_CONFIGURATION`).
  * Emulator pools (`local_3lyPxVaO` of cognito-local) are accepted. Each pool or issuer added is
- * one pool, numbered from 0 in the order added (see `cognito_verifier_set_pool_jwks`).
+ * one pool, numbered from 0 in the order added (the `pool` argument of `cognito_verifier_poll`,
+ * `cognito_verifier_cache_pool_jwks`, ...); its keys are fetched from
+ * `https://cognito-idp.{region}.amazonaws.com/{id}/.well-known/jwks.json`
+ * (`cognito_verifier_jwks_url`).
  */
 cognito_result cognito_config_add_user_pool_id(cognito_config *config,
                                                const uint8_t *pool_id,
@@ -697,7 +721,8 @@ cognito_result cognito_config_add_user_pool_id(cognito_config *config,
 
 /**
  * Accepts tokens whose `iss` is exactly this URL (emulators, other partitions). May be called
- * several times, and mixed with user pool ids; each is one pool.
+ * several times, and mixed with user pool ids; each is one pool, whose keys are fetched from
+ * `{issuer}/.well-known/jwks.json`.
  */
 cognito_result cognito_config_add_issuer(cognito_config *config,
                                          const uint8_t *issuer,
@@ -734,17 +759,20 @@ cognito_result cognito_config_set_max_age(cognito_config *config, uint64_t secon
 cognito_result cognito_config_set_allow_es256(cognito_config *config, bool allow);
 
 /**
- * Longest token accepted, in bytes (1 to `COGNITO_MAX_TOKEN_LEN_LIMIT`; default
- * `COGNITO_DEFAULT_MAX_TOKEN_LEN`). Claims handles must be created with at least this capacity
- * to hold the payload of the longest tokens.
+ * Longest token accepted, in bytes (1 to `COGNITO_MAX_TOKEN_BYTES_LIMIT`; default
+ * `COGNITO_DEFAULT_MAX_TOKEN_BYTES`); longer tokens are `COGNITO_RESULT_TOKEN_TOO_LARGE` before
+ * a byte is read. Claims handles must be created with at least this capacity to hold the
+ * payload of the longest tokens. Errors: `COGNITO_RESULT_INVALID_ARGUMENT` out of that range.
  */
-cognito_result cognito_config_set_max_token_len(cognito_config *config, size_t max_token_len);
+cognito_result cognito_config_set_max_token_bytes(cognito_config *config, size_t max_token_bytes);
 
 /**
- * Largest JWKS document `cognito_verifier_set_jwks` accepts, in bytes (default
- * `COGNITO_DEFAULT_MAX_JWKS_LEN`).
+ * Largest JWKS document accepted, in bytes (default `COGNITO_DEFAULT_MAX_JWKS_BYTES`), by
+ * `cognito_verifier_fetch_succeeded` and `cognito_verifier_cache_jwks`: a longer one is
+ * `COGNITO_RESULT_JWKS_TOO_LARGE` before a byte is read. Tell your HTTP client to stop reading
+ * there too.
  */
-cognito_result cognito_config_set_max_jwks_len(cognito_config *config, size_t max_jwks_len);
+cognito_result cognito_config_set_max_jwks_bytes(cognito_config *config, size_t max_jwks_bytes);
 
 /**
  * Entries of the verifier's verified-signature cache (default
@@ -753,7 +781,15 @@ cognito_result cognito_config_set_max_jwks_len(cognito_config *config, size_t ma
  * checked before under the same key skips the RSA or ECDSA arithmetic; every other check runs
  * as without the cache, so the result is the same. 0 turns the cache off.
  */
-cognito_result cognito_config_set_signature_cache_capacity(cognito_config *config, size_t capacity);
+cognito_result cognito_config_set_signature_cache(cognito_config *config, size_t entries);
+
+/**
+ * The key refresh policy's tunables (ffi/README.md, "Key refresh"), the same for every pool:
+ * `*refresh` is copied. Start from `cognito_refresh_config_default` and change what you need.
+ * Errors: `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_config_set_refresh(cognito_config *config,
+                                          const cognito_refresh_config *refresh);
 
 /**
  * Entries of the verifier's revocation list (default `COGNITO_DEFAULT_REVOCATION_CAPACITY`,
@@ -811,50 +847,79 @@ cognito_result cognito_config_add_scope(cognito_config *config,
                                         size_t scope_len);
 
 /**
- * Fills `*config_out` with the default tunables.
+ * Fills `*config_out` with the core's default tunables (cooldown 30, key age 3600, retries
+ * from 1 up to 300, a fetch presumed lost after 30, a request given up after 5), to pass,
+ * changed or not, to `cognito_config_set_refresh`. Errors: `COGNITO_RESULT_NULL_PARAMETER`.
+ * Thread-safe.
  */
 cognito_result cognito_refresh_config_default(cognito_refresh_config *config_out);
 
 /**
- * Creates a refresh policy with these tunables (copied) and no keys: the first poll asks for a
- * fetch. On success `*refresh_out` receives a handle to free with `cognito_refresh_free`.
+ * Decides what to do about pool `pool`'s keys at time `now` (unix seconds), for a
+ * `cognito_refresh_need`: `*action_out` receives a `cognito_refresh_action`, `*retry_at_out`
+ * the time of the next allowed fetch for `COGNITO_REFRESH_ACTION_UNAVAILABLE`, else 0. When the
+ * answer is `COGNITO_REFRESH_ACTION_FETCH` or `_REFRESH` the fetch is recorded as under way
+ * (other threads get `_WAIT` or `_USE_CACHED`): report its outcome with
+ * `cognito_verifier_fetch_succeeded` or `cognito_verifier_fetch_failed`; one never reported is
+ * presumed failed after the `fetch_timeout` tunable.
+ *
+ * Pools are numbered from 0 in the order their user pool ids and issuers were added.
+ * Errors: `COGNITO_RESULT_INVALID_ARGUMENT` for a pool the verifier does not have or a `need`
+ * out of range, `COGNITO_RESULT_NULL_PARAMETER`. Thread-safe: any thread may poll while others
+ * verify; each pool's decision is taken under a short lock of its own.
  */
-cognito_result cognito_refresh_new(const cognito_refresh_config *config,
-                                   cognito_refresh **refresh_out);
+cognito_result cognito_verifier_poll(const cognito_verifier *verifier,
+                                     size_t pool,
+                                     uint64_t now,
+                                     uint32_t need,
+                                     cognito_refresh_action *action_out,
+                                     uint64_t *retry_at_out);
 
 /**
- * Frees a refresh policy. NULL is ignored.
+ * Reports that the fetch `cognito_verifier_poll` asked for returned `jwks` (`jwks_len` bytes,
+ * the HTTP body) at `now`: its keys replace pool `pool`'s, whole, while other threads verify
+ * (each verification uses the old or the new set, never a mix).
+ *
+ * An unusable document is a failed fetch: the error is returned (`COGNITO_RESULT_JWKS_TOO_LARGE`,
+ * decided before a byte is read; `_MALFORMED_JWKS`, also for a set with no usable key such as
+ * `{"keys":[]}` or an HTML error page; `_TOO_MANY_KEYS`, `_WEAK_KEY`, `_UNSUPPORTED_KEY`;
+ * `_NULL_PARAMETER` for a NULL `jwks`), the previous keys stay in use, and fetching backs off as
+ * after `cognito_verifier_fetch_failed`. `COGNITO_RESULT_INVALID_ARGUMENT` for a pool the
+ * verifier does not have and `_NULL_PARAMETER` for a NULL verifier change nothing.
+ * Thread-safe.
  */
-void cognito_refresh_free(cognito_refresh *refresh);
+cognito_result cognito_verifier_fetch_succeeded(const cognito_verifier *verifier,
+                                                size_t pool,
+                                                uint64_t now,
+                                                const uint8_t *jwks,
+                                                size_t jwks_len);
 
 /**
- * Decides what to do at time `now` (unix seconds) for a `cognito_refresh_need`. When the answer
- * is `COGNITO_REFRESH_ACTION_FETCH` the fetch is recorded as under way: report its outcome with
- * `cognito_refresh_fetched`. `*retry_at_out` is the time of the next allowed fetch for
- * `COGNITO_REFRESH_ACTION_UNAVAILABLE`, else 0.
+ * Reports that the fetch `cognito_verifier_poll` asked for failed at `now` (network error, HTTP
+ * status, timeout, a body over the size limit): pool `pool`'s keys stay as they are, and
+ * fetching backs off (1 s, doubling up to 300 s by default). Errors:
+ * `COGNITO_RESULT_INVALID_ARGUMENT` for a pool the verifier does not have,
+ * `COGNITO_RESULT_NULL_PARAMETER`. Thread-safe.
  */
-cognito_result cognito_refresh_poll(const cognito_refresh *refresh,
-                                    uint64_t now,
-                                    uint32_t need,
-                                    cognito_refresh_action *action_out,
-                                    uint64_t *retry_at_out);
+cognito_result cognito_verifier_fetch_failed(const cognito_verifier *verifier,
+                                             size_t pool,
+                                             uint64_t now);
 
 /**
- * Reports the outcome of the fetch `cognito_refresh_poll` asked for: `ok` means a usable key set
- * was received and loaded (`cognito_verifier_set_jwks` returned `COGNITO_RESULT_OK`); on failure
- * the previous keys stay in use and fetching backs off.
+ * Where pool `pool`'s keys are fetched from: `https://cognito-idp.{region}.amazonaws.com/{id}/.well-known/jwks.json`
+ * for a user pool id, `{issuer}/.well-known/jwks.json` for an issuer URL.
+ *
+ * Copies the URL and a terminating NUL into `buf` and sets `*out_len` to its length without
+ * the NUL. Returns `COGNITO_RESULT_BUFFER_TOO_SMALL` with `*out_len` set to the size needed
+ * (length + 1) if `buf_len` is too small (`buf` may be NULL when `buf_len` is 0, to ask for the
+ * size); `COGNITO_RESULT_INVALID_ARGUMENT` for a pool the verifier does not have;
+ * `COGNITO_RESULT_NULL_PARAMETER`. Thread-safe.
  */
-cognito_result cognito_refresh_fetched(const cognito_refresh *refresh, uint64_t now, bool ok);
-
-/**
- * Keys were loaded by other means (a cached copy on disk): treat them as fetched at `now`.
- */
-cognito_result cognito_refresh_keys_loaded(const cognito_refresh *refresh, uint64_t now);
-
-/**
- * The number of consecutive failed fetches.
- */
-cognito_result cognito_refresh_failures(const cognito_refresh *refresh, uint32_t *out);
+cognito_result cognito_verifier_jwks_url(const cognito_verifier *verifier,
+                                         size_t pool,
+                                         uint8_t *buf,
+                                         size_t buf_len,
+                                         size_t *out_len);
 
 /**
  * The stable snake_case name of a result code (`"expired"`, `"null_parameter"`, ...), the same
@@ -871,13 +936,17 @@ const char *cognito_result_message(uint32_t result);
 
 /**
  * Creates a verifier from a configuration, which is copied: the configuration may be changed
- * or freed afterwards. The verifier has no keys until `cognito_verifier_set_jwks`; until then
- * every token is `COGNITO_RESULT_UNKNOWN_KID`.
+ * or freed afterwards. The verifier has no keys yet: until a pool gets its first keys
+ * (`cognito_verifier_poll` asks for a fetch; or `cognito_verifier_cache_jwks`) its tokens are
+ * `COGNITO_RESULT_JWKS_UNAVAILABLE`. Allocates the signature cache and the revocation list
+ * once, here.
  *
  * Returns `COGNITO_RESULT_INVALID_CONFIGURATION` when there is no issuer (user pool id or issuer
- * URL) or no client id, a user pool id is malformed, an issuer or client id is empty, or a
- * group or scope requirement lists nothing. On success `*verifier_out` receives a handle to
- * free with `cognito_verifier_free`.
+ * URL) or no client id, a user pool id is malformed, an issuer or client id is empty, a group
+ * or scope requirement lists nothing, or the revocation capacity is too large;
+ * `COGNITO_RESULT_NULL_PARAMETER`. On success `*verifier_out` receives a handle to free with
+ * `cognito_verifier_free`. Thread-safe for the configuration as long as nobody changes it
+ * meanwhile.
  */
 cognito_result cognito_verifier_new(const cognito_config *config, cognito_verifier **verifier_out);
 
@@ -887,50 +956,59 @@ cognito_result cognito_verifier_new(const cognito_config *config, cognito_verifi
 void cognito_verifier_free(cognito_verifier *verifier);
 
 /**
- * Loads a JWKS document (the bytes of `https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json`),
- * replacing the keys of every pool of the verifier (the usual case: one pool). For a verifier of
- * several pools, give each its own keys with `cognito_verifier_set_pool_jwks`.
+ * Installs keys obtained by other means (a copy saved on disk, keys shipped with the program,
+ * a test) in every pool of the verifier (the usual case: one pool), as if just fetched at `now`
+ * (unix seconds): the refresh policy counts them fresh from then. For a verifier of several
+ * pools, give each its own keys with `cognito_verifier_cache_pool_jwks`. Fetched keys are
+ * reported with `cognito_verifier_fetch_succeeded` instead.
  *
  * Thread-safe: other threads may verify with this verifier meanwhile. Each verification uses
  * either the old or the new key set, whole, never a mix. The document is parsed before the swap;
  * the old set is freed when the last verification using it ends.
  *
  * On error (`COGNITO_RESULT_MALFORMED_JWKS`, `_JWKS_TOO_LARGE`, `_TOO_MANY_KEYS`, `_WEAK_KEY`,
- * `_UNSUPPORTED_KEY`) the previous keys stay in use. A document with no usable key (such as
- * `{"keys":[]}` from a proxy or an outage page) is an error too, so it never replaces keys that
- * work. Unusable keys next to usable ones are skipped, not an error (see
- * `cognito_verifier_key_count`). Up to 64 keys; documents longer than the configured maximum are
- * rejected before they are read.
+ * `_UNSUPPORTED_KEY`, `_NULL_PARAMETER`, also for a NULL `jwks` with length 0) the previous keys
+ * and the refresh state stay as they were. A document with no usable key (such as `{"keys":[]}`
+ * from a proxy or an outage page) is an error too, so it never replaces keys that work.
+ * Unusable keys next to usable ones are skipped, not an error (see `cognito_verifier_key_count`).
+ * Up to 64 keys; documents longer than the configured maximum are rejected before they are read.
  */
-cognito_result cognito_verifier_set_jwks(const cognito_verifier *verifier,
-                                         const uint8_t *jwks,
-                                         size_t jwks_len);
+cognito_result cognito_verifier_cache_jwks(const cognito_verifier *verifier,
+                                           const uint8_t *jwks,
+                                           size_t jwks_len,
+                                           uint64_t now);
 
 /**
- * Loads a JWKS document for pool `pool` only: pools are numbered from 0 in the order their user
- * pool ids and issuers were added to the configuration. A token's `iss` picks its pool, and
- * only that pool's keys may verify it. Otherwise as `cognito_verifier_set_jwks`;
+ * Installs keys for pool `pool` only: pools are numbered from 0 in the order their user pool
+ * ids and issuers were added to the configuration. A token's `iss` picks its pool, and only
+ * that pool's keys may verify it. Otherwise as `cognito_verifier_cache_jwks`;
  * `COGNITO_RESULT_INVALID_ARGUMENT` for a pool number the verifier does not have.
  */
-cognito_result cognito_verifier_set_pool_jwks(const cognito_verifier *verifier,
-                                              size_t pool,
-                                              const uint8_t *jwks,
-                                              size_t jwks_len);
+cognito_result cognito_verifier_cache_pool_jwks(const cognito_verifier *verifier,
+                                                size_t pool,
+                                                const uint8_t *jwks,
+                                                size_t jwks_len,
+                                                uint64_t now);
 
 /**
- * The number of usable keys loaded for the first pool, and of keys the document listed but that
- * were skipped as unusable (wrong `use`, unknown type, weak, ...).
+ * The number of usable keys held by the first pool (0 before its first keys), and of keys the
+ * document listed but that were skipped as unusable (wrong `use`, unknown type, weak, ...).
+ * Errors: `COGNITO_RESULT_NULL_PARAMETER`. Thread-safe.
  */
 cognito_result cognito_verifier_key_count(const cognito_verifier *verifier,
                                           size_t *keys_out,
                                           size_t *skipped_out);
 
 /**
- * Verifies `token` (`token_len` bytes, no NUL terminator needed) at time `now` (unix seconds).
+ * Verifies `token` (`token_len` bytes, no NUL terminator needed) at time `now` (unix seconds)
+ * with the keys its pool holds now. No key is fetched here: poll first
+ * (`cognito_verifier_poll`, ffi/README.md "Key refresh").
  *
  * On success returns `COGNITO_RESULT_OK` and `claims` holds the token's claims, until the next
  * successful verification into the same handle. On failure returns the reason and `claims` is
- * unchanged (it keeps what it held before).
+ * unchanged (it keeps what it held before). `COGNITO_RESULT_JWKS_UNAVAILABLE` means the token's
+ * pool never had keys (not the token's fault: fetch them); `COGNITO_RESULT_UNKNOWN_KID` means
+ * it has keys, none with the token's `kid` (poll with `COGNITO_REFRESH_NEED_UNKNOWN_KID`).
  *
  * After the signature, the token is checked against the verifier's revocation list
  * (`COGNITO_RESULT_REVOKED`), before its claims are handed out.
@@ -947,12 +1025,13 @@ cognito_result cognito_verifier_verify(const cognito_verifier *verifier,
  * The verified-signature cache's counters since `cognito_verifier_new`: `hits_out` receives the
  * number of signatures found (their arithmetic skipped), `misses_out` the number looked up and
  * not found (checked with the arithmetic, valid or not), `capacity_out` the entries it holds
- * (0: the cache is off, and both counters stay 0). Any out-parameter may be NULL. Thread-safe.
+ * (0: the cache is off, and both counters stay 0). Any out-parameter may be NULL. Errors:
+ * `COGNITO_RESULT_NULL_PARAMETER` for a NULL verifier. Thread-safe.
  */
-cognito_result cognito_verifier_cache_stats(const cognito_verifier *verifier,
-                                            uint64_t *hits_out,
-                                            uint64_t *misses_out,
-                                            size_t *capacity_out);
+cognito_result cognito_verifier_signature_cache_stats(const cognito_verifier *verifier,
+                                                      uint64_t *hits_out,
+                                                      uint64_t *misses_out,
+                                                      size_t *capacity_out);
 
 /**
  * Revokes a session at `now` (unix seconds): every token whose `origin_jti` is `origin_jti`

@@ -2,13 +2,13 @@
 //
 // No exceptions: fallible calls return a cognito_result, or a cognito::Expected<T> holding either
 // a value or the result code. Handles are move-only and freed by their destructors. The thread
-// rules are those of the C API (ffi/README.md): a Verifier and a Refresh may be shared by
-// threads (their methods are const); a Config and a Claims belong to one thread at a time.
+// rules are those of the C API (ffi/README.md): a Verifier may be shared by threads (its
+// methods are const); a Config and a Claims belong to one thread at a time.
 //
 //   cognito::Config config;
 //   config.user_pool_id("us-east-1_Example1").client_id("3n4b...");
 //   auto verifier = cognito::Verifier::create(config);       // check `if (!verifier)`
-//   verifier->set_jwks(jwks_text);
+//   verifier->cache_jwks(jwks_text);                         // or poll / fetch_succeeded
 //   auto claims = cognito::Claims::create();
 //   if (verifier->verify(token, cognito::now(), *claims) == COGNITO_RESULT_OK)
 //       std::cout << claims->username().value_or("?") << "\n";
@@ -37,6 +37,12 @@ inline const char *message(cognito_result r) noexcept { return cognito_result_me
 inline const char *version() noexcept { return cognito_version(); }
 /// The current time in unix seconds.
 inline uint64_t now() noexcept { return static_cast<uint64_t>(std::time(nullptr)); }
+/// The core's refresh tunables, to change and pass to Config::refresh.
+inline cognito_refresh_config default_refresh() noexcept {
+    cognito_refresh_config c{};
+    cognito_refresh_config_default(&c);
+    return c;
+}
 
 /// Why an Expected holds no value.
 struct Failure {
@@ -124,8 +130,19 @@ class Config {
     Config &allow_es256(bool allow = true) noexcept {
         return keep(cognito_config_set_allow_es256(handle_.get(), allow));
     }
-    Config &max_token_len(size_t len) noexcept {
-        return keep(cognito_config_set_max_token_len(handle_.get(), len));
+    Config &max_token_bytes(size_t bytes) noexcept {
+        return keep(cognito_config_set_max_token_bytes(handle_.get(), bytes));
+    }
+    Config &max_jwks_bytes(size_t bytes) noexcept {
+        return keep(cognito_config_set_max_jwks_bytes(handle_.get(), bytes));
+    }
+    /// Entries of each verifier's verified-signature cache (0: off).
+    Config &signature_cache(size_t entries) noexcept {
+        return keep(cognito_config_set_signature_cache(handle_.get(), entries));
+    }
+    /// The key refresh tunables (start from cognito::default_refresh()).
+    Config &refresh(const cognito_refresh_config &tunables) noexcept {
+        return keep(cognito_config_set_refresh(handle_.get(), &tunables));
     }
     Config &require_groups(cognito_match mode) noexcept {
         return keep(cognito_config_require_groups(handle_.get(), mode));
@@ -166,9 +183,9 @@ class Config {
 /// verification).
 class Claims {
    public:
-    static Expected<Claims> create(size_t max_token_len = COGNITO_DEFAULT_MAX_TOKEN_LEN) noexcept {
+    static Expected<Claims> create(size_t max_token_bytes = COGNITO_DEFAULT_MAX_TOKEN_BYTES) noexcept {
         cognito_claims *p = nullptr;
-        cognito_result r = cognito_claims_new(max_token_len, &p);
+        cognito_result r = cognito_claims_new(max_token_bytes, &p);
         if (r != COGNITO_RESULT_OK) return Failure{r};
         return Claims(p);
     }
@@ -266,9 +283,44 @@ class Verifier {
         return Verifier(p);
     }
 
-    /// Loads or replaces the key set; safe while other threads verify.
-    cognito_result set_jwks(std::string_view jwks) const noexcept {
-        return cognito_verifier_set_jwks(handle_.get(), detail::bytes(jwks), jwks.size());
+    /// What cognito_verifier_poll answers: what to do about a pool's keys now.
+    struct Decision {
+        cognito_refresh_action action;
+        uint64_t retry_at;
+    };
+
+    /// Installs keys obtained by other means in every pool, as fetched at `now`; safe while
+    /// other threads verify.
+    cognito_result cache_jwks(std::string_view jwks, uint64_t now = cognito::now()) const noexcept {
+        return cognito_verifier_cache_jwks(handle_.get(), detail::bytes(jwks), jwks.size(), now);
+    }
+    /// The same for one pool (numbered in the order added to the Config).
+    cognito_result cache_pool_jwks(size_t pool, std::string_view jwks,
+                                   uint64_t now = cognito::now()) const noexcept {
+        return cognito_verifier_cache_pool_jwks(handle_.get(), pool, detail::bytes(jwks), jwks.size(),
+                                                now);
+    }
+    /// Key refresh (ffi/README.md, "Key refresh"): what to do about pool `pool`'s keys now.
+    Expected<Decision> poll(size_t pool, uint64_t now, cognito_refresh_need need) const noexcept {
+        Decision d{COGNITO_REFRESH_ACTION_USE_CACHED, 0};
+        cognito_result r = cognito_verifier_poll(handle_.get(), pool, now, need, &d.action, &d.retry_at);
+        if (r != COGNITO_RESULT_OK) return Failure{r};
+        return d;
+    }
+    /// The fetch poll asked for returned `jwks` (an unusable one counts as a failed fetch).
+    cognito_result fetch_succeeded(size_t pool, uint64_t now, std::string_view jwks) const noexcept {
+        return cognito_verifier_fetch_succeeded(handle_.get(), pool, now, detail::bytes(jwks),
+                                                jwks.size());
+    }
+    /// The fetch poll asked for failed.
+    cognito_result fetch_failed(size_t pool, uint64_t now) const noexcept {
+        return cognito_verifier_fetch_failed(handle_.get(), pool, now);
+    }
+    /// Where pool `pool`'s keys are fetched from.
+    Expected<std::string> jwks_url(size_t pool) const {
+        return detail::text([&](uint8_t *buf, size_t len, size_t *out) {
+            return cognito_verifier_jwks_url(handle_.get(), pool, buf, len, out);
+        });
     }
     cognito_result verify(std::string_view token, uint64_t now, Claims &claims) const noexcept {
         return cognito_verifier_verify(handle_.get(), detail::bytes(token), token.size(), now,
@@ -325,7 +377,13 @@ class Verifier {
         cognito_verifier_revocation_contended(handle_.get(), &contended);
         return contended;
     }
-    /// (usable keys, skipped keys) of the loaded key set.
+    /// (hits, misses) of the verified-signature cache.
+    std::pair<uint64_t, uint64_t> signature_cache_stats() const noexcept {
+        uint64_t hits = 0, misses = 0;
+        cognito_verifier_signature_cache_stats(handle_.get(), &hits, &misses, nullptr);
+        return {hits, misses};
+    }
+    /// (usable keys, skipped keys) of the first pool's key set.
     std::pair<size_t, size_t> key_count() const noexcept {
         size_t keys = 0, skipped = 0;
         cognito_verifier_key_count(handle_.get(), &keys, &skipped);
@@ -336,45 +394,6 @@ class Verifier {
    private:
     explicit Verifier(cognito_verifier *p) noexcept : handle_(p) {}
     detail::Handle<cognito_verifier, cognito_verifier_free> handle_;
-};
-
-/// The JWKS refresh policy (ARCHITECTURE.md, "Key refresh"); thread-safe.
-class Refresh {
-   public:
-    struct Decision {
-        cognito_refresh_action action;
-        uint64_t retry_at;
-    };
-
-    static Expected<Refresh> create() noexcept {
-        cognito_refresh_config c;
-        cognito_refresh_config_default(&c);
-        return create(c);
-    }
-    static Expected<Refresh> create(const cognito_refresh_config &c) noexcept {
-        cognito_refresh *p = nullptr;
-        cognito_result r = cognito_refresh_new(&c, &p);
-        if (r != COGNITO_RESULT_OK) return Failure{r};
-        return Refresh(p);
-    }
-
-    Expected<Decision> poll(uint64_t now, cognito_refresh_need need) const noexcept {
-        Decision d{COGNITO_REFRESH_ACTION_USE_CACHED, 0};
-        cognito_result r = cognito_refresh_poll(handle_.get(), now, need, &d.action, &d.retry_at);
-        if (r != COGNITO_RESULT_OK) return Failure{r};
-        return d;
-    }
-    cognito_result fetched(uint64_t now, bool ok) const noexcept {
-        return cognito_refresh_fetched(handle_.get(), now, ok);
-    }
-    cognito_result keys_loaded(uint64_t now) const noexcept {
-        return cognito_refresh_keys_loaded(handle_.get(), now);
-    }
-    const cognito_refresh *get() const noexcept { return handle_.get(); }
-
-   private:
-    explicit Refresh(cognito_refresh *p) noexcept : handle_(p) {}
-    detail::Handle<cognito_refresh, cognito_refresh_free> handle_;
 };
 
 }  // namespace cognito

@@ -6,7 +6,7 @@ use cognito_verify_core::{payload_buffer_len, ClaimValue, Claims, JsonStr, Token
 use crate::boundary;
 use crate::cast::{self, try_buf, try_out, try_ref, try_str, ClaimsStore, Out};
 use crate::cognito_result;
-use crate::config::{cognito_token_use, COGNITO_MAX_TOKEN_LEN_LIMIT};
+use crate::config::{cognito_token_use, COGNITO_MAX_TOKEN_BYTES_LIMIT};
 
 /// The claims of the last token verified into this handle. Create one per thread with
 /// `cognito_claims_new`, pass it to every `cognito_verifier_verify`, free it with
@@ -34,23 +34,24 @@ pub enum cognito_claim_kind {
     Object = 5,
 }
 
-/// Creates a claims handle able to hold the payload of tokens up to `max_token_len` bytes (use
-/// `COGNITO_DEFAULT_MAX_TOKEN_LEN`, or the verifier's `cognito_config_set_max_token_len`). Longer
+/// Creates a claims handle able to hold the payload of tokens up to `max_token_bytes` bytes (use
+/// `COGNITO_DEFAULT_MAX_TOKEN_BYTES`, or the verifier's `cognito_config_set_max_token_bytes`),
+/// 1 to `COGNITO_MAX_TOKEN_BYTES_LIMIT` (`COGNITO_RESULT_INVALID_ARGUMENT` otherwise). Longer
 /// tokens fail with `COGNITO_RESULT_TOKEN_TOO_LARGE`. The handle allocates about
-/// `1.5 * max_token_len` bytes once. On success `*claims_out` receives a handle to free with
+/// `1.5 * max_token_bytes` bytes once. On success `*claims_out` receives a handle to free with
 /// `cognito_claims_free`.
 #[no_mangle]
 pub extern "C" fn cognito_claims_new(
-    max_token_len: usize,
+    max_token_bytes: usize,
     claims_out: *mut *mut cognito_claims,
 ) -> cognito_result {
     boundary::call(|| {
         let out = try_out(claims_out)?;
-        if !(1..=COGNITO_MAX_TOKEN_LEN_LIMIT).contains(&max_token_len) {
+        if !(1..=COGNITO_MAX_TOKEN_BYTES_LIMIT).contains(&max_token_bytes) {
             return Err(cognito_result::InvalidArgument);
         }
         out.set(cast::to_boxed_ptr(cognito_claims {
-            store: ClaimsStore::new(payload_buffer_len(max_token_len)),
+            store: ClaimsStore::new(payload_buffer_len(max_token_bytes)),
         }));
         Ok(())
     })
@@ -73,14 +74,19 @@ fn with_claims(
     })
 }
 
-/// An output buffer and its length out-parameter, both checked before any work.
-struct TextOut<'a> {
+/// An output buffer and its length out-parameter, both checked before any work (every text
+/// output of the library: claims, JWKS URLs).
+pub(crate) struct TextOut<'a> {
     buf: &'a mut [u8],
     len: Out<'a, usize>,
 }
 
 impl<'a> TextOut<'a> {
-    fn new(buf: *mut u8, buf_len: usize, out_len: *mut usize) -> Result<Self, cognito_result> {
+    pub(crate) fn new(
+        buf: *mut u8,
+        buf_len: usize,
+        out_len: *mut usize,
+    ) -> Result<Self, cognito_result> {
         Ok(TextOut {
             buf: try_buf(buf, buf_len)?,
             len: try_out(out_len)?,
@@ -104,7 +110,7 @@ impl<'a> TextOut<'a> {
         Ok(())
     }
 
-    fn bytes(self, s: &[u8]) -> Result<(), cognito_result> {
+    pub(crate) fn bytes(self, s: &[u8]) -> Result<(), cognito_result> {
         self.write(s.len(), |dst| dst.copy_from_slice(s))
     }
 

@@ -2,12 +2,14 @@
 
 use cognito_verify_core::{
     AcceptedTokenUse, ConfigBuilder, Match, VerifierConfig, DEFAULT_MAX_JWKS_BYTES,
-    DEFAULT_MAX_TOKEN_LEN,
+    DEFAULT_MAX_TOKEN_BYTES, DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY,
+    DEFAULT_SIGNATURE_CACHE_CAPACITY,
 };
 
 use crate::boundary;
-use crate::cast::{self, try_mut, try_out, try_str};
+use crate::cast::{self, try_mut, try_out, try_ref, try_str};
 use crate::cognito_result;
+use crate::refresh::cognito_refresh_config;
 
 /// Which token uses a verifier accepts (`cognito_config_set_token_use`), and which one a verified
 /// token has (`cognito_claims_token_use`).
@@ -32,48 +34,46 @@ pub enum cognito_match {
     AllOf = 1,
 }
 
-/// Longest token a verifier accepts unless `cognito_config_set_max_token_len` says otherwise.
-pub const COGNITO_DEFAULT_MAX_TOKEN_LEN: usize = 16384;
-/// Largest JWKS document accepted unless `cognito_config_set_max_jwks_len` says otherwise.
-pub const COGNITO_DEFAULT_MAX_JWKS_LEN: usize = 65536;
-/// Largest `max_token_len` accepted (a verifier, and a claims handle, hold buffers of about this
-/// size).
-pub const COGNITO_MAX_TOKEN_LEN_LIMIT: usize = 16_777_216;
+// The C header needs each default as a literal (cbindgen cannot evaluate the core's constants);
+// the assertions below stop the build if one ever differs from the core's. The library itself
+// never reads them: a new configuration takes every default from `VerifierConfig::builder()`.
 
-const _: () = assert!(COGNITO_DEFAULT_MAX_TOKEN_LEN == DEFAULT_MAX_TOKEN_LEN);
-const _: () = assert!(COGNITO_DEFAULT_MAX_JWKS_LEN == DEFAULT_MAX_JWKS_BYTES);
-/// Entries of a verifier's verified-signature cache unless
-/// `cognito_config_set_signature_cache_capacity` says otherwise.
+/// Longest token a verifier accepts unless `cognito_config_set_max_token_bytes` says otherwise
+/// (the core's `DEFAULT_MAX_TOKEN_BYTES`).
+pub const COGNITO_DEFAULT_MAX_TOKEN_BYTES: usize = 16384;
+/// Largest JWKS document accepted unless `cognito_config_set_max_jwks_bytes` says otherwise (the
+/// core's `DEFAULT_MAX_JWKS_BYTES`).
+pub const COGNITO_DEFAULT_MAX_JWKS_BYTES: usize = 65536;
+/// Entries of a verifier's verified-signature cache unless `cognito_config_set_signature_cache`
+/// says otherwise (the core's `DEFAULT_SIGNATURE_CACHE_CAPACITY`).
 pub const COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY: usize = 4096;
-const _: () = assert!(
-    COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY
-        == cognito_verify_core::DEFAULT_SIGNATURE_CACHE_CAPACITY
-);
 /// Entries of a verifier's revocation list unless `cognito_config_set_revocation_capacity` says
-/// otherwise (32 bytes each).
+/// otherwise (32 bytes each; the core's `DEFAULT_REVOCATION_CAPACITY`).
 pub const COGNITO_DEFAULT_REVOCATION_CAPACITY: usize = 4096;
-const _: () = assert!(
-    COGNITO_DEFAULT_REVOCATION_CAPACITY == cognito_verify_core::DEFAULT_REVOCATION_CAPACITY
-);
 /// How long a revoked session or user is held unless `cognito_config_set_max_token_lifetime`
 /// says otherwise, in seconds: one day, the longest ID or access token validity of a Cognito app
-/// client.
+/// client (the core's `DEFAULT_MAX_TOKEN_LIFETIME`).
 pub const COGNITO_DEFAULT_MAX_TOKEN_LIFETIME: u64 = 86_400;
-const _: () =
-    assert!(COGNITO_DEFAULT_MAX_TOKEN_LIFETIME == cognito_verify_core::DEFAULT_MAX_TOKEN_LIFETIME);
+/// Largest `max_token_bytes` accepted (a verifier, and a claims handle, hold buffers of about
+/// this size). A limit of the C ABI only.
+pub const COGNITO_MAX_TOKEN_BYTES_LIMIT: usize = 16_777_216;
+
+const _: () = assert!(COGNITO_DEFAULT_MAX_TOKEN_BYTES == DEFAULT_MAX_TOKEN_BYTES);
+const _: () = assert!(COGNITO_DEFAULT_MAX_JWKS_BYTES == DEFAULT_MAX_JWKS_BYTES);
+const _: () = assert!(COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY == DEFAULT_SIGNATURE_CACHE_CAPACITY);
+const _: () = assert!(COGNITO_DEFAULT_REVOCATION_CAPACITY == DEFAULT_REVOCATION_CAPACITY);
+const _: () = assert!(COGNITO_DEFAULT_MAX_TOKEN_LIFETIME == DEFAULT_MAX_TOKEN_LIFETIME);
 
 /// A verifier configuration under construction. Create with `cognito_config_new`, fill in, pass
 /// to `cognito_verifier_new` (which copies it), free with `cognito_config_free`. Not thread-safe:
 /// one thread at a time.
 pub struct cognito_config {
-    /// The core's builder: pools in the order added, everything else; it judges the whole.
+    /// The core's builder: pools in the order added, every other setting and every default; it
+    /// judges the whole.
     builder: ConfigBuilder,
     /// C adds groups and scopes one by one; the core takes each list whole.
     groups: Option<(Match, Vec<String>)>,
     scopes: Option<(Match, Vec<String>)>,
-    /// Entries of the verifier's verified-signature cache (0: none). Not a rule of what is
-    /// accepted, so not part of the core's configuration.
-    signature_cache: usize,
 }
 
 impl cognito_config {
@@ -82,10 +82,6 @@ impl cognito_config {
             &mut self.builder,
             VerifierConfig::builder(),
         ));
-    }
-
-    pub(crate) fn signature_cache_capacity(&self) -> usize {
-        self.signature_cache
     }
 
     /// The core's configuration, checked.
@@ -102,11 +98,14 @@ impl cognito_config {
     }
 }
 
-/// Creates an empty configuration: no issuer, no client (both must be added), any token use,
-/// leeway 0, no maximum age, no group or scope requirement, RS256 only, tokens up to
-/// `COGNITO_DEFAULT_MAX_TOKEN_LEN` bytes, key sets up to `COGNITO_DEFAULT_MAX_JWKS_LEN` bytes,
-/// a revocation list of `COGNITO_DEFAULT_REVOCATION_CAPACITY` entries.
-/// On success `*config_out` receives a handle to free with `cognito_config_free`.
+/// Creates an empty configuration with the core's defaults: no issuer, no client (both must be
+/// added), any token use, leeway 0, no maximum age, no group or scope requirement, RS256 only,
+/// tokens up to `COGNITO_DEFAULT_MAX_TOKEN_BYTES` bytes, key sets up to
+/// `COGNITO_DEFAULT_MAX_JWKS_BYTES` bytes, a signature cache of
+/// `COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY` entries, a revocation list of
+/// `COGNITO_DEFAULT_REVOCATION_CAPACITY` entries, the refresh tunables of
+/// `cognito_refresh_config_default`. On success `*config_out` receives a handle to free with
+/// `cognito_config_free`. Errors: `COGNITO_RESULT_NULL_PARAMETER`.
 #[no_mangle]
 pub extern "C" fn cognito_config_new(config_out: *mut *mut cognito_config) -> cognito_result {
     boundary::call(|| {
@@ -115,7 +114,6 @@ pub extern "C" fn cognito_config_new(config_out: *mut *mut cognito_config) -> co
             builder: VerifierConfig::builder(),
             groups: None,
             scopes: None,
-            signature_cache: COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY,
         }));
         Ok(())
     })
@@ -158,7 +156,10 @@ fn set_str(
 /// `https://issuer-cognito-idp.{region}.amazonaws.com/{id}`. May be called several times.
 /// A malformed id is reported by `cognito_verifier_new` (`COGNITO_RESULT_INVALID_CONFIGURATION`).
 /// Emulator pools (`local_3lyPxVaO` of cognito-local) are accepted. Each pool or issuer added is
-/// one pool, numbered from 0 in the order added (see `cognito_verifier_set_pool_jwks`).
+/// one pool, numbered from 0 in the order added (the `pool` argument of `cognito_verifier_poll`,
+/// `cognito_verifier_cache_pool_jwks`, ...); its keys are fetched from
+/// `https://cognito-idp.{region}.amazonaws.com/{id}/.well-known/jwks.json`
+/// (`cognito_verifier_jwks_url`).
 #[no_mangle]
 pub extern "C" fn cognito_config_add_user_pool_id(
     config: *mut cognito_config,
@@ -169,7 +170,8 @@ pub extern "C" fn cognito_config_add_user_pool_id(
 }
 
 /// Accepts tokens whose `iss` is exactly this URL (emulators, other partitions). May be called
-/// several times, and mixed with user pool ids; each is one pool.
+/// several times, and mixed with user pool ids; each is one pool, whose keys are fetched from
+/// `{issuer}/.well-known/jwks.json`.
 #[no_mangle]
 pub extern "C" fn cognito_config_add_issuer(
     config: *mut cognito_config,
@@ -238,32 +240,35 @@ pub extern "C" fn cognito_config_set_allow_es256(
     set(config, |b| b.allow_es256(allow))
 }
 
-/// Longest token accepted, in bytes (1 to `COGNITO_MAX_TOKEN_LEN_LIMIT`; default
-/// `COGNITO_DEFAULT_MAX_TOKEN_LEN`). Claims handles must be created with at least this capacity
-/// to hold the payload of the longest tokens.
+/// Longest token accepted, in bytes (1 to `COGNITO_MAX_TOKEN_BYTES_LIMIT`; default
+/// `COGNITO_DEFAULT_MAX_TOKEN_BYTES`); longer tokens are `COGNITO_RESULT_TOKEN_TOO_LARGE` before
+/// a byte is read. Claims handles must be created with at least this capacity to hold the
+/// payload of the longest tokens. Errors: `COGNITO_RESULT_INVALID_ARGUMENT` out of that range.
 #[no_mangle]
-pub extern "C" fn cognito_config_set_max_token_len(
+pub extern "C" fn cognito_config_set_max_token_bytes(
     config: *mut cognito_config,
-    max_token_len: usize,
+    max_token_bytes: usize,
 ) -> cognito_result {
     boundary::call(|| {
         let c = try_mut(config)?;
-        if !(1..=COGNITO_MAX_TOKEN_LEN_LIMIT).contains(&max_token_len) {
+        if !(1..=COGNITO_MAX_TOKEN_BYTES_LIMIT).contains(&max_token_bytes) {
             return Err(cognito_result::InvalidArgument);
         }
-        c.update(|b| b.max_token_len(max_token_len));
+        c.update(|b| b.max_token_bytes(max_token_bytes));
         Ok(())
     })
 }
 
-/// Largest JWKS document `cognito_verifier_set_jwks` accepts, in bytes (default
-/// `COGNITO_DEFAULT_MAX_JWKS_LEN`).
+/// Largest JWKS document accepted, in bytes (default `COGNITO_DEFAULT_MAX_JWKS_BYTES`), by
+/// `cognito_verifier_fetch_succeeded` and `cognito_verifier_cache_jwks`: a longer one is
+/// `COGNITO_RESULT_JWKS_TOO_LARGE` before a byte is read. Tell your HTTP client to stop reading
+/// there too.
 #[no_mangle]
-pub extern "C" fn cognito_config_set_max_jwks_len(
+pub extern "C" fn cognito_config_set_max_jwks_bytes(
     config: *mut cognito_config,
-    max_jwks_len: usize,
+    max_jwks_bytes: usize,
 ) -> cognito_result {
-    set(config, |b| b.max_jwks_bytes(max_jwks_len))
+    set(config, |b| b.max_jwks_bytes(max_jwks_bytes))
 }
 
 /// Entries of the verifier's verified-signature cache (default
@@ -272,12 +277,25 @@ pub extern "C" fn cognito_config_set_max_jwks_len(
 /// checked before under the same key skips the RSA or ECDSA arithmetic; every other check runs
 /// as without the cache, so the result is the same. 0 turns the cache off.
 #[no_mangle]
-pub extern "C" fn cognito_config_set_signature_cache_capacity(
+pub extern "C" fn cognito_config_set_signature_cache(
     config: *mut cognito_config,
-    capacity: usize,
+    entries: usize,
+) -> cognito_result {
+    set(config, |b| b.signature_cache(entries))
+}
+
+/// The key refresh policy's tunables (ffi/README.md, "Key refresh"), the same for every pool:
+/// `*refresh` is copied. Start from `cognito_refresh_config_default` and change what you need.
+/// Errors: `COGNITO_RESULT_NULL_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn cognito_config_set_refresh(
+    config: *mut cognito_config,
+    refresh: *const cognito_refresh_config,
 ) -> cognito_result {
     boundary::call(|| {
-        try_mut(config)?.signature_cache = capacity;
+        let c = try_mut(config)?;
+        let refresh = *try_ref(refresh)?;
+        c.update(|b| b.refresh(refresh.into()));
         Ok(())
     })
 }

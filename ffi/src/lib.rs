@@ -44,28 +44,27 @@ pub use config::{
     cognito_config_free, cognito_config_new, cognito_config_require_groups,
     cognito_config_require_scopes, cognito_config_set_allow_any_rsa_exponent,
     cognito_config_set_allow_es256, cognito_config_set_leeway, cognito_config_set_max_age,
-    cognito_config_set_max_jwks_len, cognito_config_set_max_token_len,
-    cognito_config_set_max_token_lifetime, cognito_config_set_revocation_capacity,
-    cognito_config_set_signature_cache_capacity, cognito_config_set_token_use, cognito_match,
-    cognito_token_use, COGNITO_DEFAULT_MAX_JWKS_LEN, COGNITO_DEFAULT_MAX_TOKEN_LEN,
-    COGNITO_DEFAULT_MAX_TOKEN_LIFETIME, COGNITO_DEFAULT_REVOCATION_CAPACITY,
-    COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY, COGNITO_MAX_TOKEN_LEN_LIMIT,
+    cognito_config_set_max_jwks_bytes, cognito_config_set_max_token_bytes,
+    cognito_config_set_max_token_lifetime, cognito_config_set_refresh,
+    cognito_config_set_revocation_capacity, cognito_config_set_signature_cache,
+    cognito_config_set_token_use, cognito_match, cognito_token_use, COGNITO_DEFAULT_MAX_JWKS_BYTES,
+    COGNITO_DEFAULT_MAX_TOKEN_BYTES, COGNITO_DEFAULT_MAX_TOKEN_LIFETIME,
+    COGNITO_DEFAULT_REVOCATION_CAPACITY, COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY,
+    COGNITO_MAX_TOKEN_BYTES_LIMIT,
 };
 pub use refresh::{
-    cognito_refresh, cognito_refresh_action, cognito_refresh_config,
-    cognito_refresh_config_default, cognito_refresh_failures, cognito_refresh_fetched,
-    cognito_refresh_free, cognito_refresh_keys_loaded, cognito_refresh_need, cognito_refresh_new,
-    cognito_refresh_poll,
+    cognito_refresh_action, cognito_refresh_config, cognito_refresh_config_default,
+    cognito_refresh_need, cognito_verifier_fetch_failed, cognito_verifier_fetch_succeeded,
+    cognito_verifier_jwks_url, cognito_verifier_poll,
 };
 pub use result::{cognito_result, cognito_result_code_name, cognito_result_message};
 pub use verifier::{
-    cognito_sign_out, cognito_sign_out_kind, cognito_verifier, cognito_verifier_cache_stats,
-    cognito_verifier_free, cognito_verifier_key_count, cognito_verifier_new,
-    cognito_verifier_revocation_contended, cognito_verifier_revocation_stats,
+    cognito_sign_out, cognito_sign_out_kind, cognito_verifier, cognito_verifier_cache_jwks,
+    cognito_verifier_cache_pool_jwks, cognito_verifier_free, cognito_verifier_key_count,
+    cognito_verifier_new, cognito_verifier_revocation_contended, cognito_verifier_revocation_stats,
     cognito_verifier_revoke_jti, cognito_verifier_revoke_origin_jti,
-    cognito_verifier_revoke_session, cognito_verifier_revoke_sub, cognito_verifier_set_jwks,
-    cognito_verifier_set_pool_jwks, cognito_verifier_sign_out, cognito_verifier_verify,
-    cognito_verifier_verify_now,
+    cognito_verifier_revoke_session, cognito_verifier_revoke_sub, cognito_verifier_sign_out,
+    cognito_verifier_signature_cache_stats, cognito_verifier_verify, cognito_verifier_verify_now,
 };
 
 /// The library's version, e.g. `"0.1.0"`: a static string, never free it.

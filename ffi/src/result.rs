@@ -26,7 +26,7 @@ pub enum cognito_result {
     UnsupportedAlgorithm = 3,
     /// `missing_kid`: the header has no `kid`.
     MissingKid = 4,
-    /// `unknown_kid`: no loaded key has the token's `kid` (also when no key set is loaded yet).
+    /// `unknown_kid`: the token's pool has keys, none with the token's `kid`.
     UnknownKid = 5,
     /// `invalid_signature`: the signature does not verify.
     InvalidSignature = 6,
@@ -71,6 +71,9 @@ pub enum cognito_result {
     /// `revoked`: the token's session (`origin_jti`), the token (`jti`) or its user (`sub`,
     /// signed out after `iat`) was revoked.
     Revoked = 26,
+    /// `jwks_unavailable`: the token's pool never had keys (none fetched or cached yet, or every
+    /// fetch failed): not the token's fault; poll the verifier (`cognito_verifier_poll`).
+    JwksUnavailable = 27,
     /// `null_parameter`: a required pointer argument was NULL.
     NullParameter = 100,
     /// `panic`: a bug in this library was caught at the boundary; the call had no effect.
@@ -94,7 +97,7 @@ pub enum cognito_result {
 }
 
 /// The core's errors in the order of `Error::ALL`, with their C codes 1, 2, 3, ...
-const CORE: [cognito_result; 26] = [
+const CORE: [cognito_result; 27] = [
     cognito_result::MalformedToken,
     cognito_result::TokenTooLarge,
     cognito_result::UnsupportedAlgorithm,
@@ -121,6 +124,7 @@ const CORE: [cognito_result; 26] = [
     cognito_result::UnsupportedKey,
     cognito_result::InvalidConfiguration,
     cognito_result::Revoked,
+    cognito_result::JwksUnavailable,
 ];
 
 // A new core error must get its C code here before this crate builds again.
@@ -235,6 +239,7 @@ impl cognito_result {
                 c"verifier configuration is invalid",
             ),
             R::Revoked => (c"revoked", c"token has been revoked"),
+            R::JwksUnavailable => (c"jwks_unavailable", c"the key set cannot be fetched"),
             R::NullParameter => (c"null_parameter", c"a required pointer argument is NULL"),
             R::Panic => (c"panic", c"internal error: a panic was caught"),
             R::BufferTooSmall => (c"buffer_too_small", c"output buffer is too small"),
@@ -312,8 +317,8 @@ mod tests {
                 1
             );
         }
-        assert_eq!(all.len(), 36);
-        assert_eq!(cognito_result::from_u32(27), None);
+        assert_eq!(all.len(), 37);
+        assert_eq!(cognito_result::from_u32(28), None);
         assert_eq!(cognito_result::from_u32(109), None);
     }
 

@@ -1,11 +1,6 @@
-//! `cognito_verifier`: an immutable configuration plus a replaceable key set, shared by threads.
+//! `cognito_verifier`: the core's `VerifierCore` behind a C handle, shared by threads.
 
-use core::cell::OnceCell;
-use std::sync::{Arc, PoisonError, RwLock};
-
-use cognito_verify_core::{
-    CacheSlot, KeySet, Revocation, SignOut, SignatureCache, VerifierConfig, HEAP_KEY_CAPACITY,
-};
+use cognito_verify_core::{Revocation, SignOut, VerifierCore};
 
 use crate::boundary;
 use crate::cast::{self, try_bytes, try_mut, try_out, try_ref, try_str};
@@ -13,33 +8,19 @@ use crate::claims::cognito_claims;
 use crate::cognito_result;
 use crate::config::cognito_config;
 
-type Keys = KeySet<HEAP_KEY_CAPACITY>;
-
-/// Verifies tokens. Its configuration never changes after `cognito_verifier_new`; the key set of
-/// each pool is replaced with `cognito_verifier_set_jwks` / `cognito_verifier_set_pool_jwks`.
-/// Every function taking a `const cognito_verifier *` may be called from any number of threads
-/// at once, including those two.
+/// Verifies tokens: the one verifier of the core (its configuration, each pool's keys and
+/// refresh state, the verified-signature cache, the revocation list), and nothing of its own.
+/// Its configuration never changes after `cognito_verifier_new`; each pool's keys are replaced
+/// by `cognito_verifier_fetch_succeeded` and `cognito_verifier_cache_jwks` /
+/// `cognito_verifier_cache_pool_jwks`. Every function taking a `const cognito_verifier *` may be
+/// called from any number of threads at once.
 pub struct cognito_verifier {
-    config: VerifierConfig,
-    /// One key set per pool, each replaced whole; a verification clones the `Arc` of the one
-    /// pool its token names (no allocation) and works on the set it got, so a replacement never
-    /// waits for verifications nor disturbs them.
-    keys: Vec<RwLock<Arc<Keys>>>,
-    /// Verified signatures, shared by every thread without a lock (`None`: capacity 0).
-    signatures: Option<SignatureCache<Box<[CacheSlot]>>>,
+    pub(crate) core: VerifierCore,
 }
 
 impl cognito_verifier {
-    fn keys(&self, pool: usize) -> Option<Arc<Keys>> {
-        // A panic cannot happen while the lock is held (it only guards a pointer swap), but
-        // a poisoned lock still holds a valid key set.
-        self.keys
-            .get(pool)
-            .map(|k| Arc::clone(&k.read().unwrap_or_else(PoisonError::into_inner)))
-    }
-
     /// Verifies into `claims`; see `cognito_verifier_verify`.
-    pub(crate) fn verify(
+    fn verify(
         &self,
         token: *const u8,
         token_len: usize,
@@ -47,64 +28,62 @@ impl cognito_verifier {
         claims: &mut cognito_claims,
     ) -> Result<(), cognito_result> {
         // Longer than allowed: rejected before the bytes are read, so any length is safe here.
-        if token_len > self.config.max_token_len() {
+        if token_len > self.core.config().max_token_bytes() {
             return Err(cognito_result::TokenTooLarge);
         }
         let token = try_bytes(token, token_len)?;
         // Tokens are ASCII; anything else is not a compact JWS.
         let token = core::str::from_utf8(token).map_err(|_| cognito_result::MalformedToken)?;
-        let verifier = self.config.verifier();
-        // The core asks for the keys of the one pool the token's `iss` names.
-        let held = OnceCell::new();
-        let keys_of = |pool: usize| {
-            let keys = self.keys(pool)?;
-            Some(&**held.get_or_init(|| keys))
-        };
         claims
             .store
-            .fill(|buf| match &self.signatures {
-                Some(cache) => verifier.verify_pools_cached(&keys_of, cache, token, now, buf),
-                None => verifier.verify_pools(&keys_of, token, now, buf),
-            })
+            .fill(|buf| self.core.verify(token, now, buf))
             .map_err(cognito_result::from)
     }
 
-    /// Replaces the keys of the pools `pools` selects with those of `jwks`.
-    fn set_jwks(
+    /// The `jwks_len` bytes at `jwks`, once the length is known to be within the configured
+    /// maximum: a longer document is refused before a byte is read, so any length is safe.
+    pub(crate) fn jwks_bytes<'a>(
         &self,
         jwks: *const u8,
         jwks_len: usize,
-        pools: impl Fn(usize) -> bool,
-    ) -> Result<(), cognito_result> {
+    ) -> Result<&'a [u8], cognito_result> {
         if jwks.is_null() {
             return Err(cognito_result::NullParameter);
         }
-        // Rejected before the bytes are read.
-        if jwks_len > self.config.jwks_options().max_bytes_limit() {
+        if jwks_len > self.core.config().max_jwks_bytes() {
             return Err(cognito_result::JwksTooLarge);
         }
-        let bytes = try_bytes(jwks, jwks_len)?;
-        let keys: Arc<Keys> = Arc::from(self.config.load_keys(bytes)?);
-        for (_, slot) in self.keys.iter().enumerate().filter(|(i, _)| pools(*i)) {
-            let old = core::mem::replace(
-                &mut *slot.write().unwrap_or_else(PoisonError::into_inner),
-                Arc::clone(&keys),
-            );
-            // Dropped outside the lock.
-            drop(old);
+        try_bytes(jwks, jwks_len)
+    }
+
+    /// Installs `jwks` in pool `pool`, or every pool for `None`, as fetched at `now`.
+    fn cache_jwks(
+        &self,
+        pool: Option<usize>,
+        jwks: *const u8,
+        jwks_len: usize,
+        now: u64,
+    ) -> Result<(), cognito_result> {
+        if pool.is_some_and(|p| p >= self.core.pool_count()) {
+            return Err(cognito_result::InvalidArgument);
         }
-        Ok(())
+        let bytes = self.jwks_bytes(jwks, jwks_len)?;
+        Ok(self.core.load_jwks(pool, bytes, now)?)
     }
 }
 
 /// Creates a verifier from a configuration, which is copied: the configuration may be changed
-/// or freed afterwards. The verifier has no keys until `cognito_verifier_set_jwks`; until then
-/// every token is `COGNITO_RESULT_UNKNOWN_KID`.
+/// or freed afterwards. The verifier has no keys yet: until a pool gets its first keys
+/// (`cognito_verifier_poll` asks for a fetch; or `cognito_verifier_cache_jwks`) its tokens are
+/// `COGNITO_RESULT_JWKS_UNAVAILABLE`. Allocates the signature cache and the revocation list
+/// once, here.
 ///
 /// Returns `COGNITO_RESULT_INVALID_CONFIGURATION` when there is no issuer (user pool id or issuer
-/// URL) or no client id, a user pool id is malformed, an issuer or client id is empty, or a
-/// group or scope requirement lists nothing. On success `*verifier_out` receives a handle to
-/// free with `cognito_verifier_free`.
+/// URL) or no client id, a user pool id is malformed, an issuer or client id is empty, a group
+/// or scope requirement lists nothing, or the revocation capacity is too large;
+/// `COGNITO_RESULT_NULL_PARAMETER`. On success `*verifier_out` receives a handle to free with
+/// `cognito_verifier_free`. Thread-safe for the configuration as long as nobody changes it
+/// meanwhile.
 #[no_mangle]
 pub extern "C" fn cognito_verifier_new(
     config: *const cognito_config,
@@ -113,17 +92,8 @@ pub extern "C" fn cognito_verifier_new(
     boundary::call(|| {
         let c = try_ref(config)?;
         let out = try_out(verifier_out)?;
-        let config = c.build()?;
-        let keys = (0..config.pool_count())
-            .map(|_| RwLock::new(Arc::new(KeySet::new())))
-            .collect();
-        let capacity = c.signature_cache_capacity();
-        let signatures = (capacity > 0).then(|| SignatureCache::with_capacity(capacity));
-        out.set(cast::to_boxed_ptr(cognito_verifier {
-            config,
-            keys,
-            signatures,
-        }));
+        let core = VerifierCore::new(c.build()?);
+        out.set(cast::to_boxed_ptr(cognito_verifier { core }));
         Ok(())
     })
 }
@@ -134,51 +104,50 @@ pub extern "C" fn cognito_verifier_free(verifier: *mut cognito_verifier) {
     boundary::call_void(|| cast::free_boxed(verifier));
 }
 
-/// Loads a JWKS document (the bytes of `https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json`),
-/// replacing the keys of every pool of the verifier (the usual case: one pool). For a verifier of
-/// several pools, give each its own keys with `cognito_verifier_set_pool_jwks`.
+/// Installs keys obtained by other means (a copy saved on disk, keys shipped with the program,
+/// a test) in every pool of the verifier (the usual case: one pool), as if just fetched at `now`
+/// (unix seconds): the refresh policy counts them fresh from then. For a verifier of several
+/// pools, give each its own keys with `cognito_verifier_cache_pool_jwks`. Fetched keys are
+/// reported with `cognito_verifier_fetch_succeeded` instead.
 ///
 /// Thread-safe: other threads may verify with this verifier meanwhile. Each verification uses
 /// either the old or the new key set, whole, never a mix. The document is parsed before the swap;
 /// the old set is freed when the last verification using it ends.
 ///
 /// On error (`COGNITO_RESULT_MALFORMED_JWKS`, `_JWKS_TOO_LARGE`, `_TOO_MANY_KEYS`, `_WEAK_KEY`,
-/// `_UNSUPPORTED_KEY`) the previous keys stay in use. A document with no usable key (such as
-/// `{"keys":[]}` from a proxy or an outage page) is an error too, so it never replaces keys that
-/// work. Unusable keys next to usable ones are skipped, not an error (see
-/// `cognito_verifier_key_count`). Up to 64 keys; documents longer than the configured maximum are
-/// rejected before they are read.
+/// `_UNSUPPORTED_KEY`, `_NULL_PARAMETER`, also for a NULL `jwks` with length 0) the previous keys
+/// and the refresh state stay as they were. A document with no usable key (such as `{"keys":[]}`
+/// from a proxy or an outage page) is an error too, so it never replaces keys that work.
+/// Unusable keys next to usable ones are skipped, not an error (see `cognito_verifier_key_count`).
+/// Up to 64 keys; documents longer than the configured maximum are rejected before they are read.
 #[no_mangle]
-pub extern "C" fn cognito_verifier_set_jwks(
+pub extern "C" fn cognito_verifier_cache_jwks(
     verifier: *const cognito_verifier,
     jwks: *const u8,
     jwks_len: usize,
+    now: u64,
 ) -> cognito_result {
-    boundary::call(|| try_ref(verifier)?.set_jwks(jwks, jwks_len, |_| true))
+    boundary::call(|| try_ref(verifier)?.cache_jwks(None, jwks, jwks_len, now))
 }
 
-/// Loads a JWKS document for pool `pool` only: pools are numbered from 0 in the order their user
-/// pool ids and issuers were added to the configuration. A token's `iss` picks its pool, and
-/// only that pool's keys may verify it. Otherwise as `cognito_verifier_set_jwks`;
+/// Installs keys for pool `pool` only: pools are numbered from 0 in the order their user pool
+/// ids and issuers were added to the configuration. A token's `iss` picks its pool, and only
+/// that pool's keys may verify it. Otherwise as `cognito_verifier_cache_jwks`;
 /// `COGNITO_RESULT_INVALID_ARGUMENT` for a pool number the verifier does not have.
 #[no_mangle]
-pub extern "C" fn cognito_verifier_set_pool_jwks(
+pub extern "C" fn cognito_verifier_cache_pool_jwks(
     verifier: *const cognito_verifier,
     pool: usize,
     jwks: *const u8,
     jwks_len: usize,
+    now: u64,
 ) -> cognito_result {
-    boundary::call(|| {
-        let v = try_ref(verifier)?;
-        if pool >= v.keys.len() {
-            return Err(cognito_result::InvalidArgument);
-        }
-        v.set_jwks(jwks, jwks_len, |i| i == pool)
-    })
+    boundary::call(|| try_ref(verifier)?.cache_jwks(Some(pool), jwks, jwks_len, now))
 }
 
-/// The number of usable keys loaded for the first pool, and of keys the document listed but that
-/// were skipped as unusable (wrong `use`, unknown type, weak, ...).
+/// The number of usable keys held by the first pool (0 before its first keys), and of keys the
+/// document listed but that were skipped as unusable (wrong `use`, unknown type, weak, ...).
+/// Errors: `COGNITO_RESULT_NULL_PARAMETER`. Thread-safe.
 #[no_mangle]
 pub extern "C" fn cognito_verifier_key_count(
     verifier: *const cognito_verifier,
@@ -189,18 +158,22 @@ pub extern "C" fn cognito_verifier_key_count(
         let v = try_ref(verifier)?;
         let keys_out = try_out(keys_out)?;
         let skipped_out = try_out(skipped_out)?;
-        let keys = v.keys(0).ok_or(cognito_result::InvalidArgument)?;
-        keys_out.set(keys.len());
-        skipped_out.set(keys.skipped());
+        let (keys, skipped) = v.core.keys(0).map_or((0, 0), |k| (k.len(), k.skipped()));
+        keys_out.set(keys);
+        skipped_out.set(skipped);
         Ok(())
     })
 }
 
-/// Verifies `token` (`token_len` bytes, no NUL terminator needed) at time `now` (unix seconds).
+/// Verifies `token` (`token_len` bytes, no NUL terminator needed) at time `now` (unix seconds)
+/// with the keys its pool holds now. No key is fetched here: poll first
+/// (`cognito_verifier_poll`, ffi/README.md "Key refresh").
 ///
 /// On success returns `COGNITO_RESULT_OK` and `claims` holds the token's claims, until the next
 /// successful verification into the same handle. On failure returns the reason and `claims` is
-/// unchanged (it keeps what it held before).
+/// unchanged (it keeps what it held before). `COGNITO_RESULT_JWKS_UNAVAILABLE` means the token's
+/// pool never had keys (not the token's fault: fetch them); `COGNITO_RESULT_UNKNOWN_KID` means
+/// it has keys, none with the token's `kid` (poll with `COGNITO_REFRESH_NEED_UNKNOWN_KID`).
 ///
 /// After the signature, the token is checked against the verifier's revocation list
 /// (`COGNITO_RESULT_REVOKED`), before its claims are handed out.
@@ -227,21 +200,17 @@ pub extern "C" fn cognito_verifier_verify(
 /// The verified-signature cache's counters since `cognito_verifier_new`: `hits_out` receives the
 /// number of signatures found (their arithmetic skipped), `misses_out` the number looked up and
 /// not found (checked with the arithmetic, valid or not), `capacity_out` the entries it holds
-/// (0: the cache is off, and both counters stay 0). Any out-parameter may be NULL. Thread-safe.
+/// (0: the cache is off, and both counters stay 0). Any out-parameter may be NULL. Errors:
+/// `COGNITO_RESULT_NULL_PARAMETER` for a NULL verifier. Thread-safe.
 #[no_mangle]
-pub extern "C" fn cognito_verifier_cache_stats(
+pub extern "C" fn cognito_verifier_signature_cache_stats(
     verifier: *const cognito_verifier,
     hits_out: *mut u64,
     misses_out: *mut u64,
     capacity_out: *mut usize,
 ) -> cognito_result {
     boundary::call(|| {
-        let v = try_ref(verifier)?;
-        let stats = v
-            .signatures
-            .as_ref()
-            .map(SignatureCache::stats)
-            .unwrap_or_default();
+        let stats = try_ref(verifier)?.core.signature_cache_stats();
         if let Ok(out) = try_out(hits_out) {
             out.set(stats.hits);
         }
@@ -266,7 +235,7 @@ fn revoke(
     boundary::call(|| {
         let v = try_ref(verifier)?;
         let value = try_str(value, value_len)?;
-        v.config.revoke(revocation(value), now)?;
+        v.core.revoke(revocation(value), now)?;
         Ok(())
     })
 }
@@ -358,7 +327,7 @@ pub extern "C" fn cognito_verifier_revoke_session(
         let v = try_ref(verifier)?;
         let origin_jti = try_str(origin_jti, origin_jti_len)?;
         let sub = try_str(sub, sub_len)?;
-        v.config
+        v.core
             .revoke(Revocation::Session { origin_jti, sub }, now)?;
         Ok(())
     })
@@ -447,7 +416,7 @@ pub extern "C" fn cognito_verifier_sign_out(
         let sub = try_str(sub, sub_len)?;
         let origin_jti = try_str(origin_jti, origin_jti_len)?;
         let out = try_out(out)?;
-        let recorded = v.config.sign_out(sub, origin_jti, now)?;
+        let recorded = v.core.sign_out(sub, origin_jti, now)?;
         out.set(cognito_sign_out::from_core(recorded)?);
         Ok(())
     })
@@ -465,7 +434,7 @@ pub extern "C" fn cognito_verifier_revocation_stats(
     capacity_out: *mut usize,
 ) -> cognito_result {
     boundary::call(|| {
-        let stats = try_ref(verifier)?.config.revocation_stats(now);
+        let stats = try_ref(verifier)?.core.revocation_stats(now);
         if let Ok(out) = try_out(held_out) {
             out.set(stats.held);
         }
@@ -493,7 +462,7 @@ pub extern "C" fn cognito_verifier_revocation_contended(
         let v = try_ref(verifier)?;
         let out = try_out(contended_out)?;
         // `contended` does not depend on the time.
-        out.set(v.config.revocation_stats(0).contended);
+        out.set(v.core.revocation_stats(0).contended);
         Ok(())
     })
 }

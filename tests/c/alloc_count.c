@@ -66,12 +66,12 @@ int main(int argc, char **argv) {
     cognito_config_add_user_pool_id(cfg, U8(POOL), strlen(POOL));
     cognito_config_add_client_id(cfg, U8(CLIENT), strlen(CLIENT));
     CHECK_RC(cognito_verifier_new(cfg, &v), COGNITO_RESULT_OK);
-    CHECK_RC(cognito_verifier_set_jwks(v, U8(jwks), jwks_len), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_cache_jwks(v, U8(jwks), jwks_len, NOW), COGNITO_RESULT_OK);
     /* A second verifier that holds a revocation of the token (its jti). */
     CHECK_RC(cognito_verifier_new(cfg, &revoking), COGNITO_RESULT_OK);
-    CHECK_RC(cognito_verifier_set_jwks(revoking, U8(jwks), jwks_len), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_cache_jwks(revoking, U8(jwks), jwks_len, NOW), COGNITO_RESULT_OK);
     CHECK_RC(cognito_verifier_revoke_jti(revoking, U8(JTI), strlen(JTI), 1700003600u, NOW), COGNITO_RESULT_OK);
-    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &c), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &c), COGNITO_RESULT_OK);
     long setup = allocations - setup_start;
 
     uint8_t buf[256];
@@ -86,6 +86,8 @@ int main(int argc, char **argv) {
     size_t held = 0;
     size_t contended = 0;
     cognito_sign_out signed_out;
+    cognito_refresh_action action = COGNITO_REFRESH_ACTION_FETCH;
+    uint64_t retry_at;
 
     const int rounds = 1000;
     long before = allocations;
@@ -112,16 +114,21 @@ int main(int argc, char **argv) {
                                            &signed_out),
                  COGNITO_RESULT_OK);
         CHECK_RC(cognito_verifier_revocation_contended(revoking, &contended), COGNITO_RESULT_OK);
+        /* The refresh decision before each token, and where the keys come from. */
+        CHECK_RC(cognito_verifier_poll(v, 0, NOW, COGNITO_REFRESH_NEED_KEYS, &action, &retry_at), COGNITO_RESULT_OK);
+        CHECK_RC(cognito_verifier_jwks_url(v, 0, buf, sizeof buf, &len), COGNITO_RESULT_OK);
     }
     long during = allocations - before;
 
     printf("  alloc_count: set-up %ld allocations (counter works: %s); %d x 5 verifications (one "
-           "revoked) + 7 claim reads + 1 revocation + 1 sign-out + revocation stats: %ld allocations\n",
+           "revoked) + 7 claim reads + 1 revocation + 1 sign-out + revocation stats + 1 refresh poll + "
+           "1 JWKS URL: %ld allocations\n",
            setup, setup > 0 ? "yes" : "NO", rounds, during);
     CHECK(setup > 0);
     CHECK(held == (size_t)rounds);
     CHECK(during == 0);
     CHECK(contended == 0 && signed_out.recorded == COGNITO_SIGN_OUT_KIND_SUBJECT);
+    CHECK(action == COGNITO_REFRESH_ACTION_USE_CACHED);
 
     cognito_claims_free(c);
     cognito_verifier_free(v);

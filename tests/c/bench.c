@@ -29,8 +29,8 @@ int main(int argc, char **argv) {
     cognito_config_add_user_pool_id(cfg, (const uint8_t *)POOL, strlen(POOL));
     cognito_config_add_client_id(cfg, (const uint8_t *)CLIENT, strlen(CLIENT));
     if (cognito_verifier_new(cfg, &v) != COGNITO_RESULT_OK ||
-        cognito_verifier_set_jwks(v, (const uint8_t *)jwks, jwks_len) != COGNITO_RESULT_OK ||
-        cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &c) != COGNITO_RESULT_OK)
+        cognito_verifier_cache_jwks(v, (const uint8_t *)jwks, jwks_len, NOW) != COGNITO_RESULT_OK ||
+        cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &c) != COGNITO_RESULT_OK)
         return 1;
     /* Warm up, then run batches until the time budget is spent. */
     for (int i = 0; i < 200; i++) cognito_verifier_verify(v, (const uint8_t *)token, token_len, NOW, c);

@@ -33,12 +33,11 @@ static void null_everywhere(void) {
     cognito_token_use use = 7;
     cognito_claim_kind kind = 7;
     cognito_refresh_action act = 7;
-    uint64_t retry = 7;
-    uint32_t fails = 7;
+    uint64_t retry = 7, hits = 7;
     cognito_verifier *v = (cognito_verifier *)0x1;
     cognito_claims *c = (cognito_claims *)0x1;
-    cognito_refresh *r = (cognito_refresh *)0x1;
     cognito_refresh_config rc_cfg;
+    EXPECT(cognito_refresh_config_default(&rc_cfg), COGNITO_RESULT_OK);
 
     EXPECT(cognito_config_new(NULL), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_config_add_user_pool_id(NULL, U8(POOL), 5), COGNITO_RESULT_NULL_PARAMETER);
@@ -48,8 +47,10 @@ static void null_everywhere(void) {
     EXPECT(cognito_config_set_leeway(NULL, 1), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_config_set_max_age(NULL, 1), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_config_set_allow_es256(NULL, true), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT(cognito_config_set_max_token_len(NULL, 10), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT(cognito_config_set_max_jwks_len(NULL, 10), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_config_set_max_token_bytes(NULL, 10), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_config_set_max_jwks_bytes(NULL, 10), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_config_set_signature_cache(NULL, 8), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_config_set_refresh(NULL, &rc_cfg), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_config_set_allow_any_rsa_exponent(NULL, true), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_config_require_groups(NULL, COGNITO_MATCH_ALL_OF), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_config_add_group(NULL, U8("g"), 1), COGNITO_RESULT_NULL_PARAMETER);
@@ -57,7 +58,13 @@ static void null_everywhere(void) {
     EXPECT(cognito_config_add_scope(NULL, U8("s"), 1), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_verifier_new(NULL, &v), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT_TRUE(v == (cognito_verifier *)0x1);
-    EXPECT(cognito_verifier_set_jwks(NULL, U8("{}"), 2), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_cache_jwks(NULL, U8("{}"), 2, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_cache_pool_jwks(NULL, 0, U8("{}"), 2, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_poll(NULL, 0, NOW, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_fetch_succeeded(NULL, 0, NOW, U8("{}"), 2), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_fetch_failed(NULL, 0, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_jwks_url(NULL, 0, buf, sizeof buf, &len), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_signature_cache_stats(NULL, &hits, &hits, &len), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_verifier_key_count(NULL, &len, &len), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_verifier_verify(NULL, U8("a.b.c"), 5, NOW, NULL), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_verifier_verify_now(NULL, U8("a.b.c"), 5, NULL), COGNITO_RESULT_NULL_PARAMETER);
@@ -72,7 +79,7 @@ static void null_everywhere(void) {
     cognito_sign_out signed_out = {COGNITO_SIGN_OUT_KIND_SESSION, 7};
     EXPECT(cognito_verifier_sign_out(NULL, U8("s"), 1, U8("o"), 1, NOW, &signed_out), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT_TRUE(signed_out.issued_at_or_before == 7);
-    EXPECT(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, NULL), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, NULL), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_claims_sub(NULL, buf, sizeof buf, &len), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_claims_username(NULL, buf, sizeof buf, &len), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_claims_client_id(NULL, buf, sizeof buf, &len), COGNITO_RESULT_NULL_PARAMETER);
@@ -94,21 +101,12 @@ static void null_everywhere(void) {
     EXPECT(cognito_claims_get(NULL, U8("sub"), 3, buf, sizeof buf, &len), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_claims_get_kind(NULL, U8("sub"), 3, &kind), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_refresh_config_default(NULL), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT(cognito_refresh_new(NULL, &r), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT_TRUE(r == (cognito_refresh *)0x1);
-    cognito_refresh_config_default(&rc_cfg);
-    EXPECT(cognito_refresh_new(&rc_cfg, NULL), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT(cognito_refresh_poll(NULL, NOW, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT(cognito_refresh_fetched(NULL, NOW, true), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT(cognito_refresh_keys_loaded(NULL, NOW), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT(cognito_refresh_failures(NULL, &fails), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT_TRUE(len == 7 && t == 7 && yes && use == 7 && kind == 7 && act == 7 && retry == 7 && fails == 7);
+    EXPECT_TRUE(len == 7 && t == 7 && yes && use == 7 && kind == 7 && act == 7 && retry == 7 && hits == 7);
     EXPECT_TRUE(cfg == (cognito_config *)0x1 && c == (cognito_claims *)0x1);
     /* Freeing NULL is a no-op. */
     cognito_config_free(NULL);
     cognito_verifier_free(NULL);
     cognito_claims_free(NULL);
-    cognito_refresh_free(NULL);
 }
 
 static void static_strings(void) {
@@ -121,7 +119,9 @@ static void static_strings(void) {
     EXPECT_TRUE(strcmp(cognito_result_code_name(12345), "unknown") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_REVOKED), "revoked") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(26), "revoked") == 0);
-    EXPECT_TRUE(strcmp(cognito_result_code_name(27), "unknown") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_JWKS_UNAVAILABLE), "jwks_unavailable") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(27), "jwks_unavailable") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(28), "unknown") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_REVOCATION_LIST_FULL), "revocation_list_full") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(107), "revocation_list_full") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_REVOCATION_DISABLED), "revocation_disabled") == 0);
@@ -129,13 +129,13 @@ static void static_strings(void) {
     EXPECT_TRUE(strcmp(cognito_result_code_name(109), "unknown") == 0);
     EXPECT_TRUE(strcmp(cognito_result_message(COGNITO_RESULT_REVOKED), "token has been revoked") == 0);
     EXPECT_TRUE(strcmp(cognito_result_message(0xffffffffu), "unknown result code") == 0);
-    /* Every code 0..=26 and 100..=108 has a distinct name. */
+    /* Every code 0..=27 and 100..=108 has a distinct name. */
     for (uint32_t i = 0; i <= 110; i++) {
         const char *n = cognito_result_code_name(i);
-        bool known = i <= 26 || (i >= 100 && i <= 108);
+        bool known = i <= 27 || (i >= 100 && i <= 108);
         EXPECT_TRUE(known == (strcmp(n, "unknown") != 0));
         for (uint32_t j = 0; j < i && known; j++)
-            if (j <= 26 || j >= 100) EXPECT_TRUE(strcmp(n, cognito_result_code_name(j)) != 0);
+            if (j <= 27 || j >= 100) EXPECT_TRUE(strcmp(n, cognito_result_code_name(j)) != 0);
     }
 }
 
@@ -147,7 +147,7 @@ static cognito_verifier *make_verifier(const char *jwks, size_t jwks_len) {
     EXPECT(cognito_config_add_client_id(cfg, U8(CLIENT), strlen(CLIENT)), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_new(cfg, &v), COGNITO_RESULT_OK);
     cognito_config_free(cfg); /* the verifier copied it */
-    EXPECT(cognito_verifier_set_jwks(v, U8(jwks), jwks_len), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_cache_jwks(v, U8(jwks), jwks_len, NOW), COGNITO_RESULT_OK);
     return v;
 }
 
@@ -163,8 +163,8 @@ static void config_edges(void) {
     EXPECT(cognito_config_set_token_use(cfg, 0xffffffffu), COGNITO_RESULT_INVALID_ARGUMENT);
     EXPECT(cognito_config_require_groups(cfg, 2), COGNITO_RESULT_INVALID_ARGUMENT);
     EXPECT(cognito_config_require_scopes(cfg, 99), COGNITO_RESULT_INVALID_ARGUMENT);
-    EXPECT(cognito_config_set_max_token_len(cfg, 0), COGNITO_RESULT_INVALID_ARGUMENT);
-    EXPECT(cognito_config_set_max_token_len(cfg, HUGE), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_config_set_max_token_bytes(cfg, 0), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_config_set_max_token_bytes(cfg, HUGE), COGNITO_RESULT_INVALID_ARGUMENT);
     /* Text: NULL with a length, invalid UTF-8, huge lengths, zero lengths. */
     EXPECT(cognito_config_add_user_pool_id(cfg, NULL, 5), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT(cognito_config_add_user_pool_id(cfg, U8("\xff\xfe"), 2), COGNITO_RESULT_INVALID_UTF8);
@@ -205,7 +205,7 @@ static void verify_edges(const char *jwks, size_t jwks_len, const char *token_te
 
     EXPECT(cognito_claims_new(0, &c), COGNITO_RESULT_INVALID_ARGUMENT);
     EXPECT(cognito_claims_new(HUGE, &c), COGNITO_RESULT_INVALID_ARGUMENT);
-    EXPECT(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &c), COGNITO_RESULT_OK);
+    EXPECT(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &c), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_key_count(v, &keys, &skipped), COGNITO_RESULT_OK);
     EXPECT_TRUE(keys == 2 && skipped == 0);
     EXPECT(cognito_verifier_key_count(v, NULL, &skipped), COGNITO_RESULT_NULL_PARAMETER);
@@ -226,7 +226,7 @@ static void verify_edges(const char *jwks, size_t jwks_len, const char *token_te
     /* Huge lengths: refused before reading. */
     EXPECT(cognito_verifier_verify(v, exact, HUGE, NOW, c), COGNITO_RESULT_TOKEN_TOO_LARGE);
     EXPECT(cognito_verifier_verify(v, exact, OVER_PTRDIFF, NOW, c), COGNITO_RESULT_TOKEN_TOO_LARGE);
-    EXPECT(cognito_verifier_verify(v, exact, COGNITO_DEFAULT_MAX_TOKEN_LEN + 1, NOW, c), COGNITO_RESULT_TOKEN_TOO_LARGE);
+    EXPECT(cognito_verifier_verify(v, exact, COGNITO_DEFAULT_MAX_TOKEN_BYTES + 1, NOW, c), COGNITO_RESULT_TOKEN_TOO_LARGE);
     /* Expired, and time extremes. */
     EXPECT(cognito_verifier_verify(v, exact, token_len, 1700003600u, c), COGNITO_RESULT_EXPIRED);
     EXPECT(cognito_verifier_verify(v, exact, token_len, UINT64_MAX, c), COGNITO_RESULT_EXPIRED);
@@ -321,18 +321,18 @@ static void verify_edges(const char *jwks, size_t jwks_len, const char *token_te
     free(payload);
 
     /* JWKS: NULL, empty, huge, malformed: the previous keys stay. */
-    EXPECT(cognito_verifier_set_jwks(v, NULL, 0), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT(cognito_verifier_set_jwks(v, NULL, 10), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT(cognito_verifier_set_jwks(v, U8(jwks), 0), COGNITO_RESULT_MALFORMED_JWKS);
-    EXPECT(cognito_verifier_set_jwks(v, U8(jwks), HUGE), COGNITO_RESULT_JWKS_TOO_LARGE);
-    EXPECT(cognito_verifier_set_jwks(v, U8(jwks), jwks_len - 2), COGNITO_RESULT_MALFORMED_JWKS);
+    EXPECT(cognito_verifier_cache_jwks(v, NULL, 0, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_cache_jwks(v, NULL, 10, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_cache_jwks(v, U8(jwks), 0, NOW), COGNITO_RESULT_MALFORMED_JWKS);
+    EXPECT(cognito_verifier_cache_jwks(v, U8(jwks), HUGE, NOW), COGNITO_RESULT_JWKS_TOO_LARGE);
+    EXPECT(cognito_verifier_cache_jwks(v, U8(jwks), jwks_len - 2, NOW), COGNITO_RESULT_MALFORMED_JWKS);
     /* No usable key (an outage page, a proxy's empty answer): refused, the good keys stay. */
-    EXPECT(cognito_verifier_set_jwks(v, U8("{\"keys\":[]}"), 11), COGNITO_RESULT_MALFORMED_JWKS);
+    EXPECT(cognito_verifier_cache_jwks(v, U8("{\"keys\":[]}"), 11, NOW), COGNITO_RESULT_MALFORMED_JWKS);
     EXPECT(cognito_verifier_verify(v, exact, token_len, NOW, c), COGNITO_RESULT_OK);
-    EXPECT(cognito_verifier_set_pool_jwks(v, 1, U8(jwks), jwks_len), COGNITO_RESULT_INVALID_ARGUMENT);
-    EXPECT(cognito_verifier_set_pool_jwks(NULL, 0, U8(jwks), jwks_len), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT(cognito_verifier_set_pool_jwks(v, 0, U8(jwks), jwks_len), COGNITO_RESULT_OK);
-    EXPECT(cognito_verifier_set_jwks(v, U8(jwks), jwks_len), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_cache_pool_jwks(v, 1, U8(jwks), jwks_len, NOW), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_cache_pool_jwks(NULL, 0, U8(jwks), jwks_len, NOW), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_cache_pool_jwks(v, 0, U8(jwks), jwks_len, NOW), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_cache_jwks(v, U8(jwks), jwks_len, NOW), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_verify_now(v, exact, token_len, c), COGNITO_RESULT_EXPIRED);
 
     /* A verifier with no keys at all, and one with a small maximum token length. */
@@ -342,11 +342,12 @@ static void verify_edges(const char *jwks, size_t jwks_len, const char *token_te
     cognito_config_add_user_pool_id(cfg, U8(POOL), strlen(POOL));
     cognito_config_add_client_id(cfg, U8(CLIENT), strlen(CLIENT));
     EXPECT(cognito_verifier_new(cfg, &empty), COGNITO_RESULT_OK);
-    EXPECT(cognito_verifier_verify(empty, exact, token_len, NOW, c), COGNITO_RESULT_UNKNOWN_KID);
+    /* Never had keys: not the token's fault. */
+    EXPECT(cognito_verifier_verify(empty, exact, token_len, NOW, c), COGNITO_RESULT_JWKS_UNAVAILABLE);
     cognito_verifier_free(empty);
-    cognito_config_set_max_token_len(cfg, 100);
+    cognito_config_set_max_token_bytes(cfg, 100);
     EXPECT(cognito_verifier_new(cfg, &empty), COGNITO_RESULT_OK);
-    EXPECT(cognito_verifier_set_jwks(empty, U8(jwks), jwks_len), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_cache_jwks(empty, U8(jwks), jwks_len, NOW), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_verify(empty, exact, token_len, NOW, c), COGNITO_RESULT_TOKEN_TOO_LARGE);
     cognito_verifier_free(empty);
 
@@ -355,13 +356,13 @@ static void verify_edges(const char *jwks, size_t jwks_len, const char *token_te
     char *big = malloc(big_len);
     memset(big, ' ', big_len - jwks_len);
     memcpy(big + big_len - jwks_len, jwks, jwks_len);
-    cognito_config_set_max_token_len(cfg, COGNITO_DEFAULT_MAX_TOKEN_LEN);
+    cognito_config_set_max_token_bytes(cfg, COGNITO_DEFAULT_MAX_TOKEN_BYTES);
     EXPECT(cognito_verifier_new(cfg, &empty), COGNITO_RESULT_OK);
-    EXPECT(cognito_verifier_set_jwks(empty, U8(big), big_len), COGNITO_RESULT_JWKS_TOO_LARGE);
+    EXPECT(cognito_verifier_cache_jwks(empty, U8(big), big_len, NOW), COGNITO_RESULT_JWKS_TOO_LARGE);
     cognito_verifier_free(empty);
-    EXPECT(cognito_config_set_max_jwks_len(cfg, 200 * 1024), COGNITO_RESULT_OK);
+    EXPECT(cognito_config_set_max_jwks_bytes(cfg, 200 * 1024), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_new(cfg, &empty), COGNITO_RESULT_OK);
-    EXPECT(cognito_verifier_set_jwks(empty, U8(big), big_len), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_cache_jwks(empty, U8(big), big_len, NOW), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_verify(empty, exact, token_len, NOW, c), COGNITO_RESULT_OK);
     cognito_verifier_free(empty);
     free(big);
@@ -383,7 +384,7 @@ static void revocation_edges(const char *jwks, size_t jwks_len, const char *toke
     cognito_verifier *v = make_verifier(jwks, jwks_len);
     cognito_claims *c = NULL;
     size_t held = 7, capacity = 7;
-    EXPECT(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &c), COGNITO_RESULT_OK);
+    EXPECT(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &c), COGNITO_RESULT_OK);
     /* Stats: any out-parameter may be NULL. */
     EXPECT(cognito_verifier_revocation_stats(v, NOW, NULL, NULL), COGNITO_RESULT_OK);
     EXPECT(cognito_verifier_revocation_stats(v, NOW, &held, NULL), COGNITO_RESULT_OK);
@@ -475,52 +476,124 @@ static void revocation_edges(const char *jwks, size_t jwks_len, const char *toke
     cognito_verifier_free(v);
 }
 
-static void refresh_edges(void) {
-    cognito_refresh_config cfg;
-    cognito_refresh *r = NULL;
+/* A verifier of POOL (pool 0) and an issuer (pool 1) with these refresh tunables. */
+static cognito_verifier *two_pools(const cognito_refresh_config *refresh) {
+    cognito_config *cfg = NULL;
+    cognito_verifier *v = NULL;
+    EXPECT(cognito_config_new(&cfg), COGNITO_RESULT_OK);
+    EXPECT(cognito_config_add_user_pool_id(cfg, U8(POOL), strlen(POOL)), COGNITO_RESULT_OK);
+    EXPECT(cognito_config_add_issuer(cfg, U8("https://idp.example.com/pool"), 28), COGNITO_RESULT_OK);
+    EXPECT(cognito_config_add_client_id(cfg, U8(CLIENT), strlen(CLIENT)), COGNITO_RESULT_OK);
+    if (refresh) EXPECT(cognito_config_set_refresh(cfg, refresh), COGNITO_RESULT_OK);
+    EXPECT(cognito_verifier_new(cfg, &v), COGNITO_RESULT_OK);
+    cognito_config_free(cfg);
+    return v;
+}
+
+/* Polls pool 0 at `now` for `need`; true when the answer is `want` (and `retry_at`). */
+static bool polls(const cognito_verifier *v, uint64_t now, cognito_refresh_need need,
+                  cognito_refresh_action want, uint64_t want_retry_at) {
     cognito_refresh_action act = 99;
     uint64_t retry = 99;
-    uint32_t fails = 99;
+    return cognito_verifier_poll(v, 0, now, need, &act, &retry) == COGNITO_RESULT_OK &&
+           act == want && retry == want_retry_at;
+}
+
+static void refresh_edges(const char *jwks, size_t jwks_len, const char *token, size_t token_len) {
+    cognito_refresh_config cfg;
+    cognito_refresh_action act = 99;
+    uint64_t retry = 99;
+    uint8_t url[128];
+    size_t len = 99;
     EXPECT(cognito_refresh_config_default(&cfg), COGNITO_RESULT_OK);
     EXPECT_TRUE(cfg.unknown_kid_cooldown == 30 && cfg.max_key_age == 3600 && cfg.retry_base == 1 &&
-                cfg.retry_max == 300 && cfg.fetch_timeout == 30);
-    EXPECT(cognito_refresh_new(&cfg, &r), COGNITO_RESULT_OK);
-    EXPECT(cognito_refresh_poll(r, 10, 2, &act, &retry), COGNITO_RESULT_INVALID_ARGUMENT);
-    EXPECT(cognito_refresh_poll(r, 10, COGNITO_REFRESH_NEED_KEYS, NULL, &retry), COGNITO_RESULT_NULL_PARAMETER);
-    EXPECT(cognito_refresh_poll(r, 10, COGNITO_REFRESH_NEED_KEYS, &act, NULL), COGNITO_RESULT_NULL_PARAMETER);
+                cfg.retry_max == 300 && cfg.fetch_timeout == 30 && cfg.request_timeout == 5);
+    cognito_config *no_refresh = NULL;
+    EXPECT(cognito_config_new(&no_refresh), COGNITO_RESULT_OK);
+    EXPECT(cognito_config_set_refresh(no_refresh, NULL), COGNITO_RESULT_NULL_PARAMETER);
+    cognito_config_free(no_refresh);
+    cognito_verifier *v = two_pools(NULL);
+    cognito_claims *c = NULL;
+    EXPECT(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &c), COGNITO_RESULT_OK);
+
+    /* Arguments: a pool it does not have, a need out of range, NULL out-parameters. */
+    EXPECT(cognito_verifier_poll(v, 2, 10, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_poll(v, 0, 10, 2, &act, &retry), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_poll(v, 0, 10, COGNITO_REFRESH_NEED_KEYS, NULL, &retry), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_poll(v, 0, 10, COGNITO_REFRESH_NEED_KEYS, &act, NULL), COGNITO_RESULT_NULL_PARAMETER);
     EXPECT_TRUE(act == 99 && retry == 99);
-    /* The core's scenario (refresh.rs tests): fetch, wait, fail, back off, recover. */
-    EXPECT(cognito_refresh_poll(r, 10, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_OK);
+
+    /* JWKS URLs: the size first, then the text; pool 1 is the issuer's. */
+    EXPECT(cognito_verifier_jwks_url(v, 0, NULL, 0, &len), COGNITO_RESULT_BUFFER_TOO_SMALL);
+    const char *want_url = "https://cognito-idp.us-east-1.amazonaws.com/" POOL "/.well-known/jwks.json";
+    EXPECT_TRUE(len == strlen(want_url) + 1);
+    EXPECT(cognito_verifier_jwks_url(v, 0, url, len - 1, &len), COGNITO_RESULT_BUFFER_TOO_SMALL);
+    EXPECT(cognito_verifier_jwks_url(v, 0, url, len, &len), COGNITO_RESULT_OK);
+    EXPECT_TRUE(len == strlen(want_url) && strcmp((char *)url, want_url) == 0);
+    EXPECT(cognito_verifier_jwks_url(v, 1, url, sizeof url, &len), COGNITO_RESULT_OK);
+    EXPECT_TRUE(strcmp((char *)url, "https://idp.example.com/pool/.well-known/jwks.json") == 0);
+    EXPECT(cognito_verifier_jwks_url(v, 2, url, sizeof url, &len), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_jwks_url(v, 0, NULL, 5, &len), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT(cognito_verifier_jwks_url(v, 0, url, sizeof url, NULL), COGNITO_RESULT_NULL_PARAMETER);
+
+    /* No keys: the token waits for the first fetch; fetch, wait, fail, back off, recover. */
+    EXPECT(cognito_verifier_verify(v, U8(token), token_len, NOW, c), COGNITO_RESULT_JWKS_UNAVAILABLE);
+    EXPECT_TRUE(polls(v, 10, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_FETCH, 0));
+    EXPECT_TRUE(polls(v, 10, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_WAIT, 0));
+    /* Reports about a pool it does not have change nothing: still waiting. */
+    EXPECT(cognito_verifier_fetch_failed(v, 2, 10), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_fetch_succeeded(v, 2, 10, U8(jwks), jwks_len), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT(cognito_verifier_cache_pool_jwks(v, 2, U8(jwks), jwks_len, 10), COGNITO_RESULT_INVALID_ARGUMENT);
+    EXPECT_TRUE(polls(v, 10, COGNITO_REFRESH_NEED_UNKNOWN_KID, COGNITO_REFRESH_ACTION_WAIT, 0));
+    /* A document refused before it is read (too large, NULL) is a failed fetch all the same,
+     * and so is one without a usable key: back-off of 1, 2, 4 seconds. */
+    EXPECT(cognito_verifier_fetch_succeeded(v, 0, 10, U8(jwks), HUGE), COGNITO_RESULT_JWKS_TOO_LARGE);
+    EXPECT_TRUE(polls(v, 10, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_UNAVAILABLE, 11));
+    EXPECT_TRUE(polls(v, 11, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_FETCH, 0));
+    EXPECT(cognito_verifier_fetch_succeeded(v, 0, 11, NULL, 5), COGNITO_RESULT_NULL_PARAMETER);
+    EXPECT_TRUE(polls(v, 11, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_UNAVAILABLE, 13));
+    EXPECT_TRUE(polls(v, 13, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_FETCH, 0));
+    EXPECT(cognito_verifier_fetch_succeeded(v, 0, 13, U8("{\"keys\":[]}"), 11), COGNITO_RESULT_MALFORMED_JWKS);
+    EXPECT_TRUE(polls(v, 13, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_UNAVAILABLE, 17));
+    EXPECT(cognito_verifier_verify(v, U8(token), token_len, NOW, c), COGNITO_RESULT_JWKS_UNAVAILABLE);
+    EXPECT_TRUE(polls(v, 17, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_FETCH, 0));
+    EXPECT(cognito_verifier_fetch_failed(v, 0, 17), COGNITO_RESULT_OK);
+    EXPECT_TRUE(polls(v, 17, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_UNAVAILABLE, 25));
+    EXPECT_TRUE(polls(v, 25, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_FETCH, 0));
+    EXPECT(cognito_verifier_fetch_succeeded(v, 0, 25, U8(jwks), jwks_len), COGNITO_RESULT_OK);
+    EXPECT_TRUE(polls(v, 26, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_USE_CACHED, 0));
+    EXPECT(cognito_verifier_verify(v, U8(token), token_len, NOW, c), COGNITO_RESULT_OK);
+    /* Pool 1 has its own state: still no keys, a first fetch. */
+    EXPECT(cognito_verifier_poll(v, 1, 26, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_OK);
     EXPECT_TRUE(act == COGNITO_REFRESH_ACTION_FETCH && retry == 0);
-    EXPECT(cognito_refresh_poll(r, 10, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_OK);
-    EXPECT_TRUE(act == COGNITO_REFRESH_ACTION_WAIT);
-    EXPECT(cognito_refresh_fetched(r, 10, false), COGNITO_RESULT_OK);
-    EXPECT(cognito_refresh_poll(r, 10, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_OK);
-    EXPECT_TRUE(act == COGNITO_REFRESH_ACTION_UNAVAILABLE && retry == 11);
-    EXPECT(cognito_refresh_failures(r, &fails), COGNITO_RESULT_OK);
-    EXPECT_TRUE(fails == 1);
-    EXPECT(cognito_refresh_poll(r, 11, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_OK);
-    EXPECT_TRUE(act == COGNITO_REFRESH_ACTION_FETCH);
-    EXPECT(cognito_refresh_fetched(r, 11, true), COGNITO_RESULT_OK);
-    EXPECT(cognito_refresh_poll(r, 12, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_OK);
-    EXPECT_TRUE(act == COGNITO_REFRESH_ACTION_USE_CACHED);
     /* A flood of unknown kids: one fetch per 30 s window. */
     int fetches = 0;
-    for (uint64_t now = 12; now < 12 + 90; now++)
+    for (uint64_t now = 26; now < 26 + 90; now++)
         for (int i = 0; i < 100; i++) {
-            cognito_refresh_poll(r, now, COGNITO_REFRESH_NEED_UNKNOWN_KID, &act, &retry);
+            cognito_verifier_poll(v, 0, now, COGNITO_REFRESH_NEED_UNKNOWN_KID, &act, &retry);
             if (act == COGNITO_REFRESH_ACTION_FETCH) {
                 fetches++;
-                cognito_refresh_fetched(r, now, true);
+                cognito_verifier_fetch_succeeded(v, 0, now, U8(jwks), jwks_len);
             }
         }
     EXPECT_TRUE(fetches == 3);
-    EXPECT(cognito_refresh_keys_loaded(r, 5000), COGNITO_RESULT_OK);
-    EXPECT(cognito_refresh_poll(r, 5001, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_OK);
-    EXPECT_TRUE(act == COGNITO_REFRESH_ACTION_USE_CACHED);
-    EXPECT(cognito_refresh_poll(r, UINT64_MAX, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_OK);
-    EXPECT_TRUE(act == COGNITO_REFRESH_ACTION_FETCH);
-    cognito_refresh_free(r);
+    /* Keys cached directly count as fresh; past the maximum age a refresh keeps them in use. */
+    EXPECT(cognito_verifier_cache_jwks(v, U8(jwks), jwks_len, 5000), COGNITO_RESULT_OK);
+    EXPECT_TRUE(polls(v, 5001, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_USE_CACHED, 0));
+    EXPECT_TRUE(polls(v, UINT64_MAX, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_REFRESH, 0));
+    EXPECT(cognito_verifier_verify(v, U8(token), token_len, NOW, c), COGNITO_RESULT_OK);
+    cognito_verifier_free(v);
+
+    /* The tunables reach every pool: keys 100 s old are refreshed. */
+    cfg.max_key_age = 100;
+    v = two_pools(&cfg);
+    EXPECT(cognito_verifier_cache_jwks(v, U8(jwks), jwks_len, 1000), COGNITO_RESULT_OK);
+    EXPECT_TRUE(polls(v, 1099, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_USE_CACHED, 0));
+    EXPECT_TRUE(polls(v, 1100, COGNITO_REFRESH_NEED_KEYS, COGNITO_REFRESH_ACTION_REFRESH, 0));
+    EXPECT(cognito_verifier_poll(v, 1, 1100, COGNITO_REFRESH_NEED_KEYS, &act, &retry), COGNITO_RESULT_OK);
+    EXPECT_TRUE(act == COGNITO_REFRESH_ACTION_REFRESH);
+    cognito_verifier_free(v);
+    cognito_claims_free(c);
 }
 
 int main(int argc, char **argv) {
@@ -539,7 +612,7 @@ int main(int argc, char **argv) {
     config_edges();
     verify_edges(jwks, jwks_len, token, token_len);
     revocation_edges(jwks, jwks_len, token, token_len);
-    refresh_edges();
+    refresh_edges(jwks, jwks_len, token, token_len);
 
     free(jwks);
     free(token);

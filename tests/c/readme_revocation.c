@@ -37,8 +37,8 @@ int main(int argc, char **argv) {
     CHECK_RC(cognito_config_add_user_pool_id(cfg, (const uint8_t *)POOL, strlen(POOL)), COGNITO_RESULT_OK);
     CHECK_RC(cognito_config_add_client_id(cfg, (const uint8_t *)CLIENT, strlen(CLIENT)), COGNITO_RESULT_OK);
     CHECK_RC(cognito_verifier_new(cfg, &v), COGNITO_RESULT_OK);
-    CHECK_RC(cognito_verifier_set_jwks(v, (const uint8_t *)jwks, jwks_len), COGNITO_RESULT_OK);
-    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &c), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_cache_jwks(v, (const uint8_t *)jwks, jwks_len, NOW), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &c), COGNITO_RESULT_OK);
     CHECK_RC(cognito_verifier_verify(v, (const uint8_t *)token, token_len, NOW, c), COGNITO_RESULT_OK);
     sign_out(v, c, NOW);
     CHECK(held_after == 3);
@@ -50,8 +50,8 @@ int main(int argc, char **argv) {
     cognito_verifier *w = NULL, *replica = NULL;
     CHECK_RC(cognito_verifier_new(cfg, &w), COGNITO_RESULT_OK);
     CHECK_RC(cognito_verifier_new(cfg, &replica), COGNITO_RESULT_OK);
-    CHECK_RC(cognito_verifier_set_jwks(w, (const uint8_t *)jwks, jwks_len), COGNITO_RESULT_OK);
-    CHECK_RC(cognito_verifier_set_jwks(replica, (const uint8_t *)jwks, jwks_len), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_cache_jwks(w, (const uint8_t *)jwks, jwks_len, NOW), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_cache_jwks(replica, (const uint8_t *)jwks, jwks_len, NOW), COGNITO_RESULT_OK);
     CHECK_RC(cognito_verifier_verify(w, (const uint8_t *)token, token_len, NOW, c), COGNITO_RESULT_OK);
     sign_out_session(w, replica, c, NOW);
     CHECK_RC(cognito_verifier_verify(w, (const uint8_t *)token, token_len, NOW, c), COGNITO_RESULT_REVOKED);

@@ -110,10 +110,10 @@ static cognito_verifier *make(const rcase_t *c, uint64_t capacity, uint64_t life
         CHECK_RC(cognito_config_set_revocation_capacity(cfg, (size_t)capacity), COGNITO_RESULT_OK);
     if (lifetime != DEFAULT)
         CHECK_RC(cognito_config_set_max_token_lifetime(cfg, lifetime), COGNITO_RESULT_OK);
-    if (!cache) CHECK_RC(cognito_config_set_signature_cache_capacity(cfg, 0), COGNITO_RESULT_OK);
+    if (!cache) CHECK_RC(cognito_config_set_signature_cache(cfg, 0), COGNITO_RESULT_OK);
     CHECK_RC(cognito_verifier_new(cfg, &v), COGNITO_RESULT_OK);
     cognito_config_free(cfg);
-    if (v) CHECK_RC(cognito_verifier_set_jwks(v, U8(c->jwks.data), c->jwks.len), COGNITO_RESULT_OK);
+    if (v) CHECK_RC(cognito_verifier_cache_jwks(v, U8(c->jwks.data), c->jwks.len, c->now), COGNITO_RESULT_OK);
     return v;
 }
 
@@ -161,7 +161,7 @@ static size_t held(const cognito_verifier *v, uint64_t now) {
 /* ------------------------------------------------------------------------------------------ 1 */
 static void table(void) {
     cognito_claims *claims = NULL;
-    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims), COGNITO_RESULT_OK);
     int agree = 0, off_agree = 0, disabled_calls = 0;
     for (size_t i = 0; i < case_count; i++) {
         const rcase_t *c = &cases[i];
@@ -226,7 +226,7 @@ static ids_t ids_of(const rcase_t *c) {
     cognito_verifier *v = make(c, 0, DEFAULT, false);
     cognito_claims *claims = NULL;
     size_t len;
-    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims), COGNITO_RESULT_OK);
     CHECK_RC(verify(v, &c->token, c->now, claims), COGNITO_RESULT_OK);
     CHECK_RC(cognito_claims_origin_jti(claims, (uint8_t *)ids.origin_jti, sizeof ids.origin_jti, &len), COGNITO_RESULT_OK);
     CHECK_RC(cognito_claims_jti(claims, (uint8_t *)ids.jti, sizeof ids.jti, &len), COGNITO_RESULT_OK);
@@ -255,7 +255,7 @@ static void full_list(void) {
     const uint64_t now = alice_id->now, exp = 1700003540u;
     cognito_verifier *v = make(alice_id, 8, DEFAULT, true);
     cognito_claims *claims = NULL;
-    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims), COGNITO_RESULT_OK);
     char filler[6][32];
 
     /* 1st: Bob's session; 2nd to 7th: sessions of nobody here; 8th: Alice's ID token only. */
@@ -313,7 +313,7 @@ static void expiry(void) {
     const uint64_t t0 = alice->now, exp = 1700003540u, lifetime = 3600;
     cognito_verifier *v = make(alice, 8, lifetime, true);
     cognito_claims *claims = NULL;
-    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims), COGNITO_RESULT_OK);
     char id[32];
 
     /* Held until: Alice's session t0 + 3600, Alice's ID token its exp, Bob t0 + 3600. */
@@ -363,7 +363,7 @@ static atomic_long verifications, during, wrong;
 static void *reader(void *arg) {
     (void)arg;
     cognito_claims *claims = NULL;
-    if (cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims) != COGNITO_RESULT_OK) {
+    if (cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims) != COGNITO_RESULT_OK) {
         atomic_fetch_add(&wrong, 1);
         return NULL;
     }
@@ -434,7 +434,7 @@ static void threads(void) {
     ids_t a = ids_of(alice);
     now_shared = alice->now;
     cognito_claims *claims = NULL;
-    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims), COGNITO_RESULT_OK);
 
     /* Each vector token's verdict on this configuration without and with the last revocation. */
     cognito_verifier *without = make(alice, DEFAULT, DEFAULT, false);
@@ -495,7 +495,7 @@ static void sign_outs(void) {
     const uint64_t now = alice->now;
     cognito_verifier *v = make(alice, DEFAULT, DEFAULT, true);
     cognito_claims *claims = NULL;
-    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims), COGNITO_RESULT_OK);
     CHECK_RC(verify(v, &bob->token, now, claims), COGNITO_RESULT_OK);
 
     /* Alice signs in and out SIGN_OUTS times, each time from a new session. */

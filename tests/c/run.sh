@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the C ABI (called by `make test`): header drift, the shared vectors from C and C++
 # (static and shared library, AddressSanitizer + UBSan, valgrind), hostile calls, threads,
-# revocation, the allocation count, the README example, the pkg-config file.
+# revocation, key refresh through the verifier (testdata/refresh.jsonl), the allocation count, the
+# README examples, the pkg-config file.
 #   tests/c/run.sh            honours CARGO_TARGET_DIR (default: target/), CC, CXX
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -68,10 +69,11 @@ cargo build --release --quiet -p cognito-verify-ffi
 python3 tests/c/vectors.py "$out/vectors" | sed 's/^/    /'
 V="$out/vectors"
 VECTORS=("$V/tokens.txt" "$V/real-world.txt" "$V/jwks.txt")
-# The pool rule, per-pool key sets: C only (the C++ wrapper has one key set a verifier).
+# The pool rule, per-pool key sets: C only.
 CONFORMANCE=("$V/conformance.txt")
 DOC=(testdata/doc/jwks.json testdata/doc/token.txt)
 REVOCATION=("$V/revocation.txt")
+REFRESH=("$V/refresh.txt")
 
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
 CXXFLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
@@ -87,7 +89,7 @@ build() {
     "$@" -o "$out/$name"
 }
 compile_all() {
-    for prog in vectors hostile threads sigcache revocation; do
+    for prog in vectors hostile threads sigcache revocation refresh; do
         build "$prog-static" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${STATIC[@]}"
         build "$prog-shared" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${SHARED[@]}"
         build "$prog-asan" "$CC" "${CFLAGS[@]}" "${SAN[@]}" "tests/c/$prog.c" "${STATIC[@]}"
@@ -128,6 +130,10 @@ step "revocation: 23 vectors, full, expiry, capacity 0, 1000 from a thread, sign
 step "revocation, shared library" "$out/revocation-shared" "${REVOCATION[@]}"
 step "revocation, AddressSanitizer + UBSan" "$out/revocation-asan" "${REVOCATION[@]}"
 step "revocation, valgrind (shared library)" "${VALGRIND[@]}" "$out/revocation-shared" "${REVOCATION[@]}"
+step "key refresh: testdata/refresh.jsonl through the verifier; static library" "$out/refresh-static" "${REFRESH[@]}"
+step "key refresh, shared library" "$out/refresh-shared" "${REFRESH[@]}"
+step "key refresh, AddressSanitizer + UBSan" "$out/refresh-asan" "${REFRESH[@]}"
+step "key refresh, valgrind (shared library)" "${VALGRIND[@]}" "$out/refresh-shared" "${REFRESH[@]}"
 step "no allocation per verification (malloc family wrapped)" "$out/alloc_count" "${DOC[@]}"
 
 # ------------------------------------------------------------------ README example, pkg-config
@@ -172,6 +178,18 @@ readme_revocation() {
     "$out/readme_revocation" "${DOC[@]}"
 }
 step "README revocation example (ASan + UBSan)" readme_revocation
+
+readme_refresh() {
+    # The ```c block of ffi/README.md's "Key refresh" section, run inside
+    # tests/c/readme_refresh.c with a stub HTTP client (AddressSanitizer + UBSan).
+    awk '/^## Key refresh$/ {sec = 1} sec && /^```c$/ {on = 1; next} on && /^```$/ {exit} on' \
+        ffi/README.md > "$out/readme_refresh.inc"
+    [ -s "$out/readme_refresh.inc" ] || return 1
+    "$CC" "${CFLAGS[@]}" "${SAN[@]}" -I"$out" tests/c/readme_refresh.c "${STATIC[@]}" \
+        -o "$out/readme_refresh"
+    "$out/readme_refresh" "${DOC[@]}"
+}
+step "README key refresh example (ASan + UBSan)" readme_refresh
 
 echo
 echo "tests/c: $passed passed, $failed failed"

@@ -28,7 +28,7 @@ static cognito_verifier *make(const char *client, const char *group, size_t capa
         CHECK_RC(cognito_config_add_group(cfg, (const uint8_t *)group, strlen(group)), COGNITO_RESULT_OK);
     }
     if (capacity != (size_t)-1)
-        CHECK_RC(cognito_config_set_signature_cache_capacity(cfg, capacity), COGNITO_RESULT_OK);
+        CHECK_RC(cognito_config_set_signature_cache(cfg, capacity), COGNITO_RESULT_OK);
     CHECK_RC(cognito_verifier_new(cfg, &v), COGNITO_RESULT_OK);
     cognito_config_free(cfg);
     return v;
@@ -36,18 +36,18 @@ static cognito_verifier *make(const char *client, const char *group, size_t capa
 
 static cognito_result verify(const cognito_verifier *v, const char *t, size_t len, uint64_t now) {
     cognito_claims *claims = NULL;
-    cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims);
+    cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims);
     cognito_result rc = cognito_verifier_verify(v, (const uint8_t *)t, len, now, claims);
     cognito_claims_free(claims);
     return rc;
 }
 
 static void stats(const cognito_verifier *v, uint64_t *hits, uint64_t *misses) {
-    CHECK_RC(cognito_verifier_cache_stats(v, hits, misses, NULL), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_signature_cache_stats(v, hits, misses, NULL), COGNITO_RESULT_OK);
 }
 
 static void load(cognito_verifier *v, const char *doc) {
-    CHECK_RC(cognito_verifier_set_jwks(v, (const uint8_t *)doc, strlen(doc)), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_cache_jwks(v, (const uint8_t *)doc, strlen(doc), NOW), COGNITO_RESULT_OK);
 }
 
 /* `doc` with the first occurrence of `from` replaced by `to` (same length). */
@@ -78,9 +78,9 @@ int main(int argc, char **argv) {
     cognito_verifier *off = make(CLIENT, NULL, 0);
     load(v, jwks);
     load(off, jwks);
-    CHECK_RC(cognito_verifier_cache_stats(v, &hits, &misses, &capacity), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_signature_cache_stats(v, &hits, &misses, &capacity), COGNITO_RESULT_OK);
     CHECK(hits == 0 && misses == 0 && capacity == COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY);
-    CHECK_RC(cognito_verifier_cache_stats(NULL, &hits, &misses, &capacity), COGNITO_RESULT_NULL_PARAMETER);
+    CHECK_RC(cognito_verifier_signature_cache_stats(NULL, &hits, &misses, &capacity), COGNITO_RESULT_NULL_PARAMETER);
     CHECK_RC(verify(v, token, token_len, NOW), COGNITO_RESULT_OK);
     stats(v, &hits, &misses);
     CHECK(hits == 0 && misses == 1);
@@ -91,7 +91,7 @@ int main(int argc, char **argv) {
 
     /* Capacity 0: no cache, no counts. */
     CHECK_RC(verify(off, token, token_len, NOW), COGNITO_RESULT_OK);
-    CHECK_RC(cognito_verifier_cache_stats(off, &hits, &misses, &capacity), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_signature_cache_stats(off, &hits, &misses, &capacity), COGNITO_RESULT_OK);
     CHECK(hits == 0 && misses == 0 && capacity == 0);
 
     /* Expired since it was cached: the same code as without the cache. */

@@ -1,5 +1,6 @@
-/* One verifier, many threads: readers verify while a writer keeps replacing the JWKS, and all
- * threads share one refresh policy.
+/* One verifier, many threads: readers verify while a writer keeps replacing the JWKS, and the
+ * readers drive the verifier's refresh policy (an unknown kid: poll, and on FETCH report the
+ * full key set fetched, another replacement racing the writer's).
  *   threads JWKS_FILE TOKEN_FILE [ITERATIONS]
  * Phase 1: the writer alternates the full key set (kA, kB) with one holding only kA, the token's
  * key: every verification must succeed. Phase 2: it alternates the full set with one holding
@@ -20,7 +21,8 @@
 #define READERS 4
 
 static const cognito_verifier *verifier;
-static const cognito_refresh *refresh;
+static const char *full_jwks;
+static size_t full_jwks_len;
 static const char *token;
 static size_t token_len;
 static long iterations = 2000;
@@ -31,7 +33,7 @@ static atomic_bool stop;
 static void *reader(void *arg) {
     (void)arg;
     cognito_claims *claims = NULL;
-    if (cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims) != COGNITO_RESULT_OK) return NULL;
+    if (cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims) != COGNITO_RESULT_OK) return NULL;
     uint8_t buf[64];
     size_t len;
     for (long i = 0; i < iterations || !atomic_load(&stop); i++) {
@@ -45,8 +47,12 @@ static void *reader(void *arg) {
             atomic_fetch_add(&unknown_kid_count, 1);
             cognito_refresh_action act;
             uint64_t retry;
-            cognito_refresh_poll(refresh, NOW + (uint64_t)i, COGNITO_REFRESH_NEED_UNKNOWN_KID, &act, &retry);
-            if (act == COGNITO_REFRESH_ACTION_FETCH) cognito_refresh_fetched(refresh, NOW + (uint64_t)i, true);
+            if (cognito_verifier_poll(verifier, 0, NOW + (uint64_t)i, COGNITO_REFRESH_NEED_UNKNOWN_KID,
+                                      &act, &retry) == COGNITO_RESULT_OK &&
+                act == COGNITO_REFRESH_ACTION_FETCH &&
+                cognito_verifier_fetch_succeeded(verifier, 0, NOW + (uint64_t)i, (const uint8_t *)full_jwks,
+                                                 full_jwks_len) != COGNITO_RESULT_OK)
+                atomic_fetch_add(&other_count, 1);
         } else {
             fprintf(stderr, "unexpected %s\n", cognito_result_code_name(rc));
             atomic_fetch_add(&other_count, 1);
@@ -66,7 +72,7 @@ static void *writer(void *arg) {
     long n = 0;
     while (n < MIN_SWAPS) {
         const doc_t *d = &docs[n++ % 2];
-        if (cognito_verifier_set_jwks(verifier, (const uint8_t *)d->doc, d->len) != COGNITO_RESULT_OK)
+        if (cognito_verifier_cache_jwks(verifier, (const uint8_t *)d->doc, d->len, NOW) != COGNITO_RESULT_OK)
             atomic_fetch_add(&other_count, 1);
         atomic_fetch_add(&swaps, 1);
     }
@@ -79,7 +85,7 @@ static void run_phase(doc_t *docs) {
     atomic_store(&unknown_kid_count, 0);
     atomic_store(&other_count, 0);
     atomic_store(&stop, false);
-    cognito_verifier_set_jwks(verifier, (const uint8_t *)docs[0].doc, docs[0].len);
+    cognito_verifier_cache_jwks(verifier, (const uint8_t *)docs[0].doc, docs[0].len, NOW);
     pthread_t readers[READERS], w;
     for (int i = 0; i < READERS; i++) pthread_create(&readers[i], NULL, reader, NULL);
     pthread_create(&w, NULL, writer, docs);
@@ -118,26 +124,22 @@ int main(int argc, char **argv) {
 
     cognito_config *cfg = NULL;
     cognito_verifier *v = NULL;
-    cognito_refresh *r = NULL;
-    cognito_refresh_config rcfg;
     cognito_config_new(&cfg);
     cognito_config_add_user_pool_id(cfg, (const uint8_t *)POOL, strlen(POOL));
     cognito_config_add_client_id(cfg, (const uint8_t *)CLIENT, strlen(CLIENT));
     CHECK_RC(cognito_verifier_new(cfg, &v), COGNITO_RESULT_OK);
     cognito_config_free(cfg);
-    CHECK_RC(cognito_verifier_set_jwks(v, (const uint8_t *)only_b, strlen(only_b)), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_cache_jwks(v, (const uint8_t *)only_b, strlen(only_b), NOW), COGNITO_RESULT_OK);
     size_t keys = 0, skipped = 0;
     cognito_verifier_key_count(v, &keys, &skipped);
     CHECK(keys == 1);
-    CHECK_RC(cognito_verifier_set_jwks(v, (const uint8_t *)only_a, strlen(only_a)), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_cache_jwks(v, (const uint8_t *)only_a, strlen(only_a), NOW), COGNITO_RESULT_OK);
     cognito_verifier_key_count(v, &keys, &skipped);
     CHECK(keys == 1);
-    CHECK_RC(cognito_verifier_set_jwks(v, (const uint8_t *)jwks, jwks_len), COGNITO_RESULT_OK);
-    cognito_refresh_config_default(&rcfg);
-    CHECK_RC(cognito_refresh_new(&rcfg, &r), COGNITO_RESULT_OK);
-    cognito_refresh_keys_loaded(r, NOW);
+    CHECK_RC(cognito_verifier_cache_jwks(v, (const uint8_t *)jwks, jwks_len, NOW), COGNITO_RESULT_OK);
     verifier = v;
-    refresh = r;
+    full_jwks = jwks;
+    full_jwks_len = jwks_len;
 
     printf("  threads: %d readers, >= %ld verifications each, writer swaps the JWKS %d times per phase\n",
            READERS, iterations, MIN_SWAPS);
@@ -149,7 +151,7 @@ int main(int argc, char **argv) {
     CHECK(ok >= READERS * iterations && unknown == 0 && other == 0);
     /* The verified-signature cache (on by default): after the first verification, hits. */
     uint64_t hits = 0, misses = 0;
-    CHECK_RC(cognito_verifier_cache_stats(v, &hits, &misses, NULL), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_verifier_signature_cache_stats(v, &hits, &misses, NULL), COGNITO_RESULT_OK);
     printf("  signature cache after phase 1: %" PRIu64 " hits, %" PRIu64 " misses\n", hits, misses);
     CHECK(hits >= (uint64_t)ok - READERS && hits + misses == (uint64_t)ok);
 
@@ -159,7 +161,6 @@ int main(int argc, char **argv) {
     printf("  phase 2 (kA swapped in and out): %ld ok, %ld unknown_kid, %ld other\n", ok, unknown, other);
     CHECK(ok + unknown >= READERS * iterations && other == 0);
 
-    cognito_refresh_free(r);
     cognito_verifier_free(v);
     free(only_b);
     free(only_a);

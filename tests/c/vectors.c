@@ -59,7 +59,7 @@ typedef struct {
 static void *repeat_case(void *arg) {
     shared_case_t *c = (shared_case_t *)arg;
     cognito_claims *claims = NULL;
-    if (cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims) != COGNITO_RESULT_OK) {
+    if (cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims) != COGNITO_RESULT_OK) {
         atomic_fetch_add(c->mismatches, 1);
         return NULL;
     }
@@ -104,15 +104,15 @@ static bool run_token_case(char **f) {
     if (rc == COGNITO_RESULT_OK) rc = add_list(cfg, f[11], cognito_config_add_client_id);
     if (rc == COGNITO_RESULT_OK) rc = requirement(cfg, f[12], f[13], true);
     if (rc == COGNITO_RESULT_OK) rc = requirement(cfg, f[14], f[15], false);
+    uint64_t now = strtoull(f[4], NULL, 10);
     if (rc == COGNITO_RESULT_OK) rc = cognito_verifier_new(cfg, &v);
-    if (rc == COGNITO_RESULT_OK) rc = cognito_config_set_signature_cache_capacity(cfg, 0);
+    if (rc == COGNITO_RESULT_OK) rc = cognito_config_set_signature_cache(cfg, 0);
     if (rc == COGNITO_RESULT_OK) rc = cognito_verifier_new(cfg, &uncached);
     if (rc == COGNITO_RESULT_OK)
-        rc = cognito_verifier_set_jwks(v, (const uint8_t *)jwks.data, jwks.len);
+        rc = cognito_verifier_cache_jwks(v, (const uint8_t *)jwks.data, jwks.len, now);
     if (rc == COGNITO_RESULT_OK)
-        rc = cognito_verifier_set_jwks(uncached, (const uint8_t *)jwks.data, jwks.len);
-    if (rc == COGNITO_RESULT_OK) rc = cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims);
-    uint64_t now = strtoull(f[4], NULL, 10);
+        rc = cognito_verifier_cache_jwks(uncached, (const uint8_t *)jwks.data, jwks.len, now);
+    if (rc == COGNITO_RESULT_OK) rc = cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims);
     /* Set-up failures (a key set refused) are the case's answer; nothing was verified. */
     bool verified = rc == COGNITO_RESULT_OK;
     cognito_result without_cache = rc;
@@ -125,8 +125,8 @@ static bool run_token_case(char **f) {
         uint64_t hits = 9, misses = 9, hits0 = 9, misses0 = 9;
         size_t capacity = 0, capacity0 = 9;
         cache_agrees = agree_across_threads(v, &token, now, rc);
-        cognito_verifier_cache_stats(v, &hits, &misses, &capacity);
-        cognito_verifier_cache_stats(uncached, &hits0, &misses0, &capacity0);
+        cognito_verifier_signature_cache_stats(v, &hits, &misses, &capacity);
+        cognito_verifier_signature_cache_stats(uncached, &hits0, &misses0, &capacity0);
         cache_agrees &= capacity == COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY && capacity0 == 0 &&
                         hits0 == 0 && misses0 == 0;
         /* A valid token: one miss, then hits only. */
@@ -181,7 +181,8 @@ static bool run_jwks_case(char **f) {
         cognito_config_add_user_pool_id(cfg, (const uint8_t *)"us-east-1_X", 11) == COGNITO_RESULT_OK &&
         cognito_config_add_client_id(cfg, (const uint8_t *)"c", 1) == COGNITO_RESULT_OK &&
         cognito_verifier_new(cfg, &v) == COGNITO_RESULT_OK) {
-        cognito_result rc = cognito_verifier_set_jwks(v, (const uint8_t *)jwks.data, jwks.len);
+        /* The time keys are loaded at only matters to the refresh policy, not polled here. */
+        cognito_result rc = cognito_verifier_cache_jwks(v, (const uint8_t *)jwks.data, jwks.len, 0);
         size_t keys = 99, skipped = 99;
         cognito_verifier_key_count(v, &keys, &skipped);
         if (f[4][0] == '1') {
@@ -203,7 +204,7 @@ static bool run_jwks_case(char **f) {
 }
 
 /* One conformance case: a verifier of one or several pools, each with its own key set
- * (cognito_verifier_set_pool_jwks); the token's iss picks the pool. */
+ * (cognito_verifier_cache_pool_jwks); the token's iss picks the pool. */
 static bool run_conformance_case(char **f) {
     text_t name = decode_text(f[1]), token = decode_text(f[2]);
     const char *kinds = f[5];
@@ -228,10 +229,11 @@ static bool run_conformance_case(char **f) {
     if (rc == COGNITO_RESULT_OK) rc = cognito_verifier_new(cfg, &v);
     for (size_t i = 0; rc == COGNITO_RESULT_OK && i < pools; i++) {
         text_t jwks = decode_text(jwkses[i]);
-        rc = cognito_verifier_set_pool_jwks(v, i, (const uint8_t *)jwks.data, jwks.len);
+        rc = cognito_verifier_cache_pool_jwks(v, i, (const uint8_t *)jwks.data, jwks.len,
+                                              strtoull(f[3], NULL, 10));
         free_text(&jwks);
     }
-    if (rc == COGNITO_RESULT_OK) rc = cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_LEN, &claims);
+    if (rc == COGNITO_RESULT_OK) rc = cognito_claims_new(COGNITO_DEFAULT_MAX_TOKEN_BYTES, &claims);
     if (rc == COGNITO_RESULT_OK)
         rc = cognito_verifier_verify(v, (const uint8_t *)token.data, token.len,
                                      strtoull(f[3], NULL, 10), claims);

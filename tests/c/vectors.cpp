@@ -62,9 +62,10 @@ bool token_case(const std::vector<std::string> &f) {
     auto verifier = cognito::Verifier::create(config);
     auto claims = cognito::Claims::create();
     if (!verifier) rc = verifier.code();
-    if (rc == COGNITO_RESULT_OK) rc = verifier->set_jwks(*text(f[3]));
+    const uint64_t now = std::strtoull(f[4].c_str(), nullptr, 10);
+    if (rc == COGNITO_RESULT_OK) rc = verifier->cache_jwks(*text(f[3]), now);
     if (rc == COGNITO_RESULT_OK)
-        rc = verifier->verify(*text(f[2]), std::strtoull(f[4].c_str(), nullptr, 10), *claims);
+        rc = verifier->verify(*text(f[2]), now, *claims);
 
     bool ok;
     if (f[17] == "1") {
@@ -89,7 +90,7 @@ bool jwks_case(const std::vector<std::string> &f) {
     auto verifier =
         cognito::Verifier::create(cognito::Config().user_pool_id("us-east-1_X").client_id("c"));
     if (!verifier) return false;
-    cognito_result rc = verifier->set_jwks(*text(f[2]));
+    cognito_result rc = verifier->cache_jwks(*text(f[2]), 0);
     auto [keys, skipped] = verifier->key_count();
     bool ok = f[4] == "1" ? rc == COGNITO_RESULT_OK && std::to_string(keys) == f[6] &&
                                 std::to_string(skipped) == f[7]
@@ -122,7 +123,7 @@ int run_file(const char *path) {
     return cases - agreed;
 }
 
-// The wrapper itself: moves, errors, claims helpers, the refresh policy.
+// The wrapper itself: moves, errors, claims helpers, the refresh policy through the verifier.
 int wrapper_checks() {
     int bad = 0;
     auto check = [&](bool cond, const char *what) {
@@ -141,15 +142,24 @@ int wrapper_checks() {
     check(std::string(cognito::message(COGNITO_RESULT_EXPIRED)) == "token has expired", "message");
     check(!cognito::Claims::create(0), "claims capacity 0 refused");
 
-    auto refresh = cognito::Refresh::create();
-    check(refresh.ok(), "refresh created");
-    auto d = refresh->poll(100, COGNITO_REFRESH_NEED_KEYS);
+    // The refresh policy, held by the verifier: fetch, fail, back off (tunables of the config).
+    auto tunables = cognito::default_refresh();
+    check(tunables.max_key_age == 3600 && tunables.request_timeout == 5, "default tunables");
+    tunables.retry_base = 10;
+    auto refreshing = cognito::Verifier::create(
+        cognito::Config().user_pool_id("us-east-1_X").client_id("c").refresh(tunables));
+    check(refreshing.ok(), "verifier with tunables");
+    check(refreshing->jwks_url(0).value_or("") ==
+              "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X/.well-known/jwks.json", "jwks_url");
+    check(refreshing->jwks_url(1).code() == COGNITO_RESULT_INVALID_ARGUMENT, "no pool 1");
+    auto d = refreshing->poll(0, 100, COGNITO_REFRESH_NEED_KEYS);
     check(d && d->action == COGNITO_REFRESH_ACTION_FETCH, "first poll fetches");
-    check(refresh->fetched(101, true) == COGNITO_RESULT_OK, "fetched");
-    d = refresh->poll(102, COGNITO_REFRESH_NEED_KEYS);
-    check(d && d->action == COGNITO_REFRESH_ACTION_USE_CACHED, "then cached");
-    cognito::Refresh moved = std::move(*refresh);
-    check(moved.get() != nullptr && refresh->get() == nullptr, "move transfers the handle");
+    check(refreshing->fetch_succeeded(0, 101, "<html>") == COGNITO_RESULT_MALFORMED_JWKS, "garbage refused");
+    d = refreshing->poll(0, 102, COGNITO_REFRESH_NEED_KEYS);
+    check(d && d->action == COGNITO_REFRESH_ACTION_UNAVAILABLE && d->retry_at == 111, "backs off");
+    check(!refreshing->poll(0, 102, static_cast<cognito_refresh_need>(2)), "need out of range");
+    cognito::Verifier moved = std::move(*refreshing);
+    check(moved.get() != nullptr && refreshing->get() == nullptr, "move transfers the handle");
     return bad;
 }
 
@@ -170,7 +180,8 @@ int doc_token_checks(const char *jwks_path, const char *token_path) {
     };
     check(verifier && claims, "created");
     check(!claims->sub() && claims->sub().code() == COGNITO_RESULT_NO_CLAIMS, "no claims yet");
-    check(verifier->set_jwks(jwks) == COGNITO_RESULT_OK, "jwks");
+    check(verifier->verify(token, 1700000100, *claims) == COGNITO_RESULT_JWKS_UNAVAILABLE, "no keys yet");
+    check(verifier->cache_jwks(jwks, 1700000100) == COGNITO_RESULT_OK, "jwks");
     check(verifier->verify(token, 1700000100, *claims) == COGNITO_RESULT_OK, "verify");
     check(claims->username().value_or("") == "alice", "username");
     check(claims->email().value_or("") == "alice@example.com", "email");
@@ -200,7 +211,7 @@ int doc_token_checks(const char *jwks_path, const char *token_path) {
     check(small->revoke_jti("abcdefab-1234-5678-9abc-def012345678", 1700003600, 1700000100) ==
               COGNITO_RESULT_REVOCATION_LIST_FULL, "full");
     check(small->revoke_jti("", 1700003600, 1700000100) == COGNITO_RESULT_INVALID_ARGUMENT, "empty");
-    check(small->set_jwks(jwks) == COGNITO_RESULT_OK, "jwks (small)");
+    check(small->cache_jwks(jwks) == COGNITO_RESULT_OK, "jwks (small)");
     check(small->verify(token, 1700000100, *claims) == COGNITO_RESULT_REVOKED, "user revoked");
     auto off = cognito::Verifier::create(
         cognito::Config().user_pool_id("us-east-1_Example1").client_id("c").revocation_capacity(0));
@@ -210,8 +221,8 @@ int doc_token_checks(const char *jwks_path, const char *token_path) {
         cognito::Config().user_pool_id("us-east-1_Example1").client_id("3n4b5urk1ft4fl3mg5e62d9ado"));
     auto replica = cognito::Verifier::create(
         cognito::Config().user_pool_id("us-east-1_Example1").client_id("3n4b5urk1ft4fl3mg5e62d9ado"));
-    check(signing && replica && signing->set_jwks(jwks) == COGNITO_RESULT_OK &&
-              replica->set_jwks(jwks) == COGNITO_RESULT_OK, "sign-out verifiers");
+    check(signing && replica && signing->cache_jwks(jwks) == COGNITO_RESULT_OK &&
+              replica->cache_jwks(jwks) == COGNITO_RESULT_OK, "sign-out verifiers");
     const std::string sub = claims->sub().value_or(""), session = claims->origin_jti().value_or("");
     auto recorded = signing->sign_out(sub, session, 1700000100);
     check(recorded && recorded->recorded == COGNITO_SIGN_OUT_KIND_SESSION &&

@@ -2,7 +2,7 @@
 """Converts the shared JSON-lines vectors of testdata/ into a line format a small C reader parses.
 
     vectors.py OUT_DIR     writes tokens.txt, real-world.txt, jwks.txt, conformance.txt,
-                           revocation.txt
+                           revocation.txt, refresh.txt
 
 Every line is one case, fields separated by one space. Text is "x" + hex of its UTF-8 bytes
 ("x" alone is the empty string), "-" means absent; lists are comma-separated texts or "-".
@@ -14,7 +14,19 @@ Every line is one case, fields separated by one space. Text is "x" + hex of its 
   revocation:  R name user_pool_id clients jwks now revocations token | valid error
                (revocations: comma-separated, each "o:" origin_jti, "j:" jti ":" exp or
                "s:" sub ":" issued_at_or_before, recorded at now; "-" for none)
-(the "|" is a literal field). The C and C++ programs do the verification and the comparison.
+(the "|" is a literal field).
+  refresh (testdata/refresh.jsonl, semantics in core/tests/refresh_table.rs): a scenario is a
+  line S, its documents and tokens, then one line per step; names are plain words, `at` and
+  `retry_at` are seconds relative to base (signed), E closes the file with the counts.
+               S name base user_pool_id client_id
+               D doc_name bytes        (a JSON document as compact JSON, a JSON string as is)
+               K token_name token
+               Q at keys|unknown_kid action retry_at|-         (poll pool 0)
+               F at doc_name|fail                              (fetch_succeeded / fetch_failed)
+               L at doc_name                                   (load_jwks, every pool)
+               V at token_name valid|error_code                (verify)
+               E scenarios steps
+The C and C++ programs do the verification and the comparison.
 """
 import json, os, sys
 
@@ -90,6 +102,47 @@ def revocation_line(c):
                      text(c["token"]), "|", "1" if e["valid"] else "0", e.get("error") or "-"])
 
 
+def word(s):
+    assert s and all(c.isalnum() or c == "_" for c in s), s
+    return s
+
+
+def refresh_lines(c):
+    lines = [" ".join(["S", text(c["name"]), num(c["base"]), text(c["user_pool_id"]),
+                       text(c["client_id"])])]
+    for name, doc in c["jwks"].items():
+        raw = doc if isinstance(doc, str) else json.dumps(doc, separators=(",", ":"))
+        lines.append(" ".join(["D", word(name), text(raw)]))
+    for name, token in c["tokens"].items():
+        lines.append(" ".join(["K", word(name), text(token)]))
+    for step in c["steps"]:
+        at = str(int(step["at"]))
+        if "poll" in step:
+            retry = step.get("retry_at")
+            lines.append(" ".join(["Q", at, word(step["poll"]), word(step["action"]),
+                                   "-" if retry is None else str(int(retry))]))
+        elif "fetched" in step:
+            lines.append(" ".join(["F", at, word(step["fetched"])]))
+        elif "load" in step:
+            lines.append(" ".join(["L", at, word(step["load"])]))
+        elif "verify" in step:
+            lines.append(" ".join(["V", at, word(step["verify"]), word(step["expect"])]))
+        else:
+            raise ValueError(f"unknown step {step}")
+    return lines
+
+
+def convert_refresh(src, dst):
+    with open(os.path.join(TESTDATA, src)) as f:
+        cases = [json.loads(l) for l in f if l.strip()]
+    steps = sum(len(c["steps"]) for c in cases)
+    with open(dst, "w") as out:
+        for c in cases:
+            out.write("\n".join(refresh_lines(c)) + "\n")
+        out.write(f"E {len(cases)} {steps}\n")
+    return len(cases), steps
+
+
 def convert(src, dst, line):
     with open(os.path.join(TESTDATA, src)) as f:
         cases = [json.loads(l) for l in f if l.strip()]
@@ -107,5 +160,7 @@ if __name__ == "__main__":
          convert("jwks.jsonl", os.path.join(out, "jwks.txt"), jwks_line),
          convert("conformance.jsonl", os.path.join(out, "conformance.txt"), conformance_line),
          convert("revocation.jsonl", os.path.join(out, "revocation.txt"), revocation_line)]
+    scenarios, steps = convert_refresh("refresh.jsonl", os.path.join(out, "refresh.txt"))
     print(f"converted {n[0]} token cases, {n[1]} real-world cases, {n[2]} key set cases, "
-          f"{n[3]} conformance cases, {n[4]} revocation cases")
+          f"{n[3]} conformance cases, {n[4]} revocation cases, "
+          f"{scenarios} refresh scenarios of {steps} steps")
