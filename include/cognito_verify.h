@@ -31,6 +31,18 @@
 #define COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY 4096
 
 /**
+ * Entries of a verifier's verdict memo unless `cognito_config_set_verdict_memo` says otherwise
+ * (the core's `DEFAULT_VERDICT_MEMO_ENTRIES`).
+ */
+#define COGNITO_DEFAULT_VERDICT_MEMO_ENTRIES 2048
+
+/**
+ * Bytes a verifier's verdict memo holds at most unless `cognito_config_set_verdict_memo_bytes`
+ * says otherwise (the core's `DEFAULT_VERDICT_MEMO_BYTES`, 4 MiB).
+ */
+#define COGNITO_DEFAULT_VERDICT_MEMO_BYTES 4194304
+
+/**
  * Entries of a verifier's revocation list unless `cognito_config_set_revocation_capacity` says
  * otherwise (32 bytes each; the core's `DEFAULT_REVOCATION_CAPACITY`).
  */
@@ -784,6 +796,23 @@ cognito_result cognito_config_set_max_jwks_bytes(cognito_config *config, size_t 
 cognito_result cognito_config_set_signature_cache(cognito_config *config, size_t entries);
 
 /**
+ * Entries of the verifier's verdict memo (default `COGNITO_DEFAULT_VERDICT_MEMO_ENTRIES`, 2048;
+ * rounded down to a multiple of 4; 0 turns it off): a token that fully verified before is
+ * answered by checking its claims again at the new time (expiry, revocation, groups, scopes),
+ * without its signature, decoding or parsing, and gets the same result as a full verification.
+ * An entry is not used once its pool's keys were replaced. Storing a token allocates (the
+ * first verification of a token); a hit allocates nothing.
+ */
+cognito_result cognito_config_set_verdict_memo(cognito_config *config, size_t entries);
+
+/**
+ * Bytes the verdict memo holds at most, counting each entry's token, decoded payload and about
+ * 200 bytes of bookkeeping (default `COGNITO_DEFAULT_VERDICT_MEMO_BYTES`, 4 MiB: about 2,000
+ * Cognito tokens). A token that would pass the bound is not stored.
+ */
+cognito_result cognito_config_set_verdict_memo_bytes(cognito_config *config, size_t bytes);
+
+/**
  * The key refresh policy's tunables (ffi/README.md, "Key refresh"), the same for every pool:
  * `*refresh` is copied. Start from `cognito_refresh_config_default` and change what you need.
  * Errors: `COGNITO_RESULT_NULL_PARAMETER`.
@@ -1032,6 +1061,19 @@ cognito_result cognito_verifier_signature_cache_stats(const cognito_verifier *ve
                                                       uint64_t *hits_out,
                                                       uint64_t *misses_out,
                                                       size_t *capacity_out);
+
+/**
+ * The verdict memo's counters since `cognito_verifier_new`: `hits_out` receives the tokens
+ * answered from the memo, `misses_out` those looked up and not found (or found under keys since
+ * replaced), `capacity_out` the entries it can hold (0: off), `bytes_out` the bytes it holds
+ * now. Any out-parameter may be NULL. Errors: `COGNITO_RESULT_NULL_PARAMETER` for a NULL
+ * verifier. Thread-safe.
+ */
+cognito_result cognito_verifier_verdict_memo_stats(const cognito_verifier *verifier,
+                                                   uint64_t *hits_out,
+                                                   uint64_t *misses_out,
+                                                   size_t *capacity_out,
+                                                   size_t *bytes_out);
 
 /**
  * Revokes a session at `now` (unix seconds): every token whose `origin_jti` is `origin_jti`

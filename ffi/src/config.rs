@@ -3,7 +3,7 @@
 use cognito_verify_core::{
     AcceptedTokenUse, ConfigBuilder, Match, VerifierConfig, DEFAULT_MAX_JWKS_BYTES,
     DEFAULT_MAX_TOKEN_BYTES, DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY,
-    DEFAULT_SIGNATURE_CACHE_CAPACITY,
+    DEFAULT_SIGNATURE_CACHE_CAPACITY, DEFAULT_VERDICT_MEMO_BYTES, DEFAULT_VERDICT_MEMO_ENTRIES,
 };
 
 use crate::boundary;
@@ -47,6 +47,12 @@ pub const COGNITO_DEFAULT_MAX_JWKS_BYTES: usize = 65536;
 /// Entries of a verifier's verified-signature cache unless `cognito_config_set_signature_cache`
 /// says otherwise (the core's `DEFAULT_SIGNATURE_CACHE_CAPACITY`).
 pub const COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY: usize = 4096;
+/// Entries of a verifier's verdict memo unless `cognito_config_set_verdict_memo` says otherwise
+/// (the core's `DEFAULT_VERDICT_MEMO_ENTRIES`).
+pub const COGNITO_DEFAULT_VERDICT_MEMO_ENTRIES: usize = 2048;
+/// Bytes a verifier's verdict memo holds at most unless `cognito_config_set_verdict_memo_bytes`
+/// says otherwise (the core's `DEFAULT_VERDICT_MEMO_BYTES`, 4 MiB).
+pub const COGNITO_DEFAULT_VERDICT_MEMO_BYTES: usize = 4_194_304;
 /// Entries of a verifier's revocation list unless `cognito_config_set_revocation_capacity` says
 /// otherwise (32 bytes each; the core's `DEFAULT_REVOCATION_CAPACITY`).
 pub const COGNITO_DEFAULT_REVOCATION_CAPACITY: usize = 4096;
@@ -62,6 +68,8 @@ const _: () = assert!(COGNITO_DEFAULT_MAX_TOKEN_BYTES == DEFAULT_MAX_TOKEN_BYTES
 const _: () = assert!(COGNITO_DEFAULT_MAX_JWKS_BYTES == DEFAULT_MAX_JWKS_BYTES);
 const _: () = assert!(COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY == DEFAULT_SIGNATURE_CACHE_CAPACITY);
 const _: () = assert!(COGNITO_DEFAULT_REVOCATION_CAPACITY == DEFAULT_REVOCATION_CAPACITY);
+const _: () = assert!(COGNITO_DEFAULT_VERDICT_MEMO_ENTRIES == DEFAULT_VERDICT_MEMO_ENTRIES);
+const _: () = assert!(COGNITO_DEFAULT_VERDICT_MEMO_BYTES == DEFAULT_VERDICT_MEMO_BYTES);
 const _: () = assert!(COGNITO_DEFAULT_MAX_TOKEN_LIFETIME == DEFAULT_MAX_TOKEN_LIFETIME);
 
 /// A verifier configuration under construction. Create with `cognito_config_new`, fill in, pass
@@ -282,6 +290,31 @@ pub extern "C" fn cognito_config_set_signature_cache(
     entries: usize,
 ) -> cognito_result {
     set(config, |b| b.signature_cache(entries))
+}
+
+/// Entries of the verifier's verdict memo (default `COGNITO_DEFAULT_VERDICT_MEMO_ENTRIES`, 2048;
+/// rounded down to a multiple of 4; 0 turns it off): a token that fully verified before is
+/// answered by checking its claims again at the new time (expiry, revocation, groups, scopes),
+/// without its signature, decoding or parsing, and gets the same result as a full verification.
+/// An entry is not used once its pool's keys were replaced. Storing a token allocates (the
+/// first verification of a token); a hit allocates nothing.
+#[no_mangle]
+pub extern "C" fn cognito_config_set_verdict_memo(
+    config: *mut cognito_config,
+    entries: usize,
+) -> cognito_result {
+    set(config, |b| b.verdict_memo(entries))
+}
+
+/// Bytes the verdict memo holds at most, counting each entry's token, decoded payload and about
+/// 200 bytes of bookkeeping (default `COGNITO_DEFAULT_VERDICT_MEMO_BYTES`, 4 MiB: about 2,000
+/// Cognito tokens). A token that would pass the bound is not stored.
+#[no_mangle]
+pub extern "C" fn cognito_config_set_verdict_memo_bytes(
+    config: *mut cognito_config,
+    bytes: usize,
+) -> cognito_result {
+    set(config, |b| b.verdict_memo_bytes(bytes))
 }
 
 /// The key refresh policy's tunables (ffi/README.md, "Key refresh"), the same for every pool:

@@ -47,10 +47,12 @@ pub use config::{
     cognito_config_set_max_jwks_bytes, cognito_config_set_max_token_bytes,
     cognito_config_set_max_token_lifetime, cognito_config_set_refresh,
     cognito_config_set_revocation_capacity, cognito_config_set_signature_cache,
-    cognito_config_set_token_use, cognito_match, cognito_token_use, COGNITO_DEFAULT_MAX_JWKS_BYTES,
-    COGNITO_DEFAULT_MAX_TOKEN_BYTES, COGNITO_DEFAULT_MAX_TOKEN_LIFETIME,
-    COGNITO_DEFAULT_REVOCATION_CAPACITY, COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY,
-    COGNITO_MAX_TOKEN_BYTES_LIMIT,
+    cognito_config_set_token_use, cognito_config_set_verdict_memo,
+    cognito_config_set_verdict_memo_bytes, cognito_match, cognito_token_use,
+    COGNITO_DEFAULT_MAX_JWKS_BYTES, COGNITO_DEFAULT_MAX_TOKEN_BYTES,
+    COGNITO_DEFAULT_MAX_TOKEN_LIFETIME, COGNITO_DEFAULT_REVOCATION_CAPACITY,
+    COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY, COGNITO_DEFAULT_VERDICT_MEMO_BYTES,
+    COGNITO_DEFAULT_VERDICT_MEMO_ENTRIES, COGNITO_MAX_TOKEN_BYTES_LIMIT,
 };
 pub use refresh::{
     cognito_refresh_action, cognito_refresh_config, cognito_refresh_config_default,
@@ -64,7 +66,8 @@ pub use verifier::{
     cognito_verifier_new, cognito_verifier_revocation_contended, cognito_verifier_revocation_stats,
     cognito_verifier_revoke_jti, cognito_verifier_revoke_origin_jti,
     cognito_verifier_revoke_session, cognito_verifier_revoke_sub, cognito_verifier_sign_out,
-    cognito_verifier_signature_cache_stats, cognito_verifier_verify, cognito_verifier_verify_now,
+    cognito_verifier_signature_cache_stats, cognito_verifier_verdict_memo_stats,
+    cognito_verifier_verify, cognito_verifier_verify_now,
 };
 
 /// The library's version, e.g. `"0.1.0"`: a static string, never free it.

@@ -224,6 +224,37 @@ pub extern "C" fn cognito_verifier_signature_cache_stats(
     })
 }
 
+/// The verdict memo's counters since `cognito_verifier_new`: `hits_out` receives the tokens
+/// answered from the memo, `misses_out` those looked up and not found (or found under keys since
+/// replaced), `capacity_out` the entries it can hold (0: off), `bytes_out` the bytes it holds
+/// now. Any out-parameter may be NULL. Errors: `COGNITO_RESULT_NULL_PARAMETER` for a NULL
+/// verifier. Thread-safe.
+#[no_mangle]
+pub extern "C" fn cognito_verifier_verdict_memo_stats(
+    verifier: *const cognito_verifier,
+    hits_out: *mut u64,
+    misses_out: *mut u64,
+    capacity_out: *mut usize,
+    bytes_out: *mut usize,
+) -> cognito_result {
+    boundary::call(|| {
+        let stats = try_ref(verifier)?.core.verdict_memo_stats();
+        if let Ok(out) = try_out(hits_out) {
+            out.set(stats.hits);
+        }
+        if let Ok(out) = try_out(misses_out) {
+            out.set(stats.misses);
+        }
+        if let Ok(out) = try_out(capacity_out) {
+            out.set(stats.capacity);
+        }
+        if let Ok(out) = try_out(bytes_out) {
+            out.set(stats.bytes);
+        }
+        Ok(())
+    })
+}
+
 /// Records the revocation `revocation` makes of the text at `value`, at `now`.
 fn revoke(
     verifier: *const cognito_verifier,

@@ -88,7 +88,7 @@ static bool agree_across_threads(const cognito_verifier *v, const text_t *token,
 static bool run_token_case(char **f) {
     text_t name = decode_text(f[1]), token = decode_text(f[2]), jwks = decode_text(f[3]);
     cognito_config *cfg = NULL;
-    cognito_verifier *v = NULL, *uncached = NULL;
+    cognito_verifier *v = NULL, *uncached = NULL, *memo = NULL;
     cognito_claims *claims = NULL;
     bool ok = false;
     cognito_result rc;
@@ -105,9 +105,15 @@ static bool run_token_case(char **f) {
     if (rc == COGNITO_RESULT_OK) rc = requirement(cfg, f[12], f[13], true);
     if (rc == COGNITO_RESULT_OK) rc = requirement(cfg, f[14], f[15], false);
     uint64_t now = strtoull(f[4], NULL, 10);
+    /* `memo`: the defaults (verdict memo and signature cache); `v`: the signature cache alone,
+     * whose counters are checked; `uncached`: neither. */
+    if (rc == COGNITO_RESULT_OK) rc = cognito_verifier_new(cfg, &memo);
+    if (rc == COGNITO_RESULT_OK) rc = cognito_config_set_verdict_memo(cfg, 0);
     if (rc == COGNITO_RESULT_OK) rc = cognito_verifier_new(cfg, &v);
     if (rc == COGNITO_RESULT_OK) rc = cognito_config_set_signature_cache(cfg, 0);
     if (rc == COGNITO_RESULT_OK) rc = cognito_verifier_new(cfg, &uncached);
+    if (rc == COGNITO_RESULT_OK)
+        rc = cognito_verifier_cache_jwks(memo, (const uint8_t *)jwks.data, jwks.len, now);
     if (rc == COGNITO_RESULT_OK)
         rc = cognito_verifier_cache_jwks(v, (const uint8_t *)jwks.data, jwks.len, now);
     if (rc == COGNITO_RESULT_OK)
@@ -136,6 +142,23 @@ static bool run_token_case(char **f) {
         if (!cache_agrees)
             fprintf(stderr, "CACHE %s: %s, hits=%" PRIu64 " misses=%" PRIu64 "\n", name.data,
                     cognito_result_code_name(rc), hits, misses);
+        /* The verdict memo: the same code from every thread, a hit for every repeat of a valid
+         * token, never a hit for a refused one. */
+        bool memo_agrees = agree_across_threads(memo, &token, now, rc) &&
+                           cognito_verifier_verify(memo, (const uint8_t *)token.data, token.len,
+                                                   now, claims) == rc;
+        uint64_t memo_hits = 9, memo_misses = 9;
+        size_t memo_bytes = 0;
+        cognito_verifier_verdict_memo_stats(memo, &memo_hits, &memo_misses, NULL, &memo_bytes);
+        /* Threads that start together may each miss once before the first stores it. */
+        if (rc == COGNITO_RESULT_OK)
+            memo_agrees &= memo_hits + memo_misses == THREADS * REPEATS + 1 &&
+                           memo_misses <= THREADS && memo_bytes > 0;
+        else memo_agrees &= memo_hits == 0 && memo_bytes == 0;
+        if (!memo_agrees)
+            fprintf(stderr, "MEMO %s: %s, hits=%" PRIu64 "\n", name.data, cognito_result_code_name(rc),
+                    memo_hits);
+        cache_agrees &= memo_agrees;
     }
     /* The claims of the cached verifier's verification, checked below. */
 
@@ -165,6 +188,7 @@ done:
     cognito_claims_free(claims);
     cognito_verifier_free(v);
     cognito_verifier_free(uncached);
+    cognito_verifier_free(memo);
     cognito_config_free(cfg);
     free_text(&name);
     free_text(&token);
