@@ -122,7 +122,7 @@ for (const t of tokens) {
   cached.verifySync(t);
   await cachedWc.verify(t);
 }
-const primed = [cached.cacheStats(), cachedWc.cacheStats()];
+const primed = [cached.signatureCacheStats(), cachedWc.signatureCacheStats()];
 // Every lookup a miss, and every miss stored: 8 entries (one bucket) for the 1,000 tokens in turn.
 const missing = make(undefined, 8);
 const missingWasm = make("wasm", 8);
@@ -135,10 +135,10 @@ const missingWasm = make("wasm", 8);
   ["cognito-verify-wasm verifySync, no cache (pure wasm)", (t) => oursWasm.verifySync(t), 0],
 ]);
 for (const v of [missing, missingWasm]) {
-  if (v.cacheStats().hits !== 0) throw new Error(`a miss row hit: ${JSON.stringify(v.cacheStats())}`);
+  if (v.signatureCacheStats().hits !== 0) throw new Error(`a miss row hit: ${JSON.stringify(v.signatureCacheStats())}`);
 }
 for (const [i, v] of [cached, cachedWc].entries()) {
-  const { hits, misses, capacity } = v.cacheStats();
+  const { hits, misses, capacity } = v.signatureCacheStats();
   // Every token missed once while priming, and nearly always hit since: a bucket (8 ways) that
   // drew more than 8 of the 1,000 tokens keeps the 8 in use and misses the others every round.
   const rate = hits / (hits + misses - N);

@@ -1,8 +1,10 @@
 // The signature engines the core calls back into (`Sink` in ../src/lib.rs): node:crypto inside one
-// wasm call, and WebCrypto across two (see api.mjs). The core judged every key and every signature's
-// shape before asking; an engine only says valid, invalid, or "not now" (then verified in wasm).
+// wasm call, and WebCrypto across two (see verifier.mjs). The core judged every key and every
+// signature's shape before asking, and names the key by its index in the pool's key set (its own
+// lookup by kid); an engine only says valid, invalid, or "not now" (then the wasm arithmetic
+// answers, in the same call).
 
-import { uniqueJwk } from "./jwks.mjs";
+import { jwkAt } from "./jwks.mjs";
 
 export const RS256 = 1;
 const ES256 = 2;
@@ -15,34 +17,46 @@ const EC_IMPORT = { name: "ECDSA", namedCurve: "P-256" };
 export const RSA_VERIFY = { name: "RSASSA-PKCS1-v1_5" };
 export const EC_VERIFY = { name: "ECDSA", hash: "SHA-256" };
 
-// ---------------------------------------------------------------------------------------------
-// WebCrypto
-
-async function importKey(pool, index, alg) {
-  const kid = pool.keys.kid(index);
-  const jwk = kid === undefined ? undefined : uniqueJwk(pool, kid);
-  if (jwk === undefined) return null;
-  // Only the key material: `alg`, `use`, `key_ops` and `ext` were judged by the core already.
-  try {
-    if (alg === RS256 && jwk.kty === "RSA") {
-      return await pool.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e }, RSA_IMPORT, false, ["verify"]);
-    }
-    if (alg === ES256 && jwk.kty === "EC") {
-      const ec = { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
-      return await pool.subtle.importKey("jwk", ec, EC_IMPORT, false, ["verify"]);
-    }
-  } catch {
-    // A key WebCrypto refuses (e.g. an exponent it does not support): verified in wasm.
+/** Pool `pool`'s platform keys, dropped whenever the core's key set moved on. */
+function engineKeys(state, pool) {
+  const p = state.pools[pool];
+  const generation = state.core.generation(pool);
+  if (p.keysGeneration !== generation) {
+    p.keysGeneration = generation;
+    p.cryptoKeys = new Map();
+    p.nodeKeys = [];
   }
+  return p;
+}
+
+/** Only the key material: `alg`, `use`, `key_ops` and `ext` were judged by the core already. */
+function material(jwk, alg) {
+  if (alg === RS256 && jwk?.kty === "RSA") return { kty: "RSA", n: jwk.n, e: jwk.e };
+  if (alg === ES256 && jwk?.kty === "EC") return { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
   return null;
 }
 
-/** The CryptoKey of the key at `index` of the current set (a promise, shared by concurrent calls), or null. */
-export function cryptoKey(pool, index, alg) {
-  let key = pool.cryptoKeys.get(index);
+// ---------------------------------------------------------------------------------------------
+// WebCrypto
+
+async function importKey(state, pool, index, alg) {
+  const key = material(jwkAt(state, pool, index), alg);
+  if (key === null) return null;
+  try {
+    return await state.subtle.importKey("jwk", key, alg === RS256 ? RSA_IMPORT : EC_IMPORT, false, ["verify"]);
+  } catch {
+    // A key WebCrypto refuses (e.g. an exponent it does not support): verified in wasm.
+    return null;
+  }
+}
+
+/** The CryptoKey of the key at `index` of pool `pool`'s current set (a promise, shared by concurrent calls), or null. */
+export function cryptoKey(state, pool, index, alg) {
+  const p = engineKeys(state, pool);
+  let key = p.cryptoKeys.get(index);
   if (key === undefined) {
-    key = importKey(pool, index, alg);
-    pool.cryptoKeys.set(index, key);
+    key = importKey(state, pool, index, alg);
+    p.cryptoKeys.set(index, key);
   }
   return key;
 }
@@ -50,105 +64,63 @@ export function cryptoKey(pool, index, alg) {
 // ---------------------------------------------------------------------------------------------
 // node:crypto
 
-/**
- * The `node:crypto` key (with its options) for the key at `index` of the core's key set, or null
- * when it must be verified in wasm (a kid listed twice, a key Node refuses).
- */
-function nodeKey(pool, index, alg) {
-  const kid = pool.keys.kid(index);
-  const jwk = kid === undefined ? undefined : uniqueJwk(pool, kid);
-  if (jwk === undefined) return null;
+/** The `node:crypto` key (with its options) of the key at `index`, or null: verified in wasm. */
+function nodeKey(state, pool, index, alg) {
+  const key = material(jwkAt(state, pool, index), alg);
+  if (key === null) return null;
   try {
-    if (alg === RS256 && jwk.kty === "RSA") {
-      return pool.node.createPublicKey({ key: { kty: "RSA", n: jwk.n, e: jwk.e }, format: "jwk" });
-    }
-    if (alg === ES256 && jwk.kty === "EC") {
-      const ec = { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
-      return { key: pool.node.createPublicKey({ key: ec, format: "jwk" }), dsaEncoding: "ieee-p1363" };
-    }
+    const k = state.node.createPublicKey({ key, format: "jwk" });
+    return alg === ES256 ? { key: k, dsaEncoding: "ieee-p1363" } : k;
   } catch {
-    // Verified in wasm.
+    return null;
   }
-  return null;
 }
 
 /**
- * What one wasm call reports to (`Sink` in ../src/lib.rs): the payload JSON, and with
- * `verifyExternal` the signature check. One per pool: calls into wasm are synchronous.
+ * What a wasm call reports to (`Sink` in ../src/lib.rs): the payload JSON with its pool and key,
+ * and the signature check: node:crypto's answer, or (`record`, the first call of a WebCrypto
+ * verification) what WebCrypto must verify, answered "not now". One per verifier: calls into wasm
+ * are synchronous, and the caller reads it before anything else runs.
  */
 export class Sink {
-  constructor(pool) {
-    this.pool = pool;
+  constructor(state) {
+    this.state = state;
+    this.reset(false);
+  }
+
+  reset(record) {
+    this.record = record;
     this.json = undefined;
-    /** The last check could not be answered by node:crypto: verify in wasm. */
-    this.fallback = false;
+    this.pool = 0;
+    this.key = -1;
+    this.seen = null;
   }
 
-  payload(json) {
+  payload(json, pool, key) {
     this.json = json;
+    this.pool = pool;
+    this.key = key;
   }
 
-  check(index, alg, data, signature) {
-    const pool = this.pool;
-    let k = pool.nodeKeys[index];
-    if (k === undefined) k = pool.nodeKeys[index] = nodeKey(pool, index, alg);
-    // The core checked the signature's shape (length, range) before asking. Not answered
-    // (NOT_NOW): the core counts and stores nothing, and the token goes through wasm.
-    if (k === null) {
-      this.fallback = true;
+  check(pool, index, alg, data, signature) {
+    if (this.record) {
+      // A copy: the view dies with the call.
+      this.seen = { pool, key: index, alg, signedLength: data.length, signature: signature.slice() };
       return NOT_NOW;
     }
+    const state = this.state;
+    const lengths = data.length + signature.length;
+    const p = engineKeys(state, pool);
+    let k = p.nodeKeys[index];
+    if (k === undefined) k = p.nodeKeys[index] = nodeKey(state, pool, index, alg);
+    // Not answered: the core asks its own arithmetic, in this same call. So too when finding the
+    // key (which calls into wasm) grew wasm memory: the views are then detached and read empty.
+    if (k === null || data.length + signature.length !== lengths) return NOT_NOW;
     try {
       // `data` and `signature` are views of wasm memory, valid during this call only.
-      return pool.node.verify("sha256", data, k, signature) === true ? VALID : INVALID;
+      return state.node.verify("sha256", data, k, signature) === true ? VALID : INVALID;
     } catch {
-      this.fallback = true;
       return NOT_NOW;
     }
-  }
-}
-
-/**
- * Phase 1 of a WebCrypto verification: records what the core asks to verify, and answers "not
- * now" (the core then counts and stores nothing). Never asked when the signature is cached: the
- * core then finishes the verification in this call and hands over the payload.
- */
-export class SignatureSeen {
-  constructor() {
-    this.json = undefined;
-  }
-
-  payload(json) {
-    this.json = json;
-  }
-
-  check(key, alg, data, signature) {
-    this.key = key;
-    this.alg = alg;
-    this.signedLength = data.length;
-    this.signature = signature.slice(); // a copy: the view dies with the call
-    return NOT_NOW;
-  }
-}
-
-/** Phase 2: WebCrypto's answer, for exactly the signature it verified (same key, input and bytes). */
-export class SignatureVerified {
-  constructor(seen, valid) {
-    this.seen = seen;
-    this.valid = valid;
-    this.json = undefined;
-  }
-
-  payload(json) {
-    this.json = json;
-  }
-
-  check(key, alg, data, signature) {
-    const s = this.seen;
-    if (!this.valid || key !== s.key || alg !== s.alg || data.length !== s.signedLength || signature.length !== s.signature.length) {
-      return INVALID;
-    }
-    for (let i = 0; i < signature.length; i++) if (signature[i] !== s.signature[i]) return INVALID;
-    return VALID;
   }
 }

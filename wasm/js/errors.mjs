@@ -74,9 +74,9 @@ function codeList() {
   return (codes ??= errorCodes().split(","));
 }
 
-/** Every code a `JwtVerificationError` may carry: the core's, then `jwks_unavailable`. */
+/** Every code a `JwtVerificationError` may carry: the core's. */
 export function errorCodeList() {
-  return [...codeList(), "jwks_unavailable"];
+  return [...codeList()];
 }
 
 function errorOf(code, message, options) {

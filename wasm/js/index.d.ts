@@ -1,7 +1,7 @@
 // Type declarations of cognito-verify-wasm (hand-written: the API is api.mjs and the modules it
 // re-exports, over the wasm-bindgen layer whose own declarations are not part of the public surface).
 
-/** Every stable error code (ARCHITECTURE.md, "Error codes"), plus `jwks_unavailable` for keys that cannot be had. */
+/** Every stable error code (ARCHITECTURE.md, "Error codes"). */
 export type ErrorCode =
   | "malformed_token"
   | "token_too_large"
@@ -120,43 +120,72 @@ export interface CognitoJwtPayload {
 /** A requirement on `cognito:groups` or `scope`: a string or array means any of them. */
 export type Requirement = string | string[] | { anyOf: string[] } | { allOf: string[] };
 
-/** Tunables of the JWKS cache (all seconds). */
+/**
+ * Tunables of the key refresh policy, whole seconds (the core's `RefreshConfig`; the same for
+ * every pool of a verifier).
+ */
 export interface JwksCacheOptions {
   /** At most one fetch per this many seconds caused by unknown `kid`s (default 30). */
   unknownKidCooldownSeconds?: number;
-  /** Keys older than this are refetched by `verify` (default 3600). */
+  /** Keys older than this are fetched again, and used meanwhile (default 3600). */
   maxKeyAgeSeconds?: number;
   /** First delay after a failed fetch, doubled per further failure (default 1). */
   retryBaseSeconds?: number;
   /** Longest delay after failures (default 300). */
   retryMaxSeconds?: number;
-  /** A JWKS fetch is aborted after this long (default 10). */
+  /** A fetch neither reported done nor failed after this long is presumed lost (default 30). */
   fetchTimeoutSeconds?: number;
+  /** One JWKS request, connection and body, is given up after this long (default 5). */
+  requestTimeoutSeconds?: number;
 }
 
-/** Properties shared by every pool of a verifier (the second argument of `create`). */
-export interface SharedProperties {
+/**
+ * The verifier's settings: one value for all its pools. Give them in the second argument of
+ * `create`, or the same in every pool's properties (different values throw `invalid_configuration`).
+ */
+export interface VerifierProperties {
+  /** Clock skew tolerated for `exp`, `nbf` and `iat`, seconds (default 0). */
+  graceSeconds?: number;
+  /** Reject tokens whose `iat` is older than this (seconds). */
+  maxAgeSeconds?: number;
+  /** Also accept ES256 tokens signed by P-256 keys of the JWKS. */
+  allowEs256?: boolean;
+  /** Accept RSA keys with exponents other than 65537. */
+  allowAnyRsaExponent?: boolean;
+  /** Longest token accepted, in bytes (default 16384). */
+  maxTokenBytes?: number;
+  /** Largest JWKS accepted, in bytes of UTF-8 (default 65536): a fetched body is cut off there. */
+  maxJwksBytes?: number;
+  /**
+   * Allow JWKS URLs over plain `http` to any host (default false: `https` only, or `http` to a
+   * loopback host such as `localhost` or `127.0.0.1`, for emulators). Never needed for Cognito.
+   */
+  allowInsecureHttp?: boolean;
+  /**
+   * What checks signatures: `"node"` (`node:crypto`, synchronously, for `verifySync()` and
+   * `verify()`; the Node entry only), `"webcrypto"` (the runtime's `crypto.subtle`, for `verify()`;
+   * throws `invalid_configuration` if it has none), `"wasm"` (this package's own arithmetic), or
+   * `"auto"` (default: `node:crypto` in Node, else WebCrypto for `verify()` when available).
+   * `verifySync()` uses the wasm arithmetic unless `"node"` applies. Same verdicts and codes
+   * every way.
+   */
+  signatureVerifier?: "node" | "webcrypto" | "wasm" | "auto";
   jwksCache?: JwksCacheOptions;
   /** The `fetch` used for JWKS (default: the runtime's `fetch`). */
   fetch?: (url: string, init?: RequestInit) => Promise<Response>;
   /**
-   * Entries of the verifier's verified-signature cache (default 4096, 24 bytes each, about
-   * 96 KiB of wasm memory; rounded down to a multiple of 8): a token whose signature this
+   * Entries of the verifier's verified-signature cache (default 4096, 28 bytes each, about
+   * 112 KiB of wasm memory; rounded down to a multiple of 8): a token whose signature this
    * verifier checked before under the same key skips the RSA or ECDSA check (WebCrypto and
    * `node:crypto` are not called), on every `signatureVerifier`; every other check, the clock
    * included, runs as without the cache, so verdicts and codes are the same. `0` turns it off.
-   * One cache per verifier: with several pools, give it here or the same value in each.
    */
   signatureCache?: number;
-  /**
-   * Revocations held at most (default 4096, 32 bytes each; 0 turns revocation off; at most
-   * 4194304). The same for every pool of a verifier.
-   */
+  /** Revocations held at most (default 4096, 32 bytes each; 0 turns revocation off; at most 4194304). */
   revocationCapacity?: number;
   /**
-   * The longest validity of the pool's ID and access tokens, seconds (default 86400, Cognito's
-   * maximum): how long a revoked session (`originJti`) or user (`sub`) is held. The same for
-   * every pool of a verifier.
+   * The longest validity of the pools' ID and access tokens, seconds (default 86400, Cognito's
+   * maximum): how long a revoked session (`originJti`) or user (`sub`) is held.
    */
   maxTokenLifetime?: number;
 }
@@ -195,7 +224,7 @@ export type SignOutRecorded =
   /** The user: every token issued at or before `issuedAtOrBefore` (unix seconds), on every device. Replicas: `revoke({ sub, issuedAtOrBefore })`. */
   | { recorded: "subject"; issuedAtOrBefore: number };
 
-/** Counters of the verified-signature cache (`cacheStats()`). */
+/** Counters of the verified-signature cache (`signatureCacheStats()`). */
 export interface SignatureCacheStats {
   /** Signatures found in the cache: their check was skipped. */
   hits: number;
@@ -205,8 +234,8 @@ export interface SignatureCacheStats {
   capacity: number;
 }
 
-/** One user pool's properties. */
-export interface CognitoVerifyProperties extends SharedProperties {
+/** One pool's own settings: these may differ between the pools of a verifier. */
+export interface PoolProperties {
   /** The user pool id, e.g. `us-east-1_AbC123`; its region gives the issuer and the JWKS URL. */
   userPoolId?: string;
   /** Exact issuer URL(s) accepted instead of the pool's (emulators); required without `userPoolId`. */
@@ -219,37 +248,12 @@ export interface CognitoVerifyProperties extends SharedProperties {
   groups?: Requirement | null;
   /** Required scopes (access tokens). */
   scope?: Requirement | null;
-  /** Clock skew tolerated for `exp`, `nbf` and `iat`, seconds (default 0). */
-  graceSeconds?: number;
-  /** Reject tokens whose `iat` is older than this (seconds). */
-  maxAgeSeconds?: number;
-  /** Also accept ES256 tokens signed by P-256 keys of the JWKS. */
-  allowEs256?: boolean;
-  /** Accept RSA keys with exponents other than 65537. */
-  allowAnyRsaExponent?: boolean;
-  /** Longest token accepted, in bytes (default 16384). */
-  maxTokenLength?: number;
-  /**
-   * Largest JWKS accepted, in bytes of UTF-8 (default 65536): a fetched body is cut off there.
-   */
-  maxJwksLength?: number;
-  /**
-   * Allow JWKS URLs over plain `http` to any host (default false: `https` only, or `http` to a
-   * loopback host such as `localhost` or `127.0.0.1`, for emulators). Never needed for Cognito.
-   */
-  allowInsecureHttp?: boolean;
-  /**
-   * What checks signatures: `"node"` (`node:crypto`, synchronously, for `verifySync()` and
-   * `verify()`; the Node entry only), `"webcrypto"` (the runtime's `crypto.subtle`, for `verify()`;
-   * throws `invalid_configuration` if it has none), `"wasm"` (this package's own arithmetic), or
-   * `"auto"` (default: `node:crypto` in Node, else WebCrypto for `verify()` when available).
-   * `verifySync()` uses the wasm arithmetic unless `"node"` applies. Same verdicts and codes
-   * every way.
-   */
-  signatureVerifier?: "node" | "webcrypto" | "wasm" | "auto";
   /** JWKS URL override (default: the pool's `/.well-known/jwks.json`). */
   jwksUri?: string;
-  /** Run last on tokens that passed every other check; throwing (or rejecting) fails verification. */
+  /**
+   * Run last on tokens of this pool that passed every other check; throwing (or rejecting) fails
+   * verification. `jwk` is the key the core verified the token with.
+   */
   customJwtCheck?: (props: {
     header: Record<string, unknown>;
     payload: CognitoJwtPayload;
@@ -257,34 +261,41 @@ export interface CognitoVerifyProperties extends SharedProperties {
   }) => void | Promise<void>;
 }
 
+/** One user pool's properties: its own, and (the same in every pool) the verifier's. */
+export interface CognitoVerifyProperties extends PoolProperties, VerifierProperties {}
+
 export class CognitoJwtVerifier {
   private constructor();
   /** A verifier for one pool, or for several (the token's `iss` picks the pool). */
   static create(
     props: CognitoVerifyProperties | CognitoVerifyProperties[],
-    additional?: SharedProperties,
+    additional?: VerifierProperties & Partial<PoolProperties>,
   ): CognitoJwtVerifier;
-  /** Verifies with cached keys only; throws a `JwtVerificationError` subclass. */
+  /** Verifies with the keys held only; throws a `JwtVerificationError` subclass. */
   verifySync(token: string): CognitoJwtPayload;
-  /** Verifies, fetching the JWKS when needed; rejects with a `JwtVerificationError` subclass. */
+  /**
+   * Verifies, fetching the JWKS when the core's refresh policy asks (no keys yet, an unknown
+   * `kid`; keys past their age are fetched again while the held ones verify); rejects with a
+   * `JwtVerificationError` subclass.
+   */
   verify(token: string): Promise<CognitoJwtPayload>;
-  /** Loads a JWKS (object or JSON text) for a pool: its id, or its issuer; optional with one pool. */
+  /** Installs a JWKS (object or JSON text) for a pool, as if just fetched: its id, or its issuer; optional with one pool. */
   cacheJwks(jwks: Jwks | string, userPoolId?: string): void;
-  /** Fetches every pool's JWKS now unless cached and fresh. */
+  /** Fetches every pool's JWKS now unless held and fresh; rejects with `jwks_unavailable` when a pool has none. */
   hydrate(): Promise<void>;
   /** Hits and misses of the verified-signature cache since `create`, and its capacity. */
-  cacheStats(): SignatureCacheStats;
+  signatureCacheStats(): SignatureCacheStats;
   /**
-   * Denies the tokens `revocation` covers from now on (code `revoked`, `JwtRevokedError`), in
-   * every pool, at `Date.now()`; throws `RevokeError` when it was not recorded.
+   * Denies the tokens `revocation` covers from now on (code `revoked`, `JwtRevokedError`), of
+   * every pool (the verifier has one list), at `Date.now()`; throws `RevokeError` when it was not
+   * recorded.
    */
   revoke(revocation: Revocation): void;
   /**
    * A user's sign-out from one session, at `Date.now()`: the core records the session, or, once
    * the user holds 4 live sessions or the list is nearly full, the user (every token issued until
-   * now), and says which. One user holds at most 5 entries. With several pools the first pool's
-   * list decides and every pool records that outcome. Throws `RevokeError` when nothing was
-   * recorded.
+   * now), and says which. One user holds at most 5 entries, for every pool. Throws `RevokeError`
+   * when nothing was recorded.
    */
   signOut(signOut: SignOutRequest): SignOutRecorded;
   /** Live revocations now, the capacity, and checks answered `revoked` because an entry was mid-write. */

@@ -1,14 +1,21 @@
-// The pool's key set: JWKS loading (the core judges the document), fetching over HTTP (a timeout,
-// a body size limit, redirects held to the core's URL rule) when the core's refresh policy asks,
-// and the cached JWKS as an object for the signature engines and `customJwtCheck`.
+// Each pool's keys, as the core's refresh policy says: JS asks `poll` and does exactly what it
+// answers (keysFor), carries out the fetches (a timeout, a body size limit, redirects held to the
+// core's URL rule) and reports them; the core judges every document. JS keeps the document of the
+// keys the core holds, for the signature engines and `customJwtCheck` (jwkAt).
 
-import { jwksUrlAllowed } from "./cognito_verify_wasm.js";
 import { FetchError, JwksNotAvailableInCacheError, JwksValidationError, statusError, statusOf } from "./errors.mjs";
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export const encoder = new TextEncoder();
 const utf8 = new TextDecoder();
+
+// The core's answers to `poll` (../src/keys.rs).
+export const USE_CACHED = 1;
+export const FETCH = 2;
+export const WAIT = 3;
+export const UNAVAILABLE = 4;
+export const REFRESH = 5;
 
 function jwksTooLarge() {
   return statusError(statusOf("jwks_too_large"));
@@ -53,11 +60,10 @@ async function readBody(res, limit) {
   return bytes;
 }
 
-export function loadJwks(pool, jwks) {
+/** `cacheJwks`'s argument (an object, its JSON text, or bytes) as bytes for the core. */
+export function jwksBytes(jwks, limit) {
   let text;
-  if (jwks instanceof Uint8Array) {
-    text = jwks;
-  } else if (typeof jwks === "string") {
+  if (jwks instanceof Uint8Array || typeof jwks === "string") {
     text = jwks;
   } else if (jwks !== null && typeof jwks === "object") {
     try {
@@ -65,133 +71,167 @@ export function loadJwks(pool, jwks) {
     } catch (cause) {
       throw new JwksValidationError("malformed_jwks", "JWKS cannot be serialised", { cause });
     }
-  } else {
-    throw new JwksValidationError("malformed_jwks", "JWKS must be an object or a JSON string");
   }
   if (typeof text !== "string" && !(text instanceof Uint8Array)) {
-    throw new JwksValidationError("malformed_jwks", "JWKS must be an object");
+    throw new JwksValidationError("malformed_jwks", "JWKS must be an object or a JSON string");
   }
   // UTF-8 never has fewer bytes than UTF-16 units: a longer string is too large without copying
   // it into wasm (the core counts the bytes of the others).
-  if (text.length > pool.maxJwksLength) throw jwksTooLarge();
-  const bytes = typeof text === "string" ? encoder.encode(text) : text;
-  // The core's key-set rules: the size limit, and no document without a usable key replaces keys.
-  const status = pool.keys.load(pool.verifier, bytes);
+  if (text.length > limit) throw jwksTooLarge();
+  return typeof text === "string" ? encoder.encode(text) : text;
+}
+
+/** The core installed `bytes` as pool `pool`'s keys: keep the document for the engines. */
+export function installed(state, pool, bytes) {
+  const p = state.pools[pool];
+  p.doc = bytes;
+  p.docGeneration = state.core.generation(pool);
+  p.parsed = undefined;
+  p.jwks = new Map();
+  p.retryAt = 0;
+}
+
+/** `cacheJwks`: installs a document in pool `pool` as if just fetched. */
+export function cacheJwks(state, pool, jwks) {
+  const bytes = jwksBytes(jwks, state.maxJwksBytes);
+  const status = state.core.loadJwks(pool, bytes, nowSeconds());
   if (status !== 0) throw statusError(status);
-  pool.jwksBytes = bytes;
-  pool.jwksDoc = undefined;
-  pool.generation++;
-  pool.cryptoKeys = new Map();
-  pool.nodeKeys = [];
+  installed(state, pool, bytes);
 }
 
-export function fetchJwks(pool) {
-  pool.inflight = (async () => {
-    let ok = false;
-    let timer;
-    try {
-      // The timeout holds even for a `fetch` that ignores its signal: the answer races a timer.
-      const controller = typeof AbortController === "function" ? new AbortController() : null;
-      const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => {
-          controller?.abort();
-          reject(new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} timed out after ${pool.fetchTimeoutMs / 1000} s`));
-        }, pool.fetchTimeoutMs);
-      });
-      timeout.catch(() => {});
-      const init = { headers: { accept: "application/json" } };
-      if (controller) init.signal = controller.signal;
-      const res = await Promise.race([pool.fetch(pool.jwksUri, init), timeout]);
-      if (!res || !res.ok) {
-        throw new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} failed: HTTP ${res?.status}`);
-      }
-      // A redirect is held to the core's URL rule: never from https to plain http.
-      const finalUrl = res.redirected && typeof res.url === "string" && res.url ? res.url : undefined;
-      if (finalUrl && !jwksUrlAllowed(finalUrl, pool.allowInsecureHttp)) {
-        res.body?.cancel?.().catch(() => {});
-        throw new FetchError("jwks_unavailable", `JWKS fetch from ${pool.jwksUri} redirected to ${finalUrl}, which is not https`);
-      }
-      const bytes = await Promise.race([readBody(res, pool.maxJwksLength), timeout]);
-      loadJwks(pool, bytes);
-      ok = true;
-      pool.lastFetchError = null;
-    } catch (err) {
-      pool.lastFetchError = err;
-    } finally {
-      clearTimeout(timer);
-      pool.refresh.fetched(nowSeconds(), ok);
-      pool.inflight = null;
+/** GETs pool `p`'s JWKS: its bytes, or throws why not. */
+async function download(state, p) {
+  let timer;
+  try {
+    // The timeout (the core's `request_timeout`) holds even for a `fetch` that ignores its
+    // signal: the answer races a timer.
+    const controller = typeof AbortController === "function" ? new AbortController() : null;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        controller?.abort();
+        reject(new FetchError("jwks_unavailable", `JWKS fetch from ${p.jwksUri} timed out after ${state.requestTimeoutMs / 1000} s`));
+      }, state.requestTimeoutMs);
+    });
+    timeout.catch(() => {});
+    const init = { headers: { accept: "application/json" } };
+    if (controller) init.signal = controller.signal;
+    const res = await Promise.race([state.fetch(p.jwksUri, init), timeout]);
+    if (!res || !res.ok) {
+      throw new FetchError("jwks_unavailable", `JWKS fetch from ${p.jwksUri} failed: HTTP ${res?.status}`);
     }
-  })();
-  return pool.inflight;
+    // A redirect is held to the core's URL rule: never from https to plain http.
+    const finalUrl = res.redirected && typeof res.url === "string" && res.url ? res.url : undefined;
+    if (finalUrl && !state.core.urlAllowed(finalUrl)) {
+      res.body?.cancel?.().catch(() => {});
+      throw new FetchError("jwks_unavailable", `JWKS fetch from ${p.jwksUri} redirected to ${finalUrl}, which is not https`);
+    }
+    return await Promise.race([readBody(res, state.maxJwksBytes), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-export const USE_CACHED = 0;
-export const FETCH = 1;
-export const WAIT = 2;
+/**
+ * Reports the outcome of the fetch `poll` asked for: the body (the core installs it, or counts
+ * the fetch failed when it has no usable key), or the error. Returns the core's status (0: installed).
+ */
+export function report(state, pool, bytes, error) {
+  const p = state.pools[pool];
+  const now = nowSeconds();
+  if (bytes) {
+    const status = state.core.fetchSucceeded(pool, now, bytes);
+    if (status === 0) installed(state, pool, bytes);
+    p.lastFetchError = status === 0 ? null : statusError(status);
+    return status;
+  }
+  state.core.fetchFailed(pool, now);
+  p.lastFetchError = error ?? null;
+  return -1;
+}
 
-export function unavailable(pool) {
-  const cause = pool.lastFetchError ?? undefined;
-  const message = `no JWKS available for ${pool.id} (${pool.jwksUri})`;
+/** Starts the fetch `poll` asked for; the promise (which never rejects) ends once it is reported. */
+export function startFetch(state, pool) {
+  const p = state.pools[pool];
+  let run = null;
+  run = (async () => {
+    let bytes = null;
+    let error = null;
+    try {
+      bytes = await download(state, p);
+    } catch (e) {
+      error = e;
+    }
+    report(state, pool, bytes, error);
+    if (p.inflight === run) p.inflight = null;
+  })();
+  p.inflight = run;
+  return run;
+}
+
+/** `jwks_unavailable` for pool `pool`, with the last fetch's error as the cause and when to retry. */
+export function unavailable(state, pool) {
+  const p = state.pools[pool];
+  const cause = p?.lastFetchError ?? undefined;
+  const message = `no JWKS available for ${p?.id} (${p?.jwksUri})`;
   const err = cause
     ? new FetchError("jwks_unavailable", message, { cause })
     : new JwksNotAvailableInCacheError("jwks_unavailable", message);
-  const retryAt = pool.refresh.retryAt();
-  if (retryAt > 0) err.retryAt = retryAt;
+  if (p?.retryAt > 0) err.retryAt = p.retryAt;
   return err;
 }
 
 /**
- * Carries out what the refresh policy asks before using the keys: null when the cached keys are
- * to be used (the common case, answered without a promise), else a promise.
+ * Does what the core's refresh policy says about pool `pool`'s keys (`unknownKid`: after a token
+ * named a kid they lack), starting from `action` when already asked: use the keys held, fetch (and
+ * wait), wait for the fetch under way, refresh (fetch, and meanwhile use the keys held), or throw
+ * `jwks_unavailable`. `hydrate`: wait for any fetch, a refresh too, and throw when no keys came.
  */
-export function ensureKeys(pool) {
-  const action = pool.refresh.poll(nowSeconds(), false);
-  return action === USE_CACHED ? null : ensureKeysSlow(pool, action);
-}
-
-async function ensureKeysSlow(pool, action) {
-  for (let i = 0; i < 4; i++) {
-    if (i > 0) action = pool.refresh.poll(nowSeconds(), false);
-    if (action === USE_CACHED) return;
-    if (action === FETCH) await fetchJwks(pool);
-    else if (action === WAIT && pool.inflight) await pool.inflight;
-    else if (pool.refresh.hasKeys()) return;
-    else throw unavailable(pool);
-  }
-  if (!pool.refresh.hasKeys()) throw unavailable(pool);
-}
-
-/** The cached JWKS as an object (parsed once per load). */
-function jwksDoc(pool) {
-  if (pool.jwksDoc === undefined) {
-    try {
-      pool.jwksDoc = JSON.parse(utf8.decode(pool.jwksBytes));
-    } catch {
-      pool.jwksDoc = null;
+export async function keysFor(state, pool, unknownKid, action, hydrate = false) {
+  const p = state.pools[pool];
+  for (let round = 0; round < 4; round++) {
+    if (round > 0 || action === undefined) action = state.core.poll(pool, nowSeconds(), unknownKid);
+    if (action === UNAVAILABLE) {
+      p.retryAt = state.core.retryAt();
+      throw unavailable(state, pool);
+    }
+    if (action === FETCH || (action === REFRESH && hydrate)) {
+      await startFetch(state, pool);
+    } else if (action === REFRESH) {
+      startFetch(state, pool);
+      return;
+    } else if (action === WAIT || (hydrate && p.inflight)) {
+      if (!p.inflight) break;
+      await p.inflight;
+    } else {
+      return;
     }
   }
-  return pool.jwksDoc;
-}
-
-export function jwkOf(pool, kid) {
-  return jwksDoc(pool)?.keys?.find?.((k) => k?.kid === kid);
+  if (hydrate && !state.core.hasKeys(pool)) throw unavailable(state, pool);
 }
 
 /**
- * The JWK of the cached JWKS the core found for `kid`: only when exactly one entry has that kid,
- * so that it is certainly the one the core accepted (with a repeated kid the core takes the first
- * usable entry, which JS would have to re-judge; such a JWKS is verified in wasm instead).
+ * The JWK of the key at `index` of pool `pool`'s key set (the core's choice for a token), from the
+ * document installed; undefined when unknown (the engines then leave the token to wasm). A kid
+ * named by several JWKs is the first the core finds usable, as when it loaded the set.
  */
-export function uniqueJwk(pool, kid) {
-  const keys = jwksDoc(pool)?.keys;
-  if (!Array.isArray(keys)) return undefined;
-  let found;
-  for (const k of keys) {
-    if (k !== null && typeof k === "object" && k.kid === kid) {
-      if (found !== undefined) return undefined;
-      found = k;
+export function jwkAt(state, pool, index) {
+  const p = state.pools[pool];
+  if (p === undefined || p.docGeneration !== state.core.generation(pool)) return undefined;
+  if (p.jwks.has(index)) return p.jwks.get(index);
+  if (p.parsed === undefined) {
+    try {
+      p.parsed = JSON.parse(utf8.decode(p.doc));
+    } catch {
+      p.parsed = null;
     }
   }
-  return found;
+  const kid = state.core.kid(pool, index);
+  const keys = p.parsed?.keys;
+  let jwk;
+  if (kid !== undefined && Array.isArray(keys)) {
+    const named = keys.filter((k) => k !== null && typeof k === "object" && k.kid === kid);
+    jwk = named.length <= 1 ? named[0] : named.find((k) => state.core.keyUsable(encoder.encode(JSON.stringify({ keys: [k] }))));
+  }
+  p.jwks.set(index, jwk);
+  return jwk;
 }

@@ -1,8 +1,9 @@
 // The properties of `CognitoJwtVerifier.create`: their types are checked here (so nothing hostile
-// reaches wasm), absent ones become the core's defaults, and each pool's configuration is built and
-// validated by the core (`WasmVerifier`), which derives the issuers and the JWKS URL.
+// reaches wasm), then handed to the core's settings (`Settings` in ../src/settings.rs) by the same
+// names, and the core builds and checks the one verifier of every pool. Absent properties stay
+// the core's defaults: none is written here.
 
-import { Keys, Refresh, WasmVerifier, limits } from "./cognito_verify_wasm.js";
+import { Settings } from "./cognito_verify_wasm.js";
 import { Sink } from "./engines.mjs";
 import { configError } from "./errors.mjs";
 import { platform } from "./platform.mjs";
@@ -11,9 +12,11 @@ export function isNonNegative(x) {
   return typeof x === "number" && Number.isFinite(x) && x >= 0;
 }
 
-function stringList(value, what, { allowEmpty = false } = {}) {
+const given = (v) => v !== undefined && v !== null;
+
+function stringList(value, what) {
   const list = typeof value === "string" ? [value] : value;
-  if (!Array.isArray(list) || (!allowEmpty && list.length === 0)) {
+  if (!Array.isArray(list) || list.length === 0) {
     throw configError(`${what} must be a non-empty string or array of strings`);
   }
   for (const s of list) {
@@ -24,9 +27,9 @@ function stringList(value, what, { allowEmpty = false } = {}) {
   return [...list];
 }
 
-/** `groups` / `scope`: a string or array (any of), or `{ anyOf }` / `{ allOf }`. Returns [mode, list]. */
+/** `groups` / `scope`: a string or array (any of), or `{ anyOf }` / `{ allOf }`. Returns [mode, list] or null. */
 function requirement(value, what) {
-  if (value === undefined || value === null) return [0, []];
+  if (!given(value)) return null;
   if (typeof value === "string" || Array.isArray(value)) return [1, stringList(value, what)];
   if (typeof value === "object") {
     const keys = Object.keys(value);
@@ -36,47 +39,109 @@ function requirement(value, what) {
   throw configError(`${what} must be a string, an array of strings, { anyOf } or { allOf }`);
 }
 
-function optionalNumber(props, name, fallback) {
-  const v = props[name];
-  if (v === undefined || v === null) return fallback;
-  if (!isNonNegative(v)) throw configError(`${name} must be a non-negative number`);
-  return v;
-}
-
-function optionalBool(props, name) {
-  const v = props[name];
-  if (v === undefined || v === null) return false;
-  if (typeof v !== "boolean") throw configError(`${name} must be a boolean`);
-  return v;
-}
-
-/** Entries of the verified-signature cache: an integer from 0 (off), default the core's. */
-function signatureCacheOf(props) {
-  const v = props.signatureCache;
-  if (v === undefined || v === null) return limits()[3];
-  if (!Number.isSafeInteger(v) || v < 0) {
-    throw configError("signatureCache must be a non-negative integer (entries; 0 turns the cache off)");
-  }
-  return v;
-}
-
 function optionalString(props, name) {
   const v = props[name];
-  if (v === undefined || v === null) return undefined;
+  if (!given(v)) return undefined;
   if (typeof v !== "string" || v.length === 0) throw configError(`${name} must be a non-empty string`);
   return v;
 }
 
 const TOKEN_USE = { id: 1, access: 2, any: 0 };
 
+/** One pool's own settings: which tokens it accepts, and from where its keys come. */
+function poolSettings(props) {
+  const userPoolId = optionalString(props, "userPoolId");
+  const issuers = given(props.issuer) ? stringList(props.issuer, "issuer") : [];
+  if (!given(props.clientId)) throw configError("clientId is required (a string or an array of strings)");
+  const clientIds = stringList(props.clientId, "clientId");
+  const tokenUse = props.tokenUse ?? "any";
+  if (!Object.hasOwn(TOKEN_USE, tokenUse)) throw configError('tokenUse must be "id", "access" or null');
+  const customJwtCheck = props.customJwtCheck ?? undefined;
+  if (customJwtCheck !== undefined && typeof customJwtCheck !== "function") {
+    throw configError("customJwtCheck must be a function");
+  }
+  return {
+    id: userPoolId ?? issuers[0],
+    userPoolId,
+    issuers,
+    jwksUri: optionalString(props, "jwksUri"),
+    clientIds,
+    tokenUse: TOKEN_USE[tokenUse],
+    groups: requirement(props.groups, "groups"),
+    scopes: requirement(props.scope, "scope"),
+    customJwtCheck,
+  };
+}
+
+// The verifier's settings, one value for every pool, each named as the core's setting (see
+// ../src/settings.rs): non-negative numbers, whole numbers, and switches.
+const NUMBERS = ["graceSeconds", "maxAgeSeconds", "maxTokenBytes", "maxJwksBytes", "maxTokenLifetime"];
+const COUNTS = ["signatureCache", "revocationCapacity"];
+const FLAGS = ["allowEs256", "allowAnyRsaExponent", "allowInsecureHttp"];
+/** `jwksCache`'s tunables of the core's key refresh policy, whole seconds. */
+const JWKS_CACHE = [
+  "unknownKidCooldownSeconds", "maxKeyAgeSeconds", "retryBaseSeconds", "retryMaxSeconds", "fetchTimeoutSeconds",
+  "requestTimeoutSeconds",
+];
 const SIGNATURE_VERIFIERS = ["auto", "node", "webcrypto", "wasm"];
 
-/** `{ node, subtle }`: `node:crypto` for both calls, or the SubtleCrypto `verify` uses, or neither (wasm). */
-function signatureVerifierFor(props) {
-  const choice = props.signatureVerifier ?? "auto";
-  if (!SIGNATURE_VERIFIERS.includes(choice)) {
-    throw configError('signatureVerifier must be "node", "webcrypto", "wasm" or "auto"');
+/** The verifier's settings given in `props`, checked: `{ name: value }`, absent ones left out. */
+function verifierSettings(props) {
+  const out = {};
+  for (const name of NUMBERS) {
+    if (!given(props[name])) continue;
+    if (!isNonNegative(props[name])) throw configError(`${name} must be a non-negative number`);
+    out[name] = props[name];
   }
+  for (const name of COUNTS) {
+    if (!given(props[name])) continue;
+    if (!Number.isSafeInteger(props[name]) || props[name] < 0) throw configError(`${name} must be a non-negative integer (0 turns it off)`);
+    out[name] = props[name];
+  }
+  for (const name of FLAGS) {
+    if (!given(props[name])) continue;
+    if (typeof props[name] !== "boolean") throw configError(`${name} must be a boolean`);
+    out[name] = props[name];
+  }
+  if (given(props.jwksCache)) {
+    const cache = props.jwksCache;
+    if (typeof cache !== "object") throw configError("jwksCache must be an object");
+    for (const name of JWKS_CACHE) {
+      if (!given(cache[name])) continue;
+      if (!Number.isSafeInteger(cache[name]) || cache[name] < 0) throw configError(`jwksCache.${name} must be whole seconds`);
+      out[name] = cache[name];
+    }
+  }
+  if (given(props.signatureVerifier)) {
+    if (!SIGNATURE_VERIFIERS.includes(props.signatureVerifier)) {
+      throw configError('signatureVerifier must be "node", "webcrypto", "wasm" or "auto"');
+    }
+    out.signatureVerifier = props.signatureVerifier;
+  }
+  if (given(props.fetch)) {
+    if (typeof props.fetch !== "function") throw configError("fetch must be a function");
+    out.fetch = props.fetch;
+  }
+  return out;
+}
+
+/** The one value of each verifier setting: every pool must give the same (or none gives it). */
+function commonSettings(list) {
+  const [first, ...others] = list;
+  for (const other of others) {
+    for (const name of new Set([...Object.keys(first), ...Object.keys(other)])) {
+      if (!Object.is(first[name], other[name])) {
+        throw configError(
+          `${name} is a setting of the verifier, not of a pool: give it once, in the second argument of create(), or the same in every pool`,
+        );
+      }
+    }
+  }
+  return first;
+}
+
+/** `{ node, subtle }`: `node:crypto` for both calls, or the SubtleCrypto `verify` uses, or neither (wasm). */
+function engines(choice = "auto") {
   if (choice === "wasm") return { node: null, subtle: null };
   if (choice === "node" || choice === "auto") {
     const node = platform.nodeCrypto;
@@ -98,125 +163,71 @@ function signatureVerifierFor(props) {
   return { node: null, subtle };
 }
 
-/** One pool's settings, validated, with its own key set and refresh state. */
-export function makePool(props, shared) {
-  if (props === null || typeof props !== "object" || Array.isArray(props)) {
-    throw configError("verifier properties must be an object");
+/** The core's verifier of these pools and settings (it derives issuers and JWKS URLs, and checks everything). */
+function build(pools, common) {
+  const settings = new Settings();
+  try {
+    for (const p of pools) {
+      settings.pool(p.userPoolId, p.issuers, p.jwksUri);
+      settings.clientIds(p.clientIds);
+      settings.tokenUse(p.tokenUse);
+      if (p.groups) settings.groups(...p.groups);
+      if (p.scopes) settings.scopes(...p.scopes);
+    }
+    for (const [name, value] of Object.entries(common)) {
+      const known = typeof value === "boolean" ? settings.flag(name, value) : typeof value === "number" ? settings.number(name, value) : true;
+      if (!known) throw new Error(`cognito-verify-wasm: the core has no setting ${name}`);
+    }
+    const core = settings.build();
+    if (core === undefined) throw configError(settings.error() || "verifier configuration is invalid");
+    return core;
+  } finally {
+    settings.free();
   }
-  props = { ...shared, ...props };
-  const [limTokenLen, limJwksBytes] = limits();
-  const userPoolId = optionalString(props, "userPoolId");
-  const issuers =
-    props.issuer === undefined || props.issuer === null ? [] : stringList(props.issuer, "issuer");
-  if (props.clientId === undefined || props.clientId === null) {
-    throw configError("clientId is required (a string or an array of strings)");
-  }
-  const clientIds = stringList(props.clientId, "clientId");
-  const tokenUse = props.tokenUse ?? "any";
-  if (!Object.hasOwn(TOKEN_USE, tokenUse)) {
-    throw configError('tokenUse must be "id", "access" or null');
-  }
-  const [groupsMode, groups] = requirement(props.groups, "groups");
-  const [scopesMode, scopes] = requirement(props.scope, "scope");
-  const graceSeconds = optionalNumber(props, "graceSeconds", 0);
-  const maxAgeSeconds = optionalNumber(props, "maxAgeSeconds", -1);
-  const maxTokenLength = optionalNumber(props, "maxTokenLength", limTokenLen);
-  const maxJwksLength = optionalNumber(props, "maxJwksLength", limJwksBytes);
-  const allowEs256 = optionalBool(props, "allowEs256");
-  const allowAnyRsaExponent = optionalBool(props, "allowAnyRsaExponent");
-  const allowInsecureHttp = optionalBool(props, "allowInsecureHttp");
-  const { node, subtle } = signatureVerifierFor(props);
-  const signatureCache = signatureCacheOf(props);
-  const revocation = revocationSettings(props, graceSeconds);
-  const customJwtCheck = props.customJwtCheck;
-  if (customJwtCheck !== undefined && customJwtCheck !== null && typeof customJwtCheck !== "function") {
-    throw configError("customJwtCheck must be a function");
-  }
-  const fetchImpl = props.fetch;
-  if (fetchImpl !== undefined && fetchImpl !== null && typeof fetchImpl !== "function") {
-    throw configError("fetch must be a function");
-  }
-  const cache = props.jwksCache ?? {};
-  if (cache === null || typeof cache !== "object") throw configError("jwksCache must be an object");
-  const fetchTimeoutSeconds = optionalNumber(cache, "fetchTimeoutSeconds", 10);
-  const tunables = ["unknownKidCooldownSeconds", "maxKeyAgeSeconds", "retryBaseSeconds", "retryMaxSeconds"].map(
-    (name) => optionalNumber(cache, name, -1),
-  );
-  // The core checks the pool id, derives the issuers and the JWKS URL, and applies the URL rule.
-  const verifier = new WasmVerifier(
-    userPoolId,
-    issuers,
-    optionalString(props, "jwksUri"),
-    clientIds,
-    TOKEN_USE[tokenUse],
-    graceSeconds,
-    maxAgeSeconds,
-    groupsMode,
-    groups,
-    scopesMode,
-    scopes,
-    allowEs256,
-    maxTokenLength,
-    maxJwksLength,
-    allowAnyRsaExponent,
-    allowInsecureHttp,
-    revocation.capacity,
-    revocation.lifetime,
-  );
-  if (verifier.check() !== 0) {
-    const message = verifier.configMessage();
-    verifier.free();
-    throw configError(message || "verifier configuration is invalid");
-  }
-  const jwksUri = verifier.jwksUrl();
-  const refresh = new Refresh(...tunables, Math.max(fetchTimeoutSeconds + 5, 30));
-  const pool = {
-    id: userPoolId ?? issuers[0],
-    verifier,
-    keys: new Keys(),
-    refresh,
-    jwksUri,
-    allowInsecureHttp,
-    jwksBytes: null,
-    jwksDoc: undefined,
-    subtle,
+}
+
+/**
+ * The state of one verifier from `create`'s arguments: the core's verifier, and what JS keeps per
+ * pool (the key-set document the engines and `customJwtCheck` read, the fetch under way).
+ */
+export function makeState(list, shared) {
+  const props = list.map((p) => {
+    if (p === null || typeof p !== "object" || Array.isArray(p)) throw configError("verifier properties must be an object");
+    return { ...shared, ...p };
+  });
+  const pools = props.map(poolSettings);
+  if (new Set(pools.map((p) => p.id)).size !== pools.length) throw configError("user pools must be distinct");
+  const common = commonSettings(props.map(verifierSettings));
+  const { node, subtle } = engines(common.signatureVerifier);
+  const core = build(pools, common);
+  const [maxTokenBytes, maxJwksBytes, requestTimeout] = core.limits();
+  const state = {
+    core,
+    pools: pools.map((p, index) => ({
+      id: p.id,
+      jwksUri: core.jwksUrl(index),
+      customJwtCheck: p.customJwtCheck,
+      // The document of the keys the core holds, and the core's generation it was installed at.
+      doc: null,
+      docGeneration: -1,
+      parsed: undefined,
+      jwks: new Map(),
+      // Platform keys imported from the key set of generation `keysGeneration`.
+      keysGeneration: -1,
+      cryptoKeys: new Map(),
+      nodeKeys: [],
+      inflight: null,
+      lastFetchError: null,
+      retryAt: 0,
+    })),
     node,
-    generation: 0,
-    cryptoKeys: new Map(),
-    nodeKeys: [],
+    subtle,
+    fetch: common.fetch ?? ((url, init) => globalThis.fetch(url, init)),
+    maxTokenBytes,
+    maxJwksBytes,
+    requestTimeoutMs: requestTimeout * 1000,
     sink: null,
-    fetch: fetchImpl ?? ((url, init) => globalThis.fetch(url, init)),
-    fetchTimeoutMs: fetchTimeoutSeconds * 1000,
-    inflight: null,
-    lastFetchError: null,
-    maxTokenLength,
-    maxJwksLength,
-    signatureCache,
-    customJwtCheck: customJwtCheck ?? undefined,
-    revocation,
   };
-  pool.sink = new Sink(pool);
-  return pool;
-}
-
-// Revocation settings (the list and its rules are the core's: ../src/revocation.rs)
-
-/** Largest `revocationCapacity` (32 bytes of wasm memory an entry: 128 MiB). */
-const MAX_REVOCATION_CAPACITY = 2 ** 22;
-
-/** `revocationCapacity` and `maxTokenLifetime` (-1: the core's defaults, 4096 and 86400 s). */
-function revocationSettings(props, leeway) {
-  const capacity = optionalNumber(props, "revocationCapacity", -1);
-  if (capacity !== -1 && (!Number.isInteger(capacity) || capacity > MAX_REVOCATION_CAPACITY)) {
-    throw configError(`revocationCapacity must be an integer from 0 to ${MAX_REVOCATION_CAPACITY}`);
-  }
-  return { capacity, lifetime: optionalNumber(props, "maxTokenLifetime", -1), leeway };
-}
-
-/** Every pool of a verifier records every revocation: their lists must be alike. */
-export function checkRevocationSettings(pools) {
-  const { capacity, lifetime } = pools[0].revocation;
-  if (pools.some((p) => p.revocation.capacity !== capacity || p.revocation.lifetime !== lifetime)) {
-    throw configError("revocationCapacity and maxTokenLifetime apply to every pool: give them once, in the second argument of create()");
-  }
+  state.sink = new Sink(state);
+  return state;
 }

@@ -1,19 +1,9 @@
-// Revocation arguments and the order pools record them in (the list and its rules are the core's:
-// ../src/revocation.rs).
+// Revocation arguments, checked before they reach the verifier's one list (the list and its rules
+// are the core's: ../src/revocation.rs).
 
 import { WasmVerifier } from "./cognito_verify_wasm.js";
 import { RevokeError, configError } from "./errors.mjs";
 import { isNonNegative } from "./options.mjs";
-
-/**
- * The pools in the order a revocation is recorded: the longest `graceSeconds` first. Every list
- * has the same size and records the same revocations at the same times, so the lists are alike
- * and accept or refuse alike; with different leeways, a longer one holds each entry as long or
- * longer, so its list is the first to be full, and a refusal stops before any other pool records.
- */
-export function revocationOrder(pools) {
-  return pools.length === 1 ? pools : [...pools].sort((a, b) => b.revocation.leeway - a.revocation.leeway);
-}
 
 /** What the wasm `signOut` reports as recorded (../src/revocation.rs). */
 export const RECORDED_SESSION = 1;
@@ -24,7 +14,7 @@ export function throwIfRefused(status) {
   if (status !== 0) throw new RevokeError(WasmVerifier.revokeErrorCode(status), WasmVerifier.revokeErrorMessage(status));
 }
 
-/** Records `{ kind, value, sub, time }` (from `revocationArgs`) in one pool's list: its status. */
+/** Records `{ kind, value, sub, time }` (from `revocationArgs`) in the verifier's list: its status. */
 export function record(v, r, now) {
   switch (r.kind) {
     case "originJti":

@@ -1,34 +1,31 @@
-// `CognitoJwtVerifier`: its pools, the core's pool rule and verified-signature cache, and each call's
-// order of work (keys, engine, claims, `customJwtCheck`). The decisions are the core's.
+// `CognitoJwtVerifier`: one core verifier (../src/verifier.rs) for every pool, and each call's
+// order of work (keys as the core's refresh policy says, engine, claims, `customJwtCheck`). The
+// decisions are the core's.
 
-import { PoolRouter, Signatures } from "./cognito_verify_wasm.js";
-import { EC_VERIFY, RS256, RSA_VERIFY, SignatureSeen, SignatureVerified, cryptoKey } from "./engines.mjs";
+import { EC_VERIFY, RS256, RSA_VERIFY, cryptoKey } from "./engines.mjs";
 import { JwtParseError, configError, customCheckError, statusError, statusOf } from "./errors.mjs";
-import { FETCH, WAIT, encoder, ensureKeys, fetchJwks, jwkOf, loadJwks, nowSeconds, unavailable } from "./jwks.mjs";
-import { checkRevocationSettings, makePool } from "./options.mjs";
-import {
-  RECORDED_SESSION,
-  RECORDED_SUBJECT,
-  record,
-  revocationArgs,
-  revocationOrder,
-  signOutArgs,
-  throwIfRefused,
-} from "./revocation.mjs";
+import { REFRESH, cacheJwks, encoder, jwkAt, keysFor, nowSeconds, startFetch, unavailable } from "./jwks.mjs";
+import { makeState } from "./options.mjs";
+import { RECORDED_SESSION, RECORDED_SUBJECT, record, revocationArgs, signOutArgs, throwIfRefused } from "./revocation.mjs";
+
+// `how` of the core's `verify` (../src/verifier.rs): the engine, and whether to poll first.
+const WASM = 0;
+const SINK = 1;
+const WEBCRYPTO = 2;
+const POLL = 4;
+// The core's statuses beyond errors: keys must be had first; WebCrypto must check the signature.
+const NEED_KEYS = 0xfe;
+const SIGNATURE_NEEDED = 0xfd;
+
+/** Each verifier's state, for the package's own tests (`stateOf`): not part of the API. */
+const STATES = new WeakMap();
+export const stateOf = (verifier) => STATES.get(verifier);
 
 function decodeSegment(segment) {
   const b64 = segment.replace(/-/g, "+").replace(/_/g, "/");
   const bin = atob(b64 + "===".slice((b64.length + 3) % 4));
   const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
   return JSON.parse(new TextDecoder().decode(bytes));
-}
-
-function checkToken(token, pool) {
-  if (typeof token !== "string") {
-    throw new JwtParseError("malformed_token", "token must be a string");
-  }
-  // A string of more UTF-16 units than the byte limit is too large whatever its encoding.
-  if (token.length > pool.maxTokenLength) throw statusError(statusOf("token_too_large"));
 }
 
 function header(token) {
@@ -39,30 +36,33 @@ function header(token) {
   }
 }
 
+function checkArgs(state, token, extra) {
+  if (extra !== undefined) throw configError("per-call properties are not supported: give them to create()");
+  if (typeof token !== "string") throw new JwtParseError("malformed_token", "token must be a string");
+  // A string of more UTF-16 units than the byte limit is too large whatever its encoding.
+  if (token.length > state.maxTokenBytes) throw statusError(statusOf("token_too_large"));
+}
+
+/**
+ * One wasm call through the verifier's sink: `{ status, action, pool, json, key, seen }`, read from
+ * the sink before anything else runs.
+ */
+function call(state, record, f) {
+  const sink = state.sink;
+  sink.reset(record);
+  const n = f(sink);
+  return { status: n & 0xff, action: (n >>> 8) & 0xff, pool: n >>> 16, json: sink.json, key: sink.key, seen: sink.seen };
+}
+
 /**
  * Verifies Cognito JWTs. `create` takes one pool's properties or an array of them.
  */
 export class CognitoJwtVerifier {
-  #pools;
-  /** The core's pool rule, with several pools. */
-  #router;
-  /** The core's verified-signature cache, shared by the pools. */
-  #signatures;
+  #state;
 
-  constructor(pools) {
-    this.#pools = pools;
-    this.#router = new PoolRouter();
-    for (const p of pools) this.#router.add(p.verifier);
-    if (this.#router.build() !== 0) throw configError("the pools cannot be told apart");
-    // One cache per verifier: its capacity is not a property of a pool.
-    const capacity = pools[0].signatureCache;
-    if (pools.some((p) => p.signatureCache !== capacity)) {
-      throw configError("signatureCache must be the same for every pool (give it in the second argument of create())");
-    }
-    this.#signatures = Signatures.create(capacity);
-    if (this.#signatures === undefined) {
-      throw configError(`signatureCache: ${capacity} entries (28 bytes each) cannot be allocated`);
-    }
+  constructor(state) {
+    this.#state = state;
+    STATES.set(this, state);
   }
 
   /**
@@ -75,115 +75,88 @@ export class CognitoJwtVerifier {
     }
     const list = Array.isArray(props) ? props : [props];
     if (list.length === 0) throw configError("at least one user pool is required");
-    const pools = list.map((p) => makePool(p, additional ?? {}));
-    const ids = new Set(pools.map((p) => p.id));
-    if (ids.size !== pools.length) throw configError("user pools must be distinct");
-    checkRevocationSettings(pools);
-    return new CognitoJwtVerifier(pools);
+    return new CognitoJwtVerifier(makeState(list, additional ?? {}));
   }
 
-  /**
-   * The pool whose keys may verify `token`: the core's answer (its `iss` picks one). With one
-   * pool whose keys are cached the verification itself says it; before keys are fetched for a
-   * token, the core is asked first, so that a token of no configured pool costs no fetch.
-   */
-  #pool(token, fetching = false) {
-    const pools = this.#pools;
-    if (typeof token !== "string") return pools[0];
-    // (`jwksBytes` is null until a key set was loaded.)
-    if (pools.length === 1 && !(fetching && pools[0].jwksBytes === null)) return pools[0];
-    checkToken(token, pools[0]);
-    const index = this.#router.selectPool(token);
-    // No pool matches (`wrong_issuer`) or the token is unreadable: no key is tried or fetched.
-    if (index < 0) throw statusError(-index);
-    return pools[index];
-  }
-
-  #poolById(id) {
-    const pools = this.#pools;
+  /** The pool named by `id` (its user pool id, or its issuer when it has none; optional with one pool). */
+  #poolIndex(id) {
+    const pools = this.#state.pools;
     if (id === undefined) {
-      if (pools.length === 1) return pools[0];
+      if (pools.length === 1) return 0;
       throw configError("userPoolId must be given when the verifier has several pools");
     }
-    const pool = pools.find((p) => p.id === id);
-    if (!pool) throw configError(`unknown user pool: ${String(id)}`);
-    return pool;
+    const index = pools.findIndex((p) => p.id === id);
+    if (index < 0) throw configError(`unknown user pool: ${String(id)}`);
+    return index;
   }
 
   /**
-   * Runs the core with node:crypto or the wasm arithmetic (synchronous); returns `{ status }`,
-   * with the payload JSON when 0.
+   * One attempt at `token` with the engine of `verify` (WebCrypto when the runtime has it), the
+   * refresh policy asked first when `poll`; starts the background fetch of a `Refresh`. The
+   * outcome, or a promise of it when WebCrypto must check the signature (so that whatever the
+   * core asks for, a fetch included, starts within the caller's turn).
    */
-  #core(pool, token) {
-    const v = pool.verifier;
-    const sink = pool.sink;
-    const signatures = this.#signatures;
-    sink.json = undefined;
-    sink.fallback = false;
-    let status = pool.node
-      ? v.verifyExternal(pool.keys, token, nowSeconds(), sink, signatures)
-      : v.verifyTo(pool.keys, token, nowSeconds(), sink, signatures);
-    if (sink.fallback) status = v.verifyTo(pool.keys, token, nowSeconds(), sink, signatures);
-    return status === 0 ? { status, json: sink.json } : { status };
+  #attempt(token, poll) {
+    const state = this.#state;
+    const how = (state.subtle ? WEBCRYPTO : state.node ? SINK : WASM) | (poll ? POLL : 0);
+    const first = call(state, (how & 3) === WEBCRYPTO, (s) => state.core.verify(token, nowSeconds(), s, how));
+    if (first.action === REFRESH) startFetch(state, first.pool);
+    return first.status === SIGNATURE_NEEDED ? this.#webcrypto(token, first.seen) : first;
   }
 
-  /** As #core, the signature checked with WebCrypto when the pool has it. */
-  async #coreAsync(pool, token) {
-    const subtle = pool.subtle;
-    if (!subtle) return this.#core(pool, token);
-    const v = pool.verifier;
-    const signatures = this.#signatures;
-    // Phase 1: every check before the signature; errors come out in the core's order. A signature
-    // in the cache is not asked for: the core finishes here, and WebCrypto is not called.
-    const seen = new SignatureSeen();
-    const first = v.verifyExternal(pool.keys, token, nowSeconds(), seen, signatures);
-    if (seen.key === undefined) return first === 0 ? { status: first, json: seen.json } : { status: first };
-    const { key: index, alg, signedLength, signature } = seen;
-    const generation = pool.generation;
-    const key = await cryptoKey(pool, index, alg);
-    if (key === null || pool.generation !== generation) return this.#core(pool, token);
+  /**
+   * The rest of a WebCrypto verification: WebCrypto checks what the first call handed over, and
+   * the core reads the token again with its answer, which counts for exactly that signature (a
+   * parsed token lives within one wasm call, and WebCrypto answers after an await).
+   */
+  async #webcrypto(token, { pool, key, alg, signedLength, signature }) {
+    const state = this.#state;
+    const core = state.core;
+    const inWasm = () => call(state, false, (s) => core.verify(token, nowSeconds(), s, WASM));
+    const generation = core.generation(pool);
+    const cryptoKeyOf = await cryptoKey(state, pool, key, alg);
+    if (cryptoKeyOf === null || core.generation(pool) !== generation) return inWasm();
     let ok;
     try {
       // The signing input is ASCII (base64url segments checked by the core): bytes = UTF-16 units.
       const data = encoder.encode(token.slice(0, signedLength));
-      ok = await subtle.verify(alg === RS256 ? RSA_VERIFY : EC_VERIFY, key, signature, data);
+      ok = await state.subtle.verify(alg === RS256 ? RSA_VERIFY : EC_VERIFY, cryptoKeyOf, signature, data);
     } catch {
-      return this.#core(pool, token);
+      return inWasm();
     }
     // Keys replaced while WebCrypto worked: the verdict of the current keys, in wasm.
-    if (pool.generation !== generation) return this.#core(pool, token);
-    // Phase 2: the same checks, WebCrypto's answer for exactly this signature, then the claims.
+    if (core.generation(pool) !== generation) return inWasm();
     // Run for a refused signature too: the core gives the verdict and counts the cache miss.
-    const verified = new SignatureVerified(seen, ok === true);
-    const status = v.verifyExternal(pool.keys, token, nowSeconds(), verified, signatures);
-    return status === 0 ? { status, json: verified.json } : { status };
+    return call(state, false, (s) => core.finish(token, nowSeconds(), s, key, signature, ok === true));
   }
 
-  #result(pool, { status, json }) {
+  /** The payload of an accepted token, or the error of its status. */
+  #payload({ status, pool, json }) {
     if (status === 0) return JSON.parse(json);
-    if (status === statusOf("unknown_kid") && !pool.refresh.hasKeys()) throw unavailable(pool);
+    if (status === statusOf("jwks_unavailable") || status === NEED_KEYS) throw unavailable(this.#state, pool);
     throw statusError(status);
   }
 
-  #checkArgs(token, pool, extra) {
-    if (extra !== undefined) {
-      throw configError("per-call properties are not supported: give them to create()");
-    }
-    checkToken(token, pool);
+  /** `customJwtCheck`'s argument: the header, the payload, and the JWK of the key the core used. */
+  #checkArgument(token, payload, { pool, key }) {
+    return { header: header(token), payload, jwk: jwkAt(this.#state, pool, key) };
   }
 
   /**
-   * Verifies with the keys already cached (`cacheJwks`, `hydrate` or an earlier `verify`).
+   * Verifies with the keys already held (`cacheJwks`, `hydrate` or an earlier `verify`).
    * @returns the token's payload
    */
   verifySync(token, extra) {
-    const pool = this.#pool(token);
-    this.#checkArgs(token, pool, extra);
-    const payload = this.#result(pool, this.#core(pool, token));
-    if (pool.customJwtCheck) {
+    const state = this.#state;
+    checkArgs(state, token, extra);
+    const how = state.node ? SINK : WASM;
+    const outcome = call(state, false, (s) => state.core.verify(token, nowSeconds(), s, how));
+    const payload = this.#payload(outcome);
+    const check = state.pools[outcome.pool].customJwtCheck;
+    if (check) {
       let r;
       try {
-        r = pool.customJwtCheck({ header: header(token), payload, jwk: jwkOf(pool, header(token).kid) });
+        r = check(this.#checkArgument(token, payload, outcome));
       } catch (cause) {
         throw customCheckError(cause);
       }
@@ -196,27 +169,31 @@ export class CognitoJwtVerifier {
   }
 
   /**
-   * Verifies, fetching the pool's JWKS with `fetch` when the refresh policy asks for it. The
-   * signature is checked with WebCrypto unless `signatureVerifier: "wasm"` (or no `crypto.subtle`).
+   * Verifies, fetching the pool's JWKS with `fetch` when the core's refresh policy asks for it.
+   * The signature is checked with WebCrypto unless `signatureVerifier: "wasm"` (or no `crypto.subtle`).
    * @returns the token's payload
    */
   async verify(token, extra) {
-    const pool = this.#pool(token, true);
-    this.#checkArgs(token, pool, extra);
-    const loading = ensureKeys(pool);
-    if (loading !== null) await loading;
-    let outcome = pool.subtle ? await this.#coreAsync(pool, token) : this.#core(pool, token);
-    if (outcome.status === statusOf("unknown_kid")) {
-      const action = pool.refresh.poll(nowSeconds(), true);
-      if (action === FETCH || (action === WAIT && pool.inflight)) {
-        await (action === FETCH ? fetchJwks(pool) : pool.inflight);
-        outcome = pool.subtle ? await this.#coreAsync(pool, token) : this.#core(pool, token);
-      }
+    const state = this.#state;
+    checkArgs(state, token, extra);
+    // Not awaited unless it is a promise: a fetch the core asks for starts within this turn.
+    let outcome = this.#attempt(token, true);
+    if (outcome instanceof Promise) outcome = await outcome;
+    if (outcome.status === NEED_KEYS) {
+      await keysFor(state, outcome.pool, false, outcome.action);
+      outcome = await this.#attempt(token, false);
     }
-    const payload = this.#result(pool, outcome);
-    if (pool.customJwtCheck) {
+    if (outcome.status === statusOf("unknown_kid")) {
+      await keysFor(state, outcome.pool, true);
+      outcome = await this.#attempt(token, false);
+    }
+    const payload = this.#payload(outcome);
+    const check = state.pools[outcome.pool].customJwtCheck;
+    if (check) {
+      // Read before awaiting: the key set may be replaced while the check runs.
+      const argument = this.#checkArgument(token, payload, outcome);
       try {
-        await pool.customJwtCheck({ header: header(token), payload, jwk: jwkOf(pool, header(token).kid) });
+        await check(argument);
       } catch (cause) {
         throw customCheckError(cause);
       }
@@ -225,18 +202,18 @@ export class CognitoJwtVerifier {
   }
 
   /**
-   * Loads keys for a pool (its id, or its issuer when it has none; optional with one pool).
+   * Installs keys in a pool (its id, or its issuer when it has none; optional with one pool), as
+   * if just fetched.
    * @param jwks a JWKS object or its JSON text
    */
   cacheJwks(jwks, userPoolId) {
-    const pool = this.#poolById(userPoolId);
-    loadJwks(pool, jwks);
-    pool.refresh.keysLoaded(nowSeconds());
+    cacheJwks(this.#state, this.#poolIndex(userPoolId), jwks);
   }
 
-  /** Fetches every pool's JWKS now (unless cached and fresh). */
+  /** Fetches every pool's JWKS now, as the core's refresh policy allows (not while fresh). */
   async hydrate() {
-    await Promise.all(this.#pools.map((p) => ensureKeys(p)));
+    const state = this.#state;
+    await Promise.all(state.pools.map((_, i) => keysFor(state, i, false, undefined, true)));
   }
 
   /**
@@ -244,8 +221,8 @@ export class CognitoJwtVerifier {
    * `misses` (looked up and not found, then checked, valid or not) and `capacity` (entries; 0:
    * off, and both counters stay 0).
    */
-  cacheStats() {
-    const [hits, misses, capacity] = this.#signatures.stats();
+  signatureCacheStats() {
+    const [hits, misses, capacity] = this.#state.core.signatureCacheStats();
     return { hits, misses, capacity };
   }
 
@@ -256,14 +233,13 @@ export class CognitoJwtVerifier {
    * `"session"`), `{ jti, exp }` (one token), or `{ sub, issuedAtOrBefore }` (a user's tokens
    * issued up to then, after `GlobalSignOut`, or another server's `signOut` that recorded
    * `"subject"`). A verification still awaiting keys or WebCrypto when this returns is denied too.
-   * With several pools, every pool's list records it. Throws `RevokeError`
+   * The verifier has one list, whatever its number of pools. Throws `RevokeError`
    * (`revocation_list_full`, `empty_value`, `value_too_long`, `revocation_disabled`) when it was
    * not recorded.
    */
   revoke(revocation) {
     const r = revocationArgs(revocation);
-    const now = nowSeconds();
-    for (const pool of revocationOrder(this.#pools)) throwIfRefused(record(pool.verifier, r, now));
+    throwIfRefused(record(this.#state.core, r, nowSeconds()));
   }
 
   /**
@@ -275,28 +251,14 @@ export class CognitoJwtVerifier {
    * result on to replicas with `revoke({ originJti, sub })` or `revoke({ sub, issuedAtOrBefore })`.
    * Throws `RevokeError` as `revoke` does (`revocation_list_full` only when the user's own entry
    * has no room either).
-   *
-   * With several pools, the core decides once, on the list of the pool that records first (the
-   * order of `revoke`: the longest `graceSeconds`, the list that is full first), and every other
-   * pool records that same outcome with the revocation of its kind, as a replica would. So every
-   * pool denies the same tokens and the answer is one, even where the lists' leeways differ and a
-   * list deciding for itself could have recorded the session where the first recorded the user.
-   * Should a later pool's list refuse its copy (`revocation_list_full`; it holds no more live
-   * entries than the first, so only an unlucky placement in its buckets can), this throws that
-   * `RevokeError` and the pools before it keep what they recorded, as with `revoke`.
    */
   signOut(signOut) {
     const { sub, originJti } = signOutArgs(signOut);
-    const now = nowSeconds();
-    const [first, ...others] = revocationOrder(this.#pools);
-    const [status, recorded, issuedAtOrBefore] = first.verifier.signOut(sub, originJti, now);
+    const [status, recorded, issuedAtOrBefore] = this.#state.core.signOut(sub, originJti, nowSeconds());
     throwIfRefused(status);
-    let r;
-    if (recorded === RECORDED_SESSION) r = { kind: "session", value: originJti, sub };
-    else if (recorded === RECORDED_SUBJECT) r = { kind: "sub", value: sub, time: issuedAtOrBefore };
-    else throw new Error(`cognito-verify-wasm: a sign-out recorded an outcome this package does not know (${recorded})`);
-    for (const pool of others) throwIfRefused(record(pool.verifier, r, now));
-    return r.kind === "session" ? { recorded: "session" } : { recorded: "subject", issuedAtOrBefore };
+    if (recorded === RECORDED_SESSION) return { recorded: "session" };
+    if (recorded === RECORDED_SUBJECT) return { recorded: "subject", issuedAtOrBefore };
+    throw new Error(`cognito-verify-wasm: a sign-out recorded an outcome this package does not know (${recorded})`);
   }
 
   /**
@@ -304,17 +266,7 @@ export class CognitoJwtVerifier {
    * off), and checks answered `revoked` because an entry stayed mid-write (0 in normal operation).
    */
   revocationStats() {
-    const now = nowSeconds();
-    let held = 0;
-    let capacity = 0;
-    let contended = 0;
-    for (const pool of this.#pools) {
-      const [h, c, k] = pool.verifier.revocationStats(now);
-      held = Math.max(held, h);
-      capacity = c;
-      // Each check reads the list of its token's pool only: the counts add up.
-      contended += k;
-    }
+    const [held, capacity, contended] = this.#state.core.revocationStats(nowSeconds());
     return { held, capacity, contended };
   }
 }

@@ -1,11 +1,15 @@
-//! Revocation for the JS package: the core's revocation list of each [`WasmVerifier`]
-//! ([`VerifierConfig::revoke`], [`VerifierConfig::revocation_stats`]).
+//! Revocation for the JS package: the one revocation list of the verifier
+//! ([`VerifierCore::revoke`], [`VerifierCore::revocation_stats`]), whatever its number of pools.
 //!
-//! [`WasmVerifier::sign_out`] is the core's [`VerifierConfig::sign_out`]: the core decides whether
+//! [`VerifierCore::revoke`]: cognito_verify::VerifierCore::revoke
+//! [`VerifierCore::revocation_stats`]: cognito_verify::VerifierCore::revocation_stats
+//! [`VerifierCore::sign_out`]: cognito_verify::VerifierCore::sign_out
+//!
+//! [`WasmVerifier::sign_out`] is the core's [`VerifierCore::sign_out`]: the core decides whether
 //! a sign-out records the session or the user; JS reports what was recorded.
 //!
-//! The list belongs to the verifier's owned configuration and is checked by the core in the
-//! same wasm call that verifies a token, after the signature: a revocation recorded while a
+//! The list is checked by the core in the same wasm call that verifies a token, after the
+//! signature: a revocation recorded while a
 //! verification awaits a JWKS fetch or WebCrypto is seen by the call that finishes it. JS only
 //! converts the arguments and reports the result; what a revocation covers, for how long, and
 //! what happens when the list is full are the core's rules.
@@ -14,10 +18,10 @@
 //! index of the [`RevokeError`] in `REVOKE_ERRORS` ([`WasmVerifier::revoke_error_code`] names
 //! it).
 
-use cognito_verify::{ConfigBuilder, Revocation, RevokeError, SignOut, VerifierConfig};
+use cognito_verify::{Revocation, RevokeError, SignOut};
 use wasm_bindgen::prelude::*;
 
-use crate::{to_u64, WasmVerifier};
+use crate::{to_f64, to_u64, WasmVerifier};
 
 /// The errors a revocation may end in, in the order of their status numbers (status 1 first).
 const REVOKE_ERRORS: [RevokeError; 4] = [
@@ -26,20 +30,6 @@ const REVOKE_ERRORS: [RevokeError; 4] = [
     RevokeError::Disabled,
     RevokeError::TooLong,
 ];
-
-/// The revocation settings of a verifier being built: `capacity` entries (0 turns revocation
-/// off; below 0, the core's default), held for `max_token_lifetime` seconds (below 0, the
-/// core's default).
-pub(crate) fn configure(b: ConfigBuilder, capacity: f64, max_token_lifetime: f64) -> ConfigBuilder {
-    let mut b = b;
-    if capacity >= 0.0 {
-        b = b.revocation_capacity(usize::try_from(to_u64(capacity)).unwrap_or(usize::MAX));
-    }
-    if max_token_lifetime >= 0.0 {
-        b = b.max_token_lifetime(to_u64(max_token_lifetime));
-    }
-    b
-}
 
 /// The status number of a revocation's outcome.
 fn revoke_status(r: Result<(), RevokeError>) -> u32 {
@@ -67,15 +57,9 @@ const RECORDED_SESSION: f64 = 1.0;
 const RECORDED_SUBJECT: f64 = 2.0;
 
 impl WasmVerifier {
-    /// The configuration's list. A configuration that failed to build has no list (JS never
-    /// keeps such a verifier).
-    fn list(&self) -> Result<&VerifierConfig, RevokeError> {
-        self.config.as_ref().map_err(|_| RevokeError::Disabled)
-    }
-
-    /// Records `r` at `now` in the configuration's list.
+    /// Records `r` at `now` in the list.
     fn revoke(&self, r: Revocation<'_>, now: f64) -> u32 {
-        revoke_status(self.list().and_then(|c| c.revoke(r, to_u64(now))))
+        revoke_status(self.core.revoke(r, to_u64(now)))
     }
 }
 
@@ -145,30 +129,22 @@ impl WasmVerifier {
     }
 
     /// A user's sign-out from one session at `now` (unix seconds), as the core decides it
-    /// ([`VerifierConfig::sign_out`]): `[status, recorded, issued_at_or_before]`, where status is
+    /// ([`VerifierCore::sign_out`](cognito_verify::VerifierCore::sign_out)): `[status, recorded, issued_at_or_before]`, where status is
     /// 0 or a revocation error status; on success `recorded` is 1 for the session, 2 for the
     /// user, with `issued_at_or_before` the time recorded (0 for a session).
     #[wasm_bindgen(js_name = signOut)]
     #[must_use]
     pub fn sign_out(&self, sub: &str, origin_jti: &str, now: f64) -> Vec<f64> {
-        let outcome = self
-            .list()
-            .and_then(|c| c.sign_out(sub, origin_jti, to_u64(now)));
-        #[expect(
-            clippy::cast_precision_loss,
-            reason = "times in unix seconds, from a JS number, are far below 2^53"
-        )]
-        let triple = match outcome {
+        match self.core.sign_out(sub, origin_jti, to_u64(now)) {
             Ok(SignOut::Session) => vec![0.0, RECORDED_SESSION, 0.0],
             Ok(SignOut::Subject {
                 issued_at_or_before,
-            }) => vec![0.0, RECORDED_SUBJECT, issued_at_or_before as f64],
+            }) => vec![0.0, RECORDED_SUBJECT, to_f64(issued_at_or_before)],
             // An outcome added to the core later: status 0 with nothing JS knows, which JS
             // reports as a bug rather than guess.
             Ok(_) => vec![0.0, 0.0, 0.0],
             Err(e) => vec![f64::from(revoke_status(Err(e))), 0.0, 0.0],
-        };
-        triple
+        }
     }
 
     /// `[held, capacity, contended]`: live revocations at `now` (unix seconds), how many the
@@ -177,16 +153,8 @@ impl WasmVerifier {
     #[wasm_bindgen(js_name = revocationStats)]
     #[must_use]
     pub fn revocation_stats(&self, now: f64) -> Vec<f64> {
-        let s = self
-            .config
-            .as_ref()
-            .map(|c| c.revocation_stats(to_u64(now)))
-            .unwrap_or_default();
-        #[expect(
-            clippy::cast_precision_loss,
-            reason = "counts of slots are far below 2^53"
-        )]
-        let stats = vec![s.held as f64, s.capacity as f64, s.contended as f64];
-        stats
+        let s = self.core.revocation_stats(to_u64(now));
+        let count = |n: usize| to_f64(u64::try_from(n).unwrap_or(u64::MAX));
+        vec![count(s.held), count(s.capacity), count(s.contended)]
     }
 }

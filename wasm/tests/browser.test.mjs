@@ -42,7 +42,7 @@ try {
   out.again = (await fetching.verify(${JSON.stringify(token)}))["cognito:username"];
   out.againSync = fetching.verifySync(${JSON.stringify(token)})["cognito:username"];
   out.asyncTampered = await fetching.verify(${JSON.stringify(tamper(token))}).then(() => "accepted", (e) => e.code);
-  out.cache = fetching.cacheStats();
+  out.cache = fetching.signatureCacheStats();
   // Revoked while WebCrypto checks the signature: denied.
   const inFlight = fetching.verify(${JSON.stringify(inFlightToken)}).then(() => "accepted", (e) => e.name + " " + e.code);
   fetching.revoke({ sub: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", issuedAtOrBefore: Math.floor(Date.now() / 1000) });

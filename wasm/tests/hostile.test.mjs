@@ -69,7 +69,7 @@ test("hostile create() arguments", () => {
     { ...base, groups: 5 }, { ...base, groups: [null] }, { ...base, groups: [] }, { ...base, groups: { oneOf: ["a"] } },
     { ...base, scope: { allOf: [] } }, { ...base, scope: { allOf: "x", anyOf: "y" } },
     { ...base, graceSeconds: -1 }, { ...base, graceSeconds: NaN }, { ...base, graceSeconds: "5" },
-    { ...base, graceSeconds: Infinity }, { ...base, maxAgeSeconds: -5 }, { ...base, maxTokenLength: 1e400 },
+    { ...base, graceSeconds: Infinity }, { ...base, maxAgeSeconds: -5 }, { ...base, maxTokenBytes: 1e400 },
     { ...base, customJwtCheck: 3 }, { ...base, jwksCache: "x" }, { ...base, jwksUri: 7 }, { ...base, fetch: "no" },
     { ...base, allowEs256: "yes" }, { ...base, issuer: [] }, { ...base, issuer: [3] },
     { ...base, signatureVerifier: "openssl" }, { ...base, signatureVerifier: 0 },

@@ -29,10 +29,10 @@ test("a 100 KiB key set loads with a raised limit, and is refused at the default
   const big = padded(100 * 1024);
   assert.ok(big.length >= 100 * 1024);
   const serve = async () => new Response(big);
-  const raised = CognitoJwtVerifier.create(props, { fetch: serve, maxJwksLength: 128 * 1024 });
+  const raised = CognitoJwtVerifier.create(props, { fetch: serve, maxJwksBytes: 128 * 1024 });
   await atTime(valid.now, async () => {
     assert.equal(await code(() => raised.verify(valid.token)), "ok");
-    assert.equal(codeSync(() => CognitoJwtVerifier.create(props, { maxJwksLength: 128 * 1024 }).cacheJwks(big)), "ok");
+    assert.equal(codeSync(() => CognitoJwtVerifier.create(props, { maxJwksBytes: 128 * 1024 }).cacheJwks(big)), "ok");
     assert.equal(codeSync(() => CognitoJwtVerifier.create(props).cacheJwks(big)), "jwks_too_large");
     const v = CognitoJwtVerifier.create(props, { fetch: serve });
     const err = await v.verify(valid.token).catch((e) => e);
@@ -46,7 +46,7 @@ test("the limit counts UTF-8 bytes, not UTF-16 units", () => {
   const text = padded(120 * 1024, "\u20ac");
   assert.ok(text.length < 64 * 1024 && Buffer.byteLength(text) > 64 * 1024);
   assert.equal(codeSync(() => CognitoJwtVerifier.create(props).cacheJwks(text)), "jwks_too_large");
-  assert.equal(codeSync(() => CognitoJwtVerifier.create(props, { maxJwksLength: 200 * 1024 }).cacheJwks(text)), "ok");
+  assert.equal(codeSync(() => CognitoJwtVerifier.create(props, { maxJwksBytes: 200 * 1024 }).cacheJwks(text)), "ok");
 });
 
 test("a body larger than the limit is cut off: reading stops there", async () => {
@@ -78,13 +78,15 @@ test("a body larger than the limit is cut off: reading stops there", async () =>
   assert.equal(read, false);
 });
 
-test("a hanging fetch times out, even one that ignores its signal", async () => {
-  const jwksCache = { fetchTimeoutSeconds: 0.2 };
+test("a hanging fetch times out (the core's request timeout), even one that ignores its signal", async () => {
+  const jwksCache = { requestTimeoutSeconds: 1 };
   const never = () => new Promise(() => {});
   const v = CognitoJwtVerifier.create(props, { fetch: never, jwksCache });
   const err = await atTime(valid.now, () => v.verify(valid.token).catch((e) => e));
   assert.equal(err.code, "jwks_unavailable");
-  assert.match(String(err.cause?.message), /timed out/);
+  assert.match(String(err.cause?.message), /timed out after 1 s/);
+  // Whole seconds, as the core counts them.
+  assert.throws(() => CognitoJwtVerifier.create(props, { jwksCache: { requestTimeoutSeconds: 0.2 } }), { code: "invalid_configuration" });
   // Headers arrive, the body never ends.
   const stalled = async () => new Response(new ReadableStream({ pull() { return new Promise(() => {}); } }));
   const w = CognitoJwtVerifier.create(props, { fetch: stalled, jwksCache });

@@ -174,7 +174,7 @@ test("revoke's argument: exactly one kind, of the right types; options checked a
   ]) {
     assert.throws(() => CognitoJwtVerifier.create({ ...props, ...extra }), (e) => e.code === "invalid_configuration", JSON.stringify(extra));
   }
-  // Every pool of a verifier records every revocation: their lists must be alike.
+  // One list for every pool: its settings are the verifier's, given once or alike in every pool.
   const pool2 = { ...props, userPoolId: "us-east-1_TestPool2" };
   assert.throws(() => CognitoJwtVerifier.create([{ ...props, revocationCapacity: 8 }, pool2]), (e) => e.code === "invalid_configuration");
   assert.throws(() => CognitoJwtVerifier.create([{ ...props, maxTokenLifetime: 60 }, pool2]), (e) => e.code === "invalid_configuration");
@@ -346,31 +346,39 @@ test("several pools: every revocation applies to every pool's tokens, full alike
   assert.deepEqual(sessions[7].map((t) => codeSync(() => v.verifySync(t))), ["valid", "valid"], "not recorded in any pool");
 });
 
-test("several pools with different graceSeconds: a refused revocation is recorded in none", () => {
+test("several pools: graceSeconds is the verifier's, and its one list refuses or records for every pool", () => {
   const POOL2 = "us-east-1_TestPool2";
   const ISSUER2 = `https://cognito-idp.us-east-1.amazonaws.com/${POOL2}`;
+  const shared = { clientId: CLIENT, tokenUse: "id", fetch: refuse, revocationCapacity: 8, signatureVerifier: "wasm" };
+  // One verifier, one clock tolerance and one list: not a setting of a pool.
+  assert.throws(
+    () => CognitoJwtVerifier.create([{ userPoolId: POOL, graceSeconds: 30 }, { userPoolId: POOL2, graceSeconds: 0 }], shared),
+    (e) => e.code === "invalid_configuration" && /graceSeconds/.test(e.message),
+  );
   const t0 = Math.floor(Date.now() / 1000);
-  // The lists hold jti entries until exp + graceSeconds: pool 2's (grace 0) frees them first.
-  for (const order of [[30, 0], [0, 30]]) {
-    const v = CognitoJwtVerifier.create(
-      [{ userPoolId: POOL, graceSeconds: order[0] }, { userPoolId: POOL2, graceSeconds: order[1] }],
-      { clientId: CLIENT, tokenUse: "id", fetch: refuse, revocationCapacity: 8, signatureVerifier: "wasm" },
-    );
+  for (const v of [
+    CognitoJwtVerifier.create([{ userPoolId: POOL }, { userPoolId: POOL2 }], { ...shared, graceSeconds: 30 }),
+    CognitoJwtVerifier.create([{ userPoolId: POOL, graceSeconds: 30 }, { userPoolId: POOL2, graceSeconds: 30 }], shared),
+  ]) {
     v.cacheJwks(JWKS, POOL);
     v.cacheJwks(JWKS, POOL2);
     atTimeSync(t0, () => {
       for (let i = 0; i < 8; i++) v.revoke({ jti: `short-${i}`, exp: t0 + 1 });
     });
     const late = [freshToken({ origin_jti: "late" }), freshToken({ origin_jti: "late", iss: ISSUER2 })];
-    atTimeSync(t0 + 10, () => {
-      assert.deepEqual(v.revocationStats(), { held: 8, capacity: 8, contended: 0 }, "the fullest pool's count");
-      assert.throws(() => v.revoke({ originJti: "late" }), (e) => e.code === "revocation_list_full");
-      assert.deepEqual(late.map((t) => codeSync(() => v.verifySync(t))), ["valid", "valid"], `graceSeconds ${order}`);
-    });
-    // Once every pool's list has room, it is recorded in both.
+    // The jti entries are held until exp + graceSeconds.
+    for (const at of [t0 + 10, t0 + 30]) {
+      atTimeSync(at, () => {
+        assert.deepEqual(v.revocationStats(), { held: 8, capacity: 8, contended: 0 });
+        assert.throws(() => v.revoke({ originJti: "late" }), (e) => e.code === "revocation_list_full");
+        assert.deepEqual(late.map((t) => codeSync(() => v.verifySync(t))), ["valid", "valid"], `at t0 + ${at - t0}`);
+      });
+    }
+    // Room again: recorded once, denied in both pools.
     atTimeSync(t0 + 40, () => {
       v.revoke({ originJti: "late" });
       assert.deepEqual(late.map((t) => codeSync(() => v.verifySync(t))), ["revoked", "revoked"]);
+      assert.deepEqual(v.revocationStats(), { held: 1, capacity: 8, contended: 0 });
     });
   }
 });
@@ -495,16 +503,15 @@ test("signOut on a nearly full list records the user; arguments checked; errors 
   }
 });
 
-test("signOut with several pools: decided once on the first pool's list, the same outcome recorded in every pool", () => {
+test("signOut with several pools: decided once, on the verifier's one list, for every pool's tokens", () => {
   const POOL2 = "us-east-1_TestPool2";
   const ISSUER2 = `https://cognito-idp.us-east-1.amazonaws.com/${POOL2}`;
   const t0 = Math.floor(Date.now() / 1000);
-  // Pool 2 (graceSeconds 30) records first. Its list holds the jti entries until exp + 30, pool
-  // 1's until exp: at t0 + 10 pool 2's list is 7/8 full and pool 1's empty. Deciding for itself,
-  // pool 1 would record a session; it records the user, as pool 2 decided.
+  // The list holds the jti entries until exp + 30: at t0 + 10 it is 7/8 full, and a sign-out
+  // records the user, whichever pool's token the user signed out with.
   const v = CognitoJwtVerifier.create(
-    [{ userPoolId: POOL, graceSeconds: 0 }, { userPoolId: POOL2, graceSeconds: 30 }],
-    { clientId: CLIENT, tokenUse: "id", fetch: refuse, revocationCapacity: 8, signatureVerifier: "wasm" },
+    [{ userPoolId: POOL }, { userPoolId: POOL2 }],
+    { clientId: CLIENT, tokenUse: "id", fetch: refuse, revocationCapacity: 8, signatureVerifier: "wasm", graceSeconds: 30 },
   );
   v.cacheJwks(JWKS, POOL);
   v.cacheJwks(JWKS, POOL2);
@@ -516,8 +523,9 @@ test("signOut with several pools: decided once on the first pool's list, the sam
     const before = both({ origin_jti: "other-session" });
     assert.deepEqual(v.signOut({ sub: SUB, originJti: "s-1" }), { recorded: "subject", issuedAtOrBefore: t0 + 10 });
     assert.deepEqual(before.map((t) => codeSync(() => v.verifySync(t))), ["revoked", "revoked"], "the user, in both pools");
+    assert.deepEqual(v.revocationStats(), { held: 8, capacity: 8, contended: 0 }, "recorded once");
   });
-  // Once both lists have room: a session in both, Bob's other session valid in both.
+  // Once the list has room: a session, denied in both pools; Bob's other session valid in both.
   atTimeSync(t0 + 40, () => {
     assert.deepEqual(v.signOut({ sub: "bob", originJti: "bob-1" }), { recorded: "session" });
     assert.deepEqual(both({ sub: "bob", origin_jti: "bob-1" }).map((t) => codeSync(() => v.verifySync(t))), ["revoked", "revoked"]);

@@ -6,7 +6,7 @@ import * as es256Build from "cognito-verify-wasm/es256";
 import { atTime, claimsOf, countEngineCalls, jsonl, packageFile, propsOf, sameVerdict } from "./common.mjs";
 
 const { JwtVerificationError } = es256Build;
-const { Keys, WasmVerifier } = await import(packageFile("es256/cognito_verify_wasm.js"));
+const { Settings } = await import(packageFile("es256/cognito_verify_wasm.js"));
 
 const noFetch = () => Promise.reject(new Error("tests do not fetch"));
 
@@ -103,12 +103,15 @@ test("JWKS vectors (testdata/jwks.jsonl)", () => {
   assert.equal(cases.length, 33);
   for (const c of cases) {
     // Low level: key counts are not part of the public API.
-    const keys = new Keys();
-    const config = new WasmVerifier("us-east-1_x", [], undefined, ["c"], 0, 0, -1, 0, [], 0, [], false, 16384, 65536, false, false);
-    const status = keys.load(config, new TextEncoder().encode(c.jwks));
-    config.free();
-    const got = status === 0 ? { ok: true, keys: keys.count(), skipped: keys.skipped() } : { ok: false };
-    keys.free();
+    const settings = new Settings();
+    settings.pool("us-east-1_x", [], undefined);
+    settings.clientIds(["c"]);
+    const core = settings.build();
+    settings.free();
+    const status = core.loadJwks(0, new TextEncoder().encode(c.jwks), 0);
+    const [keys, skipped] = core.keyStats(0);
+    const got = status === 0 ? { ok: true, keys, skipped } : { ok: false };
+    core.free();
     // Public API: the same outcome, and the code.
     const v = es256Build.CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c" });
     try {

@@ -178,17 +178,19 @@ test("keys replaced while WebCrypto works: the verdict of the new keys", async (
   }
 });
 
-test("a JWKS naming a kid twice: verified in wasm, the core's key (the first usable) used", async () => {
+test("a JWKS naming a kid twice: WebCrypto checks with the core's key (the first usable)", async () => {
   const ta = token("kA", "RS256", rs(rsaA));
   const weak = jwkOf(pem("rsa1024"), "kA", "RS256");
   const cases = [
-    [{ keys: [{ ...JWKS.keys[1], kid: "kA" }, JWKS.keys[0]] }, "invalid_signature"],
-    [{ keys: [JWKS.keys[0], { ...JWKS.keys[1], kid: "kA" }] }, "valid alice"],
-    [{ keys: [weak, JWKS.keys[0]] }, "valid alice"],
+    // Key B's modulus may be below key A's signature: refused for its shape then, WebCrypto not asked.
+    [{ keys: [{ ...JWKS.keys[1], kid: "kA" }, JWKS.keys[0]] }, "invalid_signature", [0, 1]],
+    [{ keys: [JWKS.keys[0], { ...JWKS.keys[1], kid: "kA" }] }, "valid alice", [1]],
+    [{ keys: [weak, JWKS.keys[0]] }, "valid alice", [1]],
   ];
-  for (const [jwks, want] of cases) {
+  for (const [jwks, want, wantCalls] of cases) {
     const got = await verdicts(ta, verifiers(jwks));
-    assert.deepEqual(got, { sync: want, webcrypto: want, wasm: want, node: want, calls: 0 });
+    const calls = wantCalls.includes(got.calls) ? got.calls : wantCalls;
+    assert.deepEqual(got, { sync: want, webcrypto: want, wasm: want, node: want, calls });
   }
 });
 

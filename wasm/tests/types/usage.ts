@@ -13,6 +13,7 @@ import {
   RevokeError,
   RevokeErrorCode,
   SignOutRecorded,
+  VerifierProperties,
   errorCodeList,
 } from "cognito-verify-wasm";
 import { CognitoJwtVerifier as Es256Verifier } from "cognito-verify-wasm/es256";
@@ -21,21 +22,26 @@ const one = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c"
 const many = CognitoJwtVerifier.create(
   [
     { userPoolId: "us-east-1_a", clientId: ["c1", "c2"], tokenUse: null, groups: "admin" },
-    { issuer: "http://127.0.0.1:9229/local", clientId: "c", scope: { allOf: ["a", "b"] }, graceSeconds: 5 },
+    { issuer: "http://127.0.0.1:9229/local", clientId: "c", scope: { allOf: ["a", "b"] } },
   ],
-  { jwksCache: { unknownKidCooldownSeconds: 60 }, fetch: (url, init) => fetch(url, init), signatureCache: 1024 },
+  {
+    jwksCache: { unknownKidCooldownSeconds: 60, requestTimeoutSeconds: 3 },
+    fetch: (url, init) => fetch(url, init),
+    signatureCache: 1024,
+    graceSeconds: 5,
+  },
 );
 const node = CognitoJwtVerifier.create({
   userPoolId: "us-east-1_x",
   clientId: "c",
   signatureVerifier: "node",
-  maxJwksLength: 128 * 1024,
+  maxJwksBytes: 128 * 1024,
   allowInsecureHttp: true,
   jwksUri: "http://cognito.internal/jwks.json",
   signatureCache: 0,
 });
-const cacheStats: SignatureCacheStats = many.cacheStats();
-const lookups: number = cacheStats.hits + cacheStats.misses + node.cacheStats().capacity;
+const cacheStats: SignatureCacheStats = many.signatureCacheStats();
+const lookups: number = cacheStats.hits + cacheStats.misses + node.signatureCacheStats().capacity;
 node.cacheJwks({ keys: [] });
 Es256Verifier.create({ userPoolId: "us-east-1_x", clientId: "c", allowEs256: true }).cacheJwks({ keys: [] });
 one.cacheJwks({ keys: [] });
@@ -57,7 +63,8 @@ function describe(e: unknown): ErrorCode | undefined {
 
 const codes: ErrorCode[] = errorCodeList();
 
-const revoking = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c" }, { revocationCapacity: 8, maxTokenLifetime: 3600 });
+const settings: VerifierProperties = { revocationCapacity: 8, maxTokenLifetime: 3600, maxTokenBytes: 8192 };
+const revoking = CognitoJwtVerifier.create({ userPoolId: "us-east-1_x", clientId: "c" }, settings);
 const kinds: Revocation[] = [{ originJti: "o" }, { originJti: "o", sub: "s" }, { jti: "j", exp: 1 }, { sub: "s", issuedAtOrBefore: 2 }];
 for (const r of kinds) revoking.revoke(r);
 const stats: RevocationStats = revoking.revocationStats();

@@ -1,0 +1,262 @@
+//! [`WasmVerifier`]: the one verifier of a JS `CognitoJwtVerifier`, the core's
+//! [`VerifierCore`], and its verification calls.
+//!
+//! A token is parsed once per call ([`VerifierCore::parse`]) and finished by
+//! [`VerifierCore::verify_token`], which asks for the signature through a [`SignatureCheck`]:
+//! - the wasm arithmetic ([`CoreCrypto`]);
+//! - JS in the middle of the call (`Sink::check`, `node:crypto`), which answers at once; when it
+//!   cannot (a key it cannot import, an exception), the wasm arithmetic answers instead, in the
+//!   same call;
+//! - WebCrypto, which answers later: see [`finish`](WasmVerifier::finish).
+//!
+//! With [`POLL`], the call first asks the core's refresh policy about the token's pool
+//! ([`VerifierCore::poll`]): when keys must be fetched first it verifies nothing and says so
+//! ([`NEED_KEYS`] and the action); otherwise it verifies with the keys held (`Refresh`: JS fetches
+//! newer ones meanwhile).
+//!
+//! Each verification call returns one number: its status (0, an error status, [`NEED_KEYS`] or
+//! [`SIGNATURE_NEEDED`]) in bits 0..8, the refresh action it was told (0: none asked; see
+//! [`action_number`]) in bits 8..16, and the token's pool from bit 16.
+
+use core::cell::{Cell, RefCell};
+
+use cognito_verify::{
+    payload_buffer_len, Action, Algorithm, Claims, CoreCrypto, Error, Keys, Need, SignatureCheck,
+    SignedData, Token, VerifierCore,
+};
+use wasm_bindgen::prelude::*;
+
+use crate::{status, to_u64, Sink, INVALID, VALID};
+
+/// `how` of [`WasmVerifier::verify`]: the signature by the wasm arithmetic.
+const WASM: u8 = 0;
+/// `how`: the signature by `Sink::check` (`node:crypto`), the wasm arithmetic when it cannot answer.
+const SINK: u8 = 1;
+/// `how`: the signature handed to `Sink::check` for WebCrypto, unless the cache holds it.
+const WEBCRYPTO: u8 = 2;
+/// `how` flag: poll the refresh policy before verifying.
+const POLL: u8 = 4;
+
+/// Status: keys must be had first (the action says how); nothing was verified.
+const NEED_KEYS: u32 = 0xfe;
+/// Status: `Sink::check` received what WebCrypto must verify; call [`WasmVerifier::finish`].
+const SIGNATURE_NEEDED: u32 = 0xfd;
+
+/// The verifier: the core's, plus the payload buffer its calls decode into.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WasmVerifier {
+    pub(crate) core: VerifierCore,
+    /// Sized once for the longest token seen; never zeroed again (the decoder writes first).
+    buf: RefCell<Vec<u8>>,
+    /// The time of the last `Unavailable` answer of the refresh policy.
+    pub(crate) retry_at: Cell<u64>,
+}
+
+/// The number JS sees for an action: 1 use the keys held, 2 fetch and wait, 3 wait for the
+/// fetch under way, 4 unavailable (until [`WasmVerifier::retry_at`]), 5 fetch and meanwhile use
+/// the keys held.
+pub(crate) fn action_number(v: &WasmVerifier, a: Action) -> u32 {
+    match a {
+        Action::UseCached => 1,
+        Action::Fetch => 2,
+        Action::Wait => 3,
+        Action::Unavailable { retry_at } => {
+            v.retry_at.set(retry_at);
+            4
+        }
+        Action::Refresh => 5,
+    }
+}
+
+/// The number JS sees for an algorithm: 1 RS256, 2 ES256 (0 unknown).
+fn algorithm_number(a: Algorithm) -> u8 {
+    match a {
+        Algorithm::Rs256 => 1,
+        Algorithm::Es256 => 2,
+        _ => 0,
+    }
+}
+
+/// An index or a pool as JS sees it.
+fn js_index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// One verification call's number (see the module documentation).
+fn outcome(status: u32, action: u32, pool: usize) -> u32 {
+    (status & 0xff) | (action & 0xff) << 8 | js_index(pool).min(0xffff) << 16
+}
+
+/// `node:crypto` through `Sink::check`, the wasm arithmetic when it cannot answer.
+struct SinkCheck<'s> {
+    sink: &'s Sink,
+    pool: u32,
+}
+
+impl SignatureCheck for SinkCheck<'_> {
+    fn check(&mut self, s: &SignedData<'_>) -> bool {
+        let (key, alg) = (js_index(s.key_index), algorithm_number(s.algorithm));
+        match self
+            .sink
+            .check(self.pool, key, alg, s.signing_input, s.signature)
+        {
+            VALID => true,
+            INVALID => false,
+            _ => CoreCrypto.check(s),
+        }
+    }
+}
+
+impl WasmVerifier {
+    pub(crate) fn new(core: VerifierCore) -> WasmVerifier {
+        WasmVerifier {
+            core,
+            buf: RefCell::new(Vec::new()),
+            retry_at: Cell::new(0),
+        }
+    }
+
+    /// Runs `f` with a payload buffer for `token`: the verifier's, or a fresh one should a sink
+    /// call back into a verification.
+    fn with_buffer(&self, token: &str, f: impl FnOnce(&mut [u8]) -> u32) -> u32 {
+        let max = self.core.config().max_token_bytes();
+        let needed = payload_buffer_len(token.len().min(max));
+        match self.buf.try_borrow_mut() {
+            Ok(mut b) => {
+                if b.len() < needed {
+                    b.resize(needed, 0);
+                }
+                f(b.get_mut(..needed).unwrap_or(&mut []))
+            }
+            Err(_) => f(&mut vec![0; needed]),
+        }
+    }
+
+    /// Hands the payload of an accepted token to `sink` with its pool and the index of its key;
+    /// the status.
+    fn report(
+        result: Result<Claims<'_>, Error>,
+        token: &Token<'_, '_>,
+        keys: Option<&Keys>,
+        pool: usize,
+        sink: &Sink,
+    ) -> u32 {
+        match result {
+            Ok(claims) => {
+                // The key the core took: the one with the token's kid (kids are unique in a set).
+                let key = keys
+                    .and_then(|k| k.iter().position(|(kid, _)| kid.as_bytes() == token.kid()))
+                    .map_or(u32::MAX, js_index);
+                sink.payload(claims.payload_json(), js_index(pool), key);
+                0
+            }
+            Err(e) => status(e),
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl WasmVerifier {
+    /// Verifies `token` at `now` (unix seconds) in one call, the token parsed once: `how` is
+    /// `WASM` (0), `SINK` (1) or `WEBCRYPTO` (2), plus `POLL` (4) to ask the refresh
+    /// policy first. The payload of an accepted token goes to `sink.payload`. Returns the call's
+    /// number (module documentation).
+    pub fn verify(&self, token: &str, now: f64, sink: &Sink, how: u8) -> u32 {
+        let now = to_u64(now);
+        self.with_buffer(token, |buf| {
+            let parsed = match self.core.parse(token, buf) {
+                Ok(t) => t,
+                Err(e) => return status(e),
+            };
+            let pool = self.core.pool_of(&parsed);
+            let mut action = 0;
+            if how & POLL != 0 {
+                let a = self.core.poll(pool, now, Need::Keys);
+                action = action_number(self, a);
+                if !matches!(a, Action::UseCached | Action::Refresh) {
+                    return outcome(NEED_KEYS, action, pool);
+                }
+            }
+            let keys = self.core.keys(pool);
+            let keys = keys.as_deref();
+            let result = match how & 3 {
+                WASM => self.core.verify_token(&parsed, keys, now, &mut CoreCrypto),
+                SINK => {
+                    let mut check = SinkCheck {
+                        sink,
+                        pool: js_index(pool),
+                    };
+                    self.core.verify_token(&parsed, keys, now, &mut check)
+                }
+                WEBCRYPTO => match self.core.signature_needed(&parsed, keys) {
+                    Ok(Some(s)) => {
+                        let (key, alg) = (js_index(s.key_index), algorithm_number(s.algorithm));
+                        sink.check(js_index(pool), key, alg, s.signing_input, s.signature);
+                        return outcome(SIGNATURE_NEEDED, action, pool);
+                    }
+                    // In the cache: finished here, no check asked for.
+                    Ok(None) => {
+                        self.core
+                            .verify_token(&parsed, keys, now, &mut |_: &SignedData<'_>| false)
+                    }
+                    Err(e) => Err(e),
+                },
+                _ => Err(Error::InvalidConfiguration),
+            };
+            outcome(
+                Self::report(result, &parsed, keys, pool, sink),
+                action,
+                pool,
+            )
+        })
+    }
+
+    /// The second call of a WebCrypto verification: the token verified again with WebCrypto's
+    /// answer `valid`, which counts only for the signature it verified (`key`'s index in the
+    /// pool's key set, the same `signature` bytes). Every check runs again, so a key set replaced,
+    /// a revocation recorded or the clock moved meanwhile all count.
+    ///
+    /// This path crosses into wasm twice and re-reads the token: the parsed token borrows wasm
+    /// memory for the length of one call, and WebCrypto answers after an `await`, so it cannot be
+    /// kept between the calls. The cost is one more parse of the token, not of the signature.
+    pub fn finish(
+        &self,
+        token: &str,
+        now: f64,
+        sink: &Sink,
+        key: u32,
+        signature: &[u8],
+        valid: bool,
+    ) -> u32 {
+        let now = to_u64(now);
+        self.with_buffer(token, |buf| {
+            let parsed = match self.core.parse(token, buf) {
+                Ok(t) => t,
+                Err(e) => return status(e),
+            };
+            let pool = self.core.pool_of(&parsed);
+            let keys = self.core.keys(pool);
+            let keys = keys.as_deref();
+            let mut answer = |s: &SignedData<'_>| {
+                valid && js_index(s.key_index) == key && s.signature == signature
+            };
+            let result = self.core.verify_token(&parsed, keys, now, &mut answer);
+            outcome(Self::report(result, &parsed, keys, pool, sink), 0, pool)
+        })
+    }
+
+    /// `[hits, misses, capacity]` of the verified-signature cache (capacity 0: off).
+    #[wasm_bindgen(js_name = signatureCacheStats)]
+    #[must_use]
+    pub fn signature_cache_stats(&self) -> Vec<f64> {
+        let s = self.core.signature_cache_stats();
+        [
+            s.hits,
+            s.misses,
+            u64::try_from(s.capacity).unwrap_or(u64::MAX),
+        ]
+        .map(crate::to_f64)
+        .to_vec()
+    }
+}
