@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the C ABI (called by `make test`): header drift, the shared vectors from C and C++
 # (static and shared library, AddressSanitizer + UBSan, valgrind), hostile calls, threads,
-# revocation, key refresh through the verifier (testdata/refresh.jsonl), the allocation count, the
-# README examples, the pkg-config file.
+# revocation, sign-out, key refresh through the verifier (testdata/refresh.jsonl), the allocation
+# count, the README examples, the pkg-config file.
 #   tests/c/run.sh            honours CARGO_TARGET_DIR (default: target/), CC, CXX
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -89,7 +89,7 @@ build() {
     "$@" -o "$out/$name"
 }
 compile_all() {
-    for prog in vectors hostile threads sigcache revocation refresh; do
+    for prog in vectors hostile threads sigcache revocation sign_out refresh; do
         build "$prog-static" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${STATIC[@]}"
         build "$prog-shared" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${SHARED[@]}"
         build "$prog-asan" "$CC" "${CFLAGS[@]}" "${SAN[@]}" "tests/c/$prog.c" "${STATIC[@]}"
@@ -126,10 +126,14 @@ step "threads, valgrind (static library)" "${VALGRIND[@]}" "$out/threads-static"
 step "signature cache, static library" "$out/sigcache-static" "${DOC[@]}"
 step "signature cache, AddressSanitizer + UBSan" "$out/sigcache-asan" "${DOC[@]}"
 step "signature cache, valgrind (shared library)" "${VALGRIND[@]}" "$out/sigcache-shared" "${DOC[@]}"
-step "revocation: 23 vectors, full, expiry, capacity 0, 1000 from a thread, sign-out; static library" "$out/revocation-static" "${REVOCATION[@]}"
+step "revocation: 23 vectors, full, expiry, capacity 0, 1000 from a thread; static library" "$out/revocation-static" "${REVOCATION[@]}"
 step "revocation, shared library" "$out/revocation-shared" "${REVOCATION[@]}"
 step "revocation, AddressSanitizer + UBSan" "$out/revocation-asan" "${REVOCATION[@]}"
 step "revocation, valgrind (shared library)" "${VALGRIND[@]}" "$out/revocation-shared" "${REVOCATION[@]}"
+step "sign-out: one user 10,000 times, another user, a replica, a nearly full list, arguments; static library" "$out/sign_out-static" "${REVOCATION[@]}"
+step "sign-out, shared library" "$out/sign_out-shared" "${REVOCATION[@]}"
+step "sign-out, AddressSanitizer + UBSan" "$out/sign_out-asan" "${REVOCATION[@]}"
+step "sign-out, valgrind (shared library)" "${VALGRIND[@]}" "$out/sign_out-shared" "${REVOCATION[@]}"
 step "key refresh: testdata/refresh.jsonl through the verifier; static library" "$out/refresh-static" "${REFRESH[@]}"
 step "key refresh, shared library" "$out/refresh-shared" "${REFRESH[@]}"
 step "key refresh, AddressSanitizer + UBSan" "$out/refresh-asan" "${REFRESH[@]}"
