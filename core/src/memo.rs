@@ -148,6 +148,12 @@ impl VerdictMemo {
         found
     }
 
+    /// Counts a use of an entry a binding kept ([`VerifierCore::recheck`](crate::VerifierCore::recheck)).
+    pub(crate) fn count(&self, hit: bool) {
+        let counter = if hit { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// A found entry turned out stale (its pool's keys were replaced): counted as a miss.
     pub(crate) fn stale(&self) {
         self.hits.fetch_sub(1, Ordering::Relaxed);

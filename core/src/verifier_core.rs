@@ -277,6 +277,42 @@ impl VerifierCore {
         Ok(f(entry.pool, verdict))
     }
 
+    /// The memo's entry of `token`, for a binding that keeps its own index of the tokens it saw
+    /// (the JS glue, keyed by the token string, so a repeat token does not cross into wasm as
+    /// text): pass it to [`recheck`](Self::recheck) at each use. Counted as a lookup.
+    #[must_use]
+    pub fn remembered(&self, token: &str) -> Option<Remembered> {
+        self.recall_entry(token).map(Remembered)
+    }
+
+    /// The verdict at `now` on a token the memo remembered, exactly as [`recall`](Self::recall)
+    /// gives it; `None` when its pool's keys were replaced since (verify it in full). Counted as
+    /// a hit, or a miss for `None`. Allocates nothing.
+    #[must_use]
+    pub fn recheck<'r>(
+        &self,
+        remembered: &'r Remembered,
+        now: u64,
+    ) -> Option<Result<Claims<'r>, Error>> {
+        let entry = &remembered.0;
+        let current = self
+            .pools
+            .get(entry.pool)
+            .map(|p| p.generation.load(Ordering::Acquire));
+        if current != Some(entry.generation) {
+            self.memo.count(false);
+            return None;
+        }
+        self.memo.count(true);
+        let claims = entry.claims();
+        Some(
+            self.config
+                .verifier_for(entry.pool)
+                .check_claims(&claims, now)
+                .map(|()| claims),
+        )
+    }
+
     /// The memo's entry of `token`, if it is there and its pool's keys are still the ones that
     /// verified it.
     fn recall_entry(&self, token: &str) -> Option<Arc<Entry>> {
@@ -430,6 +466,25 @@ impl VerifierCore {
     #[must_use]
     pub fn revocation_stats(&self, now: u64) -> RevocationStats {
         self.config.revocation_stats(now)
+    }
+}
+
+/// A token the verdict memo remembered ([`VerifierCore::remembered`]), shared with the memo:
+/// what a binding keeps beside its own index of tokens.
+#[derive(Clone, Debug)]
+pub struct Remembered(Arc<Entry>);
+
+impl Remembered {
+    /// The pool that verified it (poll its refresh policy as for a full verification).
+    #[must_use]
+    pub fn pool(&self) -> usize {
+        self.0.pool
+    }
+
+    /// The decoded payload, a JSON object.
+    #[must_use]
+    pub fn payload_json(&self) -> &str {
+        self.0.payload()
     }
 }
 
