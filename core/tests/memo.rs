@@ -212,7 +212,10 @@ fn the_memo_keeps_to_its_bounds() {
 #[test]
 fn a_kept_entry_is_rechecked_like_a_hit() {
     let case = valid_id();
-    let (token, now) = (case["token"].as_str().unwrap(), case["now"].as_u64().unwrap());
+    let (token, now) = (
+        case["token"].as_str().unwrap(),
+        case["now"].as_u64().unwrap(),
+    );
     let core = core_of(&case, true, |b| b);
     assert!(core.remembered(token).is_none(), "not verified yet");
     assert!(verdict(&core, token, now).starts_with("valid"));
@@ -220,9 +223,26 @@ fn a_kept_entry_is_rechecked_like_a_hit() {
     assert_eq!(kept.pool(), 0);
     let claims = core.recheck(&kept, now).unwrap().unwrap();
     assert_eq!(claims.payload_json(), kept.payload_json());
-    assert_eq!(core.recheck(&kept, 1_700_003_540).unwrap().unwrap_err().code(), "expired");
-    core.revoke(Revocation::OriginJti("11111111-2222-3333-4444-555555555555"), now).unwrap();
-    assert_eq!(core.recheck(&kept, now).unwrap().unwrap_err().code(), "revoked");
-    core.load_jwks(None, &serde_json::to_vec(&case["jwks"]).unwrap(), now).unwrap();
-    assert!(core.recheck(&kept, now).is_none(), "keys replaced: verify in full");
+    assert_eq!(
+        core.recheck(&kept, 1_700_003_540)
+            .unwrap()
+            .unwrap_err()
+            .code(),
+        "expired"
+    );
+    core.revoke(
+        Revocation::OriginJti("11111111-2222-3333-4444-555555555555"),
+        now,
+    )
+    .unwrap();
+    assert_eq!(
+        core.recheck(&kept, now).unwrap().unwrap_err().code(),
+        "revoked"
+    );
+    core.load_jwks(None, &serde_json::to_vec(&case["jwks"]).unwrap(), now)
+        .unwrap();
+    assert!(
+        core.recheck(&kept, now).is_none(),
+        "keys replaced: verify in full"
+    );
 }

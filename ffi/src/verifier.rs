@@ -211,15 +211,9 @@ pub extern "C" fn cognito_verifier_signature_cache_stats(
 ) -> cognito_result {
     boundary::call(|| {
         let stats = try_ref(verifier)?.core.signature_cache_stats();
-        if let Ok(out) = try_out(hits_out) {
-            out.set(stats.hits);
-        }
-        if let Ok(out) = try_out(misses_out) {
-            out.set(stats.misses);
-        }
-        if let Ok(out) = try_out(capacity_out) {
-            out.set(stats.capacity);
-        }
+        report(hits_out, stats.hits);
+        report(misses_out, stats.misses);
+        report(capacity_out, stats.capacity);
         Ok(())
     })
 }
@@ -239,20 +233,19 @@ pub extern "C" fn cognito_verifier_verdict_memo_stats(
 ) -> cognito_result {
     boundary::call(|| {
         let stats = try_ref(verifier)?.core.verdict_memo_stats();
-        if let Ok(out) = try_out(hits_out) {
-            out.set(stats.hits);
-        }
-        if let Ok(out) = try_out(misses_out) {
-            out.set(stats.misses);
-        }
-        if let Ok(out) = try_out(capacity_out) {
-            out.set(stats.capacity);
-        }
-        if let Ok(out) = try_out(bytes_out) {
-            out.set(stats.bytes);
-        }
+        report(hits_out, stats.hits);
+        report(misses_out, stats.misses);
+        report(capacity_out, stats.capacity);
+        report(bytes_out, stats.bytes);
         Ok(())
     })
+}
+
+/// Writes `value` to an optional out-parameter (NULL: not wanted).
+fn report<T: Copy>(out: *mut T, value: T) {
+    if let Ok(out) = try_out(out) {
+        out.set(value);
+    }
 }
 
 /// Records the revocation `revocation` makes of the text at `value`, at `now`.
@@ -466,12 +459,8 @@ pub extern "C" fn cognito_verifier_revocation_stats(
 ) -> cognito_result {
     boundary::call(|| {
         let stats = try_ref(verifier)?.core.revocation_stats(now);
-        if let Ok(out) = try_out(held_out) {
-            out.set(stats.held);
-        }
-        if let Ok(out) = try_out(capacity_out) {
-            out.set(stats.capacity);
-        }
+        report(held_out, stats.held);
+        report(capacity_out, stats.capacity);
         Ok(())
     })
 }

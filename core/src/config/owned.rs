@@ -6,10 +6,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::{
-    AcceptedTokenUse, Config, ConfigError, CustomCheck, Issuer, Match, Requirement,
-    DEFAULT_MAX_TOKEN_BYTES,
-};
+use super::{AcceptedTokenUse, Config, ConfigError, CustomCheck, Issuer, Match, Requirement};
 use crate::jwk::{JwksOptions, KeySet, HEAP_KEY_CAPACITY};
 use crate::memo::{DEFAULT_VERDICT_MEMO_BYTES, DEFAULT_VERDICT_MEMO_ENTRIES};
 use crate::refresh::RefreshConfig;
@@ -116,16 +113,18 @@ impl VerifierConfig {
     /// once.
     #[must_use]
     pub fn builder() -> ConfigBuilder {
+        // The checks' defaults are the borrowed configuration's, stated once in `Config::new`.
+        let checks = Config::<String>::new(&[], &[]);
         ConfigBuilder {
             config: VerifierConfig {
                 issuers: Vec::new(),
                 issuer_pool: Vec::new(),
                 pools: Vec::new(),
-                leeway: 0,
-                max_age: None,
+                leeway: checks.leeway,
+                max_age: checks.max_age,
                 custom: None,
-                max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
-                allow_es256: false,
+                max_token_bytes: checks.max_token_bytes,
+                allow_es256: checks.allow_es256,
                 jwks: JwksOptions::new(),
                 allow_insecure_http: false,
                 revocation_capacity: DEFAULT_REVOCATION_CAPACITY,
@@ -138,7 +137,7 @@ impl VerifierConfig {
             },
             pools: Vec::new(),
             rules: PoolRules {
-                token_use: Some(AcceptedTokenUse::Any),
+                token_use: Some(checks.token_use),
                 ..PoolRules::default()
             },
             misplaced_url: false,
@@ -380,7 +379,8 @@ impl ConfigBuilder {
         self.config.custom = Some(Arc::new(check));
         self
     }
-    /// Longest token accepted, in bytes (default [`DEFAULT_MAX_TOKEN_BYTES`]).
+    /// Longest token accepted, in bytes (default
+    /// [`DEFAULT_MAX_TOKEN_BYTES`](crate::DEFAULT_MAX_TOKEN_BYTES)).
     #[must_use]
     pub fn max_token_bytes(mut self, bytes: usize) -> Self {
         self.config.max_token_bytes = bytes;
