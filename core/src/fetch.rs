@@ -11,12 +11,14 @@
 //!     .token_use(AcceptedTokenUse::Id)
 //!     .build()?;
 //! let claims = verifier.verify("eyJ...").await?;
-//! println!("{} {:?}", claims.sub, claims.username);
+//! println!("{} {:?}", claims.sub(), claims.username());
 //! # Ok(()) }
 //! ```
 
 mod cache;
+mod claims;
 mod verifier;
 
 pub use cache::{CacheStats, VerifyError, DEFAULT_CONNECT_TIMEOUT};
-pub use verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder, OwnedClaims, Requirements};
+pub use claims::{OwnedClaims, Requirements};
+pub use verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};

@@ -1,6 +1,6 @@
-//! The JWKS cache's configuration and what it may fetch (feature `fetch`): the URLs it takes,
-//! the redirects it follows, the size of a key set; against a JWKS server of the test's own on
-//! 127.0.0.1 (`common/jwks_server.rs`).
+//! The fetching verifier's configuration and what it may fetch (feature `fetch`): the URLs it
+//! takes, the redirects it follows, the size of a key set; against a JWKS server of the test's
+//! own on 127.0.0.1 (`common/jwks_server.rs`).
 #![cfg(feature = "fetch")]
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,8 +8,19 @@ mod common;
 #[path = "common/jwks_server.rs"]
 mod jwks_server;
 
-use cognito_verify::{user_pool_jwks_url, CognitoJwtVerifier, Error, JwksCache, VerifyError};
+use cognito_verify::{
+    check_jwks_url, user_pool_jwks_url, CognitoJwtVerifier, Error, JwksUrlError, VerifyError,
+};
 use jwks_server::*;
+
+/// A verifier of the test pool with its keys from `url`.
+fn with_jwks_url(url: &str) -> Result<CognitoJwtVerifier, Error> {
+    CognitoJwtVerifier::builder()
+        .user_pool(POOL)
+        .jwks_url(url)
+        .client_id(CLIENT)
+        .build()
+}
 
 #[test]
 fn configuration() {
@@ -21,11 +32,21 @@ fn configuration() {
         user_pool_jwks_url("nope").unwrap_err(),
         Error::InvalidConfiguration
     );
-    let c = JwksCache::for_user_pool(POOL).unwrap();
-    assert!(c
-        .url()
+    let pool = CognitoJwtVerifier::builder()
+        .user_pool(POOL)
+        .client_id(CLIENT)
+        .build()
+        .unwrap();
+    assert!(pool
+        .core()
+        .jwks_url(0)
+        .unwrap()
         .ends_with("/us-east-1_TestPool1/.well-known/jwks.json"));
-    assert!(JwksCache::new("ftp://x").is_err());
+    assert_eq!(check_jwks_url("ftp://x", false), Err(JwksUrlError::NotHttp));
+    assert_eq!(
+        with_jwks_url("ftp://x").unwrap_err(),
+        Error::InvalidConfiguration
+    );
     let no_client = CognitoJwtVerifier::builder().user_pool(POOL).build();
     assert_eq!(no_client.unwrap_err(), Error::InvalidConfiguration);
     let no_pool = CognitoJwtVerifier::builder().client_id(CLIENT).build();
@@ -36,14 +57,18 @@ fn configuration() {
         .build()
         .unwrap();
     assert_eq!(
-        issuer.caches().next().unwrap().url(),
-        "http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json"
+        issuer.config().jwks_url(0),
+        Some("http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json")
     );
     assert_eq!(
         VerifyError::KeysUnavailable { retry_at: 1 }.code(),
         "jwks_unavailable"
     );
     assert_eq!(VerifyError::Token(Error::Expired).code(), "expired");
+    assert_eq!(
+        VerifyError::from(Error::JwksUnavailable),
+        VerifyError::KeysUnavailable { retry_at: 0 }
+    );
 }
 
 #[test]
@@ -54,15 +79,15 @@ fn keys_come_over_https_or_loopback_http() {
         "http://localhost.example.com/j",
     ] {
         assert_eq!(
-            JwksCache::new(url).unwrap_err(),
-            Error::InvalidConfiguration
+            check_jwks_url(url, false),
+            Err(JwksUrlError::InsecureHttp),
+            "{url}"
         );
-        let v = CognitoJwtVerifier::builder()
-            .user_pool(POOL)
-            .jwks_url(url)
-            .client_id(CLIENT)
-            .build();
-        assert_eq!(v.unwrap_err(), Error::InvalidConfiguration, "{url}");
+        assert_eq!(
+            with_jwks_url(url).unwrap_err(),
+            Error::InvalidConfiguration,
+            "{url}"
+        );
         let allowed = CognitoJwtVerifier::builder()
             .user_pool(POOL)
             .jwks_url(url)
@@ -77,7 +102,8 @@ fn keys_come_over_https_or_loopback_http() {
         "http://localhost:9229/x",
         "http://[::1]:9229/x",
     ] {
-        assert!(JwksCache::new(url).is_ok(), "{url}");
+        assert_eq!(check_jwks_url(url, false), Ok(()), "{url}");
+        assert!(with_jwks_url(url).is_ok(), "{url}");
     }
 }
 
@@ -100,7 +126,7 @@ fn redirects_are_held_to_the_same_rule() {
         let v = verifier(&away.url, fixed);
         let e = v.verify(&token("valid_id")).await.unwrap_err();
         assert!(matches!(e, VerifyError::KeysUnavailable { .. }), "{e:?}");
-        let stats = v.caches().next().unwrap().stats();
+        let stats = v.jwks_stats(0);
         assert_eq!(stats.failures, 1);
         let why = stats.last_error.unwrap_or_default();
         assert!(why.contains("redirect refused"), "{why}");
@@ -116,7 +142,7 @@ fn a_raised_size_limit_reaches_the_key_set() {
         let default = verifier(&server.url, fixed);
         let e = default.verify(&token("valid_id")).await.unwrap_err();
         assert!(matches!(e, VerifyError::KeysUnavailable { .. }), "{e:?}");
-        let why = default.caches().next().unwrap().stats().last_error;
+        let why = default.jwks_stats(0).last_error;
         assert!(why.unwrap_or_default().contains("larger than"));
 
         let raised = CognitoJwtVerifier::builder()
@@ -124,7 +150,8 @@ fn a_raised_size_limit_reaches_the_key_set() {
             .jwks_url(&server.url)
             .client_id(CLIENT)
             .config(|c| c.max_jwks_bytes(200 * 1024))
-            .cache(|c| c.refresh(REFRESH).clock(fixed))
+            .refresh(REFRESH)
+            .clock(fixed)
             .build()
             .unwrap();
         raised.verify(&token("valid_id")).await.unwrap();

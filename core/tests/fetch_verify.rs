@@ -1,4 +1,4 @@
-//! Verifying through the JWKS cache (feature `fetch`): claims, errors and requirements, several
+//! Verifying through the fetching verifier (feature `fetch`): claims, errors and requirements, several
 //! pools each with its keys, the verified-signature cache across threads; against a JWKS server
 //! of the test's own on 127.0.0.1 (`common/jwks_server.rs`).
 #![cfg(feature = "fetch")]
@@ -10,9 +10,7 @@ mod jwks_server;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
-use cognito_verify::{
-    CognitoJwtVerifier, Error, OwnedClaims, Requirement, Requirements, VerifyError,
-};
+use cognito_verify::{CognitoJwtVerifier, Error, Match, OwnedClaims, Requirements, VerifyError};
 use jwks_server::*;
 
 #[test]
@@ -22,18 +20,37 @@ fn claims_errors_and_requirements() {
         let v = verifier(&server.url, fixed);
         let id = token("valid_id");
         let c = v.verify(&id).await.unwrap();
-        assert_eq!(c.groups, ["admin", "users"]);
-        assert_eq!(c.client_id, CLIENT);
-        let admin = Requirements::NONE.groups(Requirement::AnyOf(&["admin"]));
-        let name = v.verify_with(&id, admin, |c| c.username().map(|u| u.to_string()));
+        let groups: Vec<String> = c.groups().map(|g| g.to_string()).collect();
+        assert_eq!(groups, ["admin", "users"]);
+        assert!(c.in_group("admin") && !c.in_group("nobody"));
+        assert_eq!(c.client_id(), CLIENT);
+        let payload = B64.decode(id.split('.').nth(1).unwrap()).unwrap();
+        assert_eq!(c.payload_json().as_bytes(), payload);
+        let admin = Requirements::NONE.groups(Match::AnyOf, ["admin"]);
+        let name = v.verify_with(&id, &admin, |c| c.username().map(|u| u.to_string()));
         assert_eq!(name.await.unwrap().as_deref(), Some("alice"));
-        let nobody = Requirements::NONE.groups(Requirement::AnyOf(&["nobody"]));
-        let e = v.verify_with(&id, nobody, |_| ()).await.unwrap_err();
+        // Known now (keys held): the same answers without awaiting.
+        let name = v.try_verify_with(&id, &admin, |c| c.username().map(|u| u.to_string()));
+        assert_eq!(name.unwrap().unwrap().as_deref(), Some("alice"));
+        let nobody = Requirements::NONE.groups(Match::AnyOf, ["nobody"]);
+        let e = v.verify_with(&id, &nobody, |_| ()).await.unwrap_err();
         assert_eq!(e, VerifyError::Token(Error::GroupNotAllowed));
-        let scope = Requirements::NONE.scopes(Requirement::AllOf(&["openid", "email"]));
-        v.verify_with(&token("valid_access"), scope, |_| ())
+        let e = v
+            .try_verify_with(&id, &nobody, |_| ())
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e, VerifyError::Token(Error::GroupNotAllowed));
+        let scope = Requirements::NONE.scopes(Match::AllOf, ["openid", "email"]);
+        v.verify_with(&token("valid_access"), &scope, |_| ())
             .await
             .unwrap();
+        let access_only = Requirements::NONE.token_use(cognito_verify::AcceptedTokenUse::Access);
+        let e = v.verify_with(&id, &access_only, |_| ()).await.unwrap_err();
+        assert_eq!(e, VerifyError::Token(Error::WrongTokenUse));
+        // An unknown kid is not known now: the caller must await (the refetch it may cause).
+        assert!(v
+            .try_verify_with(&with_kid("other"), &admin, |_| ())
+            .is_none());
         let e = v.verify("not.a.token!").await.unwrap_err();
         assert_eq!(e, VerifyError::Token(Error::MalformedToken));
         // Tampered payload: signature fails.
@@ -57,14 +74,15 @@ fn several_pools_each_with_its_keys() {
             .user_pool(POOL2)
             .jwks_url(&s2.url)
             .client_id(CLIENT)
-            .cache(|c| c.refresh(REFRESH).clock(fixed))
+            .refresh(REFRESH)
+            .clock(fixed)
             .build()
             .unwrap();
         v.hydrate().await.unwrap();
         assert_eq!((s1.hits(), s2.hits()), (1, 1));
         let c = v.verify(&token("valid_second_pool")).await.unwrap();
         assert_eq!(
-            c.issuer,
+            c.issuer(),
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_SecondPool"
         );
         v.verify(&token("valid_id")).await.unwrap();
@@ -94,7 +112,8 @@ fn signature_cache_counts_and_threads_agree() {
             .user_pool(POOL)
             .jwks_url("https://example.invalid/jwks.json")
             .client_id(CLIENT)
-            .cache(|c| c.refresh(REFRESH).clock(fixed));
+            .refresh(REFRESH)
+            .clock(fixed);
         let v = match capacity {
             Some(n) => b.signature_cache(n),
             None => b,
@@ -102,16 +121,16 @@ fn signature_cache_counts_and_threads_agree() {
         .build()
         .unwrap();
         let doc = case("valid_id")["jwks"].to_string();
-        v.caches().next().unwrap().hydrate(doc.as_bytes()).unwrap();
+        v.cache_jwks(Some(0), doc.as_bytes()).unwrap();
         v
     };
     let on = build(None);
     let off = build(Some(0));
     assert_eq!(
-        on.stats().capacity,
+        on.signature_cache_stats().capacity,
         cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY
     );
-    assert_eq!(off.stats().capacity, 0);
+    assert_eq!(off.signature_cache_stats().capacity, 0);
 
     let reference = case("valid_id");
     let tokens: Vec<String> = common::jsonl("tokens.jsonl")
@@ -122,8 +141,10 @@ fn signature_cache_counts_and_threads_agree() {
         .map(|c| c["token"].as_str().unwrap().to_string())
         .collect();
     assert!(tokens.len() > 50, "{} vectors", tokens.len());
-    let code =
-        |r: Result<OwnedClaims, VerifyError>| r.map(|c| c.payload_json).map_err(|e| e.code());
+    let code = |r: Result<OwnedClaims, VerifyError>| {
+        r.map(|c| c.payload_json().to_string())
+            .map_err(|e| e.code())
+    };
     let want: Vec<_> = tokens
         .iter()
         .map(|t| {
@@ -147,18 +168,28 @@ fn signature_cache_counts_and_threads_agree() {
             });
         }
     });
-    let s = on.stats();
+    let s = on.signature_cache_stats();
     // Every valid token misses at most once per thread, then hits.
     assert!(s.hits >= (40 - 4) * valid as u64, "{s:?}");
-    assert_eq!((off.stats().hits, off.stats().misses), (0, 0));
+    let s = off.signature_cache_stats();
+    assert_eq!((s.hits, s.misses), (0, 0));
 
     // One by one: a miss, then a hit.
     let v = build(None);
     let id = token("valid_id");
     run(async {
+        let stats = |v: &CognitoJwtVerifier| {
+            let s = v.signature_cache_stats();
+            (s.hits, s.misses)
+        };
         v.verify(&id).await.unwrap();
-        assert_eq!((v.stats().hits, v.stats().misses), (0, 1));
+        assert_eq!(stats(&v), (0, 1));
         v.verify(&id).await.unwrap();
-        assert_eq!((v.stats().hits, v.stats().misses), (1, 1));
+        assert_eq!(stats(&v), (1, 1));
+        assert_eq!(
+            fetches(&v),
+            0,
+            "keys installed by cache_jwks: nothing fetched"
+        );
     });
 }

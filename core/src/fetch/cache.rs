@@ -175,35 +175,29 @@ impl Fetcher {
         self.wait_limit
     }
 
-    pub(super) fn last_error(&self, pool: usize) -> Option<String> {
-        self.last_errors.get(pool).and_then(|e| lock(e).clone())
+    /// Why pool `pool`'s last fetch failed, locked: the outcome of a fetch is reported to the
+    /// core under this lock, so counters read while holding it agree with the message.
+    pub(super) fn last_error(&self, pool: usize) -> Option<MutexGuard<'_, Option<String>>> {
+        self.last_errors.get(pool).map(lock)
     }
 
     /// Carries out the fetch the core asked for in a detached task: it completes and is
     /// reported even if the caller goes away (a dropped request must not wedge the pool).
+    /// Outside a tokio runtime nothing can be fetched: the fetch is reported failed at once
+    /// rather than panicking.
     pub(super) fn spawn(inner: &Arc<Inner>, pool: usize) {
-        let inner = Arc::clone(inner);
-        tokio::spawn(async move {
-            let Some(url) = inner.core.jwks_url(pool) else {
-                return;
+        let task = Arc::clone(inner);
+        let fetch = async move {
+            let result = match task.core.jwks_url(pool) {
+                Some(url) => task.fetcher.download(url).await,
+                None => Err("no such pool".into()),
             };
-            let result = inner.fetcher.download(url).await;
-            let now = (inner.clock)();
-            let outcome = match result {
-                Ok(body) => inner
-                    .core
-                    .fetch_succeeded(pool, now, &body)
-                    .map_err(|e| format!("unusable key set: {}", e.code())),
-                Err(why) => {
-                    inner.core.fetch_failed(pool, now);
-                    Err(why)
-                }
-            };
-            if let Some(slot) = inner.fetcher.last_errors.get(pool) {
-                *lock(slot) = outcome.err();
-            }
-            inner.fetcher.waiter(pool).notify_waiters();
-        });
+            task.report(pool, result);
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(fetch)),
+            Err(_) => inner.report(pool, Err("no tokio runtime to fetch in".into())),
+        }
     }
 
     /// GETs the JWKS, reading at most `max_bytes` of body.
@@ -244,5 +238,28 @@ impl Fetcher {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+}
+
+impl Inner {
+    /// Reports a fetch's outcome to the core and wakes its waiters.
+    fn report(&self, pool: usize, result: Result<Vec<u8>, String>) {
+        let now = (self.clock)();
+        let mut why = self.fetcher.last_error(pool);
+        let outcome = match result {
+            Ok(body) => self
+                .core
+                .fetch_succeeded(pool, now, &body)
+                .map_err(|e| format!("unusable key set: {}", e.code())),
+            Err(why) => {
+                self.core.fetch_failed(pool, now);
+                Err(why)
+            }
+        };
+        if let Some(slot) = why.as_mut() {
+            **slot = outcome.err();
+        }
+        drop(why);
+        self.fetcher.waiter(pool).notify_waiters();
     }
 }

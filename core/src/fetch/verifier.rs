@@ -4,118 +4,17 @@
 
 use core::cell::RefCell;
 use core::time::Duration;
-use std::string::{String, ToString};
+use std::string::String;
 use std::sync::Arc;
 use std::vec::Vec;
 
 use super::cache::{CacheStats, Fetcher, VerifyError, DEFAULT_CONNECT_TIMEOUT};
+use super::claims::{OwnedClaims, Requirements};
 use crate::{
     payload_buffer_len, AcceptedTokenUse, Action, Claims, ConfigBuilder, CoreCrypto, Error, Keys,
-    Need, RefreshConfig, Requirement, Revocation, RevocationStats, RevokeError, SignOut,
-    SignatureCacheStats, TokenUse, VerifierConfig, VerifierCore,
+    Need, RefreshConfig, Revocation, RevocationStats, RevokeError, SignOut, SignatureCacheStats,
+    VerifierConfig, VerifierCore,
 };
-
-/// The claims of a verified token, copied out of the verification buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct OwnedClaims {
-    /// `token_use`.
-    pub token_use: TokenUse,
-    /// `sub` (empty when absent).
-    pub sub: String,
-    /// `username` (access tokens) or `cognito:username` (ID tokens).
-    pub username: Option<String>,
-    /// `aud` of an ID token, `client_id` of an access token.
-    pub client_id: String,
-    /// `iss`.
-    pub issuer: String,
-    /// `exp`.
-    pub exp: i64,
-    /// `iat`.
-    pub iat: Option<i64>,
-    /// `email`.
-    pub email: Option<String>,
-    /// `scope`, space separated.
-    pub scope: Option<String>,
-    /// `cognito:groups`.
-    pub groups: Vec<String>,
-    /// The whole payload, as JSON text.
-    pub payload_json: String,
-}
-
-impl OwnedClaims {
-    /// Copies the claims.
-    #[must_use]
-    pub fn from_claims(c: &Claims<'_>) -> Self {
-        let s = |v: Option<crate::JsonStr<'_>>| v.map(|v| v.to_string());
-        OwnedClaims {
-            token_use: c.token_use(),
-            sub: s(c.sub()).unwrap_or_default(),
-            username: s(c.username()),
-            client_id: c.client_id().to_string(),
-            issuer: c.issuer().to_string(),
-            exp: c.exp(),
-            iat: c.iat(),
-            email: s(c.email()),
-            scope: s(c.scope()),
-            groups: c.groups().map(|g| g.to_string()).collect(),
-            payload_json: c.payload_json().to_string(),
-        }
-    }
-}
-
-/// Token use, group and scope requirements for one call of
-/// [`CognitoJwtVerifier::verify_with`] (one route of a service), checked after everything the
-/// verifier's configuration requires.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Requirements<'a> {
-    token_use: Option<AcceptedTokenUse>,
-    groups: Option<Requirement<'a>>,
-    scopes: Option<Requirement<'a>>,
-}
-
-impl<'a> Requirements<'a> {
-    /// Nothing beyond the verifier's configuration.
-    pub const NONE: Requirements<'static> = Requirements {
-        token_use: None,
-        groups: None,
-        scopes: None,
-    };
-    /// Accept only this token use ([`Error::WrongTokenUse`] otherwise).
-    #[must_use]
-    pub const fn token_use(mut self, t: AcceptedTokenUse) -> Self {
-        self.token_use = Some(t);
-        self
-    }
-    /// Require `cognito:groups` to satisfy this ([`Error::GroupNotAllowed`] otherwise).
-    #[must_use]
-    pub const fn groups(mut self, r: Requirement<'a>) -> Self {
-        self.groups = Some(r);
-        self
-    }
-    /// Require `scope` to satisfy this ([`Error::ScopeNotAllowed`] otherwise).
-    #[must_use]
-    pub const fn scopes(mut self, r: Requirement<'a>) -> Self {
-        self.scopes = Some(r);
-        self
-    }
-
-    fn check(&self, claims: &Claims<'_>) -> Result<(), Error> {
-        match (self.token_use, claims.token_use()) {
-            (None | Some(AcceptedTokenUse::Any), _)
-            | (Some(AcceptedTokenUse::Id), TokenUse::Id)
-            | (Some(AcceptedTokenUse::Access), TokenUse::Access) => {}
-            _ => return Err(Error::WrongTokenUse),
-        }
-        if let Some(g) = self.groups {
-            g.check_groups(claims)?;
-        }
-        if let Some(s) = self.scopes {
-            s.check_scopes(claims)?;
-        }
-        Ok(())
-    }
-}
 
 /// Settings of a [`CognitoJwtVerifier`]: the core's [`ConfigBuilder`] plus how keys are fetched.
 #[derive(Clone, Debug)]
@@ -262,9 +161,10 @@ std::thread_local! {
 }
 
 /// Runs `f` with a payload buffer for `token`: this thread's, or a fresh one when `f` itself
-/// verifies (a custom check that verifies another token).
-fn with_buffer<R>(token: &str, f: impl FnOnce(&mut [u8]) -> R) -> R {
-    let needed = payload_buffer_len(token.len());
+/// verifies (a custom check that verifies another token). Sized for at most `max_token_bytes`:
+/// a longer token is refused before the buffer is touched, and must not grow it for good.
+fn with_buffer<R>(token: &str, max_token_bytes: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    let needed = payload_buffer_len(token.len().min(max_token_bytes));
     let mut f = Some(f);
     let reused = BUFFER.with(|b| {
         let mut b = b.try_borrow_mut().ok()?;
@@ -284,22 +184,24 @@ fn with_buffer<R>(token: &str, f: impl FnOnce(&mut [u8]) -> R) -> R {
 /// What one synchronous attempt gave.
 enum Attempt<T, F> {
     Done(Result<T, Error>),
-    /// Keys are needed first (none yet, or an unknown `kid`): `f` back.
-    NeedKeys(Need, F),
+    /// Keys are needed first (none yet, or an unknown `kid`): `f` back, and the keys the
+    /// attempt had (so that a set replaced meanwhile is told from the same set).
+    NeedKeys(Need, F, Option<Arc<Keys>>),
 }
 
 impl Inner {
-    /// Parses `token` once and, when its pool's keys can be used now, verifies it to the end.
-    /// `after`: the fetch already waited for, if any.
+    /// Parses `token` once and, when its pool's keys can be used now, verifies it to the end,
+    /// allocating nothing. `after`: the fetch already waited for, if any.
     fn attempt<T, F: FnOnce(&Claims<'_>) -> T>(
         self: &Arc<Self>,
         token: &str,
-        req: Requirements<'_>,
+        req: &Requirements,
         after: Option<Need>,
         f: F,
     ) -> (usize, Attempt<T, F>) {
         let now = (self.clock)();
-        with_buffer(token, |buf| {
+        let max = self.core.config().max_token_bytes();
+        with_buffer(token, max, |buf| {
             let parsed = match self.core.parse(token, buf) {
                 Ok(p) => p,
                 Err(e) => return (0, Attempt::Done(Err(e))),
@@ -312,10 +214,10 @@ impl Inner {
                     Action::Refresh => Fetcher::spawn(self, pool),
                     Action::Fetch => {
                         Fetcher::spawn(self, pool);
-                        return (pool, Attempt::NeedKeys(Need::Keys, f));
+                        return (pool, Attempt::NeedKeys(Need::Keys, f, None));
                     }
                     Action::Wait | Action::Unavailable { .. } => {
-                        return (pool, Attempt::NeedKeys(Need::Keys, f))
+                        return (pool, Attempt::NeedKeys(Need::Keys, f, None))
                     }
                 }
             }
@@ -325,7 +227,7 @@ impl Inner {
                 .verify_token(&parsed, keys.as_deref(), now, &mut CoreCrypto)
             {
                 Err(Error::UnknownKid) if after != Some(Need::UnknownKid) => {
-                    (pool, Attempt::NeedKeys(Need::UnknownKid, f))
+                    (pool, Attempt::NeedKeys(Need::UnknownKid, f, keys))
                 }
                 Ok(claims) => (pool, Attempt::Done(req.check(&claims).map(|()| f(&claims)))),
                 Err(e) => (pool, Attempt::Done(Err(e))),
@@ -409,11 +311,13 @@ impl CognitoJwtVerifier {
     /// held now.
     #[must_use]
     pub fn jwks_stats(&self, pool: usize) -> CacheStats {
+        // Under the lock outcomes are reported with: counters and message of the same fetch.
+        let why = self.inner.fetcher.last_error(pool);
         let s = self.inner.core.pool_stats(pool);
         CacheStats {
             fetches: s.fetches,
             failures: s.failures,
-            last_error: self.inner.fetcher.last_error(pool),
+            last_error: why.and_then(|w| w.clone()),
             keys: s.keys,
         }
     }
@@ -499,13 +403,13 @@ impl CognitoJwtVerifier {
         Ok(())
     }
 
-    /// Verifies `token` and copies its claims out.
+    /// Verifies `token` and keeps its claims (one copy of the payload).
     ///
     /// # Errors
     /// [`VerifyError::Token`] with the reason the token is invalid, or
     /// [`VerifyError::KeysUnavailable`].
     pub async fn verify(&self, token: &str) -> Result<OwnedClaims, VerifyError> {
-        self.verify_with(token, Requirements::NONE, OwnedClaims::from_claims)
+        self.verify_with(token, &Requirements::NONE, OwnedClaims::from_claims)
             .await
     }
 
@@ -520,7 +424,7 @@ impl CognitoJwtVerifier {
     pub async fn verify_with<T, F: FnOnce(&Claims<'_>) -> T>(
         &self,
         token: &str,
-        req: Requirements<'_>,
+        req: &Requirements,
         f: F,
     ) -> Result<T, VerifyError> {
         let inner = &self.inner;
@@ -529,21 +433,41 @@ impl CognitoJwtVerifier {
         // At most: keys for a first load, then an unknown kid's fetch; the common case (keys
         // held) returns from the first attempt, with no await.
         loop {
-            let (pool, need, g) = match inner.attempt(token, req, after, f) {
+            let (pool, need, g, held) = match inner.attempt(token, req, after, f) {
                 (_, Attempt::Done(r)) => return r.map_err(VerifyError::from),
-                (pool, Attempt::NeedKeys(need, g)) => (pool, need, g),
+                (pool, Attempt::NeedKeys(need, g, held)) => (pool, need, g, held),
             };
             if after == Some(need) || after == Some(Need::UnknownKid) {
                 return Err(VerifyError::Token(Error::UnknownKid));
             }
-            let held = inner.core.keys(pool);
             let fresh = inner.keys(pool, need).await?;
             if need == Need::UnknownKid && held.is_some_and(|h| Arc::ptr_eq(&h, &fresh)) {
-                // No new keys (cooldown): the kid stays unknown.
+                // The set the kid was missing from is still the one held (cooldown): it stays
+                // unknown. A set replaced since (by any fetch) is tried.
                 return Err(VerifyError::Token(Error::UnknownKid));
             }
             after = Some(need);
             f = g;
+        }
+    }
+
+    /// [`verify_with`](Self::verify_with) without waiting: `Some` with the outcome when it is
+    /// known now (the token's pool holds keys, or the token is refused before any key is
+    /// needed), `None` when keys must be fetched first (no keys yet, a fetch under way, a `kid`
+    /// the keys lack): then call `verify_with`, which waits for them. Allocates nothing beyond
+    /// what `f` does; a refresh the policy asks for runs in the background.
+    ///
+    /// For callers that should not box a future per request when nothing needs awaiting (a
+    /// tower layer).
+    pub fn try_verify_with<T, F: FnOnce(&Claims<'_>) -> T>(
+        &self,
+        token: &str,
+        req: &Requirements,
+        f: F,
+    ) -> Option<Result<T, VerifyError>> {
+        match self.inner.attempt(token, req, None, f) {
+            (_, Attempt::Done(r)) => Some(r.map_err(VerifyError::from)),
+            (_, Attempt::NeedKeys(..)) => None,
         }
     }
 }

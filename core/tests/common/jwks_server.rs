@@ -1,6 +1,6 @@
-//! The JWKS cache tests' own JWKS server on 127.0.0.1, which counts requests and can be switched
-//! to failing modes, the vectors it serves, and a verifier configured for it: shared by the
-//! `fetch_*` test files, each of which includes this file.
+//! The fetching verifier's tests' own JWKS server on 127.0.0.1, which counts requests and can
+//! be switched to failing modes, the vectors it serves, and a verifier configured for it: shared
+//! by the `fetch_*` test files, each of which includes this file.
 #![allow(dead_code, reason = "each test file uses a subset")]
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -185,12 +185,15 @@ pub(crate) fn run<F: core::future::Future<Output = ()>>(f: F) {
         .block_on(f);
 }
 
+/// The default policy with a shorter retry ceiling and a 1 s request timeout (the slow mode
+/// answers after 3 s).
 pub(crate) const REFRESH: RefreshConfig = RefreshConfig {
     unknown_kid_cooldown: 30,
     max_key_age: 3600,
     retry_base: 1,
     retry_max: 60,
     fetch_timeout: 30,
+    request_timeout: 1,
 };
 
 pub(crate) fn verifier(url: &str, clock: fn() -> u64) -> CognitoJwtVerifier {
@@ -198,17 +201,20 @@ pub(crate) fn verifier(url: &str, clock: fn() -> u64) -> CognitoJwtVerifier {
         .user_pool(POOL)
         .jwks_url(url)
         .client_id(CLIENT)
-        .cache(|c| {
-            c.refresh(REFRESH)
-                .clock(clock)
-                .timeout(Duration::from_millis(500))
-        })
+        .refresh(REFRESH)
+        .clock(clock)
         .build()
         .unwrap()
 }
 
+/// Fetches of the (first) pool's keys so far.
 pub(crate) fn fetches(v: &CognitoJwtVerifier) -> u64 {
-    v.caches().next().unwrap().stats().fetches
+    v.jwks_stats(0).fetches
+}
+
+/// Whether the pool's keys held now have `kid`.
+pub(crate) fn holds(v: &CognitoJwtVerifier, kid: &str) -> bool {
+    v.core().keys(0).is_some_and(|k| k.contains_kid(kid))
 }
 
 pub(crate) fn fixed() -> u64 {
