@@ -1,62 +1,33 @@
 //! Everything this crate asks of `cognito_verify`: one verification per request with the
 //! route's requirements, and the wording of each refusal.
 
-use cognito_verify::{
-    AcceptedTokenUse, CognitoJwtVerifier, Error, Match, OwnedClaims, Requirement, Requirements,
-    VerifyError,
-};
+use cognito_verify::{CognitoJwtVerifier, Error, OwnedClaims, Requirements, VerifyError};
 
 use crate::refusal::Refusal;
 
-/// Any-of or all-of, over owned names.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Rule {
-    pub(crate) kind: Match,
-    pub(crate) names: Vec<String>,
+/// Verifies `token` under the route's requirements (built once per layer; the core checks them
+/// after its own, token use first) when that needs no wait: the claims or the refusal to send,
+/// or `None` when keys must be fetched first ([`verify`]). One signature check per request, and
+/// for a token seen before none: no allocation beyond the one copy of the payload the claims
+/// keep.
+pub(crate) fn verify_now(
+    verifier: &CognitoJwtVerifier,
+    token: &str,
+    requirements: &Requirements,
+) -> Option<Result<OwnedClaims, Refusal>> {
+    verifier
+        .try_verify_with(token, requirements, OwnedClaims::from_claims)
+        .map(|r| r.map_err(refusal))
 }
 
-impl Rule {
-    fn names(&self) -> Vec<&str> {
-        self.names.iter().map(String::as_str).collect()
-    }
-}
-
-/// What one route asks beyond the verifier's own configuration.
-#[derive(Clone, Debug)]
-pub(crate) struct RouteRules {
-    pub(crate) groups: Option<Rule>,
-    pub(crate) scopes: Option<Rule>,
-    pub(crate) token_use: AcceptedTokenUse,
-}
-
-impl Default for RouteRules {
-    fn default() -> Self {
-        RouteRules {
-            groups: None,
-            scopes: None,
-            token_use: AcceptedTokenUse::Any,
-        }
-    }
-}
-
-/// Verifies `token` under the route's rules (the core checks them after its own, token use
-/// first): the claims, or the refusal to send. One signature check per request.
+/// [`verify_now`], waiting for the keys a fetch brings.
 pub(crate) async fn verify(
     verifier: &CognitoJwtVerifier,
     token: &str,
-    rules: &RouteRules,
+    requirements: &Requirements,
 ) -> Result<OwnedClaims, Refusal> {
-    let groups = rules.groups.as_ref().map(Rule::names).unwrap_or_default();
-    let scopes = rules.scopes.as_ref().map(Rule::names).unwrap_or_default();
-    let mut req = Requirements::NONE.token_use(rules.token_use);
-    if let Some(g) = &rules.groups {
-        req = req.groups(Requirement::new(g.kind, &groups));
-    }
-    if let Some(s) = &rules.scopes {
-        req = req.scopes(Requirement::new(s.kind, &scopes));
-    }
     verifier
-        .verify_with(token, req, OwnedClaims::from_claims)
+        .verify_with(token, requirements, OwnedClaims::from_claims)
         .await
         .map_err(refusal)
 }

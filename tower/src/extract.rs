@@ -16,6 +16,10 @@ use crate::refusal::{is_grpc, Refusal};
 /// without a token, or a route without the layer) the handler is not called and the client gets
 /// the layer's `401` for a missing token. `Option<CognitoClaims>` is `None` there instead.
 ///
+/// The claims the layer stored stay in the request for any other extractor or middleware:
+/// an [`OwnedClaims`] is one shared copy of the payload, so taking it is a reference count,
+/// never a copy or an allocation.
+///
 /// [`optional`]: crate::CognitoAuthLayer::optional
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CognitoClaims(pub OwnedClaims);
@@ -33,6 +37,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CognitoClaims {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
         match parts.extensions.get::<OwnedClaims>() {
+            // A reference count: the payload is shared, not copied.
             Some(c) => Ok(CognitoClaims(c.clone())),
             None => Err(Refusal::no_token().into_response(is_grpc(&parts.headers), Body::from)),
         }

@@ -5,19 +5,19 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::sync::Arc;
 
-use cognito_verify::{AcceptedTokenUse, CognitoJwtVerifier};
+use cognito_verify::{AcceptedTokenUse, CognitoJwtVerifier, Match, OwnedClaims, Requirements};
 use http::{HeaderMap, Request, Response};
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::ResponseBody;
-use crate::cognito::{self, RouteRules, Rule};
+use crate::cognito;
 use crate::refusal::{is_grpc, Refusal};
 use crate::token::{presented, Presented};
-use cognito_verify::Match;
 
 /// A tower [`Layer`] that lets a request through only with a valid Cognito token, and puts the
-/// token's [`OwnedClaims`](cognito_verify::OwnedClaims) into the request's extensions.
+/// token's [`OwnedClaims`] into the request's extensions.
 ///
 /// Cloning is cheap: the verifier (and its key caches) is shared, so per-route variants made with
 /// [`any_group`](Self::any_group), [`token_use`](Self::token_use), [`optional`](Self::optional)
@@ -32,7 +32,8 @@ pub struct CognitoAuthLayer {
 struct Policy {
     cookie: Option<String>,
     optional: bool,
-    rules: RouteRules,
+    /// Built with the layer, lent to every request's verification.
+    requirements: Requirements,
 }
 
 impl CognitoAuthLayer {
@@ -72,46 +73,34 @@ impl CognitoAuthLayer {
         self.with(|p| p.optional = true)
     }
 
+    fn require(self, f: impl FnOnce(Requirements) -> Requirements) -> Self {
+        self.with(|p| p.requirements = f(core::mem::take(&mut p.requirements)))
+    }
+
     /// Requires at least one of these groups (`cognito:groups`); `403 insufficient_scope` with
     /// `group_not_allowed` otherwise.
     #[must_use]
     pub fn any_group<I: IntoIterator<Item = S>, S: Into<String>>(self, groups: I) -> Self {
-        let rule = Rule {
-            kind: Match::AnyOf,
-            names: groups.into_iter().map(Into::into).collect(),
-        };
-        self.with(|p| p.rules.groups = Some(rule))
+        self.require(|r| r.groups(Match::AnyOf, groups))
     }
 
     /// Requires every one of these groups.
     #[must_use]
     pub fn all_groups<I: IntoIterator<Item = S>, S: Into<String>>(self, groups: I) -> Self {
-        let rule = Rule {
-            kind: Match::AllOf,
-            names: groups.into_iter().map(Into::into).collect(),
-        };
-        self.with(|p| p.rules.groups = Some(rule))
+        self.require(|r| r.groups(Match::AllOf, groups))
     }
 
     /// Requires at least one of these scopes (`scope` of access tokens); `403
     /// insufficient_scope` with `scope_not_allowed` otherwise.
     #[must_use]
     pub fn any_scope<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
-        let rule = Rule {
-            kind: Match::AnyOf,
-            names: scopes.into_iter().map(Into::into).collect(),
-        };
-        self.with(|p| p.rules.scopes = Some(rule))
+        self.require(|r| r.scopes(Match::AnyOf, scopes))
     }
 
     /// Requires every one of these scopes.
     #[must_use]
     pub fn all_scopes<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
-        let rule = Rule {
-            kind: Match::AllOf,
-            names: scopes.into_iter().map(Into::into).collect(),
-        };
-        self.with(|p| p.rules.scopes = Some(rule))
+        self.require(|r| r.scopes(Match::AllOf, scopes))
     }
 
     /// Accepts only this token use on the route (`401 invalid_token` with `wrong_token_use`
@@ -119,7 +108,7 @@ impl CognitoAuthLayer {
     /// valid: an expired ID token on an access-only route is `expired`.
     #[must_use]
     pub fn token_use(self, token_use: AcceptedTokenUse) -> Self {
-        self.with(|p| p.rules.token_use = token_use)
+        self.require(|r| r.token_use(token_use))
     }
 }
 
@@ -143,8 +132,44 @@ pub struct CognitoAuth<S> {
     policy: Arc<Policy>,
 }
 
-/// The future of [`CognitoAuth`].
-pub type ResponseFuture<R, E> = Pin<Box<dyn Future<Output = Result<R, E>> + Send>>;
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+pin_project! {
+    /// The future of [`CognitoAuth`]: the inner service's, when the token was verified without
+    /// waiting (keys held: nothing boxed); the layer's own answer; or, when keys had to be
+    /// fetched first, the verification and the inner call together, boxed.
+    pub struct ResponseFuture<F, B, E> {
+        #[pin]
+        state: State<F, B, E>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F, B, E> {
+        Inner { #[pin] future: F },
+        Refused { response: Option<Response<ResponseBody<B>>> },
+        Waiting { future: BoxFuture<Result<Response<ResponseBody<B>>, E>> },
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F, B, E>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<ResponseBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Inner { future } => future.poll(cx).map_ok(|r| r.map(ResponseBody::new)),
+            StateProj::Refused { response } => match response.take() {
+                Some(r) => Poll::Ready(Ok(r)),
+                None => panic!("ResponseFuture polled after completion"),
+            },
+            StateProj::Waiting { future } => future.as_mut().poll(cx),
+        }
+    }
+}
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for CognitoAuth<S>
 where
@@ -154,20 +179,64 @@ where
 {
     type Response = Response<ResponseBody<ResBody>>;
     type Error = S::Error;
-    type Future = ResponseFuture<Self::Response, S::Error>;
+    type Future = ResponseFuture<S::Future, ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let grpc = is_grpc(req.headers());
+        let policy = &*self.policy;
+        // The common case is decided here, with no future boxed: a token whose pool's keys are
+        // held, a missing token. Only a token that must wait for keys is verified in a future.
+        let verdict = match presented(req.headers(), policy.cookie.as_deref()) {
+            Presented::Token(token) => {
+                match cognito::verify_now(&self.verifier, token, &policy.requirements) {
+                    Some(verdict) => verdict.map(Some),
+                    None => return self.wait_for_keys(req),
+                }
+            }
+            Presented::Nothing if policy.optional => Ok(None),
+            Presented::Nothing => Err(Refusal::no_token()),
+            Presented::Ambiguous => Err(Refusal::several_authorization_headers()),
+        };
+        let state = match verdict {
+            Ok(claims) => {
+                if let Some(claims) = claims {
+                    req.extensions_mut().insert(claims);
+                }
+                State::Inner {
+                    future: self.inner.call(req),
+                }
+            }
+            Err(refusal) => State::Refused {
+                response: Some(refusal.into_response(grpc, ResponseBody::refusal)),
+            },
+        };
+        ResponseFuture { state }
+    }
+}
+
+impl<S> CognitoAuth<S> {
+    /// The verification of a token whose keys must be fetched first, and then the inner call,
+    /// in one boxed future.
+    fn wait_for_keys<ReqBody, ResBody>(
+        &mut self,
+        mut req: Request<ReqBody>,
+    ) -> ResponseFuture<S::Future, ResBody, S::Error>
+    where
+        S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+        S::Future: Send,
+        ReqBody: Send + 'static,
+    {
         // The service that was polled ready goes into the future; a clone stays for the next
         // call (tower's documented pattern).
         let clone = self.inner.clone();
         let mut inner = core::mem::replace(&mut self.inner, clone);
         let verifier = self.verifier.clone();
         let policy = self.policy.clone();
-        Box::pin(async move {
+        let future = Box::pin(async move {
             let verdict = {
                 // Only the headers are borrowed across the verification, so the request body
                 // need not be `Sync` (axum's is not).
@@ -188,7 +257,10 @@ where
             }
             let response = inner.call(req).await?;
             Ok(response.map(ResponseBody::new))
-        })
+        });
+        ResponseFuture {
+            state: State::Waiting { future },
+        }
     }
 }
 
@@ -197,9 +269,9 @@ async fn check(
     verifier: &CognitoJwtVerifier,
     policy: &Policy,
     headers: &HeaderMap,
-) -> Result<Option<cognito_verify::OwnedClaims>, Refusal> {
+) -> Result<Option<OwnedClaims>, Refusal> {
     match presented(headers, policy.cookie.as_deref()) {
-        Presented::Token(token) => cognito::verify(verifier, token, &policy.rules)
+        Presented::Token(token) => cognito::verify(verifier, token, &policy.requirements)
             .await
             .map(Some),
         Presented::Nothing if policy.optional => Ok(None),

@@ -13,12 +13,14 @@ use serde_json::{json, Value};
 
 async fn who(claims: CognitoClaims) -> Json<Value> {
     Json(
-        json!({ "sub": claims.sub, "username": claims.username, "token_use": claims.token_use.as_str() }),
+        json!({ "sub": claims.sub(), "username": claims.username(), "token_use": claims.token_use().as_str() }),
     )
 }
 
 async fn maybe(claims: Option<CognitoClaims>) -> Json<Value> {
-    Json(json!({ "signed_in": claims.is_some(), "username": claims.and_then(|c| c.0.username) }))
+    Json(
+        json!({ "signed_in": claims.is_some(), "username": claims.and_then(|c| c.username().map(str::to_owned)) }),
+    )
 }
 
 fn app(auth: &CognitoAuthLayer) -> Router {

@@ -23,7 +23,7 @@ async fn grpc_server(auth: CognitoAuthLayer, seen: Arc<Mutex<Vec<String>>>) -> S
         .await;
     let record = tower::util::MapRequestLayer::new(move |req: http::Request<tonic::body::Body>| {
         if let Some(c) = req.extensions().get::<OwnedClaims>() {
-            seen.lock().unwrap().push(c.sub.clone());
+            seen.lock().unwrap().push(c.sub().to_owned());
         }
         req
     });

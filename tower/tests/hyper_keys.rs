@@ -23,7 +23,7 @@ async fn hello(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallib
     let who = req
         .extensions()
         .get::<OwnedClaims>()
-        .map_or("anonymous".to_string(), |c| c.sub.clone());
+        .map_or("anonymous".to_string(), |c| c.sub().to_owned());
     Ok(Response::new(Full::new(Bytes::from(who))))
 }
 
