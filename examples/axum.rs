@@ -10,9 +10,11 @@ use cognito_verify_tower::{CognitoAuthLayer, CognitoClaims};
 use serde_json::{json, Value};
 
 fn caller(message: &str, c: &CognitoClaims) -> Json<Value> {
-    let username = c.username.as_deref().unwrap_or_default();
-    let token_use = c.token_use.as_str();
-    Json(json!({ "message": message, "sub": c.sub, "username": username, "token_use": token_use }))
+    let username = c.username().unwrap_or_default();
+    let token_use = c.token_use().as_str();
+    Json(
+        json!({ "message": message, "sub": c.sub(), "username": username, "token_use": token_use }),
+    )
 }
 
 async fn ping(c: CognitoClaims) -> Json<Value> {

@@ -9,7 +9,7 @@ pub mod idp;
 use core::net::SocketAddr;
 use std::collections::HashMap;
 
-use cognito_verify::{AcceptedTokenUse, CognitoJwtVerifier};
+use cognito_verify::{AcceptedTokenUse, CognitoJwtVerifier, Pool};
 
 /// The environment plus `./.env`.
 #[derive(Debug, Default, Clone)]
@@ -233,20 +233,16 @@ impl ServerEnv {
         revocation_capacity: usize,
         max_token_lifetime: u64,
     ) -> Result<CognitoJwtVerifier, String> {
-        let mut b = CognitoJwtVerifier::builder();
-        b = match &self.issuer {
-            Some(iss) => b.issuer(iss.clone()),
-            None => b.user_pool(self.pool_id.clone()),
-        };
-        let jwks = self.jwks_url.clone().or_else(|| {
-            // An issuer override keeps the pool's JWKS unless the JWKS URL is overridden too.
-            self.issuer
-                .as_ref()
-                .and_then(|_| cognito_verify::user_pool_jwks_url(&self.pool_id).ok())
-        });
-        if let Some(url) = jwks {
-            b = b.jwks_url(url);
+        // The pool by id; an issuer override (an emulator naming the pool by its own URL)
+        // replaces its issuers and keeps its JWKS URL, unless that is overridden too.
+        let mut pool = Pool::user_pool(self.pool_id.clone());
+        if let Some(iss) = &self.issuer {
+            pool = pool.also_issuer(iss.clone());
         }
+        if let Some(url) = &self.jwks_url {
+            pool = pool.jwks_url(url.clone());
+        }
+        let b = CognitoJwtVerifier::builder().pool(pool);
         b.client_id(self.client_id.clone())
             .token_use(AcceptedTokenUse::Any)
             .leeway(LEEWAY)

@@ -219,9 +219,9 @@ impl ApiHandler {
             );
         };
         let (sub, username, token_use) = (
-            c.sub.as_str(),
-            c.username.as_deref().unwrap_or_default(),
-            c.token_use.as_str(),
+            c.sub(),
+            c.username().unwrap_or_default(),
+            c.token_use().as_str(),
         );
         let body = json!({ "message": self.message, "sub": sub, "username": username, "token_use": token_use });
         full(StatusCode::OK, "application/json", body.to_string())
@@ -409,10 +409,10 @@ async fn serve(settings: Settings) -> Result<(), String> {
         settings.max_token_lifetime,
     )?;
     let url = verifier
-        .caches()
-        .next()
-        .map(|c| c.url().to_string())
-        .unwrap_or_default();
+        .config()
+        .jwks_url(0)
+        .unwrap_or_default()
+        .to_string();
     match verifier.hydrate().await {
         Ok(()) => info!(jwks = %url, "signing keys fetched"),
         Err(e) => {
@@ -540,7 +540,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         () = graceful.shutdown() => info!("all connections closed"),
         () = tokio::time::sleep(Duration::from_secs(10)) => warn!("timed out waiting for connections"),
     }
-    let s = verifier.stats();
+    let s = verifier.signature_cache_stats();
     info!(
         hits = s.hits,
         misses = s.misses,

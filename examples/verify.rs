@@ -12,7 +12,7 @@
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-use cognito_verify::{payload_buffer_len, AcceptedTokenUse, Match, VerifierConfig};
+use cognito_verify::{payload_buffer_len, AcceptedTokenUse, Match, VerifierConfig, VerifierCore};
 use serde_json::json;
 
 const USAGE: &str =
@@ -113,18 +113,22 @@ fn run() -> Result<(), String> {
         .build()
         .map_err(|e| format!("invalid configuration: {e}"))?;
     let jwks = std::fs::read(jwks_path).map_err(|e| format!("cannot read {jwks_path}: {e}"))?;
-    // One key set for every pool given: the file holds the keys of all of them.
-    let keys = config.load_keys(&jwks).map_err(|e| {
-        format!(
-            "unusable JWKS {jwks_path}: {} ({e}; a key set must hold at least one usable key)",
-            e.code()
-        )
-    })?;
-    let verifier = config.verifier();
+    // The one verifier every runtime holds: each token checked under its own pool's rules.
+    let verifier = VerifierCore::new(config);
+    // One key set for every pool given: the file holds the keys of all of them. Nothing is
+    // fetched, so the time it counts as loaded at does not matter.
+    verifier
+        .load_jwks(None, &jwks, a.now.unwrap_or_else(cognito_verify::now))
+        .map_err(|e| {
+            format!(
+                "unusable JWKS {jwks_path}: {} ({e}; a key set must hold at least one usable key)",
+                e.code()
+            )
+        })?;
 
     let stdin = std::io::stdin().lock();
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let mut buf = vec![0u8; payload_buffer_len(config.max_token_bytes())];
+    let mut buf = vec![0u8; payload_buffer_len(verifier.config().max_token_bytes())];
     for line in stdin.split(b'\n') {
         let line = line.map_err(|e| format!("reading stdin: {e}"))?;
         let line = line.strip_suffix(b"\r").unwrap_or(&line);
@@ -133,7 +137,7 @@ fn run() -> Result<(), String> {
             Err(_) => {
                 json!({"valid": false, "error": cognito_verify::Error::MalformedToken.code()})
             }
-            Ok(token) => match verifier.verify(&keys, token, now, &mut buf) {
+            Ok(token) => match verifier.verify(token, now, &mut buf) {
                 Ok(c) => json!({
                     "valid": true,
                     "token_use": c.token_use().as_str(),

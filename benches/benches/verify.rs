@@ -215,6 +215,7 @@ fn main() {
             &[
                 "no_cache",
                 "hit",
+                "hit_verifier_core",
                 "miss",
                 "hit_1000_revoked",
                 "hit_revocations_one",

@@ -38,7 +38,7 @@ use core::future::Future;
 use core::pin::Pin;
 
 use bytes::Bytes;
-use cognito_verify::{CognitoJwtVerifier, OwnedClaims, TokenUse, VerifyError};
+use cognito_verify::{ClaimValue, CognitoJwtVerifier, OwnedClaims, TokenUse, VerifyError};
 use cognito_verify_examples::{escape_html, idp, Env};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
@@ -193,18 +193,22 @@ impl Logout {
         if let Err(e) = &result {
             warn!(cognito, "sign-out: Cognito did not confirm it: {e}");
         }
-        let origin_jti = serde_json::from_str::<Value>(&claims.payload_json)
-            .ok()
-            .and_then(|p| p.get("origin_jti")?.as_str().map(str::to_string))
-            .filter(|o| !o.is_empty());
-        let iat = claims.iat.and_then(|i| u64::try_from(i).ok()).unwrap_or(0);
+        let origin_jti = match claims.get("origin_jti") {
+            Some(ClaimValue::Str(o)) => Some(o.to_string()),
+            _ => None,
+        }
+        .filter(|o| !o.is_empty());
+        let iat = claims
+            .iat()
+            .and_then(|i| u64::try_from(i).ok())
+            .unwrap_or(0);
         let recorded = match (cognito, origin_jti) {
-            ("RevokeToken", Some(o)) => self.revocations.sign_out(&claims.sub, &o, iat),
+            ("RevokeToken", Some(o)) => self.revocations.sign_out(claims.sub(), &o, iat),
             // GlobalSignOut, or a token without `origin_jti`: every token of the user until now,
             // the caller's own included even if its `iat` is a little ahead of this clock.
             _ => {
                 let r = Revoked::Subject {
-                    sub: claims.sub.clone(),
+                    sub: claims.sub().to_string(),
                     at: cognito_verify::now().max(iat),
                 };
                 self.revocations.record(r.clone()).map(|()| r)
@@ -419,7 +423,7 @@ impl Logout {
             })
             .or_else(|| url_form(&body, "refresh_token"))
             .filter(|r| !r.is_empty());
-        let access = (claims.token_use == TokenUse::Access).then_some(bearer.as_str());
+        let access = (claims.token_use() == TokenUse::Access).then_some(bearer.as_str());
         let Some(o) = self.sign_out(&claims, refresh.as_deref(), access).await else {
             return answer(
                 StatusCode::BAD_REQUEST,

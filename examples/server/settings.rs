@@ -77,14 +77,16 @@ impl Settings {
     }
 }
 
-/// The verified-signature cache's counters, the revocation list's size and the Redis stream's
-/// counters in the Prometheus text exposition format.
+/// The verified-signature cache's counters, the JWKS fetches, the revocation list's size and the
+/// Redis stream's counters in the Prometheus text exposition format.
 pub(super) fn metrics(
     verifier: &cognito_verify::CognitoJwtVerifier,
     replicas: &ReplicaStats,
 ) -> String {
     use core::sync::atomic::Ordering::Relaxed;
-    let s = verifier.stats();
+    let s = verifier.signature_cache_stats();
+    // The server verifies one pool's tokens: pool 0.
+    let k = verifier.jwks_stats(0);
     let r = verifier.revocation_stats();
     format!(
         "# HELP cognito_signature_cache_hits_total Tokens whose signature was found in the cache.\n\
@@ -96,6 +98,16 @@ pub(super) fn metrics(
          # HELP cognito_signature_cache_capacity Entries the cache holds (0: off).\n\
          # TYPE cognito_signature_cache_capacity gauge\n\
          cognito_signature_cache_capacity {}\n\
+         # HELP cognito_jwks_fetches_total Fetches of the pool's JWKS the refresh policy asked for.\n\
+         # TYPE cognito_jwks_fetches_total counter\n\
+         cognito_jwks_fetches_total {}\n\
+         # HELP cognito_jwks_fetch_failures_total JWKS fetches that failed (network, status, size, \
+         timeout or no usable key); the last good keys stay in use.\n\
+         # TYPE cognito_jwks_fetch_failures_total counter\n\
+         cognito_jwks_fetch_failures_total {}\n\
+         # HELP cognito_jwks_keys Usable signing keys held.\n\
+         # TYPE cognito_jwks_keys gauge\n\
+         cognito_jwks_keys {}\n\
          # HELP cognito_revocations_held Live revocations (sign-outs) the verifier holds.\n\
          # TYPE cognito_revocations_held gauge\n\
          cognito_revocations_held {}\n\
@@ -113,6 +125,9 @@ pub(super) fn metrics(
         s.hits,
         s.misses,
         s.capacity,
+        k.fetches,
+        k.failures,
+        k.keys,
         r.held,
         r.capacity,
         replicas.refused.load(Relaxed),

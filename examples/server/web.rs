@@ -12,7 +12,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
-use cognito_verify::CognitoJwtVerifier;
+use cognito_verify::{ClaimValue, CognitoJwtVerifier};
 use cognito_verify_examples::{escape_html, Env};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
@@ -236,15 +236,15 @@ impl Web {
                 return bad(&format!("The ID token does not verify ({}).", e.code()));
             }
         };
-        let token_nonce = serde_json::from_str::<Value>(&claims.payload_json)
-            .ok()
-            .and_then(|p| p.get("nonce").and_then(Value::as_str).map(str::to_string))
-            .unwrap_or_default();
+        let token_nonce = match claims.get("nonce") {
+            Some(ClaimValue::Str(n)) => n.to_string(),
+            _ => String::new(),
+        };
         if !same(&token_nonce, nonce) {
             warn!("callback: the id_token's nonce is not this sign-in's");
             return bad("The ID token was not issued for this sign-in (nonce).");
         }
-        let max_age = u64::try_from(claims.exp)
+        let max_age = u64::try_from(claims.exp())
             .unwrap_or(0)
             .saturating_sub(cognito_verify::now());
         let mut r = redirect(StatusCode::SEE_OTHER, "/me");
@@ -286,8 +286,8 @@ impl Web {
         };
         match self.verifier.verify(token).await {
             Ok(c) => Session::SignedIn {
-                username: c.username.unwrap_or_default(),
-                sub: c.sub,
+                username: c.username().unwrap_or_default().to_string(),
+                sub: c.sub().to_string(),
             },
             Err(e) if e.token_error().is_none() => Session::Unavailable,
             Err(e) => Session::Ended(e.code()),

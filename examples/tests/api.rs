@@ -175,9 +175,9 @@ fn metric(text: &str, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("{name} missing from {text}"))
 }
 
-/// The signature cache: a token seen before is a hit, `/metrics` says so without a token, a
-/// cached signature over a payload one character off is refused, capacity 0 turns
-/// the cache off, and the old `INSECURE_DISABLE_AUTH` switch turns nothing off.
+/// The signature cache: a token seen before is a hit, `/metrics` says so (and counts the JWKS
+/// fetches) without a token, a cached signature over a payload one character off is refused,
+/// capacity 0 turns the cache off, and the old `INSECURE_DISABLE_AUTH` switch turns nothing off.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signature_cache_and_metrics() {
     let jwks = own_jwks();
@@ -201,6 +201,10 @@ async fn signature_cache_and_metrics() {
     assert_eq!(metric(&m.body, "cognito_signature_cache_hits_total"), 2);
     assert_eq!(metric(&m.body, "cognito_signature_cache_misses_total"), 1);
     assert_eq!(metric(&m.body, "cognito_signature_cache_capacity"), 4096);
+    // The pool's keys: fetched once at start-up, two keys held, nothing failed.
+    assert_eq!(metric(&m.body, "cognito_jwks_fetches_total"), 1);
+    assert_eq!(metric(&m.body, "cognito_jwks_fetch_failures_total"), 0);
+    assert_eq!(metric(&m.body, "cognito_jwks_keys"), 2);
 
     // The same signature over a payload one character off: refused.
     let mut parts: Vec<String> = good.split('.').map(str::to_string).collect();

@@ -6,8 +6,8 @@ use std::hint::black_box;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use cognito_verify::{
-    AcceptedTokenUse, CacheSlot, Config, Issuer, KeySet, RevocationList, RevocationSlot,
-    SignatureCache, Verifier,
+    AcceptedTokenUse, CacheSlot, Config, CoreCrypto, Issuer, KeySet, RevocationList,
+    RevocationSlot, SignatureCache, Verifier, VerifierConfig, VerifierCore,
 };
 use serde::Deserialize;
 use sha2::Sha256;
@@ -36,13 +36,16 @@ fn jwks_members(jwks: &str) -> Vec<Jwk> {
     serde_json::from_str::<Jwks>(jwks).unwrap().keys
 }
 
-/// Ours: a key set and three verifiers, as an application holds them.
+/// Ours: a key set and three verifiers, as firmware holds them; and the one verifier of every
+/// runtime with a heap (`VerifierCore`: keys, signature cache and revocation list inside), as
+/// the fetching verifier and the C and wasm bindings run it per token.
 pub(crate) struct Ours {
     pub(crate) keys: KeySet,
     keys_ec: KeySet,
     id: Verifier<'static>,
     access: Verifier<'static>,
     es256: Verifier<'static>,
+    core: VerifierCore,
 }
 
 pub(crate) static ISSUERS: [Issuer<&str>; 1] = [Issuer::UserPool(POOL)];
@@ -60,6 +63,18 @@ impl Ours {
             id: Verifier::new(cfg.token_use(AcceptedTokenUse::Id)).unwrap(),
             access: Verifier::new(cfg.token_use(AcceptedTokenUse::Access)).unwrap(),
             es256: Verifier::new(cfg.token_use(AcceptedTokenUse::Id).allow_es256(true)).unwrap(),
+            core: {
+                let config = VerifierConfig::builder()
+                    .user_pool(POOL)
+                    .client_id(CLIENT)
+                    .token_use(AcceptedTokenUse::Id)
+                    .build()
+                    .unwrap();
+                let core = VerifierCore::new(config);
+                core.load_jwks(None, fx.jwks.as_bytes(), cognito_verify::now())
+                    .unwrap();
+                core
+            },
         }
     }
     fn run(v: &Verifier<'_>, keys: &KeySet, token: &str) -> bool {
@@ -84,14 +99,33 @@ impl Ours {
         cache: &SignatureCache<[CacheSlot; N]>,
         t: &str,
     ) -> bool {
+        cached(&self.id, &self.keys, cache, t, cognito_verify::now())
+    }
+    /// Through `VerifierCore` (its own signature cache: a hit once `t` was verified).
+    pub(crate) fn verify_id_core(&self, t: &str) -> bool {
         let mut buf = [0u8; 2048];
-        match self
-            .id
-            .verify_cached(&self.keys, cache, t, cognito_verify::now(), &mut buf)
-        {
+        match self.core.verify(t, cognito_verify::now(), &mut buf) {
             Ok(c) => black_box(c.sub()).is_some(),
             Err(_) => false,
         }
+    }
+}
+
+/// `t` parsed once and verified by `v` through `cache`.
+pub(crate) fn cached<const N: usize>(
+    v: &Verifier<'_>,
+    keys: &KeySet,
+    cache: &SignatureCache<[CacheSlot; N]>,
+    t: &str,
+    now: u64,
+) -> bool {
+    let mut buf = [0u8; 2048];
+    let verified = v
+        .parse(t, &mut buf)
+        .and_then(|token| v.verify_token_cached(&token, Some(keys), cache, now, &mut CoreCrypto));
+    match verified {
+        Ok(c) => black_box(c.sub()).is_some(),
+        Err(_) => false,
     }
 }
 
