@@ -210,29 +210,23 @@ impl ServerEnv {
     }
 
     /// A verifier of the pool's ID and access tokens for the app client ([`LEEWAY`]), with a
-    /// verified-signature cache of `signature_cache` entries (0: none); nothing is fetched yet.
+    /// verified-signature cache of `signature_cache` entries (0: none) and the core's other
+    /// defaults; nothing is fetched yet.
     ///
     /// # Errors
     /// A message when the core refuses the configuration.
     pub fn verifier(&self, signature_cache: usize) -> Result<CognitoJwtVerifier, String> {
-        self.verifier_with(
+        self.verifier_with(Sizes {
             signature_cache,
-            cognito_verify::DEFAULT_REVOCATION_CAPACITY,
-            cognito_verify::DEFAULT_MAX_TOKEN_LIFETIME,
-        )
+            ..Sizes::default()
+        })
     }
 
-    /// [`ServerEnv::verifier`] with a revocation list of `revocation_capacity` entries (0: off)
-    /// holding each sign-out for `max_token_lifetime` seconds.
+    /// [`ServerEnv::verifier`] with these sizes.
     ///
     /// # Errors
     /// A message when the core refuses the configuration.
-    pub fn verifier_with(
-        &self,
-        signature_cache: usize,
-        revocation_capacity: usize,
-        max_token_lifetime: u64,
-    ) -> Result<CognitoJwtVerifier, String> {
+    pub fn verifier_with(&self, sizes: Sizes) -> Result<CognitoJwtVerifier, String> {
         // The pool by id; an issuer override (an emulator naming the pool by its own URL)
         // replaces its issuers and keeps its JWKS URL, unless that is overridden too.
         let mut pool = Pool::user_pool(self.pool_id.clone());
@@ -246,9 +240,10 @@ impl ServerEnv {
         b.client_id(self.client_id.clone())
             .token_use(AcceptedTokenUse::Any)
             .leeway(LEEWAY)
-            .signature_cache(signature_cache)
-            .revocation_capacity(revocation_capacity)
-            .max_token_lifetime(max_token_lifetime)
+            .signature_cache(sizes.signature_cache)
+            .verdict_memo(sizes.verdict_memo)
+            .revocation_capacity(sizes.revocation_capacity)
+            .max_token_lifetime(sizes.max_token_lifetime)
             .build()
             .map_err(|e| format!("unusable Cognito configuration: {e}"))
     }
@@ -270,6 +265,30 @@ impl ServerEnv {
             .or_else(|| addrs.first())
             .copied()
             .ok_or_else(|| format!("APP_HOST {host:?} has no address"))
+    }
+}
+
+/// What a server's verifier holds; `Default` is the core's defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sizes {
+    /// Entries of the verified-signature cache (0: off).
+    pub signature_cache: usize,
+    /// Entries of the verdict memo (0: off).
+    pub verdict_memo: usize,
+    /// Entries of the revocation list (0: off).
+    pub revocation_capacity: usize,
+    /// How long a sign-out is held: the longest validity of the pool's tokens, seconds.
+    pub max_token_lifetime: u64,
+}
+
+impl Default for Sizes {
+    fn default() -> Self {
+        Sizes {
+            signature_cache: cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY,
+            verdict_memo: cognito_verify::DEFAULT_VERDICT_MEMO_ENTRIES,
+            revocation_capacity: cognito_verify::DEFAULT_REVOCATION_CAPACITY,
+            max_token_lifetime: cognito_verify::DEFAULT_MAX_TOKEN_LIFETIME,
+        }
     }
 }
 

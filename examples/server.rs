@@ -16,19 +16,23 @@
 //!   `HttpOnly; Secure` cookies; `/me` the account page (says "signed out" without a valid
 //!   cookie); `POST /logout` (refused cross-site; `GET` shows the form); `/healthz` (the pages
 //!   are in `server/web.rs`). Every answer carries the security headers of [`SecurityHeaders`].
-//! - `GET /metrics` the verified-signature cache's counters in the Prometheus text format
-//!   (`cognito_signature_cache_hits_total`, `..._misses_total`, `..._capacity`). Unauthenticated,
-//!   like `/healthz`, so a scraper needs no Cognito token: it reveals two counters and a size,
-//!   nothing about any caller. Put it behind the network's own access rules if that matters.
+//! - `GET /metrics` the verdict memo's and the verified-signature cache's counters in the
+//!   Prometheus text format (`cognito_verdict_memo_hits_total`,
+//!   `cognito_signature_cache_hits_total`, `..._misses_total`, `..._capacity`), the JWKS
+//!   fetches (`cognito_jwks_fetches_total`, `..._fetch_failures_total`, `cognito_jwks_keys`) and
+//!   the revocation list's size. Unauthenticated, like `/healthz`, so a scraper needs no Cognito
+//!   token: it reveals counters and sizes, nothing about any caller. Put it behind the network's own access rules if that matters.
 //!
 //! The API routes sit behind `cognito-verify-tower`'s layer, which answers for them: without a
 //! token `401 {"error": "401 Unauthorized Error. Token Not Found."}` and
 //! `WWW-Authenticate: Bearer`; an invalid token `401` with a message per error code, the code
 //! itself, and `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750). Every variable is
 //! listed in `.env.example`. There is no switch that turns verification off: load comparisons
-//! measure `/healthz` of the same server instead (`make load`). Tokens seen before skip the
-//! signature arithmetic (the verifier's signature cache, `SIGNATURE_CACHE_CAPACITY`, 4096 by
-//! default, 0 turns it off); its hits and misses are logged at shutdown.
+//! measure `/healthz` of the same server instead (`make load`). A token seen before is answered
+//! by checking its claims again (the verdict memo, `VERDICT_MEMO_CAPACITY`, 2048 by default, 0
+//! turns it off); a new token of a signature seen before skips the arithmetic (the signature
+//! cache, `SIGNATURE_CACHE_CAPACITY`, 4096 by default, 0 turns it off); the hits and misses of
+//! both are logged at shutdown.
 
 #[path = "server/logout.rs"]
 mod logout;
@@ -403,11 +407,7 @@ async fn shutdown_signal() {
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
-    let verifier = settings.server.verifier_with(
-        settings.signature_cache,
-        settings.revocation_capacity,
-        settings.max_token_lifetime,
-    )?;
+    let verifier = settings.server.verifier_with(settings.sizes)?;
     let url = verifier
         .config()
         .jwks_url(0)
@@ -436,12 +436,12 @@ async fn serve(settings: Settings) -> Result<(), String> {
         s.api_path, s.pool_id
     );
     let revocations = match &settings.redis_url {
-        None => Revocations::local(verifier.clone(), settings.max_token_lifetime),
+        None => Revocations::local(verifier.clone(), settings.sizes.max_token_lifetime),
         Some(url) => {
             info!(key = %settings.redis_key, "revocations shared through Redis");
             Revocations::with_redis(
                 verifier.clone(),
-                settings.max_token_lifetime,
+                settings.sizes.max_token_lifetime,
                 url,
                 settings.redis_ca_file.as_deref(),
                 settings.redis_key.clone(),
@@ -540,6 +540,13 @@ async fn serve(settings: Settings) -> Result<(), String> {
         () = graceful.shutdown() => info!("all connections closed"),
         () = tokio::time::sleep(Duration::from_secs(10)) => warn!("timed out waiting for connections"),
     }
+    let m = verifier.verdict_memo_stats();
+    info!(
+        hits = m.hits,
+        misses = m.misses,
+        capacity = m.capacity,
+        "verdict memo"
+    );
     let s = verifier.signature_cache_stats();
     info!(
         hits = s.hits,

@@ -102,18 +102,19 @@ fn several_pools_each_with_its_keys() {
     });
 }
 
-/// The verified-signature cache is on by default, counts, can be turned off, and threads
-/// sharing one verifier agree with one thread without a cache over the vectors of its
-/// configuration.
+/// The verified-signature cache is on by default, counts, can be turned off; so does the verdict
+/// memo in front of it; and threads sharing one verifier agree with one thread with neither over
+/// the vectors of its configuration.
 #[test]
 fn signature_cache_counts_and_threads_agree() {
-    let build = |capacity: Option<usize>| {
+    let build = |capacity: Option<usize>, memo: usize| {
         let b = CognitoJwtVerifier::builder()
             .user_pool(POOL)
             .jwks_url("https://example.invalid/jwks.json")
             .client_id(CLIENT)
             .refresh(REFRESH)
-            .clock(fixed);
+            .clock(fixed)
+            .verdict_memo(memo);
         let v = match capacity {
             Some(n) => b.signature_cache(n),
             None => b,
@@ -124,13 +125,17 @@ fn signature_cache_counts_and_threads_agree() {
         v.cache_jwks(Some(0), doc.as_bytes()).unwrap();
         v
     };
-    let on = build(None);
-    let off = build(Some(0));
+    let memo = cognito_verify::DEFAULT_VERDICT_MEMO_ENTRIES;
+    let on = build(None, 0);
+    let off = build(Some(0), 0);
+    let both = build(None, memo);
     assert_eq!(
         on.signature_cache_stats().capacity,
         cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY
     );
     assert_eq!(off.signature_cache_stats().capacity, 0);
+    assert_eq!(both.verdict_memo_stats().capacity, memo);
+    assert_eq!(on.verdict_memo_stats().capacity, 0);
 
     let reference = case("valid_id");
     let tokens: Vec<String> = common::jsonl("tokens.jsonl")
@@ -156,36 +161,44 @@ fn signature_cache_counts_and_threads_agree() {
     let valid = want.iter().filter(|r| r.is_ok()).count();
     assert!(valid > 5);
     std::thread::scope(|s| {
-        for _ in 0..4 {
+        for v in [&on, &both, &on, &both] {
             s.spawn(|| {
                 run(async {
-                    for _ in 0..10 {
+                    for _ in 0..20 {
                         for (t, w) in tokens.iter().zip(&want) {
-                            assert_eq!(&code(on.verify(t).await), w, "{t}");
+                            assert_eq!(&code(v.verify(t).await), w, "{t}");
                         }
                     }
                 });
             });
         }
     });
-    let s = on.signature_cache_stats();
     // Every valid token misses at most once per thread, then hits.
-    assert!(s.hits >= (40 - 4) * valid as u64, "{s:?}");
+    let s = on.signature_cache_stats();
+    assert!(s.hits >= (40 - 2) * valid as u64, "{s:?}");
+    let m = both.verdict_memo_stats();
+    assert!(m.hits >= (40 - 2) * valid as u64, "{m:?}");
     let s = off.signature_cache_stats();
     assert_eq!((s.hits, s.misses), (0, 0));
 
-    // One by one: a miss, then a hit.
-    let v = build(None);
+    // One by one: a miss, then a hit; with the memo, the memo answers the repeat.
+    let v = build(None, 0);
+    let remembering = build(None, memo);
     let id = token("valid_id");
     run(async {
         let stats = |v: &CognitoJwtVerifier| {
             let s = v.signature_cache_stats();
-            (s.hits, s.misses)
+            let m = v.verdict_memo_stats();
+            (s.hits, s.misses, m.hits, m.misses)
         };
         v.verify(&id).await.unwrap();
-        assert_eq!(stats(&v), (0, 1));
+        assert_eq!(stats(&v), (0, 1, 0, 0));
         v.verify(&id).await.unwrap();
-        assert_eq!(stats(&v), (1, 1));
+        assert_eq!(stats(&v), (1, 1, 0, 0));
+        remembering.verify(&id).await.unwrap();
+        assert_eq!(stats(&remembering), (0, 1, 0, 1));
+        remembering.verify(&id).await.unwrap();
+        assert_eq!(stats(&remembering), (0, 1, 1, 1));
         assert_eq!(
             fetches(&v),
             0,

@@ -1,7 +1,7 @@
 //! The server's settings, read from the environment or `.env` (`.env.example` lists them), and
 //! its `/metrics` text.
 
-use cognito_verify_examples::{Env, ServerEnv};
+use cognito_verify_examples::{Env, ServerEnv, Sizes};
 
 use super::logout::{Logout, LogoutSettings};
 use super::replicas::ReplicaStats;
@@ -15,12 +15,9 @@ use super::web::WebLogin;
 pub(super) struct Settings {
     pub(super) server: ServerEnv,
     pub(super) web: Option<WebLogin>,
-    /// `SIGNATURE_CACHE_CAPACITY`: entries of the verified-signature cache (0: off).
-    pub(super) signature_cache: usize,
-    /// `REVOCATION_CAPACITY`: entries of the revocation list (0: off).
-    pub(super) revocation_capacity: usize,
-    /// `MAX_TOKEN_LIFETIME`: the longest validity of the pool's ID and access tokens, seconds.
-    pub(super) max_token_lifetime: u64,
+    /// `SIGNATURE_CACHE_CAPACITY`, `VERDICT_MEMO_CAPACITY`, `REVOCATION_CAPACITY` (entries; 0:
+    /// off) and `MAX_TOKEN_LIFETIME` (the longest validity of the pool's tokens, seconds).
+    pub(super) sizes: Sizes,
     /// `REVOCATION_REDIS_URL`: replicas share revocations through this Redis.
     pub(super) redis_url: Option<String>,
     /// `REVOCATION_REDIS_CA_FILE`: PEM certificates a `rediss://` server's must chain to
@@ -47,25 +44,18 @@ impl Settings {
             number(name, default as u64)
                 .and_then(|n| usize::try_from(n).map_err(|_| format!("{name} is too large")))
         };
-        let signature_cache = size(
-            "SIGNATURE_CACHE_CAPACITY",
-            cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY,
-        )?;
-        let revocation_capacity = size(
-            "REVOCATION_CAPACITY",
-            cognito_verify::DEFAULT_REVOCATION_CAPACITY,
-        )?;
-        let max_token_lifetime = number(
-            "MAX_TOKEN_LIFETIME",
-            cognito_verify::DEFAULT_MAX_TOKEN_LIFETIME,
-        )?;
+        let d = Sizes::default();
+        let sizes = Sizes {
+            signature_cache: size("SIGNATURE_CACHE_CAPACITY", d.signature_cache)?,
+            verdict_memo: size("VERDICT_MEMO_CAPACITY", d.verdict_memo)?,
+            revocation_capacity: size("REVOCATION_CAPACITY", d.revocation_capacity)?,
+            max_token_lifetime: number("MAX_TOKEN_LIFETIME", d.max_token_lifetime)?,
+        };
         let logout = Logout::settings(env, &server.host, server.port, web.as_ref())?;
         Ok(Settings {
             server,
             web,
-            signature_cache,
-            revocation_capacity,
-            max_token_lifetime,
+            sizes,
             redis_url: env.get("REVOCATION_REDIS_URL"),
             redis_ca_file: env.get("REVOCATION_REDIS_CA_FILE"),
             redis_key: env
@@ -77,19 +67,31 @@ impl Settings {
     }
 }
 
-/// The verified-signature cache's counters, the JWKS fetches, the revocation list's size and the
-/// Redis stream's counters in the Prometheus text exposition format.
+/// The verdict memo's and the verified-signature cache's counters, the JWKS fetches, the
+/// revocation list's size and the Redis stream's counters in the Prometheus text exposition
+/// format.
 pub(super) fn metrics(
     verifier: &cognito_verify::CognitoJwtVerifier,
     replicas: &ReplicaStats,
 ) -> String {
     use core::sync::atomic::Ordering::Relaxed;
     let s = verifier.signature_cache_stats();
+    let m = verifier.verdict_memo_stats();
     // The server verifies one pool's tokens: pool 0.
     let k = verifier.jwks_stats(0);
     let r = verifier.revocation_stats();
     format!(
-        "# HELP cognito_signature_cache_hits_total Tokens whose signature was found in the cache.\n\
+        "# HELP cognito_verdict_memo_hits_total Tokens seen before, answered by checking their \
+         claims again (no signature, no decoding).\n\
+         # TYPE cognito_verdict_memo_hits_total counter\n\
+         cognito_verdict_memo_hits_total {}\n\
+         # HELP cognito_verdict_memo_misses_total Tokens the memo did not hold, verified in full.\n\
+         # TYPE cognito_verdict_memo_misses_total counter\n\
+         cognito_verdict_memo_misses_total {}\n\
+         # HELP cognito_verdict_memo_capacity Entries the memo holds (0: off).\n\
+         # TYPE cognito_verdict_memo_capacity gauge\n\
+         cognito_verdict_memo_capacity {}\n\
+         # HELP cognito_signature_cache_hits_total Tokens whose signature was found in the cache.\n\
          # TYPE cognito_signature_cache_hits_total counter\n\
          cognito_signature_cache_hits_total {}\n\
          # HELP cognito_signature_cache_misses_total Signatures checked with the arithmetic.\n\
@@ -122,6 +124,9 @@ pub(super) fn metrics(
          list, retried at every read.\n\
          # TYPE cognito_replica_entries_waiting gauge\n\
          cognito_replica_entries_waiting {}\n",
+        m.hits,
+        m.misses,
+        m.capacity,
         s.hits,
         s.misses,
         s.capacity,

@@ -175,9 +175,10 @@ fn metric(text: &str, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("{name} missing from {text}"))
 }
 
-/// The signature cache: a token seen before is a hit, `/metrics` says so (and counts the JWKS
-/// fetches) without a token, a cached signature over a payload one character off is refused,
-/// capacity 0 turns the cache off, and the old `INSECURE_DISABLE_AUTH` switch turns nothing off.
+/// The verdict memo and the signature cache: a token seen before is a memo hit, `/metrics` says
+/// so (and counts the JWKS fetches) without a token; without the memo, a signature cache hit; a
+/// cached signature over a payload one character off is refused; capacity 0 turns either off;
+/// and the old `INSECURE_DISABLE_AUTH` switch turns nothing off.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signature_cache_and_metrics() {
     let jwks = own_jwks();
@@ -198,7 +199,11 @@ async fn signature_cache_and_metrics() {
     assert!(m
         .body
         .contains("# TYPE cognito_signature_cache_hits_total counter"));
-    assert_eq!(metric(&m.body, "cognito_signature_cache_hits_total"), 2);
+    // The repeats are memo hits: the signature was checked once, and stored.
+    assert_eq!(metric(&m.body, "cognito_verdict_memo_hits_total"), 2);
+    assert_eq!(metric(&m.body, "cognito_verdict_memo_misses_total"), 1);
+    assert_eq!(metric(&m.body, "cognito_verdict_memo_capacity"), 2048);
+    assert_eq!(metric(&m.body, "cognito_signature_cache_hits_total"), 0);
     assert_eq!(metric(&m.body, "cognito_signature_cache_misses_total"), 1);
     assert_eq!(metric(&m.body, "cognito_signature_cache_capacity"), 4096);
     // The pool's keys: fetched once at start-up, two keys held, nothing failed.
@@ -221,11 +226,32 @@ async fn signature_cache_and_metrics() {
     )
     .await;
     let m = srv.get("/metrics", &[]).await;
-    assert_eq!(metric(&m.body, "cognito_signature_cache_hits_total"), 2);
+    assert_eq!(metric(&m.body, "cognito_verdict_memo_hits_total"), 2);
+    assert_eq!(metric(&m.body, "cognito_signature_cache_hits_total"), 0);
 
-    let off = own_server(&jwks, &[("SIGNATURE_CACHE_CAPACITY", "0")]);
-    assert_eq!(off.bearer("/api/v1/ping", &good).await.status, 200);
+    // Without the memo, the signature cache answers the repeats.
+    let no_memo = own_server(&jwks, &[("VERDICT_MEMO_CAPACITY", "0")]);
+    for _ in 0..3 {
+        assert_eq!(no_memo.bearer("/api/v1/ping", &good).await.status, 200);
+    }
+    let m = no_memo.get("/metrics", &[]).await;
+    assert_eq!(metric(&m.body, "cognito_verdict_memo_capacity"), 0);
+    assert_eq!(metric(&m.body, "cognito_verdict_memo_hits_total"), 0);
+    assert_eq!(metric(&m.body, "cognito_signature_cache_hits_total"), 2);
+    assert_eq!(metric(&m.body, "cognito_signature_cache_misses_total"), 1);
+
+    let off = own_server(
+        &jwks,
+        &[
+            ("SIGNATURE_CACHE_CAPACITY", "0"),
+            ("VERDICT_MEMO_CAPACITY", "0"),
+        ],
+    );
+    for _ in 0..2 {
+        assert_eq!(off.bearer("/api/v1/ping", &good).await.status, 200);
+    }
     let m = off.get("/metrics", &[]).await;
     assert_eq!(metric(&m.body, "cognito_signature_cache_capacity"), 0);
     assert_eq!(metric(&m.body, "cognito_signature_cache_hits_total"), 0);
+    assert_eq!(metric(&m.body, "cognito_verdict_memo_hits_total"), 0);
 }

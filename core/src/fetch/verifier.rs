@@ -13,7 +13,7 @@ use super::claims::{OwnedClaims, Requirements};
 use crate::{
     payload_buffer_len, AcceptedTokenUse, Action, Claims, ConfigBuilder, CoreCrypto, Error, Keys,
     Need, RefreshConfig, Revocation, RevocationStats, RevokeError, SignOut, SignatureCacheStats,
-    VerifierConfig, VerifierCore,
+    VerdictMemoStats, VerifierConfig, VerifierCore,
 };
 
 /// Settings of a [`CognitoJwtVerifier`]: the core's [`ConfigBuilder`] plus how keys are fetched.
@@ -82,6 +82,11 @@ impl CognitoJwtVerifierBuilder {
     #[must_use]
     pub fn signature_cache(self, entries: usize) -> Self {
         self.map(|c| c.signature_cache(entries))
+    }
+    /// Entries of the verdict memo ([`ConfigBuilder::verdict_memo`]; 0 turns it off).
+    #[must_use]
+    pub fn verdict_memo(self, entries: usize) -> Self {
+        self.map(|c| c.verdict_memo(entries))
     }
     /// Revocations held at most ([`ConfigBuilder::revocation_capacity`]).
     #[must_use]
@@ -200,6 +205,33 @@ impl Inner {
         f: F,
     ) -> (usize, Attempt<T, F>) {
         let now = (self.clock)();
+        let mut once = Some(f);
+        if after.is_none() {
+            // A token that fully verified before, under the pool's current keys: the verdict
+            // memo checks its claims again, and nothing else (no decoding, no signature).
+            let hit = self.core.recall(token, now, |pool, verdict| {
+                // Keys are held (the memo answers only under them); old ones are refreshed.
+                if matches!(
+                    self.core.poll(pool, now, Need::Keys),
+                    Action::Fetch | Action::Refresh
+                ) {
+                    Fetcher::spawn(self, pool);
+                }
+                let Some(f) = once.take() else {
+                    unreachable!("recall calls this once")
+                };
+                (
+                    pool,
+                    verdict.and_then(|claims| req.check(claims).map(|()| f(claims))),
+                )
+            });
+            if let Ok((pool, verdict)) = hit {
+                return (pool, Attempt::Done(verdict));
+            }
+        }
+        let Some(f) = once else {
+            unreachable!("only a memo hit takes it, and that returned")
+        };
         let max = self.core.config().max_token_bytes();
         with_buffer(token, max, |buf| {
             let parsed = match self.core.parse(token, buf) {
@@ -305,6 +337,13 @@ impl CognitoJwtVerifier {
     #[must_use]
     pub fn signature_cache_stats(&self) -> SignatureCacheStats {
         self.inner.core.signature_cache_stats()
+    }
+
+    /// Hits and misses of the verdict memo (tokens answered again without their signature),
+    /// its capacity (0: off) and the bytes it holds.
+    #[must_use]
+    pub fn verdict_memo_stats(&self) -> VerdictMemoStats {
+        self.inner.core.verdict_memo_stats()
     }
 
     /// Fetches and failures of pool `pool`'s keys, why the last failure failed, and the keys
