@@ -72,8 +72,8 @@ pub(crate) fn bench(c: &mut Criterion, a: &All) {
     g.bench_function("hit", |b| {
         b.iter(|| a.ours.verify_id_cached(&warm, black_box(&fx.id)))
     });
-    // A hit through `VerifierCore`, the one verifier of the fetching verifier and the
-    // bindings: the pool found by `iss`, its keys and cache behind locks, the revocation list.
+    // A repeat through `VerifierCore`, the one verifier of the fetching verifier and the
+    // bindings: its verdict memo answers (the claims checked again, nothing decoded).
     assert!(a.ours.verify_id_core(&fx.id));
     g.bench_function("hit_verifier_core", |b| {
         b.iter(|| a.ours.verify_id_core(black_box(&fx.id)))

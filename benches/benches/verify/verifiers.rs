@@ -101,7 +101,7 @@ impl Ours {
     ) -> bool {
         cached(&self.id, &self.keys, cache, t, cognito_verify::now())
     }
-    /// Through `VerifierCore` (its own signature cache: a hit once `t` was verified).
+    /// Through `VerifierCore` (its verdict memo answers once `t` was verified).
     pub(crate) fn verify_id_core(&self, t: &str) -> bool {
         let mut buf = [0u8; 2048];
         match self.core.verify(t, cognito_verify::now(), &mut buf) {
