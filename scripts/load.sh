@@ -4,12 +4,15 @@
 #   bash scripts/load.sh      # DURATION=10s CONNECTIONS=32 THREADS=1 TOKENS=1000 by default
 # Runs, each with wrk:
 #   healthz      GET /healthz, no token: what the server answers without any verification
-#   one-token    /api/v1/ping, one valid token again and again (a cache hit after the first)
-#   working-set  /api/v1/ping, TOKENS distinct valid tokens from moto in turn (scripts/tokens.lua)
-#   all-new      the same tokens against a server whose cache holds 8 entries: every request
+#   one-token    /api/v1/ping, one valid token again and again (a verdict memo hit after the first)
+#   working-set  /api/v1/ping, TOKENS distinct valid tokens from moto in turn (scripts/tokens.lua):
+#                verdict memo hits
+#   sigcache     the same tokens, verdict memo off: signature cache hits
+#   all-new      the same tokens against a server whose caches hold 8 entries: every request
 #                misses and is stored, as if every token were new (moto cannot sign a new token
 #                for each of ~100,000 requests)
-#   no-cache     the same tokens, cache off (SIGNATURE_CACHE_CAPACITY=0)
+#   no-cache     the same tokens, memo and cache off (VERDICT_MEMO_CAPACITY=0,
+#                SIGNATURE_CACHE_CAPACITY=0)
 # Needs wrk (apt-get install -y wrk) and the moto venv (scripts/ensure_venv.sh is called).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,13 +67,14 @@ run() { # name, path, wrk args (token or script), -- server env...
 run healthz /healthz --
 run one-token /api/v1/ping -H "Authorization: Bearer $TOKEN" --
 run working-set /api/v1/ping -s scripts/tokens.lua --
-run all-new /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=8
-run no-cache /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=0
+run sigcache /api/v1/ping -s scripts/tokens.lua -- VERDICT_MEMO_CAPACITY=0
+run all-new /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=8 VERDICT_MEMO_CAPACITY=8
+run no-cache /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=0 VERDICT_MEMO_CAPACITY=0
 
 echo
 echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores shared by wrk and the server)"
 base=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-healthz.txt")
-for name in healthz one-token working-set all-new no-cache; do
+for name in healthz one-token working-set sigcache all-new no-cache; do
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$name.txt")
     p99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk-$name.txt")
     non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk-$name.txt")

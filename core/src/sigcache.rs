@@ -111,8 +111,8 @@ pub struct SignatureCacheStats {
 /// boxed slice sized at run time ([`SignatureCache::with_capacity`], feature `alloc`).
 ///
 /// Capacity is rounded down to a multiple of [`WAYS`] (8) when it is at least 8; a cache of 0
-/// slots never hits. Pass it to [`Verifier::verify_cached`](crate::Verifier::verify_cached) or
-/// [`Verifier::verify_pools_cached`](crate::Verifier::verify_pools_cached). One cache may serve
+/// slots never hits. Pass it to
+/// [`Verifier::verify_token_cached`](crate::Verifier::verify_token_cached). One cache may serve
 /// several verifiers and key sets: an entry only says a signature is valid under a key, which no
 /// configuration changes.
 ///

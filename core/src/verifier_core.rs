@@ -5,22 +5,6 @@
 //! [`CognitoJwtVerifier`](crate::CognitoJwtVerifier), the C `cognito_verifier` and the wasm
 //! verifier each hold one and only carry out the fetches it asks for
 //! (ARCHITECTURE.md, "One verifier").
-//!
-//! ```
-//! use cognito_verify::{Action, CoreCrypto, Need, VerifierConfig, VerifierCore};
-//! let core = VerifierCore::new(
-//!     VerifierConfig::builder()
-//!         .user_pool("us-east-1_Example1")
-//!         .client_id("3n4b5urk1ft4fl3mg5e62d9ado")
-//!         .build()
-//!         .unwrap(),
-//! );
-//! // No keys yet: the core asks for a fetch of pool 0's JWKS URL, and waits for it.
-//! assert_eq!(core.poll(0, 1_700_000_000, Need::Keys), Action::Fetch);
-//! assert!(core.jwks_url(0).unwrap().ends_with("/.well-known/jwks.json"));
-//! // ... GET it, then: core.fetch_succeeded(0, now, &body) or core.fetch_failed(0, now)
-//! # let _ = CoreCrypto;
-//! ```
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -68,7 +52,24 @@ pub struct PoolStats {
 
 /// The verifier: configuration, each pool's keys and refresh state, the verified-signature
 /// cache and the revocation list. `Send + Sync`; every method takes `&self`, so one value
-/// serves every thread. See the [module documentation](self).
+/// serves every thread: it holds each pool's keys and only asks for fetches, which the runtime
+/// carries out ([`poll`](Self::poll), [`fetch_succeeded`](Self::fetch_succeeded)).
+///
+/// ```
+/// use cognito_verify::{Action, CoreCrypto, Need, VerifierConfig, VerifierCore};
+/// let core = VerifierCore::new(
+///     VerifierConfig::builder()
+///         .user_pool("us-east-1_Example1")
+///         .client_id("3n4b5urk1ft4fl3mg5e62d9ado")
+///         .build()
+///         .unwrap(),
+/// );
+/// // No keys yet: the core asks for a fetch of pool 0's JWKS URL, and waits for it.
+/// assert_eq!(core.poll(0, 1_700_000_000, Need::Keys), Action::Fetch);
+/// assert!(core.jwks_url(0).unwrap().ends_with("/.well-known/jwks.json"));
+/// // ... GET it, then: core.fetch_succeeded(0, now, &body) or core.fetch_failed(0, now)
+/// # let _ = CoreCrypto;
+/// ```
 pub struct VerifierCore {
     config: VerifierConfig,
     pools: Box<[PoolKeys]>,

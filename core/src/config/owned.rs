@@ -300,7 +300,7 @@ impl VerifierConfig {
 
 impl ConfigBuilder {
     /// Accept tokens of this user pool (both Cognito issuer forms); keys from
-    /// [`UserPoolId::jwks_url`] unless [`jwks_url`](Self::jwks_url) follows.
+    /// [`UserPoolId::jwks_url`](crate::UserPoolId::jwks_url) unless [`jwks_url`](Self::jwks_url) follows.
     #[must_use]
     pub fn user_pool(self, pool_id: impl Into<String>) -> Self {
         self.pool(Pool::user_pool(pool_id))

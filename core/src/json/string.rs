@@ -18,6 +18,7 @@ impl<'a> JsonStr<'a> {
 
     /// A view of `raw`, string content the reader validated before (the verdict memo rebuilds
     /// claims over a copy of a payload it read).
+    #[cfg(feature = "alloc")]
     pub(crate) const fn new(raw: &'a str, escaped: bool) -> Self {
         JsonStr { raw, escaped }
     }

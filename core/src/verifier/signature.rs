@@ -69,7 +69,7 @@ pub struct SignedData<'t> {
     pub kid: &'t [u8],
     /// That key's algorithm, which the token's `alg` matched.
     pub algorithm: Algorithm,
-    /// That key's place in its key set (the order of [`KeySet::iter`]).
+    /// That key's place in its key set (the order of [`KeySet::iter`](crate::KeySet::iter)).
     pub key_index: usize,
     pub(super) key: &'t Key,
     /// The SHA-256 of the signing input, when a cache lookup already computed it.

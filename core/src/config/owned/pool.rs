@@ -41,7 +41,7 @@ impl PoolRules {
     }
 }
 
-/// One pool's settings, for [`ConfigBuilder::pool`]: the issuers whose tokens its keys sign, and
+/// One pool's settings, for [`ConfigBuilder::pool`](crate::ConfigBuilder::pool): the issuers whose tokens its keys sign, and
 /// what it accepts where that differs from the rest of the verifier (aws-jwt-verify's
 /// several-pool form).
 ///
