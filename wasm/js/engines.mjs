@@ -76,9 +76,12 @@ function nodeKey(state, pool, index, alg) {
   }
 }
 
+/** `Sink::payload`'s handle when the core kept no memo entry for the glue. */
+export const NO_HANDLE = 0xffffffff;
+
 /**
- * What a wasm call reports to (`Sink` in ../src/lib.rs): the payload JSON with its pool and key,
- * and the signature check: node:crypto's answer, or (`record`, the first call of a WebCrypto
+ * What a wasm call reports to (`Sink` in ../src/lib.rs): the payload JSON with its pool, key and
+ * verdict-memo handle, and the signature check: node:crypto's answer, or (`record`, the first call of a WebCrypto
  * verification) what WebCrypto must verify, answered "not now". One per verifier: calls into wasm
  * are synchronous, and the caller reads it before anything else runs.
  */
@@ -93,13 +96,17 @@ export class Sink {
     this.json = undefined;
     this.pool = 0;
     this.key = -1;
+    this.handle = NO_HANDLE;
+    this.stamp = 0;
     this.seen = null;
   }
 
-  payload(json, pool, key) {
+  payload(json, pool, key, handle, stamp) {
     this.json = json;
     this.pool = pool;
     this.key = key;
+    this.handle = handle;
+    this.stamp = stamp;
   }
 
   check(pool, index, alg, data, signature) {

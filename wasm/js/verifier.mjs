@@ -1,8 +1,15 @@
 // `CognitoJwtVerifier`: one core verifier (../src/verifier.rs) for every pool, and each call's
 // order of work (keys as the core's refresh policy says, engine, claims, `customJwtCheck`). The
 // decisions are the core's.
+//
+// The verdict memo (../src/memo.rs): a token seen before is looked up here, in `state.memo`, a
+// `Map` from the token string to the handle of the core's memo entry, its pool and key, and its
+// parsed payload, bounded by the memo's entries (the oldest goes first). A hit never answers on
+// its own: one wasm call, `recheck`, has the core re-check every claim at `now` (nothing of the
+// token crosses), `customJwtCheck` runs as on any verification, and the caller gets a copy of the
+// payload. A miss, or a handle the core no longer honours, verifies in full.
 
-import { EC_VERIFY, RS256, RSA_VERIFY, cryptoKey } from "./engines.mjs";
+import { EC_VERIFY, NO_HANDLE, RS256, RSA_VERIFY, cryptoKey } from "./engines.mjs";
 import { JwtParseError, configError, customCheckError, statusError, statusOf } from "./errors.mjs";
 import { REFRESH, cacheJwks, encoder, jwkAt, keysFor, nowSeconds, startFetch, unavailable } from "./jwks.mjs";
 import { makeState } from "./options.mjs";
@@ -13,9 +20,12 @@ const WASM = 0;
 const SINK = 1;
 const WEBCRYPTO = 2;
 const POLL = 4;
-// The core's statuses beyond errors: keys must be had first; WebCrypto must check the signature.
+const NO_MEMO = 8;
+// The core's statuses beyond errors: keys must be had first; WebCrypto must check the signature;
+// a memo handle no longer usable (`recheck`).
 const NEED_KEYS = 0xfe;
 const SIGNATURE_NEEDED = 0xfd;
+const STALE = 0xfc;
 
 /** Each verifier's state, for the package's own tests (`stateOf`): not part of the API. */
 const STATES = new WeakMap();
@@ -44,14 +54,67 @@ function checkArgs(state, token, extra) {
 }
 
 /**
- * One wasm call through the verifier's sink: `{ status, action, pool, json, key, seen }`, read from
- * the sink before anything else runs.
+ * A copy of a parsed JSON value that shares nothing with it: what a caller gets of a payload the
+ * memo index keeps (measured faster than parsing the JSON again, and than `structuredClone`).
  */
-function call(state, record, f) {
+function copyJson(v) {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) {
+    const a = new Array(v.length);
+    for (let i = 0; i < v.length; i++) a[i] = copyJson(v[i]);
+    return a;
+  }
+  const o = {};
+  for (const k of Object.keys(v)) {
+    // An own "__proto__" claim stays a claim, as JSON.parse makes it.
+    if (k === "__proto__") Object.defineProperty(o, k, { value: copyJson(v[k]), writable: true, enumerable: true, configurable: true });
+    else o[k] = copyJson(v[k]);
+  }
+  return o;
+}
+
+/** Indexes `token` (just accepted by the core, which kept its entry): its payload for the caller. */
+function remember(state, token, payload, sink) {
+  const memo = state.memo;
+  memo.delete(token);
+  if (memo.size >= state.memoCapacity) memo.delete(memo.keys().next().value);
+  memo.set(token, { handle: sink.handle, stamp: sink.stamp, pool: sink.pool, key: sink.key, payload });
+  return copyJson(payload);
+}
+
+/**
+ * One wasm call through the verifier's sink: `{ status, action, pool, key, payload, seen }`, read
+ * from the sink before anything else runs; the payload of an accepted token parsed, and the
+ * token indexed when the core kept it.
+ */
+function call(state, token, record, f) {
   const sink = state.sink;
   sink.reset(record);
   const n = f(sink);
-  return { status: n & 0xff, action: (n >>> 8) & 0xff, pool: n >>> 16, json: sink.json, key: sink.key, seen: sink.seen };
+  const status = n & 0xff;
+  let payload;
+  if (status === 0) {
+    payload = JSON.parse(sink.json);
+    if (sink.handle !== NO_HANDLE && state.memo !== null) payload = remember(state, token, payload, sink);
+  }
+  return { status, action: (n >>> 8) & 0xff, pool: n >>> 16, key: sink.key, payload, seen: sink.seen };
+}
+
+/**
+ * A token of the memo index, re-checked by the core at `now` (polling the refresh policy when
+ * `poll`): the outcome, or undefined when it is not indexed or its handle is no longer usable.
+ */
+function recall(state, token, now, poll) {
+  const entry = state.memo.get(token);
+  if (entry === undefined) return undefined;
+  const n = state.core.recheck(entry.handle, entry.stamp, now, poll);
+  const status = n & 0xff;
+  if (status === STALE) {
+    state.memo.delete(token);
+    return undefined;
+  }
+  const payload = status === 0 ? copyJson(entry.payload) : undefined;
+  return { status, action: (n >>> 8) & 0xff, pool: entry.pool, key: entry.key, payload, seen: null };
 }
 
 /**
@@ -92,14 +155,17 @@ export class CognitoJwtVerifier {
 
   /**
    * One attempt at `token` with the engine of `verify` (WebCrypto when the runtime has it), the
-   * refresh policy asked first when `poll`; starts the background fetch of a `Refresh`. The
-   * outcome, or a promise of it when WebCrypto must check the signature (so that whatever the
-   * core asks for, a fetch included, starts within the caller's turn).
+   * refresh policy asked first when `poll`, the memo index and then the core's memo first unless
+   * `retry`; starts the background fetch of a `Refresh`. The outcome, or a promise of it when
+   * WebCrypto must check the signature (so that whatever the core asks for, a fetch included,
+   * starts within the caller's turn).
    */
-  #attempt(token, poll) {
+  #attempt(token, poll, retry) {
     const state = this.#state;
-    const how = (state.subtle ? WEBCRYPTO : state.node ? SINK : WASM) | (poll ? POLL : 0);
-    const first = call(state, (how & 3) === WEBCRYPTO, (s) => state.core.verify(token, nowSeconds(), s, how));
+    const now = nowSeconds();
+    const hit = state.memo !== null && !retry ? recall(state, token, now, poll) : undefined;
+    const how = (state.subtle ? WEBCRYPTO : state.node ? SINK : WASM) | (poll ? POLL : 0) | (retry ? NO_MEMO : 0);
+    const first = hit ?? call(state, token, (how & 3) === WEBCRYPTO, (s) => state.core.verify(token, now, s, how));
     if (first.action === REFRESH) startFetch(state, first.pool);
     return first.status === SIGNATURE_NEEDED ? this.#webcrypto(token, first.seen) : first;
   }
@@ -112,7 +178,7 @@ export class CognitoJwtVerifier {
   async #webcrypto(token, { pool, key, alg, signedLength, signature }) {
     const state = this.#state;
     const core = state.core;
-    const inWasm = () => call(state, false, (s) => core.verify(token, nowSeconds(), s, WASM));
+    const inWasm = () => call(state, token, false, (s) => core.verify(token, nowSeconds(), s, WASM | NO_MEMO));
     const generation = core.generation(pool);
     const cryptoKeyOf = await cryptoKey(state, pool, key, alg);
     if (cryptoKeyOf === null || core.generation(pool) !== generation) return inWasm();
@@ -127,12 +193,12 @@ export class CognitoJwtVerifier {
     // Keys replaced while WebCrypto worked: the verdict of the current keys, in wasm.
     if (core.generation(pool) !== generation) return inWasm();
     // Run for a refused signature too: the core gives the verdict and counts the cache miss.
-    return call(state, false, (s) => core.finish(token, nowSeconds(), s, key, signature, ok === true));
+    return call(state, token, false, (s) => core.finish(token, nowSeconds(), s, key, signature, ok === true));
   }
 
   /** The payload of an accepted token, or the error of its status. */
-  #payload({ status, pool, json }) {
-    if (status === 0) return JSON.parse(json);
+  #payload({ status, pool, payload }) {
+    if (status === 0) return payload;
     if (status === statusOf("jwks_unavailable") || status === NEED_KEYS) throw unavailable(this.#state, pool);
     throw statusError(status);
   }
@@ -149,8 +215,10 @@ export class CognitoJwtVerifier {
   verifySync(token, extra) {
     const state = this.#state;
     checkArgs(state, token, extra);
+    const now = nowSeconds();
+    const hit = state.memo !== null ? recall(state, token, now, false) : undefined;
     const how = state.node ? SINK : WASM;
-    const outcome = call(state, false, (s) => state.core.verify(token, nowSeconds(), s, how));
+    const outcome = hit ?? call(state, token, false, (s) => state.core.verify(token, now, s, how));
     const payload = this.#payload(outcome);
     const check = state.pools[outcome.pool].customJwtCheck;
     if (check) {
@@ -177,15 +245,15 @@ export class CognitoJwtVerifier {
     const state = this.#state;
     checkArgs(state, token, extra);
     // Not awaited unless it is a promise: a fetch the core asks for starts within this turn.
-    let outcome = this.#attempt(token, true);
+    let outcome = this.#attempt(token, true, false);
     if (outcome instanceof Promise) outcome = await outcome;
     if (outcome.status === NEED_KEYS) {
       await keysFor(state, outcome.pool, false, outcome.action);
-      outcome = await this.#attempt(token, false);
+      outcome = await this.#attempt(token, false, true);
     }
     if (outcome.status === statusOf("unknown_kid")) {
       await keysFor(state, outcome.pool, true);
-      outcome = await this.#attempt(token, false);
+      outcome = await this.#attempt(token, false, true);
     }
     const payload = this.#payload(outcome);
     const check = state.pools[outcome.pool].customJwtCheck;
@@ -224,6 +292,17 @@ export class CognitoJwtVerifier {
   signatureCacheStats() {
     const [hits, misses, capacity] = this.#state.core.signatureCacheStats();
     return { hits, misses, capacity };
+  }
+
+  /**
+   * The verdict memo's counters, the core's: `hits` (tokens answered by re-checking their claims),
+   * `misses` (looked up and not found, or found under keys since replaced: verified in full), one
+   * lookup per verification; `capacity` (entries; 0: off, and both counters stay 0), `maxBytes`
+   * and `bytes` (what it may hold and holds).
+   */
+  verdictMemoStats() {
+    const [hits, misses, capacity, maxBytes, bytes] = this.#state.core.verdictMemoStats();
+    return { hits, misses, capacity, maxBytes, bytes };
   }
 
   /**

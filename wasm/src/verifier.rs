@@ -14,6 +14,11 @@
 //! ([`NEED_KEYS`] and the action); otherwise it verifies with the keys held (`Refresh`: JS fetches
 //! newer ones meanwhile).
 //!
+//! Unless [`NO_MEMO`], the call first looks the token up in the core's verdict memo
+//! (`memo.rs`): a token that fully verified before is answered by the core's re-check of its
+//! claims, without its signature. A token that passes is kept for the glue's own index of tokens,
+//! whose handle comes with the payload.
+//!
 //! Each verification call returns one number: its status (0, an error status, [`NEED_KEYS`] or
 //! [`SIGNATURE_NEEDED`]) in bits 0..8, the refresh action it was told (0: none asked; see
 //! [`action_number`]) in bits 8..16, and the token's pool from bit 16.
@@ -21,11 +26,12 @@
 use core::cell::{Cell, RefCell};
 
 use cognito_verify::{
-    payload_buffer_len, Action, Algorithm, Claims, CoreCrypto, Error, Keys, Need, SignatureCheck,
-    SignedData, Token, VerifierCore,
+    payload_buffer_len, Action, Algorithm, Claims, CoreCrypto, Error, Keys, Need, Remembered,
+    SignatureCheck, SignedData, Token, VerifierCore,
 };
 use wasm_bindgen::prelude::*;
 
+use crate::memo::Kept;
 use crate::{status, to_u64, Sink, INVALID, VALID};
 
 /// `how` of [`WasmVerifier::verify`]: the signature by the wasm arithmetic.
@@ -36,13 +42,16 @@ const SINK: u8 = 1;
 const WEBCRYPTO: u8 = 2;
 /// `how` flag: poll the refresh policy before verifying.
 const POLL: u8 = 4;
+/// `how` flag: do not look the token up in the verdict memo (a retry of a call that did).
+const NO_MEMO: u8 = 8;
 
 /// Status: keys must be had first (the action says how); nothing was verified.
-const NEED_KEYS: u32 = 0xfe;
+pub(crate) const NEED_KEYS: u32 = 0xfe;
 /// Status: `Sink::check` received what WebCrypto must verify; call [`WasmVerifier::finish`].
 const SIGNATURE_NEEDED: u32 = 0xfd;
 
-/// The verifier: the core's, plus the payload buffer its calls decode into.
+/// The verifier: the core's, plus the payload buffer its calls decode into and the memo entries
+/// the glue holds handles to.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct WasmVerifier {
@@ -51,6 +60,8 @@ pub struct WasmVerifier {
     buf: RefCell<Vec<u8>>,
     /// The time of the last `Unavailable` answer of the refresh policy.
     pub(crate) retry_at: Cell<u64>,
+    /// The verdict memo's entries the glue holds handles to (`memo.rs`).
+    pub(crate) kept: RefCell<Kept>,
 }
 
 /// The number JS sees for an action: 1 use the keys held, 2 fetch and wait, 3 wait for the
@@ -84,7 +95,7 @@ fn js_index(i: usize) -> u32 {
 }
 
 /// One verification call's number (see the module documentation).
-fn outcome(status: u32, action: u32, pool: usize) -> u32 {
+pub(crate) fn outcome(status: u32, action: u32, pool: usize) -> u32 {
     (status & 0xff) | (action & 0xff) << 8 | js_index(pool).min(0xffff) << 16
 }
 
@@ -110,7 +121,9 @@ impl SignatureCheck for SinkCheck<'_> {
 
 impl WasmVerifier {
     pub(crate) fn new(core: VerifierCore) -> WasmVerifier {
+        let memo = core.verdict_memo_stats();
         WasmVerifier {
+            kept: RefCell::new(Kept::new(memo.capacity, memo.max_bytes)),
             core,
             buf: RefCell::new(Vec::new()),
             retry_at: Cell::new(0),
@@ -133,9 +146,10 @@ impl WasmVerifier {
         }
     }
 
-    /// Hands the payload of an accepted token to `sink` with its pool and the index of its key;
-    /// the status.
+    /// Hands the payload of an accepted token to `sink` with its pool, the index of its key and
+    /// the handle of its memo entry; the status.
     fn report(
+        &self,
         result: Result<Claims<'_>, Error>,
         token: &Token<'_, '_>,
         keys: Option<&Keys>,
@@ -144,26 +158,74 @@ impl WasmVerifier {
     ) -> u32 {
         match result {
             Ok(claims) => {
-                // The key the core took: the one with the token's kid (kids are unique in a set).
-                let key = keys
-                    .and_then(|k| k.iter().position(|(kid, _)| kid.as_bytes() == token.kid()))
-                    .map_or(u32::MAX, js_index);
-                sink.payload(claims.payload_json(), js_index(pool), key);
+                let (handle, stamp) = self.keep(token.as_str(), None);
+                let key = key_index(keys, token);
+                sink.payload(claims.payload_json(), js_index(pool), key, handle, stamp);
                 0
             }
             Err(e) => status(e),
         }
     }
+
+    /// The verdict on a token the verdict memo remembered, polling the refresh policy first with
+    /// [`POLL`]; `None` when it cannot be used (verify in full).
+    fn answer(
+        &self,
+        token: &str,
+        remembered: Remembered,
+        now: u64,
+        sink: &Sink,
+        how: u8,
+    ) -> Option<u32> {
+        let pool = remembered.pool();
+        let mut action = 0;
+        if how & POLL != 0 {
+            let a = self.core.poll(pool, now, Need::Keys);
+            action = action_number(self, a);
+            if !matches!(a, Action::UseCached | Action::Refresh) {
+                self.not_a_verification();
+                return Some(outcome(NEED_KEYS, action, pool));
+            }
+        }
+        let code = self.verdict_of(&remembered, now)?;
+        if code == 0 {
+            // The key the core took, for `customJwtCheck`: read from the token's header.
+            let keys = self.core.keys(pool);
+            let key = self.with_buffer(token, |buf| {
+                self.core
+                    .parse(token, buf)
+                    .map_or(u32::MAX, |t| key_index(keys.as_deref(), &t))
+            });
+            let json = remembered.payload_json();
+            let (handle, stamp) = self.keep(token, Some(remembered.clone()));
+            sink.payload(json, js_index(pool), key, handle, stamp);
+        }
+        Some(outcome(code, action, pool))
+    }
+}
+
+/// The index of the key the core took for `token` in `keys`: the one with the token's kid (kids
+/// are unique in a set).
+fn key_index(keys: Option<&Keys>, token: &Token<'_, '_>) -> u32 {
+    keys.and_then(|k| k.iter().position(|(kid, _)| kid.as_bytes() == token.kid()))
+        .map_or(u32::MAX, js_index)
 }
 
 #[wasm_bindgen]
 impl WasmVerifier {
     /// Verifies `token` at `now` (unix seconds) in one call, the token parsed once: `how` is
     /// `WASM` (0), `SINK` (1) or `WEBCRYPTO` (2), plus `POLL` (4) to ask the refresh
-    /// policy first. The payload of an accepted token goes to `sink.payload`. Returns the call's
-    /// number (module documentation).
+    /// policy first, plus `NO_MEMO` (8) not to look it up in the verdict memo. The payload of an
+    /// accepted token goes to `sink.payload`. Returns the call's number (module documentation).
     pub fn verify(&self, token: &str, now: f64, sink: &Sink, how: u8) -> u32 {
         let now = to_u64(now);
+        if how & NO_MEMO == 0 {
+            if let Some(found) = self.look_up(token) {
+                if let Some(n) = self.answer(token, found, now, sink, how) {
+                    return n;
+                }
+            }
+        }
         self.with_buffer(token, |buf| {
             let parsed = match self.core.parse(token, buf) {
                 Ok(t) => t,
@@ -204,11 +266,7 @@ impl WasmVerifier {
                 },
                 _ => Err(Error::InvalidConfiguration),
             };
-            outcome(
-                Self::report(result, &parsed, keys, pool, sink),
-                action,
-                pool,
-            )
+            outcome(self.report(result, &parsed, keys, pool, sink), action, pool)
         })
     }
 
@@ -242,7 +300,7 @@ impl WasmVerifier {
                 valid && js_index(s.key_index) == key && s.signature == signature
             };
             let result = self.core.verify_token(&parsed, keys, now, &mut answer);
-            outcome(Self::report(result, &parsed, keys, pool, sink), 0, pool)
+            outcome(self.report(result, &parsed, keys, pool, sink), 0, pool)
         })
     }
 

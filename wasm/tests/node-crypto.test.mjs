@@ -60,10 +60,11 @@ test("verifySync and verify use node:crypto by default in Node, RS256 and ES256"
   const { n, restore } = await counting("es256/");
   try {
     // Without the signature cache, every call asks node:crypto; with it (the default), a token
-    // seen before does not (sigcache.test.mjs).
+    // seen before does not (sigcache.test.mjs). The verdict memo is off: it would answer the
+    // repeats before the signature cache is looked up (memo.test.mjs).
     for (const [signatureCache, verifies] of [[0, 9], [undefined, 6]]) {
       n.verifies = n.imports = 0;
-      const v = es256Build.CognitoJwtVerifier.create({ ...props, signatureCache });
+      const v = es256Build.CognitoJwtVerifier.create({ ...props, signatureCache, verdictMemo: 0 });
       v.cacheJwks({ keys: [A, B, E] });
       for (const t of [token("kA", "RS256", rsaA), token("kB", "RS256", rsaB), token("kE", "ES256", ec)]) {
         assert.equal(await outcome(() => v.verifySync(t)), "valid alice");
@@ -119,7 +120,8 @@ test("a JWKS naming a kid twice: node:crypto checks with the core's key (the fir
     ]) {
       n.verifies = 0;
       n.moduli = [];
-      const v = defaultBuild.CognitoJwtVerifier.create({ ...props, allowEs256: false, signatureCache: 0 });
+      // Neither the signature cache nor the verdict memo: each call below asks node:crypto.
+      const v = defaultBuild.CognitoJwtVerifier.create({ ...props, allowEs256: false, signatureCache: 0, verdictMemo: 0 });
       v.cacheJwks({ keys });
       assert.equal(await outcome(() => v.verifySync(valid)), "valid alice");
       assert.equal(await outcome(() => v.verify(valid)), "valid alice");
