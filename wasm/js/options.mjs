@@ -229,7 +229,12 @@ export function makeState(list, shared) {
     maxJwksBytes,
     requestTimeoutMs: requestTimeout * 1000,
     sink: null,
-    // token -> { handle, stamp, pool, key, payload } of the tokens the core's memo kept for us.
+    // Where the glue writes each call's token (verifier.mjs): wasm memory (set by the entry that
+    // loaded the module), and the view of the place the core reads it from.
+    memory: platform.memory,
+    input: new Uint8Array(0),
+    // memoKey(token) -> { token, handle, stamp, pool, key, payload, nested } of the tokens the
+    // core's memo kept for the glue (verifier.mjs).
     memo: memoCapacity > 0 ? new Map() : null,
     memoCapacity,
   };

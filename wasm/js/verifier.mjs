@@ -3,8 +3,11 @@
 // decisions are the core's.
 //
 // The verdict memo (../src/memo.rs): a token seen before is looked up here, in `state.memo`, a
-// `Map` from the token string to the handle of the core's memo entry, its pool and key, and its
-// parsed payload, bounded by the memo's entries (the oldest goes first). A hit never answers on
+// `Map` to the token, the handle of the core's memo entry, its pool and key, and its parsed
+// payload, bounded by the memo's entries (the oldest goes first). It is keyed by a number made
+// from the token's length and its last characters (`memoKey`: V8 would otherwise hash the whole
+// string, a new one per request, 3 us for a Cognito token), and an entry serves only the token it
+// holds, compared whole. A hit never answers on
 // its own: one wasm call, `recheck`, has the core re-check every claim at `now` (nothing of the
 // token crosses), `customJwtCheck` runs as on any verification, and the caller gets a copy of the
 // payload. A miss, or a handle the core no longer honours, verifies in full.
@@ -54,9 +57,30 @@ function checkArgs(state, token, extra) {
 }
 
 /**
- * A copy of a parsed JSON value that shares nothing with it: what a caller gets of a payload the
- * memo index keeps (measured faster than parsing the JSON again, and than `structuredClone`).
+ * Writes `token` as UTF-8 where the core reads the next call's token: straight into wasm memory,
+ * no allocation and no call into wasm unless the place must grow (or wasm memory grew, which
+ * detaches the view: its length reads 0). Its length in bytes, for that call.
  */
+function put(state, token) {
+  let view = state.input;
+  // A token is ASCII, or malformed: then up to 3 bytes a UTF-16 unit.
+  if (view.length < token.length) view = room(state, token.length);
+  let { read, written } = encoder.encodeInto(token, view);
+  if (read !== token.length) {
+    view = room(state, token.length * 3);
+    ({ written } = encoder.encodeInto(token, view));
+  }
+  return written;
+}
+
+/** At least `len` bytes where the core reads the next call's token (`input` in ../src/verifier.rs). */
+function room(state, len) {
+  const at = state.core.input(len);
+  if (at === 0) throw statusError(statusOf("token_too_large"));
+  return (state.input = new Uint8Array(state.memory.buffer, at, len));
+}
+
+/** A copy of a parsed JSON value that shares nothing with it. */
 function copyJson(v) {
   if (typeof v !== "object" || v === null) return v;
   if (Array.isArray(v)) {
@@ -65,21 +89,49 @@ function copyJson(v) {
     return a;
   }
   const o = {};
-  for (const k of Object.keys(v)) {
-    // An own "__proto__" claim stays a claim, as JSON.parse makes it.
-    if (k === "__proto__") Object.defineProperty(o, k, { value: copyJson(v[k]), writable: true, enumerable: true, configurable: true });
-    else o[k] = copyJson(v[k]);
-  }
+  for (const k of Object.keys(v)) define(o, k, copyJson(v[k]));
   return o;
+}
+
+/** Sets claim `k` of `o`: an own "__proto__" claim stays a claim, as JSON.parse makes it. */
+function define(o, k, value) {
+  if (k === "__proto__") Object.defineProperty(o, k, { value, writable: true, enumerable: true, configurable: true });
+  else o[k] = value;
+}
+
+/**
+ * What a caller gets of a payload the memo index keeps: a copy that shares nothing with it, made
+ * by spreading the payload (a copy of its shape at once) and copying only the claims that hold
+ * objects or arrays (`nested`, found once). Measured 5x faster than a walk of every claim, and
+ * than JSON.parse of the payload again; `structuredClone` is slower still.
+ */
+function copyPayload(payload, nested) {
+  const o = { ...payload };
+  for (let i = 0; i < nested.length; i++) define(o, nested[i], copyJson(payload[nested[i]]));
+  return o;
+}
+
+/**
+ * The memo index's key of `token`: its length and last 12 characters (the end of the signature,
+ * 72 bits of it for a signed token). Two tokens may share one; an entry serves only its own token.
+ */
+export function memoKey(token) {
+  const n = token.length;
+  let h = n;
+  for (let i = Math.max(0, n - 12); i < n; i++) h = (Math.imul(h, 31) + token.charCodeAt(i)) | 0;
+  return h;
 }
 
 /** Indexes `token` (just accepted by the core, which kept its entry): its payload for the caller. */
 function remember(state, token, payload, sink) {
   const memo = state.memo;
-  memo.delete(token);
+  const key = memoKey(token);
+  // The newest of two tokens of one key stays.
+  memo.delete(key);
   if (memo.size >= state.memoCapacity) memo.delete(memo.keys().next().value);
-  memo.set(token, { handle: sink.handle, stamp: sink.stamp, pool: sink.pool, key: sink.key, payload });
-  return copyJson(payload);
+  const nested = Object.keys(payload).filter((k) => typeof payload[k] === "object" && payload[k] !== null);
+  memo.set(key, { token, handle: sink.handle, stamp: sink.stamp, pool: sink.pool, key: sink.key, payload, nested });
+  return copyPayload(payload, nested);
 }
 
 /**
@@ -105,15 +157,16 @@ function call(state, token, record, f) {
  * `poll`): the outcome, or undefined when it is not indexed or its handle is no longer usable.
  */
 function recall(state, token, now, poll) {
-  const entry = state.memo.get(token);
-  if (entry === undefined) return undefined;
+  const key = memoKey(token);
+  const entry = state.memo.get(key);
+  if (entry === undefined || entry.token !== token) return undefined;
   const n = state.core.recheck(entry.handle, entry.stamp, now, poll);
   const status = n & 0xff;
   if (status === STALE) {
-    state.memo.delete(token);
+    state.memo.delete(key);
     return undefined;
   }
-  const payload = status === 0 ? copyJson(entry.payload) : undefined;
+  const payload = status === 0 ? copyPayload(entry.payload, entry.nested) : undefined;
   return { status, action: (n >>> 8) & 0xff, pool: entry.pool, key: entry.key, payload, seen: null };
 }
 
@@ -165,7 +218,7 @@ export class CognitoJwtVerifier {
     const now = nowSeconds();
     const hit = state.memo !== null && !retry ? recall(state, token, now, poll) : undefined;
     const how = (state.subtle ? WEBCRYPTO : state.node ? SINK : WASM) | (poll ? POLL : 0) | (retry ? NO_MEMO : 0);
-    const first = hit ?? call(state, token, (how & 3) === WEBCRYPTO, (s) => state.core.verify(token, now, s, how));
+    const first = hit ?? call(state, token, (how & 3) === WEBCRYPTO, (s) => state.core.verify(put(state, token), now, s, how));
     if (first.action === REFRESH) startFetch(state, first.pool);
     return first.status === SIGNATURE_NEEDED ? this.#webcrypto(token, first.seen) : first;
   }
@@ -178,7 +231,7 @@ export class CognitoJwtVerifier {
   async #webcrypto(token, { pool, key, alg, signedLength, signature }) {
     const state = this.#state;
     const core = state.core;
-    const inWasm = () => call(state, token, false, (s) => core.verify(token, nowSeconds(), s, WASM | NO_MEMO));
+    const inWasm = () => call(state, token, false, (s) => core.verify(put(state, token), nowSeconds(), s, WASM | NO_MEMO));
     const generation = core.generation(pool);
     const cryptoKeyOf = await cryptoKey(state, pool, key, alg);
     if (cryptoKeyOf === null || core.generation(pool) !== generation) return inWasm();
@@ -193,7 +246,7 @@ export class CognitoJwtVerifier {
     // Keys replaced while WebCrypto worked: the verdict of the current keys, in wasm.
     if (core.generation(pool) !== generation) return inWasm();
     // Run for a refused signature too: the core gives the verdict and counts the cache miss.
-    return call(state, token, false, (s) => core.finish(token, nowSeconds(), s, key, signature, ok === true));
+    return call(state, token, false, (s) => core.finish(put(state, token), nowSeconds(), s, key, signature, ok === true));
   }
 
   /** The payload of an accepted token, or the error of its status. */
@@ -218,7 +271,7 @@ export class CognitoJwtVerifier {
     const now = nowSeconds();
     const hit = state.memo !== null ? recall(state, token, now, false) : undefined;
     const how = state.node ? SINK : WASM;
-    const outcome = hit ?? call(state, token, false, (s) => state.core.verify(token, now, s, how));
+    const outcome = hit ?? call(state, token, false, (s) => state.core.verify(put(state, token), now, s, how));
     const payload = this.#payload(outcome);
     const check = state.pools[outcome.pool].customJwtCheck;
     if (check) {

@@ -1,6 +1,9 @@
 //! [`WasmVerifier`]: the one verifier of a JS `CognitoJwtVerifier`, the core's
 //! [`VerifierCore`], and its verification calls.
 //!
+//! JS writes the token of each call (UTF-8) at the address [`input`](WasmVerifier::input) gives,
+//! straight into wasm memory, then calls with its length: no allocation, no copy by the bindings.
+//!
 //! A token is parsed once per call ([`VerifierCore::parse`]) and finished by
 //! [`VerifierCore::verify_token`], which asks for the signature through a [`SignatureCheck`]:
 //! - the wasm arithmetic ([`CoreCrypto`]);
@@ -58,6 +61,8 @@ pub struct WasmVerifier {
     pub(crate) core: VerifierCore,
     /// Sized once for the longest token seen; never zeroed again (the decoder writes first).
     buf: RefCell<Vec<u8>>,
+    /// The token of the next verification call, written there by JS.
+    input: RefCell<Vec<u8>>,
     /// The time of the last `Unavailable` answer of the refresh policy.
     pub(crate) retry_at: Cell<u64>,
     /// The verdict memo's entries the glue holds handles to (`memo.rs`).
@@ -126,7 +131,20 @@ impl WasmVerifier {
             kept: RefCell::new(Kept::new(memo.capacity, memo.max_bytes)),
             core,
             buf: RefCell::new(Vec::new()),
+            input: RefCell::new(Vec::new()),
             retry_at: Cell::new(0),
+        }
+    }
+
+    /// Runs `f` with the token JS wrote for this call (its first `len` bytes); a status of its own
+    /// when there is none (`malformed_token`).
+    fn with_input(&self, len: usize, f: impl FnOnce(&str) -> u32) -> u32 {
+        let Ok(input) = self.input.try_borrow() else {
+            return status(Error::MalformedToken);
+        };
+        match input.get(..len).map(core::str::from_utf8) {
+            Some(Ok(token)) => f(token),
+            _ => status(Error::MalformedToken),
         }
     }
 
@@ -211,13 +229,9 @@ fn key_index(keys: Option<&Keys>, token: &Token<'_, '_>) -> u32 {
         .map_or(u32::MAX, js_index)
 }
 
-#[wasm_bindgen]
 impl WasmVerifier {
-    /// Verifies `token` at `now` (unix seconds) in one call, the token parsed once: `how` is
-    /// `WASM` (0), `SINK` (1) or `WEBCRYPTO` (2), plus `POLL` (4) to ask the refresh
-    /// policy first, plus `NO_MEMO` (8) not to look it up in the verdict memo. The payload of an
-    /// accepted token goes to `sink.payload`. Returns the call's number (module documentation).
-    pub fn verify(&self, token: &str, now: f64, sink: &Sink, how: u8) -> u32 {
+    /// [`verify`](Self::verify) of `token`.
+    fn verify_text(&self, token: &str, now: f64, sink: &Sink, how: u8) -> u32 {
         let now = to_u64(now);
         if how & NO_MEMO == 0 {
             if let Some(found) = self.look_up(token) {
@@ -270,15 +284,8 @@ impl WasmVerifier {
         })
     }
 
-    /// The second call of a WebCrypto verification: the token verified again with WebCrypto's
-    /// answer `valid`, which counts only for the signature it verified (`key`'s index in the
-    /// pool's key set, the same `signature` bytes). Every check runs again, so a key set replaced,
-    /// a revocation recorded or the clock moved meanwhile all count.
-    ///
-    /// This path crosses into wasm twice and re-reads the token: the parsed token borrows wasm
-    /// memory for the length of one call, and WebCrypto answers after an `await`, so it cannot be
-    /// kept between the calls. The cost is one more parse of the token, not of the signature.
-    pub fn finish(
+    /// [`finish`](Self::finish) of `token`.
+    fn finish_text(
         &self,
         token: &str,
         now: f64,
@@ -301,6 +308,62 @@ impl WasmVerifier {
             };
             let result = self.core.verify_token(&parsed, keys, now, &mut answer);
             outcome(self.report(result, &parsed, keys, pool, sink), 0, pool)
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl WasmVerifier {
+    /// The address at which JS writes the token of the next call, `len` bytes of UTF-8 (then
+    /// [`verify`](Self::verify) or [`finish`](Self::finish) with `len`); 0 when that is more
+    /// than any token this verifier accepts may take, or during a call.
+    #[must_use]
+    pub fn input(&self, len: usize) -> usize {
+        let most = self.core.config().max_token_bytes().saturating_mul(3);
+        match self.input.try_borrow_mut() {
+            Ok(mut b) if len <= most => {
+                // An allocation that fails aborts the module: ask first, without aborting.
+                let held = b.len();
+                if held < len {
+                    if b.try_reserve(len - held).is_err() {
+                        return 0;
+                    }
+                    b.resize(len, 0);
+                }
+                b.as_ptr() as usize
+            }
+            _ => 0,
+        }
+    }
+
+    /// Verifies the token JS wrote (`len` bytes, see [`input`](Self::input)) at `now` (unix
+    /// seconds) in one call, the token parsed once: `how` is
+    /// `WASM` (0), `SINK` (1) or `WEBCRYPTO` (2), plus `POLL` (4) to ask the refresh
+    /// policy first, plus `NO_MEMO` (8) not to look it up in the verdict memo. The payload of an
+    /// accepted token goes to `sink.payload`. Returns the call's number (module documentation).
+    pub fn verify(&self, len: usize, now: f64, sink: &Sink, how: u8) -> u32 {
+        self.with_input(len, |token| self.verify_text(token, now, sink, how))
+    }
+
+    /// The second call of a WebCrypto verification: the token verified again with WebCrypto's
+    /// answer `valid`, which counts only for the signature it verified (`key`'s index in the
+    /// pool's key set, the same `signature` bytes). Every check runs again, so a key set replaced,
+    /// a revocation recorded or the clock moved meanwhile all count.
+    ///
+    /// This path crosses into wasm twice and re-reads the token: the parsed token borrows wasm
+    /// memory for the length of one call, and WebCrypto answers after an `await`, so it cannot be
+    /// kept between the calls. The cost is one more parse of the token, not of the signature.
+    pub fn finish(
+        &self,
+        len: usize,
+        now: f64,
+        sink: &Sink,
+        key: u32,
+        signature: &[u8],
+        valid: bool,
+    ) -> u32 {
+        self.with_input(len, |token| {
+            self.finish_text(token, now, sink, key, signature, valid)
         })
     }
 

@@ -18,6 +18,7 @@ const STATE_OF = {
   default: (await import(packageFile("verifier.mjs"))).stateOf,
   es256: (await import(packageFile("es256/verifier.mjs"))).stateOf,
 };
+const { memoKey } = await import(packageFile("verifier.mjs"));
 const BUILDS = { es256: es256Build, default: defaultBuild };
 const VECTORS = jsonl("tokens.jsonl");
 const REAL_WORLD = jsonl("real-world/cases.jsonl");
@@ -316,18 +317,27 @@ test("the index is bounded by the memo's entries, oldest first; a reused slot is
     for (const [i, t] of tokens.entries()) {
       assert.equal(await verify(t), `user${i}`);
       assert.ok(index.size <= 8, `${where}: ${index.size} indexed`);
-      old.push([t, index.get(t)]);
+      old.push([t, index.get(memoKey(t))]);
     }
-    assert.deepEqual([...index.keys()], tokens.slice(12), `${where}: the 8 newest`);
+    assert.deepEqual([...index.values()].map((e) => e.token), tokens.slice(12), `${where}: the 8 newest`);
     const before = counters(v);
     for (const [i, t] of tokens.slice(12).entries()) assert.equal(await verify(t), `user${i + 12}`);
     assert.deepEqual(counters(v), { hits: before.hits + 8, misses: before.misses }, where);
     // The handle of an evicted token, put back: its slot holds another token now, so the core
     // refuses it and the token is verified in full, with its own claims.
-    index.set(tokens[0], old[0][1]);
+    index.set(memoKey(tokens[0]), old[0][1]);
     assert.equal(await verify(tokens[0]), "user0", where);
-    assert.notEqual(index.get(tokens[0]).stamp, old[0][1].stamp);
+    assert.notEqual(index.get(memoKey(tokens[0])).stamp, old[0][1].stamp);
     assert.equal(index.size, 8);
+    // Another token under the key of an indexed one (its entry serves only its own token): this
+    // one is verified in full and refused; the indexed token is still a hit.
+    const [h, p, s] = tokens[19].split(".");
+    const forged = `${h}.${p.slice(0, -4)}AAAA.${s}`;
+    assert.equal(memoKey(forged), memoKey(tokens[19]));
+    const hits = counters(v).hits;
+    await assert.rejects(async () => verify(forged), (e) => ["invalid_signature", "malformed_token"].includes(e.code));
+    assert.equal(await verify(tokens[19]), "user19");
+    assert.equal(counters(v).hits, hits + 1, where);
   });
 });
 

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import * as defaultBuild from "cognito-verify-wasm";
 import * as es256Build from "cognito-verify-wasm/es256";
 import { CLIENT, ISSUER, POOL, tamper } from "./fixtures.mjs";
-import { packageFile } from "./common.mjs";
+import { countingNodeCrypto, packageFile } from "./common.mjs";
 
 const pem = (name) => createPrivateKey(readFileSync(new URL(`../../testdata/keys/${name}.pem`, import.meta.url)));
 const rsaA = pem("rsa2048_a");
@@ -33,17 +33,10 @@ async function counting(dir) {
   const { platform } = await import(packageFile(`${dir}platform.mjs`));
   const real = platform.nodeCrypto;
   const n = { imports: 0, verifies: 0 };
-  platform.nodeCrypto = {
-    createPublicKey(...a) {
-      n.imports++;
-      n.moduli?.push(a[0]?.key?.n);
-      return real.createPublicKey(...a);
-    },
-    verify(...a) {
-      n.verifies++;
-      return real.verify(...a);
-    },
-  };
+  platform.nodeCrypto = countingNodeCrypto(real, () => n.verifies++, (a) => {
+    n.imports++;
+    n.moduli?.push(a[0]?.key?.n);
+  });
   return { n, restore: () => (platform.nodeCrypto = real) };
 }
 
@@ -152,7 +145,7 @@ test("signatures of the wrong length never reach node:crypto; a throwing engine 
   }
   const { platform } = await import(packageFile("platform.mjs"));
   const real = platform.nodeCrypto;
-  platform.nodeCrypto = { createPublicKey: real.createPublicKey, verify: () => { throw new Error("engine failure"); } };
+  platform.nodeCrypto = { createPublicKey: real.createPublicKey, createVerify: () => { throw new Error("engine failure"); } };
   try {
     const v = defaultBuild.CognitoJwtVerifier.create({ ...props, allowEs256: false });
     v.cacheJwks({ keys: [A] });
