@@ -233,7 +233,7 @@ export function makeState(list, shared) {
     // loaded the module), and the view of the place the core reads it from.
     memory: platform.memory,
     input: new Uint8Array(0),
-    // memoKey(token) -> { token, handle, stamp, pool, key, payload, nested } of the tokens the
+    // memoKey(token) -> { token, handle, stamp, pool, json, payload, nested } of the tokens the
     // core's memo kept for the glue (verifier.mjs).
     memo: memoCapacity > 0 ? new Map() : null,
     memoCapacity,

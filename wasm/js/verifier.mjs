@@ -3,8 +3,10 @@
 // decisions are the core's.
 //
 // The verdict memo (../src/memo.rs): a token seen before is looked up here, in `state.memo`, a
-// `Map` to the token, the handle of the core's memo entry, its pool and key, and its parsed
-// payload, bounded by the memo's entries (the oldest goes first). It is keyed by a number made
+// `Map` to the token, the handle of the core's memo entry, its pool, and its payload (JSON until
+// the first hit here, then parsed), bounded by the memo's entries (the oldest goes first). The
+// core hands out a handle the second time it sees a token (its memo answers it then), so the
+// `Map` holds tokens seen twice. It is keyed by a number made
 // from the token's length and its last characters (`memoKey`: V8 would otherwise hash the whole
 // string, a new one per request, 3 us for a Cognito token), and an entry serves only the token it
 // holds, compared whole. A hit never answers on
@@ -14,7 +16,7 @@
 
 import { EC_VERIFY, NO_HANDLE, RS256, RSA_VERIFY, cryptoKey } from "./engines.mjs";
 import { JwtParseError, configError, customCheckError, statusError, statusOf } from "./errors.mjs";
-import { REFRESH, cacheJwks, encoder, jwkAt, keysFor, nowSeconds, startFetch, unavailable } from "./jwks.mjs";
+import { REFRESH, cacheJwks, encoder, jwkAt, jwkOfKid, keysFor, nowSeconds, startFetch, unavailable } from "./jwks.mjs";
 import { makeState } from "./options.mjs";
 import { RECORDED_SESSION, RECORDED_SUBJECT, record, revocationArgs, signOutArgs, throwIfRefused } from "./revocation.mjs";
 
@@ -122,16 +124,15 @@ export function memoKey(token) {
   return h;
 }
 
-/** Indexes `token` (just accepted by the core, which kept its entry): its payload for the caller. */
-function remember(state, token, payload, sink) {
+/** Indexes `token`, which the core's memo just answered and kept for the glue (`sink.handle`). */
+function remember(state, token, sink) {
   const memo = state.memo;
   const key = memoKey(token);
   // The newest of two tokens of one key stays.
   memo.delete(key);
   if (memo.size >= state.memoCapacity) memo.delete(memo.keys().next().value);
-  const nested = Object.keys(payload).filter((k) => typeof payload[k] === "object" && payload[k] !== null);
-  memo.set(key, { token, handle: sink.handle, stamp: sink.stamp, pool: sink.pool, key: sink.key, payload, nested });
-  return copyPayload(payload, nested);
+  const { handle, stamp, pool, json } = sink;
+  memo.set(key, { token, handle, stamp, pool, json, payload: undefined, nested: undefined });
 }
 
 /**
@@ -147,7 +148,7 @@ function call(state, token, record, f) {
   let payload;
   if (status === 0) {
     payload = JSON.parse(sink.json);
-    if (sink.handle !== NO_HANDLE && state.memo !== null) payload = remember(state, token, payload, sink);
+    if (sink.handle !== NO_HANDLE && state.memo !== null) remember(state, token, sink);
   }
   return { status, action: (n >>> 8) & 0xff, pool: n >>> 16, key: sink.key, payload, seen: sink.seen };
 }
@@ -166,8 +167,15 @@ function recall(state, token, now, poll) {
     state.memo.delete(key);
     return undefined;
   }
-  const payload = status === 0 ? copyPayload(entry.payload, entry.nested) : undefined;
-  return { status, action: (n >>> 8) & 0xff, pool: entry.pool, key: entry.key, payload, seen: null };
+  if (status !== 0) return { status, action: (n >>> 8) & 0xff, pool: entry.pool, key: NO_HANDLE, payload: undefined, seen: null };
+  if (entry.payload === undefined) {
+    // The first hit here: the payload parsed once, and which claims hold objects or arrays.
+    const p = (entry.payload = JSON.parse(entry.json));
+    entry.json = undefined;
+    entry.nested = Object.keys(p).filter((k) => typeof p[k] === "object" && p[k] !== null);
+  }
+  const payload = copyPayload(entry.payload, entry.nested);
+  return { status, action: (n >>> 8) & 0xff, pool: entry.pool, key: NO_HANDLE, payload, seen: null };
 }
 
 /**
@@ -256,9 +264,14 @@ export class CognitoJwtVerifier {
     throw statusError(status);
   }
 
-  /** `customJwtCheck`'s argument: the header, the payload, and the JWK of the key the core used. */
+  /**
+   * `customJwtCheck`'s argument: the header, the payload, and the JWK of the key the core used
+   * (found by the header's kid when the core's memo answered: it does not read the token).
+   */
   #checkArgument(token, payload, { pool, key }) {
-    return { header: header(token), payload, jwk: jwkAt(this.#state, pool, key) };
+    const h = header(token);
+    const jwk = key === NO_HANDLE ? jwkOfKid(this.#state, pool, h.kid) : jwkAt(this.#state, pool, key);
+    return { header: h, payload, jwk };
   }
 
   /**

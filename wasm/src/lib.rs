@@ -52,8 +52,9 @@ extern "C" {
     fn check(this: &Sink, pool: u32, key: u32, algorithm: u8, data: &[u8], signature: &[u8]) -> u8;
 
     /// Receives the payload JSON of a token that passed every check, its pool, the index of the
-    /// key that verified it, and the handle and stamp of its verdict-memo entry for
-    /// [`WasmVerifier::recheck`] (`u32::MAX`: none). Must not throw.
+    /// key that verified it (`u32::MAX`: not read, the verdict memo answered), and the handle and
+    /// stamp of its verdict-memo entry for [`WasmVerifier::recheck`] (`u32::MAX`: none). Must not
+    /// throw.
     #[wasm_bindgen(method, js_name = payload)]
     fn payload(this: &Sink, json: &str, pool: u32, key: u32, handle: u32, stamp: u32);
 }

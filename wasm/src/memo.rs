@@ -10,14 +10,17 @@
 //! slot has a stamp, so a handle whose slot was reused since is refused, and the glue then
 //! verifies in full.
 //!
-//! A verification call that misses the glue's `Map` looks the token up in the core's memo first
-//! (the token may be there: the `Map` is bounded apart from it), and a token that passes is
-//! kept in a slot whose handle the glue receives with the payload (`Sink::payload`).
+//! A verification call that misses the glue's `Map` looks the token up in the core's memo first.
+//! A token seen for the first time is verified in full, which stores it in the memo, and gets no
+//! handle: taking one would cost another lookup and compare of the whole token for every new
+//! token, most of which a server sees once or a few times. The next time, the memo answers it
+//! (the core's re-check), and only then it is kept in a slot whose handle the glue receives with
+//! the payload (`Sink::payload`); from then on the glue's `Map` finds it.
 //!
-//! Counters: the core counts every lookup. The lookups this binding makes only to take a handle
-//! of a token that just verified (or that the memo answered), and a refusal of the glue's handle
-//! followed by the full verification's own lookup, are not verifications: they are subtracted,
-//! so [`verdict_memo_stats`](WasmVerifier::verdict_memo_stats) counts one lookup per verification,
+//! Counters: the core counts every lookup. Its re-check of a token it just found counts that use
+//! again, and a refusal of the glue's handle (keys replaced) is followed by the full
+//! verification's own lookup: these are not verifications of their own and are subtracted, so
+//! [`verdict_memo_stats`](WasmVerifier::verdict_memo_stats) counts one lookup per verification,
 //! as the core's own `verify` does.
 //!
 //! [`VerifierCore::remembered`]: cognito_verify::VerifierCore::remembered
@@ -123,25 +126,13 @@ impl Kept {
 }
 
 impl WasmVerifier {
-    /// Keeps the memo's entry of `token`, which just passed every check (a full verification
-    /// stored it, or the memo answered it): its handle and stamp for the glue, `(u32::MAX, 0)`
-    /// when there is none. The lookup is not counted as a verification.
-    pub(crate) fn keep(&self, token: &str, remembered: Option<Remembered>) -> (u32, u32) {
-        let Ok(mut kept) = self.kept.try_borrow_mut() else {
-            return (u32::MAX, 0);
-        };
-        if kept.capacity == 0 {
-            return (u32::MAX, 0);
-        }
-        let remembered = remembered.or_else(|| {
-            let found = self.core.remembered(token);
-            if found.is_some() {
-                kept.extra_hits += 1;
-            }
-            found
-        });
-        remembered
-            .and_then(|r| kept.keep(r, token.len()))
+    /// Keeps the memo's entry of `token`, which the memo just answered with success: its
+    /// handle and stamp for the glue, `(u32::MAX, 0)` when it does not fit.
+    pub(crate) fn keep(&self, token: &str, remembered: Remembered) -> (u32, u32) {
+        self.kept
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut kept| kept.keep(remembered, token.len()))
             .unwrap_or((u32::MAX, 0))
     }
 

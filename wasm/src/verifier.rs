@@ -19,8 +19,8 @@
 //!
 //! Unless [`NO_MEMO`], the call first looks the token up in the core's verdict memo
 //! (`memo.rs`): a token that fully verified before is answered by the core's re-check of its
-//! claims, without its signature. A token that passes is kept for the glue's own index of tokens,
-//! whose handle comes with the payload.
+//! claims, without its signature, and kept for the glue's own index of tokens, whose handle comes
+//! with the payload.
 //!
 //! Each verification call returns one number: its status (0, an error status, [`NEED_KEYS`] or
 //! [`SIGNATURE_NEEDED`]) in bits 0..8, the refresh action it was told (0: none asked; see
@@ -47,6 +47,9 @@ const WEBCRYPTO: u8 = 2;
 const POLL: u8 = 4;
 /// `how` flag: do not look the token up in the verdict memo (a retry of a call that did).
 const NO_MEMO: u8 = 8;
+
+/// `Sink::payload`'s key or handle when there is none.
+const NO_HANDLE: u32 = u32::MAX;
 
 /// Status: keys must be had first (the action says how); nothing was verified.
 pub(crate) const NEED_KEYS: u32 = 0xfe;
@@ -176,9 +179,8 @@ impl WasmVerifier {
     ) -> u32 {
         match result {
             Ok(claims) => {
-                let (handle, stamp) = self.keep(token.as_str(), None);
                 let key = key_index(keys, token);
-                sink.payload(claims.payload_json(), js_index(pool), key, handle, stamp);
+                sink.payload(claims.payload_json(), js_index(pool), key, NO_HANDLE, 0);
                 0
             }
             Err(e) => status(e),
@@ -207,16 +209,11 @@ impl WasmVerifier {
         }
         let code = self.verdict_of(&remembered, now)?;
         if code == 0 {
-            // The key the core took, for `customJwtCheck`: read from the token's header.
-            let keys = self.core.keys(pool);
-            let key = self.with_buffer(token, |buf| {
-                self.core
-                    .parse(token, buf)
-                    .map_or(u32::MAX, |t| key_index(keys.as_deref(), &t))
-            });
+            // The key is not read here (that would take parsing the token): the glue finds it by
+            // the header's kid when `customJwtCheck` wants it.
             let json = remembered.payload_json();
-            let (handle, stamp) = self.keep(token, Some(remembered.clone()));
-            sink.payload(json, js_index(pool), key, handle, stamp);
+            let (handle, stamp) = self.keep(token, remembered.clone());
+            sink.payload(json, js_index(pool), NO_HANDLE, handle, stamp);
         }
         Some(outcome(code, action, pool))
     }
