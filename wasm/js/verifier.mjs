@@ -4,9 +4,10 @@
 //
 // The verdict memo (../src/memo.rs): a token seen before is looked up here, in `state.memo`, a
 // `Map` to the token, the handle of the core's memo entry, its pool, and its payload (JSON until
-// the first hit here, then parsed), bounded by the memo's entries (the oldest goes first). The
-// core hands out a handle the second time it sees a token (its memo answers it then), so the
-// `Map` holds tokens seen twice. It is keyed by a number made
+// the first hit here, then parsed), bounded by the memo's entries (the oldest goes first). A
+// token verified for the first time is only noted as seen (no handle: taking one costs the core
+// another lookup of the whole token, for tokens a server may see once); the next time the glue
+// asks the core to keep it (`KEEP`), and from then on finds it here. It is keyed by a number made
 // from the token's length and its last characters (`memoKey`: V8 would otherwise hash the whole
 // string, a new one per request, 3 us for a Cognito token), and an entry serves only the token it
 // holds, compared whole. A hit never answers on
@@ -26,6 +27,9 @@ const SINK = 1;
 const WEBCRYPTO = 2;
 const POLL = 4;
 const NO_MEMO = 8;
+const KEEP = 16;
+// `how` of the core's `finish`: WebCrypto said valid.
+const VALID_ANSWER = 1;
 // The core's statuses beyond errors: keys must be had first; WebCrypto must check the signature;
 // a memo handle no longer usable (`recheck`).
 const NEED_KEYS = 0xfe;
@@ -124,14 +128,18 @@ export function memoKey(token) {
   return h;
 }
 
-/** Indexes `token`, which the core's memo just answered and kept for the glue (`sink.handle`). */
+/**
+ * Indexes `token`, just accepted: with the handle of the entry the core kept for the glue, or
+ * (`sink.handle` NO_HANDLE) as seen once, so that the next verification asks the core to keep it.
+ */
 function remember(state, token, sink) {
   const memo = state.memo;
   const key = memoKey(token);
   // The newest of two tokens of one key stays.
   memo.delete(key);
   if (memo.size >= state.memoCapacity) memo.delete(memo.keys().next().value);
-  const { handle, stamp, pool, json } = sink;
+  const { handle, stamp, pool } = sink;
+  const json = handle === NO_HANDLE ? undefined : sink.json;
   memo.set(key, { token, handle, stamp, pool, json, payload: undefined, nested: undefined });
 }
 
@@ -148,24 +156,30 @@ function call(state, token, record, f) {
   let payload;
   if (status === 0) {
     payload = JSON.parse(sink.json);
-    if (sink.handle !== NO_HANDLE && state.memo !== null) remember(state, token, sink);
+    if (state.memo !== null) remember(state, token, sink);
   }
   return { status, action: (n >>> 8) & 0xff, pool: n >>> 16, key: sink.key, payload, seen: sink.seen };
 }
 
+/** `recall`'s answer for a token seen once: verify it, and ask the core to keep it (`KEEP`). */
+const SEEN = Object.freeze({});
+
 /**
  * A token of the memo index, re-checked by the core at `now` (polling the refresh policy when
- * `poll`): the outcome, or undefined when it is not indexed or its handle is no longer usable.
+ * `poll`): the outcome; `SEEN` for a token seen before but without a usable handle (seen once, or
+ * its handle refused: keys replaced, slot reused); or undefined when it is not indexed.
  */
 function recall(state, token, now, poll) {
   const key = memoKey(token);
   const entry = state.memo.get(key);
   if (entry === undefined || entry.token !== token) return undefined;
+  if (entry.handle === NO_HANDLE) return SEEN;
   const n = state.core.recheck(entry.handle, entry.stamp, now, poll);
   const status = n & 0xff;
   if (status === STALE) {
+    // Verified in full, and kept again.
     state.memo.delete(key);
-    return undefined;
+    return SEEN;
   }
   if (status !== 0) return { status, action: (n >>> 8) & 0xff, pool: entry.pool, key: NO_HANDLE, payload: undefined, seen: null };
   if (entry.payload === undefined) {
@@ -225,10 +239,14 @@ export class CognitoJwtVerifier {
     const state = this.#state;
     const now = nowSeconds();
     const hit = state.memo !== null && !retry ? recall(state, token, now, poll) : undefined;
-    const how = (state.subtle ? WEBCRYPTO : state.node ? SINK : WASM) | (poll ? POLL : 0) | (retry ? NO_MEMO : 0);
-    const first = hit ?? call(state, token, (how & 3) === WEBCRYPTO, (s) => state.core.verify(put(state, token), now, s, how));
+    if (hit !== undefined && hit !== SEEN) {
+      if (hit.action === REFRESH) startFetch(state, hit.pool);
+      return hit;
+    }
+    const how = (state.subtle ? WEBCRYPTO : state.node ? SINK : WASM) | (poll ? POLL : 0) | (retry ? NO_MEMO : 0) | (hit === SEEN ? KEEP : 0);
+    const first = call(state, token, (how & 3) === WEBCRYPTO, (s) => state.core.verify(put(state, token), now, s, how));
     if (first.action === REFRESH) startFetch(state, first.pool);
-    return first.status === SIGNATURE_NEEDED ? this.#webcrypto(token, first.seen) : first;
+    return first.status === SIGNATURE_NEEDED ? this.#webcrypto(token, first.seen, how & KEEP) : first;
   }
 
   /**
@@ -236,10 +254,10 @@ export class CognitoJwtVerifier {
    * the core reads the token again with its answer, which counts for exactly that signature (a
    * parsed token lives within one wasm call, and WebCrypto answers after an await).
    */
-  async #webcrypto(token, { pool, key, alg, signedLength, signature }) {
+  async #webcrypto(token, { pool, key, alg, signedLength, signature }, keep) {
     const state = this.#state;
     const core = state.core;
-    const inWasm = () => call(state, token, false, (s) => core.verify(put(state, token), nowSeconds(), s, WASM | NO_MEMO));
+    const inWasm = () => call(state, token, false, (s) => core.verify(put(state, token), nowSeconds(), s, WASM | NO_MEMO | keep));
     const generation = core.generation(pool);
     const cryptoKeyOf = await cryptoKey(state, pool, key, alg);
     if (cryptoKeyOf === null || core.generation(pool) !== generation) return inWasm();
@@ -254,7 +272,8 @@ export class CognitoJwtVerifier {
     // Keys replaced while WebCrypto worked: the verdict of the current keys, in wasm.
     if (core.generation(pool) !== generation) return inWasm();
     // Run for a refused signature too: the core gives the verdict and counts the cache miss.
-    return call(state, token, false, (s) => core.finish(put(state, token), nowSeconds(), s, key, signature, ok === true));
+    const how = (ok === true ? VALID_ANSWER : 0) | keep;
+    return call(state, token, false, (s) => core.finish(put(state, token), nowSeconds(), s, key, signature, how));
   }
 
   /** The payload of an accepted token, or the error of its status. */
@@ -283,8 +302,8 @@ export class CognitoJwtVerifier {
     checkArgs(state, token, extra);
     const now = nowSeconds();
     const hit = state.memo !== null ? recall(state, token, now, false) : undefined;
-    const how = state.node ? SINK : WASM;
-    const outcome = hit ?? call(state, token, false, (s) => state.core.verify(put(state, token), now, s, how));
+    const how = (state.node ? SINK : WASM) | (hit === SEEN ? KEEP : 0);
+    const outcome = hit !== undefined && hit !== SEEN ? hit : call(state, token, false, (s) => state.core.verify(put(state, token), now, s, how));
     const payload = this.#payload(outcome);
     const check = state.pools[outcome.pool].customJwtCheck;
     if (check) {

@@ -47,6 +47,11 @@ const WEBCRYPTO: u8 = 2;
 const POLL: u8 = 4;
 /// `how` flag: do not look the token up in the verdict memo (a retry of a call that did).
 const NO_MEMO: u8 = 8;
+/// `how` flag: the glue saw this token before; keep its memo entry for the glue whatever the
+/// path (`memo.rs`).
+const KEEP: u8 = 16;
+/// `how` of [`WasmVerifier::finish`]: WebCrypto said the signature is valid.
+const VALID_ANSWER: u8 = 1;
 
 /// `Sink::payload`'s key or handle when there is none.
 const NO_HANDLE: u32 = u32::MAX;
@@ -176,11 +181,17 @@ impl WasmVerifier {
         keys: Option<&Keys>,
         pool: usize,
         sink: &Sink,
+        how: u8,
     ) -> u32 {
         match result {
             Ok(claims) => {
                 let key = key_index(keys, token);
-                sink.payload(claims.payload_json(), js_index(pool), key, NO_HANDLE, 0);
+                let (handle, stamp) = if how & KEEP == 0 {
+                    (NO_HANDLE, 0)
+                } else {
+                    self.keep_verified(token.as_str())
+                };
+                sink.payload(claims.payload_json(), js_index(pool), key, handle, stamp);
                 0
             }
             Err(e) => status(e),
@@ -277,7 +288,11 @@ impl WasmVerifier {
                 },
                 _ => Err(Error::InvalidConfiguration),
             };
-            outcome(self.report(result, &parsed, keys, pool, sink), action, pool)
+            outcome(
+                self.report(result, &parsed, keys, pool, sink, how),
+                action,
+                pool,
+            )
         })
     }
 
@@ -289,9 +304,10 @@ impl WasmVerifier {
         sink: &Sink,
         key: u32,
         signature: &[u8],
-        valid: bool,
+        how: u8,
     ) -> u32 {
         let now = to_u64(now);
+        let valid = how & VALID_ANSWER != 0;
         self.with_buffer(token, |buf| {
             let parsed = match self.core.parse(token, buf) {
                 Ok(t) => t,
@@ -304,7 +320,7 @@ impl WasmVerifier {
                 valid && js_index(s.key_index) == key && s.signature == signature
             };
             let result = self.core.verify_token(&parsed, keys, now, &mut answer);
-            outcome(self.report(result, &parsed, keys, pool, sink), 0, pool)
+            outcome(self.report(result, &parsed, keys, pool, sink, how), 0, pool)
         })
     }
 }
@@ -336,16 +352,19 @@ impl WasmVerifier {
     /// Verifies the token JS wrote (`len` bytes, see [`input`](Self::input)) at `now` (unix
     /// seconds) in one call, the token parsed once: `how` is
     /// `WASM` (0), `SINK` (1) or `WEBCRYPTO` (2), plus `POLL` (4) to ask the refresh
-    /// policy first, plus `NO_MEMO` (8) not to look it up in the verdict memo. The payload of an
-    /// accepted token goes to `sink.payload`. Returns the call's number (module documentation).
+    /// policy first, plus `NO_MEMO` (8) not to look it up in the verdict memo, plus `KEEP` (16)
+    /// when the glue saw the token before (a token that passes is then kept for its index
+    /// whatever the path). The payload of an accepted token goes to `sink.payload`. Returns the
+    /// call's number (module documentation).
     pub fn verify(&self, len: usize, now: f64, sink: &Sink, how: u8) -> u32 {
         self.with_input(len, |token| self.verify_text(token, now, sink, how))
     }
 
     /// The second call of a WebCrypto verification: the token verified again with WebCrypto's
-    /// answer `valid`, which counts only for the signature it verified (`key`'s index in the
-    /// pool's key set, the same `signature` bytes). Every check runs again, so a key set replaced,
-    /// a revocation recorded or the clock moved meanwhile all count.
+    /// answer (`how`: `VALID_ANSWER` (1) when it said valid, plus `KEEP` (16) as for
+    /// [`verify`](Self::verify)), which counts only for the signature it verified (`key`'s index
+    /// in the pool's key set, the same `signature` bytes). Every check runs again, so a key set
+    /// replaced, a revocation recorded or the clock moved meanwhile all count.
     ///
     /// This path crosses into wasm twice and re-reads the token: the parsed token borrows wasm
     /// memory for the length of one call, and WebCrypto answers after an `await`, so it cannot be
@@ -357,10 +376,10 @@ impl WasmVerifier {
         sink: &Sink,
         key: u32,
         signature: &[u8],
-        valid: bool,
+        how: u8,
     ) -> u32 {
         self.with_input(len, |token| {
-            self.finish_text(token, now, sink, key, signature, valid)
+            self.finish_text(token, now, sink, key, signature, how)
         })
     }
 
