@@ -186,8 +186,8 @@ export interface VerifierProperties {
    * turns it off): a token that fully verified before is answered by the core re-checking its
    * claims (time, maximum age, revocation, groups, scopes; `customJwtCheck` runs too), without
    * its signature, decoding or parsing, while its pool's keys are the ones that verified it; so
-   * verdicts and codes are the same. About 2 KiB of wasm memory a Cognito token, plus its string
-   * and parsed payload in the JS heap.
+   * verdicts and codes are the same. About 1.5 KiB of wasm memory a Cognito token, and for a token
+   * seen more than once 2 KiB of JS heap (its string and parsed payload, in the package's index).
    */
   verdictMemo?: number;
   /** Bytes the verdict memo holds at most: tokens, decoded payloads and bookkeeping (default 4194304, 4 MiB). */
