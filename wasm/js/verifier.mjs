@@ -10,10 +10,10 @@
 // asks the core to keep it (`KEEP`), and from then on finds it here. It is keyed by a number made
 // from the token's length and its last characters (`memoKey`: V8 would otherwise hash the whole
 // string, a new one per request, 3 us for a Cognito token), and an entry serves only the token it
-// holds, compared whole. A hit never answers on
-// its own: one wasm call, `recheck`, has the core re-check every claim at `now` (nothing of the
-// token crosses), `customJwtCheck` runs as on any verification, and the caller gets a copy of the
-// payload. A miss, or a handle the core no longer honours, verifies in full.
+// holds, compared whole. A hit never answers on its own: one wasm call, `recheck`, has the core
+// re-check every claim at `now` (nothing of the token crosses), `customJwtCheck` runs as on any
+// verification, and the caller gets a copy of the payload. A miss, or a handle the core no longer
+// honours, verifies in full.
 
 import { EC_VERIFY, NO_HANDLE, RS256, RSA_VERIFY, cryptoKey } from "./engines.mjs";
 import { JwtParseError, configError, customCheckError, statusError, statusOf } from "./errors.mjs";
@@ -135,10 +135,12 @@ export function memoKey(token) {
 function remember(state, token, sink) {
   const memo = state.memo;
   const key = memoKey(token);
+  const { handle, stamp, pool } = sink;
+  // Indexed already (another verification of it finished first, WebCrypto's): nothing to note.
+  if (handle === NO_HANDLE && memo.get(key)?.token === token) return;
   // The newest of two tokens of one key stays.
   memo.delete(key);
   if (memo.size >= state.memoCapacity) memo.delete(memo.keys().next().value);
-  const { handle, stamp, pool } = sink;
   const json = handle === NO_HANDLE ? undefined : sink.json;
   memo.set(key, { token, handle, stamp, pool, json, payload: undefined, nested: undefined });
 }
