@@ -1,9 +1,8 @@
 //! The verdict memo for JS: the core's ([`VerifierCore::remembered`], [`VerifierCore::recheck`]),
 //! looked up by the JS glue before it enters wasm (ARCHITECTURE.md, "Verdict memo").
 //!
-//! The glue keeps a bounded `Map` from token string to what it needs on a hit (a handle, the
-//! parsed payload, the pool and key), so that a token seen before does not cross into wasm as
-//! text. The handle names a slot of [`Kept`], which holds the core's [`Remembered`] entry of that
+//! The glue keeps a bounded `Map` of the tokens it saw with what it needs on a hit (the token, a
+//! handle, its pool, its payload), so that a token seen before does not cross into wasm as text. The handle names a slot of [`Kept`], which holds the core's [`Remembered`] entry of that
 //! token; a hit calls [`recheck`](WasmVerifier::recheck) with the handle, and the core re-checks
 //! every claim at `now` (time, maximum age, revocation, groups, scopes) and answers only while
 //! the pool's keys are the ones that verified the token. JS never answers on its own: each
@@ -180,8 +179,8 @@ impl WasmVerifier {
     /// `stamp`) for: the core re-checks every claim ([`VerifierCore::recheck`]); nothing of the
     /// token crosses. With `poll`, the refresh policy is then asked about the token's pool, as a
     /// full verification does. Returns a verification call's number (status, action, pool):
-    /// status 0 or an error's, [`NEED_KEYS`] (the policy says keys must be had first), or
-    /// [`STALE`] (the handle is no longer usable: verify in full).
+    /// status 0 or an error's, `NEED_KEYS` (0xfe: the policy says keys must be had first), or
+    /// `STALE` (0xfc: the handle is no longer usable: verify in full).
     ///
     /// [`VerifierCore::recheck`]: cognito_verify::VerifierCore::recheck
     pub fn recheck(&self, handle: u32, stamp: u32, now: f64, poll: bool) -> u32 {
