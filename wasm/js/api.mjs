@@ -1,8 +1,8 @@
 // The aws-jwt-verify-shaped API over the wasm core (see ../src/lib.rs for the low-level layer).
 //
 // Every decision is the core's: one verifier (`VerifierCore`) holds the configuration of every
-// pool, which pool a token belongs to, each pool's keys and when to fetch them, the
-// verified-signature cache and the revocation list. The JS checks argument types (so nothing
+// pool, which pool a token belongs to, each pool's keys and when to fetch them, the verdict memo,
+// the verified-signature cache and the revocation list. The JS checks argument types (so nothing
 // hostile reaches wasm: options.mjs, revocation.mjs), carries out the JWKS fetches the core's
 // refresh policy asks for (jwks.mjs), runs the signature engines the core calls back into
 // (engines.mjs), and turns status numbers into Error subclasses carrying the core's stable `.code`
@@ -21,10 +21,13 @@
 // Whenever the platform cannot give the answer (a key it cannot import, keys replaced meanwhile, an
 // exception), the wasm arithmetic answers instead: the verdict is the core's either way.
 //
+// The verdict memo (`verdictMemo`, one per verifier) is the core's, on every path: a token that
+// passed every check before is answered by the core re-checking its claims, found through the
+// glue's index of tokens without the token crossing into wasm (verifier.mjs, ../src/memo.rs).
 // The verified-signature cache (`signatureCache`, one per verifier, shared by its pools) is the
-// core's, on every path: a signature found there skips only the engine (a WebCrypto verification
-// then ends with its first call); the core counts hits and misses and stores a token only after
-// every check passed.
+// core's too, for what the memo misses: a signature found there skips only the engine (a
+// WebCrypto verification then ends with its first call); the core counts hits and misses and
+// stores a token only after every check passed.
 
 export {
   CognitoJwtInvalidClientIdError,

@@ -3,8 +3,9 @@
 // (Vite, webpack 5, esbuild with a file loader) copy the .wasm file along.
 import init from "./cognito_verify_wasm.js";
 import { CognitoJwtVerifier as Verifier } from "./api.mjs";
+import { platform } from "./platform.mjs";
 
-await init({ module_or_path: new URL("./cognito_verify_wasm_bg.wasm", import.meta.url) });
+platform.memory = (await init({ module_or_path: new URL("./cognito_verify_wasm_bg.wasm", import.meta.url) })).memory;
 
 export * from "./api.mjs";
 // Defined here, not only re-exported, so that a bundler honouring `sideEffects: false` keeps this

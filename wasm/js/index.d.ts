@@ -181,6 +181,17 @@ export interface VerifierProperties {
    * included, runs as without the cache, so verdicts and codes are the same. `0` turns it off.
    */
   signatureCache?: number;
+  /**
+   * Entries of the verifier's verdict memo (default 2048, rounded down to a multiple of 4; `0`
+   * turns it off): a token that fully verified before is answered by the core re-checking its
+   * claims (time, maximum age, revocation, groups, scopes; `customJwtCheck` runs too), without
+   * its signature, decoding or parsing, while its pool's keys are the ones that verified it; so
+   * verdicts and codes are the same. About 1.5 KiB of wasm memory a Cognito token, and for a token
+   * seen more than once 2 KiB of JS heap (its string and parsed payload, in the package's index).
+   */
+  verdictMemo?: number;
+  /** Bytes the verdict memo holds at most: tokens, decoded payloads and bookkeeping (default 4194304, 4 MiB). */
+  verdictMemoBytes?: number;
   /** Revocations held at most (default 4096, 32 bytes each; 0 turns revocation off; at most 4194304). */
   revocationCapacity?: number;
   /**
@@ -234,6 +245,20 @@ export interface SignatureCacheStats {
   capacity: number;
 }
 
+/** Counters of the verdict memo (`verdictMemoStats()`): one lookup per verification. */
+export interface VerdictMemoStats {
+  /** Tokens answered by re-checking their claims (valid or not). */
+  hits: number;
+  /** Tokens looked up and not found, or found under keys since replaced: verified in full. */
+  misses: number;
+  /** Entries the memo holds (0: off, and both counters stay 0). */
+  capacity: number;
+  /** Bytes it may hold. */
+  maxBytes: number;
+  /** Bytes it holds now. */
+  bytes: number;
+}
+
 /** One pool's own settings: these may differ between the pools of a verifier. */
 export interface PoolProperties {
   /** The user pool id, e.g. `us-east-1_AbC123`; its region gives the issuer and the JWKS URL. */
@@ -285,6 +310,8 @@ export class CognitoJwtVerifier {
   hydrate(): Promise<void>;
   /** Hits and misses of the verified-signature cache since `create`, and its capacity. */
   signatureCacheStats(): SignatureCacheStats;
+  /** Hits and misses of the verdict memo since `create`, its capacity and bytes. */
+  verdictMemoStats(): VerdictMemoStats;
   /**
    * Denies the tokens `revocation` covers from now on (code `revoked`, `JwtRevokedError`), of
    * every pool (the verifier has one list), at `Date.now()`; throws `RevokeError` when it was not

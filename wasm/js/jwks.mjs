@@ -210,6 +210,19 @@ export async function keysFor(state, pool, unknownKid, action, hydrate = false) 
 }
 
 /**
+ * The JWK of the key named `kid` in pool `pool`'s key set: the key the core takes for a token of
+ * that kid (kids are unique in a set), when only the kid is known (a token the memo answered).
+ */
+export function jwkOfKid(state, pool, kid) {
+  if (typeof kid !== "string") return undefined;
+  for (let i = 0; ; i++) {
+    const k = state.core.kid(pool, i);
+    if (k === undefined) return undefined;
+    if (k === kid) return jwkAt(state, pool, i);
+  }
+}
+
+/**
  * The JWK of the key at `index` of pool `pool`'s key set (the core's choice for a token), from the
  * document installed; undefined when unknown (the engines then leave the token to wasm). A kid
  * named by several JWKs is the first the core finds usable, as when it loaded the set.

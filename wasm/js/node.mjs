@@ -6,7 +6,7 @@ import { initSync } from "./cognito_verify_wasm.js";
 import { CognitoJwtVerifier as Verifier } from "./api.mjs";
 import { platform } from "./platform.mjs";
 
-initSync({ module: readFileSync(new URL("./cognito_verify_wasm_bg.wasm", import.meta.url)) });
+platform.memory = initSync({ module: readFileSync(new URL("./cognito_verify_wasm_bg.wasm", import.meta.url)) }).memory;
 platform.nodeCrypto = nodeCrypto;
 
 export * from "./api.mjs";

@@ -76,7 +76,7 @@ function poolSettings(props) {
 // The verifier's settings, one value for every pool, each named as the core's setting (see
 // ../src/settings.rs): non-negative numbers, whole numbers, and switches.
 const NUMBERS = ["graceSeconds", "maxAgeSeconds", "maxTokenBytes", "maxJwksBytes", "maxTokenLifetime"];
-const COUNTS = ["signatureCache", "revocationCapacity"];
+const COUNTS = ["signatureCache", "revocationCapacity", "verdictMemo", "verdictMemoBytes"];
 const FLAGS = ["allowEs256", "allowAnyRsaExponent", "allowInsecureHttp"];
 /** `jwksCache`'s tunables of the core's key refresh policy, whole seconds. */
 const JWKS_CACHE = [
@@ -201,6 +201,8 @@ export function makeState(list, shared) {
   const { node, subtle } = engines(common.signatureVerifier);
   const core = build(pools, common);
   const [maxTokenBytes, maxJwksBytes, requestTimeout] = core.limits();
+  // The verdict memo's entries (0: off): the bound of the glue's index of tokens (verifier.mjs).
+  const memoCapacity = core.verdictMemoStats()[2];
   const state = {
     core,
     pools: pools.map((p, index) => ({
@@ -227,6 +229,14 @@ export function makeState(list, shared) {
     maxJwksBytes,
     requestTimeoutMs: requestTimeout * 1000,
     sink: null,
+    // Where the glue writes each call's token (verifier.mjs): wasm memory (set by the entry that
+    // loaded the module), and the view of the place the core reads it from.
+    memory: platform.memory,
+    input: new Uint8Array(0),
+    // memoKey(token) -> { token, handle, stamp, pool, json, payload, nested } of the tokens the
+    // core's memo kept for the glue (verifier.mjs).
+    memo: memoCapacity > 0 ? new Map() : null,
+    memoCapacity,
   };
   state.sink = new Sink(state);
   return state;

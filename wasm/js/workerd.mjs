@@ -2,8 +2,9 @@
 import module from "./cognito_verify_wasm_bg.wasm";
 import { initSync } from "./cognito_verify_wasm.js";
 import { CognitoJwtVerifier as Verifier } from "./api.mjs";
+import { platform } from "./platform.mjs";
 
-initSync({ module });
+platform.memory = initSync({ module }).memory;
 
 export * from "./api.mjs";
 // Defined here, not only re-exported, so that a bundler honouring `sideEffects: false` keeps this

@@ -7,8 +7,9 @@
 //!   [`Settings::build`] checks them once (the core's [`ConfigBuilder`](cognito_verify::ConfigBuilder)).
 //! - [`WasmVerifier`] (`verifier.rs`): the one verifier, the core's [`VerifierCore`]
 //!   (configuration, each pool's keys and refresh state, the verified-signature cache, the
-//!   revocation list of `revocation.rs`). JS asks it what to do about keys (`poll`), carries out
-//!   the fetches, reports them (`keys.rs`), and verifies through it.
+//!   revocation list of `revocation.rs`, the verdict memo with the handles of `memo.rs`). JS asks
+//!   it what to do about keys (`poll`), carries out the fetches, reports them (`keys.rs`), and
+//!   verifies through it.
 //!
 //! Results cross the boundary as numbers (0 for success, otherwise `1 +` the index of the error in
 //! [`Error::ALL`]) so that no call throws through wasm: a JS exception raised while a Rust method
@@ -21,6 +22,7 @@ use cognito_verify::Error;
 use wasm_bindgen::prelude::*;
 
 mod keys;
+mod memo;
 mod revocation;
 mod settings;
 mod verifier;
@@ -49,10 +51,12 @@ extern "C" {
     #[wasm_bindgen(method, js_name = check)]
     fn check(this: &Sink, pool: u32, key: u32, algorithm: u8, data: &[u8], signature: &[u8]) -> u8;
 
-    /// Receives the payload JSON of a token that passed every check, its pool and the index of
-    /// the key that verified it. Must not throw.
+    /// Receives the payload JSON of a token that passed every check, its pool, the index of the
+    /// key that verified it (`u32::MAX`: not read, the verdict memo answered), and the handle and
+    /// stamp of its verdict-memo entry for [`WasmVerifier::recheck`] (`u32::MAX`: none). Must not
+    /// throw.
     #[wasm_bindgen(method, js_name = payload)]
-    fn payload(this: &Sink, json: &str, pool: u32, key: u32);
+    fn payload(this: &Sink, json: &str, pool: u32, key: u32, handle: u32, stamp: u32);
 }
 
 /// What `Sink::check` answers for a valid signature.

@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 use crate::{to_u64, WasmVerifier};
 
 /// The verifier's numeric settings, by their JS names, in the order [`Settings::build`] applies them.
-const NUMBERS: [&str; 7] = [
+const NUMBERS: [&str; 9] = [
     "graceSeconds",
     "maxAgeSeconds",
     "maxTokenBytes",
@@ -24,6 +24,8 @@ const NUMBERS: [&str; 7] = [
     "signatureCache",
     "revocationCapacity",
     "maxTokenLifetime",
+    "verdictMemo",
+    "verdictMemoBytes",
 ];
 /// The verifier's switches, by their JS names.
 const FLAGS: [&str; 3] = ["allowEs256", "allowAnyRsaExponent", "allowInsecureHttp"];
@@ -158,7 +160,8 @@ impl Settings {
         for p in self.pools.drain(..) {
             b = b.pool(p);
         }
-        let [leeway, max_age, token_bytes, jwks_bytes, cache, revocations, lifetime] = self.numbers;
+        let [leeway, max_age, token_bytes, jwks_bytes, cache, revocations, lifetime, memo, memo_bytes] =
+            self.numbers;
         let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
         b = apply(b, leeway, ConfigBuilder::leeway);
         b = apply(b, max_age, ConfigBuilder::max_age);
@@ -167,6 +170,8 @@ impl Settings {
         b = apply(b, cache.map(size), ConfigBuilder::signature_cache);
         b = apply(b, revocations.map(size), ConfigBuilder::revocation_capacity);
         b = apply(b, lifetime, ConfigBuilder::max_token_lifetime);
+        b = apply(b, memo.map(size), ConfigBuilder::verdict_memo);
+        b = apply(b, memo_bytes.map(size), ConfigBuilder::verdict_memo_bytes);
         let [es256, any_exponent, insecure_http] = self.flags;
         b = apply(b, es256, ConfigBuilder::allow_es256);
         b = apply(b, any_exponent, ConfigBuilder::allow_any_rsa_exponent);
@@ -195,6 +200,16 @@ impl Settings {
             .is_err()
         {
             self.error = "signatureCache: that many entries (28 bytes each) cannot be allocated";
+            return None;
+        }
+        // So is the memo's table of entries (a lock and a pointer each), and the handles the
+        // glue keeps (`memo.rs`) may grow to as many.
+        let (memo_entries, _) = config.verdict_memo();
+        if Vec::<[usize; 5]>::new()
+            .try_reserve_exact(memo_entries)
+            .is_err()
+        {
+            self.error = "verdictMemo: that many entries cannot be allocated";
             return None;
         }
         Some(WasmVerifier::new(VerifierCore::new(config)))

@@ -16,7 +16,7 @@ const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const pkg = fileURLToPath(new URL(".", import.meta.resolve("cognito-verify-wasm")));
 
 const token = freshToken();
-// Not seen before by the page's verifier: a token it verified already is a signature-cache hit,
+// Not seen before by the page's verifier: a token it verified already is a verdict-memo hit,
 // decided at once, with no WebCrypto call to revoke it during.
 const inFlightToken = freshToken({ jti: "in-flight" });
 const page = `<!doctype html>
@@ -38,11 +38,14 @@ try {
   out.sync = sync.verifySync(${JSON.stringify(token)}).sub;
   const fetching = CognitoJwtVerifier.create({ ...props, jwksUri: new URL("/jwks.json", location.href).href });
   out.async = (await fetching.verify(${JSON.stringify(token)}))["cognito:username"];
-  // Seen before: the signature cache answers, for verify (WebCrypto not asked) and verifySync.
+  // Seen before: the verdict memo answers, for verify (WebCrypto not asked) and verifySync, and
+  // the signature cache is not even looked up; the tampered token misses both.
   out.again = (await fetching.verify(${JSON.stringify(token)}))["cognito:username"];
   out.againSync = fetching.verifySync(${JSON.stringify(token)})["cognito:username"];
   out.asyncTampered = await fetching.verify(${JSON.stringify(tamper(token))}).then(() => "accepted", (e) => e.code);
   out.cache = fetching.signatureCacheStats();
+  const { hits, misses, capacity } = fetching.verdictMemoStats();
+  out.memo = { hits, misses, capacity };
   // Revoked while WebCrypto checks the signature: denied.
   const inFlight = fetching.verify(${JSON.stringify(inFlightToken)}).then(() => "accepted", (e) => e.name + " " + e.code);
   fetching.revoke({ sub: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", issuedAtOrBefore: Math.floor(Date.now() / 1000) });
@@ -116,7 +119,8 @@ test("chromium verifies a token with the package", { skip: !existsSync(CHROMIUM)
         again: "alice",
         againSync: "alice",
         asyncTampered: "invalid_signature",
-        cache: { hits: 2, misses: 2, capacity: 4096 },
+        cache: { hits: 0, misses: 2, capacity: 4096 },
+        memo: { hits: 2, misses: 2, capacity: 2048 },
         wasm: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
         revokedInFlight: "JwtRevokedError revoked",
         revocations: { held: 1, capacity: 4096, contended: 0 },

@@ -82,6 +82,28 @@ export function sameVerdict(got, want) {
   return true;
 }
 
+/**
+ * `nodeCrypto` as the package uses it (`createPublicKey`, and `createVerify` for each signature),
+ * calling `counted()` for each signature check and `imported(args)` for each key import.
+ */
+export function countingNodeCrypto(real, counted, imported = () => {}) {
+  return {
+    createPublicKey(...args) {
+      imported(args);
+      return real.createPublicKey(...args);
+    },
+    createVerify(...args) {
+      const v = real.createVerify(...args);
+      const verify = v.verify;
+      v.verify = function (...a) {
+        counted();
+        return verify.apply(this, a);
+      };
+      return v;
+    },
+  };
+}
+
 /** Counts the signature checks of WebCrypto and node:crypto (both builds), to know which engine a
  * call used, or that the cache spared one. Call once per test file. */
 export async function countEngineCalls() {
@@ -95,13 +117,7 @@ export async function countEngineCalls() {
   for (const dir of ["", "es256/"]) {
     const { platform } = await import(packageFile(`${dir}platform.mjs`));
     const real = platform.nodeCrypto;
-    platform.nodeCrypto = {
-      createPublicKey: real.createPublicKey,
-      verify(...args) {
-        calls.node++;
-        return real.verify(...args);
-      },
-    };
+    platform.nodeCrypto = countingNodeCrypto(real, () => calls.node++);
   }
   return calls;
 }

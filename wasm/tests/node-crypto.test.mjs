@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import * as defaultBuild from "cognito-verify-wasm";
 import * as es256Build from "cognito-verify-wasm/es256";
 import { CLIENT, ISSUER, POOL, tamper } from "./fixtures.mjs";
-import { packageFile } from "./common.mjs";
+import { countingNodeCrypto, packageFile } from "./common.mjs";
 
 const pem = (name) => createPrivateKey(readFileSync(new URL(`../../testdata/keys/${name}.pem`, import.meta.url)));
 const rsaA = pem("rsa2048_a");
@@ -33,17 +33,10 @@ async function counting(dir) {
   const { platform } = await import(packageFile(`${dir}platform.mjs`));
   const real = platform.nodeCrypto;
   const n = { imports: 0, verifies: 0 };
-  platform.nodeCrypto = {
-    createPublicKey(...a) {
-      n.imports++;
-      n.moduli?.push(a[0]?.key?.n);
-      return real.createPublicKey(...a);
-    },
-    verify(...a) {
-      n.verifies++;
-      return real.verify(...a);
-    },
-  };
+  platform.nodeCrypto = countingNodeCrypto(real, () => n.verifies++, (a) => {
+    n.imports++;
+    n.moduli?.push(a[0]?.key?.n);
+  });
   return { n, restore: () => (platform.nodeCrypto = real) };
 }
 
@@ -60,10 +53,11 @@ test("verifySync and verify use node:crypto by default in Node, RS256 and ES256"
   const { n, restore } = await counting("es256/");
   try {
     // Without the signature cache, every call asks node:crypto; with it (the default), a token
-    // seen before does not (sigcache.test.mjs).
+    // seen before does not (sigcache.test.mjs). The verdict memo is off: it would answer the
+    // repeats before the signature cache is looked up (memo.test.mjs).
     for (const [signatureCache, verifies] of [[0, 9], [undefined, 6]]) {
       n.verifies = n.imports = 0;
-      const v = es256Build.CognitoJwtVerifier.create({ ...props, signatureCache });
+      const v = es256Build.CognitoJwtVerifier.create({ ...props, signatureCache, verdictMemo: 0 });
       v.cacheJwks({ keys: [A, B, E] });
       for (const t of [token("kA", "RS256", rsaA), token("kB", "RS256", rsaB), token("kE", "ES256", ec)]) {
         assert.equal(await outcome(() => v.verifySync(t)), "valid alice");
@@ -119,7 +113,8 @@ test("a JWKS naming a kid twice: node:crypto checks with the core's key (the fir
     ]) {
       n.verifies = 0;
       n.moduli = [];
-      const v = defaultBuild.CognitoJwtVerifier.create({ ...props, allowEs256: false, signatureCache: 0 });
+      // Neither the signature cache nor the verdict memo: each call below asks node:crypto.
+      const v = defaultBuild.CognitoJwtVerifier.create({ ...props, allowEs256: false, signatureCache: 0, verdictMemo: 0 });
       v.cacheJwks({ keys });
       assert.equal(await outcome(() => v.verifySync(valid)), "valid alice");
       assert.equal(await outcome(() => v.verify(valid)), "valid alice");
@@ -150,7 +145,7 @@ test("signatures of the wrong length never reach node:crypto; a throwing engine 
   }
   const { platform } = await import(packageFile("platform.mjs"));
   const real = platform.nodeCrypto;
-  platform.nodeCrypto = { createPublicKey: real.createPublicKey, verify: () => { throw new Error("engine failure"); } };
+  platform.nodeCrypto = { createPublicKey: real.createPublicKey, createVerify: () => { throw new Error("engine failure"); } };
   try {
     const v = defaultBuild.CognitoJwtVerifier.create({ ...props, allowEs256: false });
     v.cacheJwks({ keys: [A] });

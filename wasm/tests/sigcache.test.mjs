@@ -4,6 +4,10 @@
 // a cached token that has since expired, whose key left the key set, that another configuration,
 // a revocation or a check refuses, or whose payload differs by one byte gets the same code as
 // without the cache. The tokens are the shared vectors of testdata/tokens.jsonl, at their own `now`.
+//
+// Every verifier here runs without the verdict memo (`verdictMemo: 0`): the memo answers a token
+// seen before ahead of the signature cache, which would then count no hit at all; the tests
+// below count the signature cache's hits on repeated tokens. memo.test.mjs tests the memo.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as defaultBuild from "cognito-verify-wasm";
@@ -34,7 +38,7 @@ const noFetch = () => Promise.reject(new Error("tests do not fetch"));
 /** A verifier of vector `c`'s configuration on `path`, its keys loaded at the vector's time. */
 function make(build, path, c, extra = {}) {
   const pools = propsOf(c.config).map((p) => ({ ...p, ...extra }));
-  const v = build.CognitoJwtVerifier.create(pools, { fetch: noFetch, signatureVerifier: path.verifier });
+  const v = build.CognitoJwtVerifier.create(pools, { fetch: noFetch, signatureVerifier: path.verifier, verdictMemo: 0 });
   atTimeSync(c.now, () => v.cacheJwks(c.jwks));
   return v;
 }
@@ -295,7 +299,7 @@ test("one cache per verifier, shared by its paths and pools; a kid listed twice 
     const second = vector("valid_second_pool");
     const pools = [...propsOf(VALID.config), ...propsOf(second.config).filter((p) => p.userPoolId !== "us-east-1_TestPool1")];
     assert.equal(pools.length, 2, "two pools");
-    const both = build.CognitoJwtVerifier.create(pools, { fetch: noFetch, signatureVerifier: "node" });
+    const both = build.CognitoJwtVerifier.create(pools, { fetch: noFetch, signatureVerifier: "node", verdictMemo: 0 });
     atTimeSync(VALID.now, () => pools.forEach((p, i) => both.cacheJwks([VALID, second][i].jwks, p.userPoolId)));
     for (const c of [VALID, second, VALID, second]) assert.equal((await run(both, PATHS["node:crypto verifySync"], c.token, c.now)).verdict, "valid alice");
     assert.deepEqual(both.signatureCacheStats(), { hits: 2, misses: 2, capacity: 4096 }, buildName);

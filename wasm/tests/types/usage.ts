@@ -5,6 +5,7 @@ import {
   ErrorCode,
   FetchError,
   SignatureCacheStats,
+  VerdictMemoStats,
   JwtExpiredError,
   JwtRevokedError,
   JwtVerificationError,
@@ -28,6 +29,8 @@ const many = CognitoJwtVerifier.create(
     jwksCache: { unknownKidCooldownSeconds: 60, requestTimeoutSeconds: 3 },
     fetch: (url, init) => fetch(url, init),
     signatureCache: 1024,
+    verdictMemo: 4096,
+    verdictMemoBytes: 8 * 1024 * 1024,
     graceSeconds: 5,
   },
 );
@@ -39,9 +42,12 @@ const node = CognitoJwtVerifier.create({
   allowInsecureHttp: true,
   jwksUri: "http://cognito.internal/jwks.json",
   signatureCache: 0,
+  verdictMemo: 0,
 });
 const cacheStats: SignatureCacheStats = many.signatureCacheStats();
 const lookups: number = cacheStats.hits + cacheStats.misses + node.signatureCacheStats().capacity;
+const memoStats: VerdictMemoStats = many.verdictMemoStats();
+const memoCounts: number = memoStats.hits + memoStats.misses + memoStats.capacity + memoStats.maxBytes + memoStats.bytes;
 node.cacheJwks({ keys: [] });
 Es256Verifier.create({ userPoolId: "us-east-1_x", clientId: "c", allowEs256: true }).cacheJwks({ keys: [] });
 one.cacheJwks({ keys: [] });
@@ -87,4 +93,4 @@ CognitoJwtVerifier.create({
     if (payload.token_use !== "id" || !header.kid || !jwk) throw new Error("no");
   },
 });
-export { use, describe, codes, lookups };
+export { use, describe, codes, lookups, memoCounts };
