@@ -18,6 +18,13 @@ pub trait SignatureCheck {
     /// token names (`signed.kid`, `signed.key_index`, `signed.algorithm`); `false` for anything
     /// else.
     fn check(&mut self, signed: &SignedData<'_>) -> bool;
+
+    /// Whether [`check`](Self::check) itself refuses a signature of the wrong shape, so the
+    /// core need not check it first: only this crate's arithmetic says so.
+    #[doc(hidden)]
+    fn checks_shape(&self) -> bool {
+        false
+    }
 }
 
 /// This crate's signature arithmetic (RSASSA-PKCS1-v1_5 SHA-256, and ES256 with `es256`).
@@ -25,6 +32,11 @@ pub trait SignatureCheck {
 pub struct CoreCrypto;
 
 impl SignatureCheck for CoreCrypto {
+    fn checks_shape(&self) -> bool {
+        // The arithmetic loads the signature only at the modulus length and below the modulus.
+        true
+    }
+
     fn check(&mut self, signed: &SignedData<'_>) -> bool {
         let digest: [u8; 32] = signed
             .digest
