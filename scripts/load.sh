@@ -13,7 +13,7 @@
 #                for each of ~100,000 requests)
 #   no-cache     the same tokens, memo and cache off (VERDICT_MEMO_CAPACITY=0,
 #                SIGNATURE_CACHE_CAPACITY=0)
-# Needs wrk (apt-get install -y wrk) and the moto venv (scripts/ensure_venv.sh is called).
+# Needs wrk (installed with apt-get when missing) and the moto venv (scripts/ensure_venv.sh is called).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO=${CARGO:-cargo}
@@ -21,7 +21,13 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 TOKENS=${TOKENS:-1000}
-command -v wrk >/dev/null || { echo "load.sh: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
+# wrk from Debian, installed here when missing (as the other scripts install what they need).
+if ! command -v wrk >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+    fi
+    command -v wrk >/dev/null || { echo "load.sh: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
+fi
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
@@ -78,9 +84,10 @@ for name in healthz one-token working-set sigcache all-new no-cache; do
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$name.txt")
     p99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk-$name.txt")
     non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk-$name.txt")
-    hits=$(awk '/hits_total/ {print $2}' "$WORK/metrics-$name.txt")
-    misses=$(awk '/misses_total/ {print $2}' "$WORK/metrics-$name.txt")
+    memo=$(awk '/^cognito_verdict_memo_hits_total/ {print $2}' "$WORK/metrics-$name.txt")
+    hits=$(awk '/^cognito_signature_cache_hits_total/ {print $2}' "$WORK/metrics-$name.txt")
+    misses=$(awk '/^cognito_signature_cache_misses_total/ {print $2}' "$WORK/metrics-$name.txt")
     ratio=$(python3 -c "print(f'{float($rps)/float($base):.2f}x')")
-    printf '%-12s %10s req/s  %6s of /healthz   p99 %8s   non-2xx %-6s hits %-9s misses %s\n' \
-        "$name" "$rps" "$ratio" "$p99" "${non2xx:-0}" "${hits:-0}" "${misses:-0}"
+    printf '%-12s %10s req/s  %6s of /healthz   p99 %8s   non-2xx %-6s memo hits %-9s signature hits %-9s misses %s\n' \
+        "$name" "$rps" "$ratio" "$p99" "${non2xx:-0}" "${memo:-0}" "${hits:-0}" "${misses:-0}"
 done

@@ -2,8 +2,8 @@
 //! is answered again without its signature, decoding or parsing, by re-checking only what can
 //! change (ARCHITECTURE.md, "Verdict memo").
 //!
-//! - Keyed on the exact token: its bytes are stored and compared whole; the hash only picks a
-//!   bucket.
+//! - Keyed on the exact token: its bytes are stored and compared whole; the hash only picks its
+//!   two buckets of 4 entries.
 //! - Only tokens that passed every check are stored, with their decoded payload and where each
 //!   claim sits in it.
 //! - A hit is used only while the pool's key set is the one that verified it (any replacement of
@@ -57,6 +57,15 @@ impl Entry {
     /// The claims over `payload`, a copy of [`payload`](Self::payload).
     pub(crate) fn claims_over<'p>(&self, payload: &'p str) -> Claims<'p> {
         self.index.claims(payload)
+    }
+
+    /// Whether this is the entry of exactly `token`: the end first (a signature's bytes tell
+    /// tokens apart at once, where their headers are alike), then the whole.
+    fn holds(&self, token: &[u8]) -> bool {
+        let tail = token.len().saturating_sub(16);
+        self.token.len() == token.len()
+            && self.token.get(tail..) == token.get(tail..)
+            && *self.token == *token
     }
 
     fn cost(&self) -> usize {
@@ -119,13 +128,22 @@ impl VerdictMemo {
         }
     }
 
-    fn bucket(&self, token: &[u8]) -> &[RwLock<Option<Arc<Entry>>>] {
-        let buckets = self.slots.len() / WAYS;
-        if buckets == 0 {
-            return &[];
-        }
-        let b = usize::try_from(hash(token) % buckets as u64).unwrap_or(0);
-        self.slots.get(b * WAYS..b * WAYS + WAYS).unwrap_or(&[])
+    /// The token's two buckets (two choices: a working set about half the capacity fits without
+    /// one full bucket evicting what another has room for); one when the memo has one bucket.
+    fn ways(&self, token: &[u8]) -> impl Iterator<Item = &RwLock<Option<Arc<Entry>>>> + '_ {
+        let buckets = (self.slots.len() / WAYS) as u64;
+        let h = hash(token);
+        let (b1, b2) = if buckets == 0 {
+            (0, 0)
+        } else {
+            (h % buckets, (h >> 32 ^ h.rotate_left(17)) % buckets)
+        };
+        let bucket = |b: u64| {
+            let b = usize::try_from(b).unwrap_or(0);
+            self.slots.get(b * WAYS..b * WAYS + WAYS).unwrap_or(&[])
+        };
+        let second = if b2 == b1 { &[][..] } else { bucket(b2) };
+        bucket(b1).iter().chain(second.iter())
     }
 
     /// Whether the memo is on.
@@ -135,9 +153,9 @@ impl VerdictMemo {
 
     /// The entry of exactly this token, if any.
     pub(crate) fn find(&self, token: &[u8]) -> Option<Arc<Entry>> {
-        let found = self.bucket(token).iter().find_map(|slot| {
+        let found = self.ways(token).find_map(|slot| {
             let slot = slot.read();
-            slot.as_ref().filter(|e| *e.token == *token).map(Arc::clone)
+            slot.as_ref().filter(|e| e.holds(token)).map(Arc::clone)
         });
         let counter = if found.is_some() {
             &self.hits
@@ -172,8 +190,7 @@ impl VerdictMemo {
         leeway: u64,
         now: u64,
     ) {
-        let bucket = self.bucket(token);
-        if bucket.is_empty() {
+        if !self.is_on() {
             return;
         }
         let Some(index) = ClaimsIndex::of(claims) else {
@@ -190,24 +207,20 @@ impl VerdictMemo {
         let cost = entry.cost();
         let now = i128::from(now);
         // The way holding this token (remembered under keys since replaced), else an empty way,
-        // else one whose token expired, else one the hash picks.
-        let pick = bucket
-            .iter()
-            .position(|s| s.read().as_ref().is_some_and(|e| *e.token == *token))
-            .or_else(|| bucket.iter().position(|s| s.read().is_none()))
-            .or_else(|| {
-                bucket
-                    .iter()
-                    .position(|s| s.read().as_ref().is_some_and(|e| e.until <= now))
-            })
-            .unwrap_or(usize::try_from(hash(token) >> 60).unwrap_or(0) % WAYS);
-        let Some(slot) = bucket.get(pick) else {
+        // else one whose token expired, else one of the first bucket the hash picks.
+        let ways = || self.ways(token);
+        let pick = ways()
+            .find(|s| s.read().as_ref().is_some_and(|e| e.holds(token)))
+            .or_else(|| ways().find(|s| s.read().is_none()))
+            .or_else(|| ways().find(|s| s.read().as_ref().is_some_and(|e| e.until <= now)))
+            .or_else(|| ways().nth(usize::try_from(hash(token) >> 60).unwrap_or(0) % WAYS));
+        let Some(slot) = pick else {
             return;
         };
         let mut slot = slot.write();
         if slot
             .as_ref()
-            .is_some_and(|e| *e.token == *token && e.generation == generation)
+            .is_some_and(|e| e.holds(token) && e.generation == generation)
         {
             return; // another thread stored it meanwhile
         }
