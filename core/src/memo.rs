@@ -151,31 +151,19 @@ impl VerdictMemo {
         !self.slots.is_empty()
     }
 
-    /// The entry of exactly this token, if any.
+    /// The entry of exactly this token, if any. Not counted: the caller counts the lookup
+    /// once it knows whether the entry can be used.
     pub(crate) fn find(&self, token: &[u8]) -> Option<Arc<Entry>> {
-        let found = self.ways(token).find_map(|slot| {
+        self.ways(token).find_map(|slot| {
             let slot = slot.read();
             slot.as_ref().filter(|e| e.holds(token)).map(Arc::clone)
-        });
-        let counter = if found.is_some() {
-            &self.hits
-        } else {
-            &self.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found
+        })
     }
 
-    /// Counts a use of an entry a binding kept ([`VerifierCore::recheck`](crate::VerifierCore::recheck)).
+    /// Counts a lookup: a hit, or a miss (no entry, or one under keys since replaced).
     pub(crate) fn count(&self, hit: bool) {
         let counter = if hit { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// A found entry turned out stale (its pool's keys were replaced): counted as a miss.
-    pub(crate) fn stale(&self) {
-        self.hits.fetch_sub(1, Ordering::Relaxed);
-        self.misses.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Stores a token that passed every check at `now`, verified by pool `pool`'s key set of

@@ -296,15 +296,11 @@ impl VerifierCore {
         now: u64,
     ) -> Option<Result<Claims<'r>, Error>> {
         let entry = &remembered.0;
-        let current = self
-            .pools
-            .get(entry.pool)
-            .map(|p| p.generation.load(Ordering::Acquire));
-        if current != Some(entry.generation) {
-            self.memo.count(false);
+        let current = self.is_current(entry);
+        self.memo.count(current);
+        if !current {
             return None;
         }
-        self.memo.count(true);
         let claims = entry.claims();
         Some(
             self.config
@@ -320,16 +316,19 @@ impl VerifierCore {
         if !self.memo.is_on() {
             return None;
         }
-        let entry = self.memo.find(token.as_bytes())?;
-        let current = self
-            .pools
+        let entry = self
+            .memo
+            .find(token.as_bytes())
+            .filter(|e| self.is_current(e));
+        self.memo.count(entry.is_some());
+        entry
+    }
+
+    /// Whether a memo entry's pool still holds the key set that verified it.
+    fn is_current(&self, entry: &Entry) -> bool {
+        self.pools
             .get(entry.pool)
-            .map(|p| p.generation.load(Ordering::Acquire));
-        if current != Some(entry.generation) {
-            self.memo.stale();
-            return None;
-        }
-        Some(entry)
+            .is_some_and(|p| p.generation.load(Ordering::Acquire) == entry.generation)
     }
 
     /// Finishes the verification of a parsed token at `now` with `keys` (the pool's, as

@@ -357,7 +357,7 @@ impl ConfigBuilder {
         kind: Match,
         groups: I,
     ) -> Self {
-        self.rules.groups = Some((kind, groups.into_iter().map(Into::into).collect()));
+        self.rules.groups = pool::match_list(kind, groups);
         self
     }
     /// Require `scope` to match these scopes, in every pool that sets none of its own.
@@ -367,7 +367,7 @@ impl ConfigBuilder {
         kind: Match,
         scopes: I,
     ) -> Self {
-        self.rules.scopes = Some((kind, scopes.into_iter().map(Into::into).collect()));
+        self.rules.scopes = pool::match_list(kind, scopes);
         self
     }
     /// Run this check last; `false` rejects with [`Error::CustomCheckFailed`].

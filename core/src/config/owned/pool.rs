@@ -24,6 +24,14 @@ pub(super) struct PoolRules {
     pub(super) scopes: Option<(Match, Vec<String>)>,
 }
 
+/// A group or scope list as a pool's rules keep it.
+pub(super) fn match_list<I: IntoIterator<Item = T>, T: Into<String>>(
+    kind: Match,
+    values: I,
+) -> Option<(Match, Vec<String>)> {
+    Some((kind, values.into_iter().map(Into::into).collect()))
+}
+
 impl PoolRules {
     /// These rules, each unset one taken from `all`.
     pub(super) fn or(mut self, all: &PoolRules) -> PoolRules {
@@ -107,7 +115,7 @@ impl Pool {
         kind: Match,
         groups: I,
     ) -> Self {
-        self.rules.groups = Some((kind, groups.into_iter().map(Into::into).collect()));
+        self.rules.groups = match_list(kind, groups);
         self
     }
     /// Require `scope` of this pool's tokens to match these scopes.
@@ -116,7 +124,7 @@ impl Pool {
         kind: Match,
         scopes: I,
     ) -> Self {
-        self.rules.scopes = Some((kind, scopes.into_iter().map(Into::into).collect()));
+        self.rules.scopes = match_list(kind, scopes);
         self
     }
 
