@@ -4,6 +4,9 @@
 #   bash scripts/load.sh      # DURATION=10s CONNECTIONS=32 THREADS=1 TOKENS=1000 by default
 # Runs, each with wrk:
 #   healthz      GET /healthz, no token: what the server answers without any verification
+#   healthz-tokens  GET /healthz with the working set's requests (scripts/tokens.lua, the same
+#                bytes on the wire and the same wrk script as the rows below): the floor the
+#                authenticated rows are compared with, verification aside
 #   one-token    /api/v1/ping, one valid token again and again (a verdict memo hit after the first)
 #   working-set  /api/v1/ping, TOKENS distinct valid tokens from moto in turn (scripts/tokens.lua):
 #                verdict memo hits
@@ -71,6 +74,7 @@ run() { # name, path, wrk args (token or script), -- server env...
     kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 run healthz /healthz --
+run healthz-tokens /healthz -s scripts/tokens.lua --
 run one-token /api/v1/ping -H "Authorization: Bearer $TOKEN" --
 run working-set /api/v1/ping -s scripts/tokens.lua --
 run sigcache /api/v1/ping -s scripts/tokens.lua -- VERDICT_MEMO_CAPACITY=0
@@ -80,7 +84,8 @@ run no-cache /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=0 VE
 echo
 echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores shared by wrk and the server)"
 base=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-healthz.txt")
-for name in healthz one-token working-set sigcache all-new no-cache; do
+same=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-healthz-tokens.txt")
+for name in healthz healthz-tokens one-token working-set sigcache all-new no-cache; do
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$name.txt")
     p99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk-$name.txt")
     non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk-$name.txt")
@@ -88,6 +93,8 @@ for name in healthz one-token working-set sigcache all-new no-cache; do
     hits=$(awk '/^cognito_signature_cache_hits_total/ {print $2}' "$WORK/metrics-$name.txt")
     misses=$(awk '/^cognito_signature_cache_misses_total/ {print $2}' "$WORK/metrics-$name.txt")
     ratio=$(python3 -c "print(f'{float($rps)/float($base):.2f}x')")
-    printf '%-12s %10s req/s  %6s of /healthz   p99 %8s   non-2xx %-6s memo hits %-9s signature hits %-9s misses %s\n' \
-        "$name" "$rps" "$ratio" "$p99" "${non2xx:-0}" "${memo:-0}" "${hits:-0}" "${misses:-0}"
+    # The rows driven by tokens.lua beside the /healthz row driven by it too.
+    case $name in one-token|healthz) vs=-;; *) vs=$(python3 -c "print(f'{float($rps)/float($same):.2f}x')");; esac
+    printf '%-14s %10s req/s  %6s of /healthz  %6s of healthz-tokens   p99 %8s   non-2xx %-6s memo hits %-9s signature hits %-9s misses %s\n' \
+        "$name" "$rps" "$ratio" "$vs" "$p99" "${non2xx:-0}" "${memo:-0}" "${hits:-0}" "${misses:-0}"
 done

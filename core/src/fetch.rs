@@ -16,9 +16,7 @@
 //! ```
 
 mod cache;
-mod claims;
 mod verifier;
 
 pub use cache::{CacheStats, VerifyError, DEFAULT_CONNECT_TIMEOUT};
-pub use claims::{OwnedClaims, Requirements};
 pub use verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};

@@ -18,6 +18,8 @@ mod json;
 mod jwk;
 #[cfg(all(feature = "alloc", target_has_atomic = "32"))]
 mod memo;
+#[cfg(feature = "alloc")]
+mod owned_claims;
 mod pool;
 mod refresh;
 #[cfg(target_has_atomic = "32")]
@@ -41,8 +43,7 @@ pub use config::{ConfigBuilder, Pool, VerifierConfig};
 pub use error::Error;
 #[cfg(feature = "fetch")]
 pub use fetch::{
-    CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, OwnedClaims, Requirements,
-    VerifyError, DEFAULT_CONNECT_TIMEOUT,
+    CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, VerifyError, DEFAULT_CONNECT_TIMEOUT,
 };
 pub use json::{DecodedChars, JsonStr, StrArray};
 pub use jwk::{
@@ -51,6 +52,8 @@ pub use jwk::{
 };
 #[cfg(all(feature = "alloc", target_has_atomic = "32"))]
 pub use memo::{VerdictMemoStats, DEFAULT_VERDICT_MEMO_BYTES, DEFAULT_VERDICT_MEMO_ENTRIES};
+#[cfg(feature = "alloc")]
+pub use owned_claims::{OwnedClaims, Requirements};
 #[cfg(feature = "alloc")]
 pub use pool::user_pool_jwks_url;
 pub use pool::{check_jwks_url, issuer_jwks_url, JwksUrlError, PoolIdError, UserPoolId};

@@ -34,7 +34,9 @@ const WAYS: usize = 4;
 #[derive(Debug)]
 pub(crate) struct Entry {
     token: Box<[u8]>,
-    payload: Box<str>,
+    /// Shared with the claims a caller keeps ([`OwnedClaims`](crate::OwnedClaims) on a hit
+    /// takes a reference, not a copy).
+    payload: Arc<str>,
     index: ClaimsIndex,
     /// The pool that verified it, and the generation of that pool's key set then.
     pub(crate) pool: usize,
@@ -51,6 +53,11 @@ impl Entry {
 
     /// The decoded payload.
     pub(crate) fn payload(&self) -> &str {
+        &self.payload
+    }
+
+    /// The decoded payload, for a caller that keeps it beyond the entry.
+    pub(crate) fn shared_payload(&self) -> &Arc<str> {
         &self.payload
     }
 

@@ -255,12 +255,13 @@ impl VerifierCore {
     /// every claim at `now` (time, maximum age, revocation, groups, scopes, the custom check)
     /// and gets exactly the code a full verification gives; it is not used once the pool's keys
     /// were replaced. `f` gets the token's pool (poll its refresh policy as on a full
-    /// verification) and the verdict, with the claims over the memo's copy of the payload.
-    /// Allocates nothing.
+    /// verification), the verdict with the claims over the memo's copy of the payload, and that
+    /// copy itself, shared (claims kept beyond `f` take a reference to it instead of a copy:
+    /// [`OwnedClaims::from_shared`](crate::OwnedClaims::from_shared)). Allocates nothing.
     ///
     /// # Errors
     /// `f` back on a miss.
-    pub fn recall<T, F: FnOnce(usize, Result<&Claims<'_>, Error>) -> T>(
+    pub fn recall<T, F: FnOnce(usize, Result<&Claims<'_>, Error>, &Arc<str>) -> T>(
         &self,
         token: &str,
         now: u64,
@@ -275,7 +276,7 @@ impl VerifierCore {
             .verifier_for(entry.pool)
             .check_claims(&claims, now)
             .map(|()| &claims);
-        Ok(f(entry.pool, verdict))
+        Ok(f(entry.pool, verdict, entry.shared_payload()))
     }
 
     /// The memo's entry of `token`, for a binding that keeps its own index of the tokens it saw

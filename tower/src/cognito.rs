@@ -8,15 +8,14 @@ use crate::refusal::Refusal;
 /// Verifies `token` under the route's requirements (built once per layer; the core checks them
 /// after its own, token use first) when that needs no wait: the claims or the refusal to send,
 /// or `None` when keys must be fetched first ([`verify`]). One signature check per request, and
-/// for a token seen before none: no allocation beyond the one copy of the payload the claims
-/// keep.
+/// for a token seen before none and no allocation (the claims share the verdict memo's payload).
 pub(crate) fn verify_now(
     verifier: &CognitoJwtVerifier,
     token: &str,
     requirements: &Requirements,
 ) -> Option<Result<OwnedClaims, Refusal>> {
     verifier
-        .try_verify_with(token, requirements, OwnedClaims::from_claims)
+        .try_verify_for(token, requirements)
         .map(|r| r.map_err(refusal))
 }
 
@@ -27,7 +26,7 @@ pub(crate) async fn verify(
     requirements: &Requirements,
 ) -> Result<OwnedClaims, Refusal> {
     verifier
-        .verify_with(token, requirements, OwnedClaims::from_claims)
+        .verify_for(token, requirements)
         .await
         .map_err(refusal)
 }

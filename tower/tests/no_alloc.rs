@@ -10,7 +10,8 @@
 //! Counted, per request:
 //! - the verification (`try_verify_with` of a seen token with a closure that copies nothing):
 //!   must be 0;
-//! - the claims handed on (`OwnedClaims::from_claims`): must be 1, the payload copied once;
+//! - the claims handed on (`try_verify_for`): 0 with the verdict memo (they share its copy of
+//!   the payload), 1 without it (the payload copied once);
 //! - what `http` takes to hold them (`Extensions::insert` into an empty request), measured here,
 //!   not chosen by the layer;
 //! - `CognitoAuth::call` up to the inner service's entry: must be exactly claims + insert, so
@@ -152,9 +153,9 @@ impl Service<Request<()>> for Inner {
 
 /// With the verdict memo (the default: a seen token's claims checked again, nothing else).
 #[test]
-fn a_token_seen_before_costs_only_the_claims_handed_on() {
+fn a_token_seen_before_allocates_nothing_of_ours() {
     let (verifier, token) = verifier_and_token(cognito_verify::DEFAULT_VERDICT_MEMO_ENTRIES);
-    seen_token_through_the_layer(&verifier, &token);
+    seen_token_through_the_layer(&verifier, &token, true);
     assert!(
         verifier.verdict_memo_stats().hits > 300,
         "answered by the memo"
@@ -163,16 +164,16 @@ fn a_token_seen_before_costs_only_the_claims_handed_on() {
 
 /// Without it (the verified-signature cache: parsed again, the signature looked up).
 #[test]
-fn a_token_seen_before_costs_only_the_claims_handed_on_without_the_memo() {
+fn a_token_seen_before_costs_one_payload_copy_without_the_memo() {
     let (verifier, token) = verifier_and_token(0);
-    seen_token_through_the_layer(&verifier, &token);
+    seen_token_through_the_layer(&verifier, &token, false);
     assert!(
         verifier.signature_cache_stats().hits > 300,
         "answered by the cache"
     );
 }
 
-fn seen_token_through_the_layer(verifier: &CognitoJwtVerifier, token: &str) {
+fn seen_token_through_the_layer(verifier: &CognitoJwtVerifier, token: &str, memo: bool) {
     let layer = CognitoAuthLayer::new(verifier.clone())
         .any_group(["users", "admin"])
         .token_use(AcceptedTokenUse::Id);
@@ -202,14 +203,16 @@ fn seen_token_through_the_layer(verifier: &CognitoJwtVerifier, token: &str) {
         assert!(matches!(verdict, Some(Ok(_))), "{verdict:?}");
         assert_eq!(verification, 0, "round {round}: the verification allocated");
 
-        // The claims handed on: one copy of the payload.
+        // The claims handed on: the memo's payload shared, or one copy of it.
         let before = allocations();
-        let claims = verifier.try_verify_with(token, &route, OwnedClaims::from_claims);
+        let claims = verifier.try_verify_for(token, &route);
         let claims_cost = allocations() - before;
         let claims = claims.unwrap().unwrap();
         assert_eq!(
-            claims_cost, 1,
-            "round {round}: the claims took more than the payload"
+            claims_cost,
+            usize::from(!memo),
+            "round {round}: the claims took more than {}",
+            if memo { "a reference" } else { "the payload" }
         );
 
         // What `http` takes to hold them in an empty request's extensions.

@@ -9,11 +9,10 @@ use std::sync::Arc;
 use std::vec::Vec;
 
 use super::cache::{CacheStats, Fetcher, VerifyError, DEFAULT_CONNECT_TIMEOUT};
-use super::claims::{OwnedClaims, Requirements};
 use crate::{
     payload_buffer_len, AcceptedTokenUse, Action, Claims, ConfigBuilder, CoreCrypto, Error, Keys,
-    Need, RefreshConfig, Revocation, RevocationStats, RevokeError, SignOut, SignatureCacheStats,
-    VerdictMemoStats, VerifierConfig, VerifierCore,
+    Need, OwnedClaims, RefreshConfig, Requirements, Revocation, RevocationStats, RevokeError,
+    SignOut, SignatureCacheStats, VerdictMemoStats, VerifierConfig, VerifierCore,
 };
 
 /// Settings of a [`CognitoJwtVerifier`]: the core's [`ConfigBuilder`] plus how keys are fetched.
@@ -187,6 +186,36 @@ fn with_buffer<R>(token: &str, max_token_bytes: usize, f: impl FnOnce(&mut [u8])
 }
 
 /// What one synchronous attempt gave.
+/// What a verification hands back, made from the borrowed claims: a caller's closure over
+/// them ([`Lend`]), or [`OwnedClaims`] that share a memo hit's payload ([`Own`]).
+trait Keep {
+    type Out;
+    /// `shared`: the memo's payload the claims were read from, on a hit.
+    fn keep(self, claims: &Claims<'_>, shared: Option<&Arc<str>>) -> Self::Out;
+}
+
+struct Lend<F>(F);
+
+impl<T, F: FnOnce(&Claims<'_>) -> T> Keep for Lend<F> {
+    type Out = T;
+    fn keep(self, claims: &Claims<'_>, _: Option<&Arc<str>>) -> T {
+        (self.0)(claims)
+    }
+}
+
+struct Own;
+
+impl Keep for Own {
+    type Out = OwnedClaims;
+    fn keep(self, claims: &Claims<'_>, shared: Option<&Arc<str>>) -> OwnedClaims {
+        match shared {
+            // A reference to the memo's payload: a repeat token allocates nothing.
+            Some(payload) => OwnedClaims::from_shared(claims, payload),
+            None => OwnedClaims::from_claims(claims),
+        }
+    }
+}
+
 enum Attempt<T, F> {
     Done(Result<T, Error>),
     /// Keys are needed first (none yet, or an unknown `kid`): `f` back, and the keys the
@@ -197,19 +226,19 @@ enum Attempt<T, F> {
 impl Inner {
     /// Parses `token` once and, when its pool's keys can be used now, verifies it to the end,
     /// allocating nothing. `after`: the fetch already waited for, if any.
-    fn attempt<T, F: FnOnce(&Claims<'_>) -> T>(
+    fn attempt<K: Keep>(
         self: &Arc<Self>,
         token: &str,
         req: &Requirements,
         after: Option<Need>,
-        f: F,
-    ) -> (usize, Attempt<T, F>) {
+        f: K,
+    ) -> (usize, Attempt<K::Out, K>) {
         let now = (self.clock)();
         let mut once = Some(f);
         if after.is_none() {
             // A token that fully verified before, under the pool's current keys: the verdict
             // memo checks its claims again, and nothing else (no decoding, no signature).
-            let hit = self.core.recall(token, now, |pool, verdict| {
+            let hit = self.core.recall(token, now, |pool, verdict, payload| {
                 // Keys are held (the memo answers only under them); old ones are refreshed.
                 if matches!(
                     self.core.poll(pool, now, Need::Keys),
@@ -222,7 +251,9 @@ impl Inner {
                 };
                 (
                     pool,
-                    verdict.and_then(|claims| req.check(claims).map(|()| f(claims))),
+                    verdict.and_then(|claims| {
+                        req.check(claims).map(|()| f.keep(claims, Some(payload)))
+                    }),
                 )
             });
             if let Ok((pool, verdict)) = hit {
@@ -261,7 +292,10 @@ impl Inner {
                 Err(Error::UnknownKid) if after != Some(Need::UnknownKid) => {
                     (pool, Attempt::NeedKeys(Need::UnknownKid, f, keys))
                 }
-                Ok(claims) => (pool, Attempt::Done(req.check(&claims).map(|()| f(&claims)))),
+                Ok(claims) => (
+                    pool,
+                    Attempt::Done(req.check(&claims).map(|()| f.keep(&claims, None))),
+                ),
                 Err(e) => (pool, Attempt::Done(Err(e))),
             }
         })
@@ -442,14 +476,27 @@ impl CognitoJwtVerifier {
         Ok(())
     }
 
-    /// Verifies `token` and keeps its claims (one copy of the payload).
+    /// Verifies `token` and keeps its claims (one copy of the payload; a token answered by the
+    /// verdict memo shares the memo's copy, so a repeat token allocates nothing).
     ///
     /// # Errors
     /// [`VerifyError::Token`] with the reason the token is invalid, or
     /// [`VerifyError::KeysUnavailable`].
     pub async fn verify(&self, token: &str) -> Result<OwnedClaims, VerifyError> {
-        self.verify_with(token, &Requirements::NONE, OwnedClaims::from_claims)
-            .await
+        self.verify_for(token, &Requirements::NONE).await
+    }
+
+    /// [`verify`](Self::verify) under a route's extra requirements.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify); [`Error::WrongTokenUse`], [`Error::GroupNotAllowed`] or
+    /// [`Error::ScopeNotAllowed`] for a valid token that misses a requirement.
+    pub async fn verify_for(
+        &self,
+        token: &str,
+        req: &Requirements,
+    ) -> Result<OwnedClaims, VerifyError> {
+        self.verify_kept(token, req, Own).await
     }
 
     /// Verifies `token` under extra requirements and hands the borrowed claims to `f`; the
@@ -458,14 +505,22 @@ impl CognitoJwtVerifier {
     /// unknown `kid`) is read again after it.
     ///
     /// # Errors
-    /// As [`verify`](Self::verify); [`Error::WrongTokenUse`], [`Error::GroupNotAllowed`] or
-    /// [`Error::ScopeNotAllowed`] for a valid token that misses a requirement.
+    /// As [`verify_for`](Self::verify_for).
     pub async fn verify_with<T, F: FnOnce(&Claims<'_>) -> T>(
         &self,
         token: &str,
         req: &Requirements,
         f: F,
     ) -> Result<T, VerifyError> {
+        self.verify_kept(token, req, Lend(f)).await
+    }
+
+    async fn verify_kept<K: Keep>(
+        &self,
+        token: &str,
+        req: &Requirements,
+        f: K,
+    ) -> Result<K::Out, VerifyError> {
         let inner = &self.inner;
         let mut after = None;
         let mut f = f;
@@ -490,20 +545,39 @@ impl CognitoJwtVerifier {
         }
     }
 
-    /// [`verify_with`](Self::verify_with) without waiting: `Some` with the outcome when it is
+    /// [`verify_for`](Self::verify_for) without waiting: `Some` with the outcome when it is
     /// known now (the token's pool holds keys, or the token is refused before any key is
     /// needed), `None` when keys must be fetched first (no keys yet, a fetch under way, a `kid`
-    /// the keys lack): then call `verify_with`, which waits for them. Allocates nothing beyond
-    /// what `f` does; a refresh the policy asks for runs in the background.
+    /// the keys lack): then call `verify_for`, which waits for them. A refresh the policy asks
+    /// for runs in the background. Allocates nothing for a token the verdict memo answers.
     ///
     /// For callers that should not box a future per request when nothing needs awaiting (a
     /// tower layer).
+    pub fn try_verify_for(
+        &self,
+        token: &str,
+        req: &Requirements,
+    ) -> Option<Result<OwnedClaims, VerifyError>> {
+        self.try_verify_kept(token, req, Own)
+    }
+
+    /// [`verify_with`](Self::verify_with) without waiting, as [`try_verify_for`](Self::try_verify_for);
+    /// allocates nothing beyond what `f` does.
     pub fn try_verify_with<T, F: FnOnce(&Claims<'_>) -> T>(
         &self,
         token: &str,
         req: &Requirements,
         f: F,
     ) -> Option<Result<T, VerifyError>> {
+        self.try_verify_kept(token, req, Lend(f))
+    }
+
+    fn try_verify_kept<K: Keep>(
+        &self,
+        token: &str,
+        req: &Requirements,
+        f: K,
+    ) -> Option<Result<K::Out, VerifyError>> {
         match self.inner.attempt(token, req, None, f) {
             (_, Attempt::Done(r)) => Some(r.map_err(VerifyError::from)),
             (_, Attempt::NeedKeys(..)) => None,

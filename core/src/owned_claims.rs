@@ -1,11 +1,11 @@
-//! What [`CognitoJwtVerifier`](crate::CognitoJwtVerifier) hands out and takes per route:
+//! What a verifier with a heap hands out and takes per route (feature `alloc`, no IO):
 //! [`OwnedClaims`], the claims of a verified token kept in one copy of its payload, and
 //! [`Requirements`], a route's extra rules, built once.
 
+use alloc::boxed::Box;
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use core::fmt::{self, Write as _};
-use std::boxed::Box;
-use std::string::{String, ToString};
-use std::sync::Arc;
 
 use crate::json::{JsonStr, StrArray};
 use crate::{AcceptedTokenUse, ClaimValue, Claims, Error, Match, Requirement, TokenUse};
@@ -53,8 +53,41 @@ fn offset(whole: &str, part: &str) -> Option<usize> {
 impl OwnedClaims {
     /// Keeps the claims: one allocation, the payload copied once (plus the decoded text of any
     /// claim written with escapes).
+    ///
+    /// Claims that outlive the buffer they were read into, for a function to return (feature
+    /// `alloc`, no `fetch` needed):
+    ///
+    /// ```
+    /// use cognito_verify::{Config, Error, Issuer, KeySet, OwnedClaims, Verifier};
+    ///
+    /// fn verified(keys: &KeySet, token: &str, now: u64) -> Result<OwnedClaims, Error> {
+    ///     let issuers = [Issuer::UserPool("us-east-1_Example1")];
+    ///     let verifier = Verifier::new(Config::new(&issuers, &["3n4b5urk1ft4fl3mg5e62d9ado"]))?;
+    ///     let mut buf = vec![0u8; cognito_verify::payload_buffer_len(token.len())];
+    ///     let claims = verifier.verify(keys, token, now, &mut buf)?;
+    ///     Ok(OwnedClaims::from_claims(&claims)) // `buf` may go now
+    /// }
+    /// # let jwks = include_bytes!("../../testdata/doc/jwks.json");
+    /// # let token = include_str!("../../testdata/doc/token.txt").trim();
+    /// let claims = verified(&KeySet::from_jwks(jwks)?, token, 1_700_000_100)?;
+    /// assert_eq!(claims.username(), Some("alice"));
+    /// # Ok::<(), Error>(())
+    /// ```
     #[must_use]
     pub fn from_claims(c: &Claims<'_>) -> Self {
+        Self::keep(c, None)
+    }
+
+    /// Keeps the claims read from `payload`, taking a reference to it instead of a copy (no
+    /// allocation) when `c` lies in it and no claim is written with escapes: the claims of a
+    /// verdict-memo hit ([`VerifierCore::recall`](crate::VerifierCore::recall)). Otherwise as
+    /// [`from_claims`](Self::from_claims).
+    #[must_use]
+    pub fn from_shared(c: &Claims<'_>, payload: &Arc<str>) -> Self {
+        Self::keep(c, Some(payload))
+    }
+
+    fn keep(c: &Claims<'_>, shared: Option<&Arc<str>>) -> Self {
         let payload = c.payload_json();
         let mut extra = String::new();
         let mut locate = |s: JsonStr<'_>| {
@@ -91,10 +124,17 @@ impl OwnedClaims {
                 }
             }
         });
-        let text: Arc<str> = if extra.is_empty() {
-            Arc::from(payload)
-        } else {
-            Arc::from(payload.to_string() + &extra)
+        let text: Arc<str> = match shared {
+            // The same text, not merely equal text: the spans above are offsets into it.
+            Some(p)
+                if extra.is_empty()
+                    && core::ptr::eq(p.as_ptr(), payload.as_ptr())
+                    && p.len() == payload.len() =>
+            {
+                Arc::clone(p)
+            }
+            _ if extra.is_empty() => Arc::from(payload),
+            _ => Arc::from(payload.to_string() + &extra),
         };
         OwnedClaims {
             text,
@@ -260,8 +300,12 @@ impl Requirements {
         self
     }
 
-    /// Checks `claims`, allocating nothing.
-    pub(super) fn check(&self, claims: &Claims<'_>) -> Result<(), Error> {
+    /// Checks `claims` (verified by a [`Verifier`](crate::Verifier) or a
+    /// [`VerifierCore`](crate::VerifierCore)) against these requirements, allocating nothing.
+    ///
+    /// # Errors
+    /// [`Error::WrongTokenUse`], [`Error::GroupNotAllowed`] or [`Error::ScopeNotAllowed`].
+    pub fn check(&self, claims: &Claims<'_>) -> Result<(), Error> {
         match (self.token_use, claims.token_use()) {
             (None | Some(AcceptedTokenUse::Any), _)
             | (Some(AcceptedTokenUse::Id), TokenUse::Id)
