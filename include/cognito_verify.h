@@ -876,6 +876,106 @@ cognito_result cognito_config_add_scope(cognito_config *config,
                                         size_t scope_len);
 
 /**
+ * What to fix after the last call with this configuration that took it (a setter, or
+ * `cognito_verifier_new`): the words of the Rust core's `ConfigError` for a configuration it
+ * refuses ("an app client id is empty", "the user pool id has no '_' ..."), or this library's
+ * for an argument it refuses ("no pool has this index ..."). Empty (`*out_len` 0) when that
+ * call succeeded. Text out as for claims: copied with a NUL, `COGNITO_RESULT_BUFFER_TOO_SMALL`
+ * with the size needed in `*out_len`. Errors: `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_config_error_message(const cognito_config *config,
+                                            uint8_t *buf,
+                                            size_t buf_len,
+                                            size_t *out_len);
+
+/**
+ * The number of pools added so far: the next pool added gets this index. Errors:
+ * `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_config_pool_count(const cognito_config *config, size_t *count_out);
+
+/**
+ * Accepts this app client for pool `pool` (repeatable). A pool with clients of its own accepts
+ * only those; one with none accepts the verifier's (`cognito_config_add_client_id`). An empty
+ * id is `COGNITO_RESULT_INVALID_CONFIGURATION` at `cognito_verifier_new`. Errors (here):
+ * `COGNITO_RESULT_INVALID_ARGUMENT` for a pool not added yet, `COGNITO_RESULT_INVALID_UTF8`,
+ * `COGNITO_RESULT_NULL_PARAMETER`; `cognito_config_error_message` says what to fix.
+ */
+cognito_result cognito_config_pool_add_client_id(cognito_config *config,
+                                                 size_t pool,
+                                                 const uint8_t *client_id,
+                                                 size_t client_id_len);
+
+/**
+ * Accepts only this token use from pool `pool` (a `cognito_token_use`); unset, the verifier's
+ * (`cognito_config_set_token_use`). Errors as `cognito_config_pool_add_client_id`, and
+ * `COGNITO_RESULT_INVALID_ARGUMENT` for a value that is not a `cognito_token_use`.
+ */
+cognito_result cognito_config_pool_set_token_use(cognito_config *config,
+                                                 size_t pool,
+                                                 uint32_t token_use);
+
+/**
+ * Requires `cognito:groups` of pool `pool`'s tokens to match the groups added with
+ * `cognito_config_pool_add_group` (`mode`: a `cognito_match`). A pool with a group requirement
+ * of its own uses it instead of the verifier's (`cognito_config_require_groups`); one with none
+ * uses the verifier's. A requirement with no group is `COGNITO_RESULT_INVALID_CONFIGURATION` at
+ * `cognito_verifier_new`. Errors as `cognito_config_pool_set_token_use`.
+ */
+cognito_result cognito_config_pool_require_groups(cognito_config *config,
+                                                  size_t pool,
+                                                  uint32_t mode);
+
+/**
+ * Adds a group to pool `pool`'s group requirement (creating it, any-of, if needed). Errors as
+ * `cognito_config_pool_add_client_id`.
+ */
+cognito_result cognito_config_pool_add_group(cognito_config *config,
+                                             size_t pool,
+                                             const uint8_t *group,
+                                             size_t group_len);
+
+/**
+ * Requires `scope` of pool `pool`'s tokens to match the scopes added with
+ * `cognito_config_pool_add_scope`; as `cognito_config_pool_require_groups`.
+ */
+cognito_result cognito_config_pool_require_scopes(cognito_config *config,
+                                                  size_t pool,
+                                                  uint32_t mode);
+
+/**
+ * Adds a scope to pool `pool`'s scope requirement (creating it, any-of, if needed). Errors as
+ * `cognito_config_pool_add_client_id`.
+ */
+cognito_result cognito_config_pool_add_scope(cognito_config *config,
+                                             size_t pool,
+                                             const uint8_t *scope,
+                                             size_t scope_len);
+
+/**
+ * Also accepts tokens whose `iss` is exactly this URL for pool `pool`, verified with the same
+ * keys (repeatable). For a user pool id, the URLs given replace the pool's own two issuers and
+ * the keys still come from the pool's JWKS URL: an emulator that names the pool by its own URL.
+ * An empty URL is `COGNITO_RESULT_INVALID_CONFIGURATION` at `cognito_verifier_new`. Errors as
+ * `cognito_config_pool_add_client_id`.
+ */
+cognito_result cognito_config_pool_add_issuer(cognito_config *config,
+                                              size_t pool,
+                                              const uint8_t *issuer,
+                                              size_t issuer_len);
+
+/**
+ * Fetches pool `pool`'s keys from this URL instead of the one derived from its pool id or
+ * issuer (`cognito_verifier_jwks_url` then gives this one). It must be `https`, or `http` to a
+ * loopback host; any other is `COGNITO_RESULT_INVALID_CONFIGURATION` at `cognito_verifier_new`.
+ * Errors as `cognito_config_pool_add_client_id`.
+ */
+cognito_result cognito_config_pool_set_jwks_url(cognito_config *config,
+                                                size_t pool,
+                                                const uint8_t *url,
+                                                size_t url_len);
+
+/**
  * Fills `*config_out` with the core's default tunables (cooldown 30, key age 3600, retries
  * from 1 up to 300, a fetch presumed lost after 30, a request given up after 5), to pass,
  * changed or not, to `cognito_config_set_refresh`. Errors: `COGNITO_RESULT_NULL_PARAMETER`.
