@@ -200,6 +200,18 @@ readme_refresh() {
 }
 step "README key refresh example (ASan + UBSan)" readme_refresh
 
+readme_pools() {
+    # The ```c block of ffi/README.md's "Pools" section, run inside tests/c/readme_pools.c
+    # (AddressSanitizer + UBSan).
+    awk '/^## Pools$/ {sec = 1} sec && /^```c$/ {on = 1; next} on && /^```$/ {exit} on' \
+        ffi/README.md > "$out/readme_pools.inc"
+    [ -s "$out/readme_pools.inc" ] || return 1
+    "$CC" "${CFLAGS[@]}" "${SAN[@]}" -I"$out" tests/c/readme_pools.c "${STATIC[@]}" \
+        -o "$out/readme_pools"
+    "$out/readme_pools" "${DOC[@]}"
+}
+step "README pools example (ASan + UBSan)" readme_pools
+
 echo
 echo "tests/c: $passed passed, $failed failed"
 if [ "$failed" -gt 0 ]; then
