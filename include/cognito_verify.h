@@ -725,7 +725,7 @@ void cognito_config_free(cognito_config *config);
  * one pool, numbered from 0 in the order added (the `pool` argument of `cognito_verifier_poll`,
  * `cognito_verifier_cache_pool_jwks`, ...); its keys are fetched from
  * `https://cognito-idp.{region}.amazonaws.com/{id}/.well-known/jwks.json`
- * (`cognito_verifier_jwks_url`).
+ * (`cognito_verifier_jwks_url`). Its own rules, by that number: `cognito_config_pool_*`.
  */
 cognito_result cognito_config_add_user_pool_id(cognito_config *config,
                                                const uint8_t *pool_id,
@@ -741,8 +741,9 @@ cognito_result cognito_config_add_issuer(cognito_config *config,
                                          size_t issuer_len);
 
 /**
- * Accepts tokens of this app client (`aud` of ID tokens, `client_id` of access tokens). At least
- * one is required; may be called several times.
+ * Accepts tokens of this app client (`aud` of ID tokens, `client_id` of access tokens), in every
+ * pool that names none of its own (`cognito_config_pool_add_client_id`). Each pool needs one at
+ * least, its own or these; may be called several times.
  */
 cognito_result cognito_config_add_client_id(cognito_config *config,
                                             const uint8_t *client_id,
@@ -750,7 +751,8 @@ cognito_result cognito_config_add_client_id(cognito_config *config,
 
 /**
  * Accepts only this token use: a `cognito_token_use` value (`COGNITO_TOKEN_USE_ANY`, `_ID` or
- * `_ACCESS`); anything else is `COGNITO_RESULT_INVALID_ARGUMENT`.
+ * `_ACCESS`); anything else is `COGNITO_RESULT_INVALID_ARGUMENT`. Pools that set their own
+ * (`cognito_config_pool_set_token_use`) use theirs.
  */
 cognito_result cognito_config_set_token_use(cognito_config *config, uint32_t token_use);
 
@@ -1071,13 +1073,15 @@ const char *cognito_result_message(uint32_t result);
  * once, here.
  *
  * Returns `COGNITO_RESULT_INVALID_CONFIGURATION` when there is no issuer (user pool id or issuer
- * URL) or no client id, a user pool id is malformed, an issuer or client id is empty, a group
- * or scope requirement lists nothing, or the revocation capacity is too large;
- * `COGNITO_RESULT_NULL_PARAMETER`. On success `*verifier_out` receives a handle to free with
+ * URL) or a pool without a client id, a user pool id is malformed, an issuer or client id is
+ * empty, a group or scope requirement lists nothing, a JWKS URL may not be fetched, or the
+ * revocation capacity is too large (`cognito_config_error_message` then says which, in the
+ * core's words); `COGNITO_RESULT_NULL_PARAMETER`. On success `*verifier_out` receives a handle to free with
  * `cognito_verifier_free`. Thread-safe for the configuration as long as nobody changes it
  * meanwhile.
  */
-cognito_result cognito_verifier_new(const cognito_config *config, cognito_verifier **verifier_out);
+cognito_result cognito_verifier_new(const cognito_config *config,
+                                    cognito_verifier **verifier_out);
 
 /**
  * Frees a verifier. NULL is ignored. No other thread may be using it.

@@ -245,7 +245,7 @@ fn add_pool(
 /// one pool, numbered from 0 in the order added (the `pool` argument of `cognito_verifier_poll`,
 /// `cognito_verifier_cache_pool_jwks`, ...); its keys are fetched from
 /// `https://cognito-idp.{region}.amazonaws.com/{id}/.well-known/jwks.json`
-/// (`cognito_verifier_jwks_url`).
+/// (`cognito_verifier_jwks_url`). Its own rules, by that number: `cognito_config_pool_*`.
 #[no_mangle]
 pub extern "C" fn cognito_config_add_user_pool_id(
     config: *mut cognito_config,
@@ -267,8 +267,9 @@ pub extern "C" fn cognito_config_add_issuer(
     add_pool(config, issuer, issuer_len, Pool::issuer)
 }
 
-/// Accepts tokens of this app client (`aud` of ID tokens, `client_id` of access tokens). At least
-/// one is required; may be called several times.
+/// Accepts tokens of this app client (`aud` of ID tokens, `client_id` of access tokens), in every
+/// pool that names none of its own (`cognito_config_pool_add_client_id`). Each pool needs one at
+/// least, its own or these; may be called several times.
 #[no_mangle]
 pub extern "C" fn cognito_config_add_client_id(
     config: *mut cognito_config,
@@ -279,7 +280,8 @@ pub extern "C" fn cognito_config_add_client_id(
 }
 
 /// Accepts only this token use: a `cognito_token_use` value (`COGNITO_TOKEN_USE_ANY`, `_ID` or
-/// `_ACCESS`); anything else is `COGNITO_RESULT_INVALID_ARGUMENT`.
+/// `_ACCESS`); anything else is `COGNITO_RESULT_INVALID_ARGUMENT`. Pools that set their own
+/// (`cognito_config_pool_set_token_use`) use theirs.
 #[no_mangle]
 pub extern "C" fn cognito_config_set_token_use(
     config: *mut cognito_config,
