@@ -98,5 +98,8 @@ fn pools_table() {
         }
     }
     assert_eq!((rows.len(), verdicts, errors), (19, 28, 7));
-    println!("pools.jsonl: {} configurations, {verdicts} verdicts, {errors} refused", rows.len());
+    println!(
+        "pools.jsonl: {} configurations, {verdicts} verdicts, {errors} refused",
+        rows.len()
+    );
 }
