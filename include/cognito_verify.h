@@ -725,7 +725,7 @@ void cognito_config_free(cognito_config *config);
  * one pool, numbered from 0 in the order added (the `pool` argument of `cognito_verifier_poll`,
  * `cognito_verifier_cache_pool_jwks`, ...); its keys are fetched from
  * `https://cognito-idp.{region}.amazonaws.com/{id}/.well-known/jwks.json`
- * (`cognito_verifier_jwks_url`).
+ * (`cognito_verifier_jwks_url`). Its own rules, by that number: `cognito_config_pool_*`.
  */
 cognito_result cognito_config_add_user_pool_id(cognito_config *config,
                                                const uint8_t *pool_id,
@@ -741,8 +741,9 @@ cognito_result cognito_config_add_issuer(cognito_config *config,
                                          size_t issuer_len);
 
 /**
- * Accepts tokens of this app client (`aud` of ID tokens, `client_id` of access tokens). At least
- * one is required; may be called several times.
+ * Accepts tokens of this app client (`aud` of ID tokens, `client_id` of access tokens), in every
+ * pool that names none of its own (`cognito_config_pool_add_client_id`). Each pool needs one at
+ * least, its own or these; may be called several times.
  */
 cognito_result cognito_config_add_client_id(cognito_config *config,
                                             const uint8_t *client_id,
@@ -750,7 +751,8 @@ cognito_result cognito_config_add_client_id(cognito_config *config,
 
 /**
  * Accepts only this token use: a `cognito_token_use` value (`COGNITO_TOKEN_USE_ANY`, `_ID` or
- * `_ACCESS`); anything else is `COGNITO_RESULT_INVALID_ARGUMENT`.
+ * `_ACCESS`); anything else is `COGNITO_RESULT_INVALID_ARGUMENT`. Pools that set their own
+ * (`cognito_config_pool_set_token_use`) use theirs.
  */
 cognito_result cognito_config_set_token_use(cognito_config *config, uint32_t token_use);
 
@@ -876,6 +878,106 @@ cognito_result cognito_config_add_scope(cognito_config *config,
                                         size_t scope_len);
 
 /**
+ * What to fix after the last call with this configuration that took it (a setter, or
+ * `cognito_verifier_new`): the words of the Rust core's `ConfigError` for a configuration it
+ * refuses ("an app client id is empty", "the user pool id has no '_' ..."), or this library's
+ * for an argument it refuses ("no pool has this index ..."). Empty (`*out_len` 0) when that
+ * call succeeded. Text out as for claims: copied with a NUL, `COGNITO_RESULT_BUFFER_TOO_SMALL`
+ * with the size needed in `*out_len`. Errors: `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_config_error_message(const cognito_config *config,
+                                            uint8_t *buf,
+                                            size_t buf_len,
+                                            size_t *out_len);
+
+/**
+ * The number of pools added so far: the next pool added gets this index. Errors:
+ * `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_config_pool_count(const cognito_config *config, size_t *count_out);
+
+/**
+ * Accepts this app client for pool `pool` (repeatable). A pool with clients of its own accepts
+ * only those; one with none accepts the verifier's (`cognito_config_add_client_id`). An empty
+ * id is `COGNITO_RESULT_INVALID_CONFIGURATION` at `cognito_verifier_new`. Errors (here):
+ * `COGNITO_RESULT_INVALID_ARGUMENT` for a pool not added yet, `COGNITO_RESULT_INVALID_UTF8`,
+ * `COGNITO_RESULT_NULL_PARAMETER`; `cognito_config_error_message` says what to fix.
+ */
+cognito_result cognito_config_pool_add_client_id(cognito_config *config,
+                                                 size_t pool,
+                                                 const uint8_t *client_id,
+                                                 size_t client_id_len);
+
+/**
+ * Accepts only this token use from pool `pool` (a `cognito_token_use`); unset, the verifier's
+ * (`cognito_config_set_token_use`). Errors as `cognito_config_pool_add_client_id`, and
+ * `COGNITO_RESULT_INVALID_ARGUMENT` for a value that is not a `cognito_token_use`.
+ */
+cognito_result cognito_config_pool_set_token_use(cognito_config *config,
+                                                 size_t pool,
+                                                 uint32_t token_use);
+
+/**
+ * Requires `cognito:groups` of pool `pool`'s tokens to match the groups added with
+ * `cognito_config_pool_add_group` (`mode`: a `cognito_match`). A pool with a group requirement
+ * of its own uses it instead of the verifier's (`cognito_config_require_groups`); one with none
+ * uses the verifier's. A requirement with no group is `COGNITO_RESULT_INVALID_CONFIGURATION` at
+ * `cognito_verifier_new`. Errors as `cognito_config_pool_set_token_use`.
+ */
+cognito_result cognito_config_pool_require_groups(cognito_config *config,
+                                                  size_t pool,
+                                                  uint32_t mode);
+
+/**
+ * Adds a group to pool `pool`'s group requirement (creating it, any-of, if needed). Errors as
+ * `cognito_config_pool_add_client_id`.
+ */
+cognito_result cognito_config_pool_add_group(cognito_config *config,
+                                             size_t pool,
+                                             const uint8_t *group,
+                                             size_t group_len);
+
+/**
+ * Requires `scope` of pool `pool`'s tokens to match the scopes added with
+ * `cognito_config_pool_add_scope`; as `cognito_config_pool_require_groups`.
+ */
+cognito_result cognito_config_pool_require_scopes(cognito_config *config,
+                                                  size_t pool,
+                                                  uint32_t mode);
+
+/**
+ * Adds a scope to pool `pool`'s scope requirement (creating it, any-of, if needed). Errors as
+ * `cognito_config_pool_add_client_id`.
+ */
+cognito_result cognito_config_pool_add_scope(cognito_config *config,
+                                             size_t pool,
+                                             const uint8_t *scope,
+                                             size_t scope_len);
+
+/**
+ * Also accepts tokens whose `iss` is exactly this URL for pool `pool`, verified with the same
+ * keys (repeatable). For a user pool id, the URLs given replace the pool's own two issuers and
+ * the keys still come from the pool's JWKS URL: an emulator that names the pool by its own URL.
+ * An empty URL is `COGNITO_RESULT_INVALID_CONFIGURATION` at `cognito_verifier_new`. Errors as
+ * `cognito_config_pool_add_client_id`.
+ */
+cognito_result cognito_config_pool_add_issuer(cognito_config *config,
+                                              size_t pool,
+                                              const uint8_t *issuer,
+                                              size_t issuer_len);
+
+/**
+ * Fetches pool `pool`'s keys from this URL instead of the one derived from its pool id or
+ * issuer (`cognito_verifier_jwks_url` then gives this one). It must be `https`, or `http` to a
+ * loopback host; any other is `COGNITO_RESULT_INVALID_CONFIGURATION` at `cognito_verifier_new`.
+ * Errors as `cognito_config_pool_add_client_id`.
+ */
+cognito_result cognito_config_pool_set_jwks_url(cognito_config *config,
+                                                size_t pool,
+                                                const uint8_t *url,
+                                                size_t url_len);
+
+/**
  * Fills `*config_out` with the core's default tunables (cooldown 30, key age 3600, retries
  * from 1 up to 300, a fetch presumed lost after 30, a request given up after 5), to pass,
  * changed or not, to `cognito_config_set_refresh`. Errors: `COGNITO_RESULT_NULL_PARAMETER`.
@@ -971,13 +1073,15 @@ const char *cognito_result_message(uint32_t result);
  * once, here.
  *
  * Returns `COGNITO_RESULT_INVALID_CONFIGURATION` when there is no issuer (user pool id or issuer
- * URL) or no client id, a user pool id is malformed, an issuer or client id is empty, a group
- * or scope requirement lists nothing, or the revocation capacity is too large;
- * `COGNITO_RESULT_NULL_PARAMETER`. On success `*verifier_out` receives a handle to free with
+ * URL) or a pool without a client id, a user pool id is malformed, an issuer or client id is
+ * empty, a group or scope requirement lists nothing, a JWKS URL may not be fetched, or the
+ * revocation capacity is too large (`cognito_config_error_message` then says which, in the
+ * core's words); `COGNITO_RESULT_NULL_PARAMETER`. On success `*verifier_out` receives a handle to free with
  * `cognito_verifier_free`. Thread-safe for the configuration as long as nobody changes it
  * meanwhile.
  */
-cognito_result cognito_verifier_new(const cognito_config *config, cognito_verifier **verifier_out);
+cognito_result cognito_verifier_new(const cognito_config *config,
+                                    cognito_verifier **verifier_out);
 
 /**
  * Frees a verifier. NULL is ignored. No other thread may be using it.

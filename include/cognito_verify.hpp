@@ -101,8 +101,8 @@ Expected<std::string> text(F &&get) {
 }
 }  // namespace detail
 
-/// A verifier configuration. Setters chain; the first failure is kept in status() and makes
-/// Verifier::create fail with it.
+/// A verifier configuration. Setters chain; the first failure is kept in status() (and what to
+/// fix in error_message()), makes Verifier::create fail with it, and stops later setters.
 class Config {
    public:
     Config() noexcept {
@@ -119,60 +119,110 @@ class Config {
         return apply(cognito_config_add_client_id, id);
     }
     Config &token_use(cognito_token_use use) noexcept {
-        return keep(cognito_config_set_token_use(handle_.get(), use));
+        return keep(cognito_config_set_token_use(live(), use));
     }
     Config &leeway(uint64_t seconds) noexcept {
-        return keep(cognito_config_set_leeway(handle_.get(), seconds));
+        return keep(cognito_config_set_leeway(live(), seconds));
     }
     Config &max_age(uint64_t seconds) noexcept {
-        return keep(cognito_config_set_max_age(handle_.get(), seconds));
+        return keep(cognito_config_set_max_age(live(), seconds));
     }
     Config &allow_es256(bool allow = true) noexcept {
-        return keep(cognito_config_set_allow_es256(handle_.get(), allow));
+        return keep(cognito_config_set_allow_es256(live(), allow));
     }
     Config &max_token_bytes(size_t bytes) noexcept {
-        return keep(cognito_config_set_max_token_bytes(handle_.get(), bytes));
+        return keep(cognito_config_set_max_token_bytes(live(), bytes));
     }
     Config &max_jwks_bytes(size_t bytes) noexcept {
-        return keep(cognito_config_set_max_jwks_bytes(handle_.get(), bytes));
+        return keep(cognito_config_set_max_jwks_bytes(live(), bytes));
     }
     /// Entries of each verifier's verified-signature cache (0: off).
     Config &signature_cache(size_t entries) noexcept {
-        return keep(cognito_config_set_signature_cache(handle_.get(), entries));
+        return keep(cognito_config_set_signature_cache(live(), entries));
     }
     /// The key refresh tunables (start from cognito::default_refresh()).
     Config &refresh(const cognito_refresh_config &tunables) noexcept {
-        return keep(cognito_config_set_refresh(handle_.get(), &tunables));
+        return keep(cognito_config_set_refresh(live(), &tunables));
     }
     Config &require_groups(cognito_match mode) noexcept {
-        return keep(cognito_config_require_groups(handle_.get(), mode));
+        return keep(cognito_config_require_groups(live(), mode));
     }
     Config &group(std::string_view g) noexcept { return apply(cognito_config_add_group, g); }
     Config &require_scopes(cognito_match mode) noexcept {
-        return keep(cognito_config_require_scopes(handle_.get(), mode));
+        return keep(cognito_config_require_scopes(live(), mode));
     }
     Config &scope(std::string_view s) noexcept { return apply(cognito_config_add_scope, s); }
     /// Entries of each verifier's revocation list (0: off).
     Config &revocation_capacity(size_t entries) noexcept {
-        return keep(cognito_config_set_revocation_capacity(handle_.get(), entries));
+        return keep(cognito_config_set_revocation_capacity(live(), entries));
     }
     /// How long a revoked session or user is held, in seconds: the pool's token validity.
     Config &max_token_lifetime(uint64_t seconds) noexcept {
-        return keep(cognito_config_set_max_token_lifetime(handle_.get(), seconds));
+        return keep(cognito_config_set_max_token_lifetime(live(), seconds));
+    }
+
+    /// The number of pools added so far: the index the next pool gets.
+    size_t pool_count() const noexcept {
+        size_t n = 0;
+        cognito_config_pool_count(handle_.get(), &n);
+        return n;
+    }
+    /// Rules of pool `pool` (numbered from 0 in the order added) that replace the verifier's
+    /// for that pool's tokens; a rule a pool does not set is the verifier's.
+    Config &pool_client_id(size_t pool, std::string_view id) noexcept {
+        return apply_pool(cognito_config_pool_add_client_id, pool, id);
+    }
+    Config &pool_token_use(size_t pool, cognito_token_use use) noexcept {
+        return keep(cognito_config_pool_set_token_use(live(), pool, use));
+    }
+    Config &pool_require_groups(size_t pool, cognito_match mode) noexcept {
+        return keep(cognito_config_pool_require_groups(live(), pool, mode));
+    }
+    Config &pool_group(size_t pool, std::string_view g) noexcept {
+        return apply_pool(cognito_config_pool_add_group, pool, g);
+    }
+    Config &pool_require_scopes(size_t pool, cognito_match mode) noexcept {
+        return keep(cognito_config_pool_require_scopes(live(), pool, mode));
+    }
+    Config &pool_scope(size_t pool, std::string_view s) noexcept {
+        return apply_pool(cognito_config_pool_add_scope, pool, s);
+    }
+    /// Another issuer URL of pool `pool`, verified with its keys.
+    Config &pool_issuer(size_t pool, std::string_view url) noexcept {
+        return apply_pool(cognito_config_pool_add_issuer, pool, url);
+    }
+    Config &pool_jwks_url(size_t pool, std::string_view url) noexcept {
+        return apply_pool(cognito_config_pool_set_jwks_url, pool, url);
     }
 
     /// COGNITO_RESULT_OK, or the first error of the setters.
     cognito_result status() const noexcept { return status_; }
+    /// What to fix: after the first failed setter (later setters are not applied), or after
+    /// Verifier::create refused this configuration; empty otherwise.
+    Expected<std::string> error_message() const {
+        return detail::text([this](uint8_t *buf, size_t len, size_t *out) {
+            return cognito_config_error_message(handle_.get(), buf, len, out);
+        });
+    }
     const cognito_config *get() const noexcept { return handle_.get(); }
 
    private:
+    /// The handle while every setter succeeded; NULL after a failure, so that nothing more is
+    /// applied and the configuration's message stays the first failure's.
+    cognito_config *live() const noexcept {
+        return status_ == COGNITO_RESULT_OK ? handle_.get() : nullptr;
+    }
     Config &keep(cognito_result r) noexcept {
         if (status_ == COGNITO_RESULT_OK) status_ = r;
         return *this;
     }
     Config &apply(cognito_result (*f)(cognito_config *, const uint8_t *, size_t),
                   std::string_view s) noexcept {
-        return keep(f(handle_.get(), detail::bytes(s), s.size()));
+        return keep(f(live(), detail::bytes(s), s.size()));
+    }
+    Config &apply_pool(cognito_result (*f)(cognito_config *, size_t, const uint8_t *, size_t),
+                       size_t pool, std::string_view s) noexcept {
+        return keep(f(live(), pool, detail::bytes(s), s.size()));
     }
 
     detail::Handle<cognito_config, cognito_config_free> handle_;

@@ -1,5 +1,7 @@
 //! Pools with rules of their own (`Pool`): a token is checked against the clients, token use,
-//! groups and scopes of the pool its `iss` names, and no other's.
+//! groups and scopes of the pool its `iss` names, and no other's; an unset rule is the
+//! verifier's. The cases are `testdata/pools.jsonl`, which `tests/c/pools.c` runs through the C
+//! API too, so both give the same verdicts and the same words for a refused configuration.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,16 +11,11 @@
 mod common;
 
 use cognito_verify::{
-    payload_buffer_len, AcceptedTokenUse, Match, Pool, VerifierConfig, VerifierCore,
+    payload_buffer_len, AcceptedTokenUse, ConfigError, Pool, VerifierConfig, VerifierCore,
 };
 use serde_json::Value;
 
-const POOL1: &str = "us-east-1_TestPool1";
-const POOL2: &str = "eu-west-1_SecondPool";
-const CLIENT1: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
-const CLIENT2: &str = "7q1lo2mfbqg5r0e8u4q8p3g6c2";
-
-/// The verdict on conformance case `name` under `config`, with the case's keys per pool.
+/// The verdict on conformance case `name` (its token, time and keys per pool) under `config`.
 fn verdict(config: VerifierConfig, name: &str) -> String {
     let cases = common::jsonl("conformance.jsonl");
     let case: &Value = cases.iter().find(|c| c["name"] == name).expect(name);
@@ -36,114 +33,73 @@ fn verdict(config: VerifierConfig, name: &str) -> String {
     }
 }
 
-fn own_clients() -> VerifierConfig {
-    VerifierConfig::builder()
-        .pool(Pool::user_pool(POOL1).client_id(CLIENT1))
-        .pool(Pool::user_pool(POOL2).client_id(CLIENT2))
-        .build()
-        .unwrap()
-}
-
-#[test]
-fn each_pool_accepts_its_own_clients_only() {
-    assert_eq!(
-        verdict(own_clients(), "two_pools_two_clients/pool1"),
-        "valid"
-    );
-    assert_eq!(
-        verdict(own_clients(), "two_pools_two_clients/pool2"),
-        "valid"
-    );
-    // Pool 2's token for pool 1's client: valid for the verifier as a whole, not for its pool.
-    assert_eq!(
-        verdict(own_clients(), "two_pools_two_clients/pool2_client1"),
-        "wrong_client"
-    );
-}
-
-#[test]
-fn a_pool_without_rules_of_its_own_takes_the_verifiers() {
-    let config = VerifierConfig::builder()
-        .pool(Pool::user_pool(POOL1))
-        .pool(Pool::user_pool(POOL2).client_id(CLIENT2))
-        .client_id(CLIENT1)
-        .build()
-        .unwrap();
-    assert_eq!(
-        verdict(config.clone(), "two_pools_two_clients/pool1"),
-        "valid"
-    );
-    assert_eq!(
-        verdict(config, "two_pools_two_clients/pool2_client1"),
-        "wrong_client"
-    );
-}
-
-#[test]
-fn token_use_groups_and_scopes_are_per_pool() {
-    let config = |pool2: Pool| {
-        VerifierConfig::builder()
-            .pool(Pool::user_pool(POOL1))
-            .pool(pool2)
-            .client_id(CLIENT1)
-            .client_id(CLIENT2)
-            .build()
-            .unwrap()
+/// One pool of a row's `config.pools`: only what the row sets.
+fn pool(p: &Value) -> Pool {
+    let mut pool = match p["user_pool_id"].as_str() {
+        Some(id) => Pool::user_pool(id),
+        None => Pool::issuer(p["issuer"].as_str().unwrap()),
     };
-    let name = "two_pools_two_clients/pool2";
-    let pool2 = || Pool::user_pool(POOL2);
-    assert_eq!(
-        verdict(config(pool2().token_use(AcceptedTokenUse::Access)), name),
-        "wrong_token_use"
-    );
-    assert_eq!(
-        verdict(config(pool2().groups(Match::AnyOf, ["nobody"])), name),
-        "group_not_allowed"
-    );
-    assert_eq!(
-        verdict(config(pool2().scopes(Match::AllOf, ["x/y"])), name),
-        "scope_not_allowed"
-    );
-    // Pool 1's tokens are untouched by pool 2's rules.
-    let strict = config(pool2().token_use(AcceptedTokenUse::Access));
-    assert_eq!(verdict(strict, "two_pools_two_clients/pool1"), "valid");
+    for url in common::strs(&p["also_issuers"]) {
+        pool = pool.also_issuer(url);
+    }
+    if let Some(url) = p["jwks_url"].as_str() {
+        pool = pool.jwks_url(url);
+    }
+    for id in common::strs(&p["client_ids"]) {
+        pool = pool.client_id(id);
+    }
+    match p["token_use"].as_str() {
+        Some("id") => pool = pool.token_use(AcceptedTokenUse::Id),
+        Some("access") => pool = pool.token_use(AcceptedTokenUse::Access),
+        Some("any") => pool = pool.token_use(AcceptedTokenUse::Any),
+        _ => {}
+    }
+    if let Some((kind, list)) = common::requirement(&p["groups"]) {
+        pool = pool.groups(kind, list);
+    }
+    if let Some((kind, list)) = common::requirement(&p["scopes"]) {
+        pool = pool.scopes(kind, list);
+    }
+    pool
+}
+
+/// A row's configuration: the verifier's rules (the vectors' `config` shape), then its pools.
+fn config(row: &Value) -> Result<VerifierConfig, ConfigError> {
+    let c = &row["config"];
+    let mut b = common::builder(c);
+    for p in c["pools"].as_array().unwrap() {
+        b = b.pool(pool(p));
+    }
+    b.build()
 }
 
 #[test]
-fn an_emulator_issuer_keeps_the_pools_keys() {
-    let config = VerifierConfig::builder()
-        .pool(Pool::user_pool("local_3lyPxVaO").also_issuer("http://127.0.0.1:9229/local_3lyPxVaO"))
-        .client_id(CLIENT1)
-        .build()
-        .unwrap();
-    assert_eq!(config.pool_count(), 1);
-    assert_eq!(
-        config.jwks_url(0),
-        Some("https://cognito-idp.local.amazonaws.com/local_3lyPxVaO/.well-known/jwks.json")
+fn pools_table() {
+    let rows = common::jsonl("pools.jsonl");
+    let (mut verdicts, mut errors) = (0, 0);
+    for row in &rows {
+        let name = row["name"].as_str().unwrap();
+        match (config(row), row["error"].as_str()) {
+            (Err(e), Some(want)) => {
+                assert_eq!(e.message(), want, "{name}");
+                errors += 1;
+            }
+            (Ok(config), None) => {
+                for (i, url) in common::strs(&row["jwks_urls"]).into_iter().enumerate() {
+                    assert_eq!(config.jwks_url(i), Some(url), "{name}: pool {i}");
+                }
+                for v in row["verdicts"].as_array().unwrap() {
+                    let (case, want) = (v[0].as_str().unwrap(), v[1].as_str().unwrap());
+                    assert_eq!(verdict(config.clone(), case), want, "{name}: {case}");
+                    verdicts += 1;
+                }
+            }
+            (got, want) => panic!("{name}: built {got:?}, want error {want:?}"),
+        }
+    }
+    assert_eq!((rows.len(), verdicts, errors), (19, 28, 7));
+    println!(
+        "pools.jsonl: {} configurations, {verdicts} verdicts, {errors} refused",
+        rows.len()
     );
-    // The issuer URL replaces the pool's own issuers.
-    assert_eq!(
-        verdict(config.clone(), "emulator_issuer/emulator_issuer"),
-        "valid"
-    );
-    assert_eq!(
-        verdict(config, "emulator_issuer/local_pool"),
-        "wrong_issuer"
-    );
-}
-
-#[test]
-fn a_pool_is_checked_when_built() {
-    let err = VerifierConfig::builder()
-        .pool(Pool::user_pool("us-east-1"))
-        .client_id(CLIENT1)
-        .build()
-        .unwrap_err();
-    assert!(err.message().contains('_'), "{err}");
-    let no_client = VerifierConfig::builder()
-        .pool(Pool::user_pool(POOL1).client_id(CLIENT1))
-        .pool(Pool::user_pool(POOL2))
-        .build()
-        .unwrap_err();
-    assert_eq!(no_client, cognito_verify::ConfigError::NoClientId);
 }

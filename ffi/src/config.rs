@@ -1,14 +1,19 @@
 //! `cognito_config`: what a verifier accepts, built up call by call.
 
+use std::sync::{Mutex, PoisonError};
+
 use cognito_verify_core::{
-    AcceptedTokenUse, ConfigBuilder, Match, VerifierConfig, DEFAULT_MAX_JWKS_BYTES,
-    DEFAULT_MAX_TOKEN_BYTES, DEFAULT_MAX_TOKEN_LIFETIME, DEFAULT_REVOCATION_CAPACITY,
-    DEFAULT_SIGNATURE_CACHE_CAPACITY, DEFAULT_VERDICT_MEMO_BYTES, DEFAULT_VERDICT_MEMO_ENTRIES,
+    AcceptedTokenUse, ConfigBuilder, ConfigError, Match, Pool, VerifierConfig,
+    DEFAULT_MAX_JWKS_BYTES, DEFAULT_MAX_TOKEN_BYTES, DEFAULT_MAX_TOKEN_LIFETIME,
+    DEFAULT_REVOCATION_CAPACITY, DEFAULT_SIGNATURE_CACHE_CAPACITY, DEFAULT_VERDICT_MEMO_BYTES,
+    DEFAULT_VERDICT_MEMO_ENTRIES,
 };
 
 use crate::boundary;
 use crate::cast::{self, try_mut, try_out, try_ref, try_str};
+use crate::claims::TextOut;
 use crate::cognito_result;
+use crate::pools::PoolEntry;
 use crate::refresh::cognito_refresh_config;
 
 /// Which token uses a verifier accepts (`cognito_config_set_token_use`), and which one a verified
@@ -76,12 +81,45 @@ const _: () = assert!(COGNITO_DEFAULT_MAX_TOKEN_LIFETIME == DEFAULT_MAX_TOKEN_LI
 /// to `cognito_verifier_new` (which copies it), free with `cognito_config_free`. Not thread-safe:
 /// one thread at a time.
 pub struct cognito_config {
-    /// The core's builder: pools in the order added, every other setting and every default; it
-    /// judges the whole.
+    /// The core's builder: every setting but the pools, and every default; it judges the whole.
     builder: ConfigBuilder,
     /// C adds groups and scopes one by one; the core takes each list whole.
-    groups: Option<(Match, Vec<String>)>,
-    scopes: Option<(Match, Vec<String>)>,
+    groups: Requirement,
+    scopes: Requirement,
+    /// The pools in the order added, handed to the builder by `build` (C sets a pool's rules
+    /// after adding it; the core's `Pool` is built whole).
+    pub(crate) pools: Vec<PoolEntry>,
+    /// What to fix after the last call with this configuration, "" when it succeeded
+    /// (`cognito_config_error_message`). A lock: `cognito_verifier_new` may be called from
+    /// several threads with one configuration.
+    error: Mutex<&'static str>,
+}
+
+/// A failed configuration call: the code returned, and what to fix.
+pub(crate) struct Fault {
+    pub(crate) code: cognito_result,
+    pub(crate) message: &'static str,
+}
+
+impl Fault {
+    pub(crate) const fn new(code: cognito_result, message: &'static str) -> Self {
+        Fault { code, message }
+    }
+}
+
+impl From<cognito_result> for Fault {
+    /// A code of the C ABI says what to fix in its own words (`cognito_result_message`).
+    fn from(code: cognito_result) -> Self {
+        Fault::new(code, code.message().to_str().unwrap_or(""))
+    }
+}
+
+impl From<ConfigError> for Fault {
+    /// The core's words, the same as Rust's and JS's.
+    fn from(e: ConfigError) -> Self {
+        let code = cognito_result::from(cognito_verify_core::Error::from(e));
+        Fault::new(code, e.message())
+    }
 }
 
 impl cognito_config {
@@ -92,18 +130,43 @@ impl cognito_config {
         ));
     }
 
-    /// The core's configuration, checked.
+    /// Keeps the outcome of a call for `cognito_config_error_message`.
+    fn note(&self, outcome: Result<(), Fault>) -> Result<(), cognito_result> {
+        let message = outcome.as_ref().err().map_or("", |f| f.message);
+        *self.error.lock().unwrap_or_else(PoisonError::into_inner) = message;
+        outcome.map_err(|f| f.code)
+    }
+
+    /// The core's configuration, checked; what to fix is kept for
+    /// `cognito_config_error_message`.
     pub(crate) fn build(&self) -> Result<VerifierConfig, cognito_result> {
         let mut b = self.builder.clone();
+        for pool in &self.pools {
+            b = b.pool(pool.to_core());
+        }
         if let Some((kind, list)) = &self.groups {
             b = b.groups(*kind, list.iter().cloned());
         }
         if let Some((kind, list)) = &self.scopes {
             b = b.scopes(*kind, list.iter().cloned());
         }
-        b.build()
-            .map_err(|e| cognito_result::from(cognito_verify_core::Error::from(e)))
+        let built = b.build();
+        self.note(built.as_ref().map(|_| ()).map_err(|e| Fault::from(*e)))?;
+        built.map_err(|e| Fault::from(e).code)
     }
+}
+
+/// Runs a call that changes the configuration, and keeps its outcome for
+/// `cognito_config_error_message`.
+pub(crate) fn configure(
+    config: *mut cognito_config,
+    f: impl FnOnce(&mut cognito_config) -> Result<(), Fault>,
+) -> cognito_result {
+    boundary::call(|| {
+        let c = try_mut(config)?;
+        let outcome = f(c);
+        c.note(outcome)
+    })
 }
 
 /// Creates an empty configuration with the core's defaults: no issuer, no client (both must be
@@ -122,6 +185,8 @@ pub extern "C" fn cognito_config_new(config_out: *mut *mut cognito_config) -> co
             builder: VerifierConfig::builder(),
             groups: None,
             scopes: None,
+            pools: Vec::new(),
+            error: Mutex::new(""),
         }));
         Ok(())
     })
@@ -138,8 +203,8 @@ fn set(
     config: *mut cognito_config,
     f: impl FnOnce(ConfigBuilder) -> ConfigBuilder,
 ) -> cognito_result {
-    boundary::call(|| {
-        try_mut(config)?.update(f);
+    configure(config, |c| {
+        c.update(f);
         Ok(())
     })
 }
@@ -151,10 +216,23 @@ fn set_str(
     value_len: usize,
     f: impl FnOnce(ConfigBuilder, String) -> ConfigBuilder,
 ) -> cognito_result {
-    boundary::call(|| {
-        let c = try_mut(config)?;
+    configure(config, |c| {
         let v = try_str(value, value_len)?.to_owned();
         c.update(|b| f(b, v));
+        Ok(())
+    })
+}
+
+/// Adds a pool (a user pool id or an issuer URL), numbered by the order added.
+fn add_pool(
+    config: *mut cognito_config,
+    value: *const u8,
+    value_len: usize,
+    pool: fn(String) -> Pool,
+) -> cognito_result {
+    configure(config, |c| {
+        let v = try_str(value, value_len)?.to_owned();
+        c.pools.push(PoolEntry::new(pool(v)));
         Ok(())
     })
 }
@@ -167,14 +245,14 @@ fn set_str(
 /// one pool, numbered from 0 in the order added (the `pool` argument of `cognito_verifier_poll`,
 /// `cognito_verifier_cache_pool_jwks`, ...); its keys are fetched from
 /// `https://cognito-idp.{region}.amazonaws.com/{id}/.well-known/jwks.json`
-/// (`cognito_verifier_jwks_url`).
+/// (`cognito_verifier_jwks_url`). Its own rules, by that number: `cognito_config_pool_*`.
 #[no_mangle]
 pub extern "C" fn cognito_config_add_user_pool_id(
     config: *mut cognito_config,
     pool_id: *const u8,
     pool_id_len: usize,
 ) -> cognito_result {
-    set_str(config, pool_id, pool_id_len, ConfigBuilder::user_pool)
+    add_pool(config, pool_id, pool_id_len, Pool::user_pool)
 }
 
 /// Accepts tokens whose `iss` is exactly this URL (emulators, other partitions). May be called
@@ -186,11 +264,12 @@ pub extern "C" fn cognito_config_add_issuer(
     issuer: *const u8,
     issuer_len: usize,
 ) -> cognito_result {
-    set_str(config, issuer, issuer_len, ConfigBuilder::issuer)
+    add_pool(config, issuer, issuer_len, Pool::issuer)
 }
 
-/// Accepts tokens of this app client (`aud` of ID tokens, `client_id` of access tokens). At least
-/// one is required; may be called several times.
+/// Accepts tokens of this app client (`aud` of ID tokens, `client_id` of access tokens), in every
+/// pool that names none of its own (`cognito_config_pool_add_client_id`). Each pool needs one at
+/// least, its own or these; may be called several times.
 #[no_mangle]
 pub extern "C" fn cognito_config_add_client_id(
     config: *mut cognito_config,
@@ -201,20 +280,15 @@ pub extern "C" fn cognito_config_add_client_id(
 }
 
 /// Accepts only this token use: a `cognito_token_use` value (`COGNITO_TOKEN_USE_ANY`, `_ID` or
-/// `_ACCESS`); anything else is `COGNITO_RESULT_INVALID_ARGUMENT`.
+/// `_ACCESS`); anything else is `COGNITO_RESULT_INVALID_ARGUMENT`. Pools that set their own
+/// (`cognito_config_pool_set_token_use`) use theirs.
 #[no_mangle]
 pub extern "C" fn cognito_config_set_token_use(
     config: *mut cognito_config,
     token_use: u32,
 ) -> cognito_result {
-    boundary::call(|| {
-        let c = try_mut(config)?;
-        let t = match token_use {
-            0 => AcceptedTokenUse::Any,
-            1 => AcceptedTokenUse::Id,
-            2 => AcceptedTokenUse::Access,
-            _ => return Err(cognito_result::InvalidArgument),
-        };
+    configure(config, |c| {
+        let t = parse_token_use(token_use)?;
         c.update(|b| b.token_use(t));
         Ok(())
     })
@@ -257,10 +331,9 @@ pub extern "C" fn cognito_config_set_max_token_bytes(
     config: *mut cognito_config,
     max_token_bytes: usize,
 ) -> cognito_result {
-    boundary::call(|| {
-        let c = try_mut(config)?;
+    configure(config, |c| {
         if !(1..=COGNITO_MAX_TOKEN_BYTES_LIMIT).contains(&max_token_bytes) {
-            return Err(cognito_result::InvalidArgument);
+            return Err(cognito_result::InvalidArgument.into());
         }
         c.update(|b| b.max_token_bytes(max_token_bytes));
         Ok(())
@@ -325,8 +398,7 @@ pub extern "C" fn cognito_config_set_refresh(
     config: *mut cognito_config,
     refresh: *const cognito_refresh_config,
 ) -> cognito_result {
-    boundary::call(|| {
-        let c = try_mut(config)?;
+    configure(config, |c| {
         let refresh = *try_ref(refresh)?;
         c.update(|b| b.refresh(refresh.into()));
         Ok(())
@@ -373,23 +445,41 @@ pub extern "C" fn cognito_config_set_allow_any_rsa_exponent(
     set(config, |b| b.allow_any_rsa_exponent(allow))
 }
 
-fn match_mode(m: u32) -> Result<Match, cognito_result> {
+pub(crate) fn match_mode(m: u32) -> Result<Match, Fault> {
     match m {
         0 => Ok(Match::AnyOf),
         1 => Ok(Match::AllOf),
-        _ => Err(cognito_result::InvalidArgument),
+        _ => Err(Fault::new(
+            cognito_result::InvalidArgument,
+            "mode is not a cognito_match (COGNITO_MATCH_ANY_OF or COGNITO_MATCH_ALL_OF)",
+        )),
     }
 }
 
-fn require(
+pub(crate) fn parse_token_use(t: u32) -> Result<AcceptedTokenUse, Fault> {
+    match t {
+        0 => Ok(AcceptedTokenUse::Any),
+        1 => Ok(AcceptedTokenUse::Id),
+        2 => Ok(AcceptedTokenUse::Access),
+        _ => Err(Fault::new(
+            cognito_result::InvalidArgument,
+            "token_use is not a cognito_token_use (COGNITO_TOKEN_USE_ANY, _ID or _ACCESS)",
+        )),
+    }
+}
+
+/// A group or scope requirement of the verifier or of one pool.
+pub(crate) type Requirement = Option<(Match, Vec<String>)>;
+
+/// Sets how the requirement `field` picks is matched.
+pub(crate) fn require(
     config: *mut cognito_config,
     mode: u32,
-    field: impl FnOnce(&mut cognito_config) -> &mut Option<(Match, Vec<String>)>,
+    field: impl FnOnce(&mut cognito_config) -> Result<&mut Requirement, Fault>,
 ) -> cognito_result {
-    boundary::call(|| {
-        let c = try_mut(config)?;
+    configure(config, |c| {
         let kind = match_mode(mode)?;
-        let slot = field(c);
+        let slot = field(c)?;
         match slot {
             Some((k, _)) => *k = kind,
             None => *slot = Some((kind, Vec::new())),
@@ -398,19 +488,19 @@ fn require(
     })
 }
 
-fn add_required(
+/// Adds a value to the requirement `field` picks (creating it, any-of, if needed).
+pub(crate) fn add_required(
     config: *mut cognito_config,
     value: *const u8,
     value_len: usize,
-    field: impl FnOnce(&mut cognito_config) -> &mut Option<(Match, Vec<String>)>,
+    field: impl FnOnce(&mut cognito_config) -> Result<&mut Requirement, Fault>,
 ) -> cognito_result {
-    boundary::call(|| {
-        let c = try_mut(config)?;
-        let v = try_str(value, value_len)?;
-        field(c)
+    configure(config, |c| {
+        let v = try_str(value, value_len)?.to_owned();
+        field(c)?
             .get_or_insert_with(|| (Match::AnyOf, Vec::new()))
             .1
-            .push(v.to_owned());
+            .push(v);
         Ok(())
     })
 }
@@ -423,7 +513,7 @@ pub extern "C" fn cognito_config_require_groups(
     config: *mut cognito_config,
     mode: u32,
 ) -> cognito_result {
-    require(config, mode, |c| &mut c.groups)
+    require(config, mode, |c| Ok(&mut c.groups))
 }
 
 /// Adds a group to the group requirement (creating it, any-of, if needed).
@@ -433,7 +523,7 @@ pub extern "C" fn cognito_config_add_group(
     group: *const u8,
     group_len: usize,
 ) -> cognito_result {
-    add_required(config, group, group_len, |c| &mut c.groups)
+    add_required(config, group, group_len, |c| Ok(&mut c.groups))
 }
 
 /// Requires `scope` to match the scopes added with `cognito_config_add_scope`; as
@@ -443,7 +533,7 @@ pub extern "C" fn cognito_config_require_scopes(
     config: *mut cognito_config,
     mode: u32,
 ) -> cognito_result {
-    require(config, mode, |c| &mut c.scopes)
+    require(config, mode, |c| Ok(&mut c.scopes))
 }
 
 /// Adds a scope to the scope requirement (creating it, any-of, if needed).
@@ -453,5 +543,26 @@ pub extern "C" fn cognito_config_add_scope(
     scope: *const u8,
     scope_len: usize,
 ) -> cognito_result {
-    add_required(config, scope, scope_len, |c| &mut c.scopes)
+    add_required(config, scope, scope_len, |c| Ok(&mut c.scopes))
+}
+
+/// What to fix after the last call with this configuration that took it (a setter, or
+/// `cognito_verifier_new`): the words of the Rust core's `ConfigError` for a configuration it
+/// refuses ("an app client id is empty", "the user pool id has no '_' ..."), or this library's
+/// for an argument it refuses ("no pool has this index ..."). Empty (`*out_len` 0) when that
+/// call succeeded. Text out as for claims: copied with a NUL, `COGNITO_RESULT_BUFFER_TOO_SMALL`
+/// with the size needed in `*out_len`. Errors: `COGNITO_RESULT_NULL_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn cognito_config_error_message(
+    config: *const cognito_config,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> cognito_result {
+    boundary::call(|| {
+        let c = try_ref(config)?;
+        let out = TextOut::new(buf, buf_len, out_len)?;
+        let message = *c.error.lock().unwrap_or_else(PoisonError::into_inner);
+        out.bytes(message.as_bytes())
+    })
 }

@@ -23,6 +23,7 @@ mod boundary;
 mod cast;
 mod claims;
 mod config;
+mod pools;
 mod refresh;
 mod result;
 mod verifier;
@@ -41,18 +42,24 @@ pub use claims::{
 pub use config::{
     cognito_config, cognito_config_add_client_id, cognito_config_add_group,
     cognito_config_add_issuer, cognito_config_add_scope, cognito_config_add_user_pool_id,
-    cognito_config_free, cognito_config_new, cognito_config_require_groups,
-    cognito_config_require_scopes, cognito_config_set_allow_any_rsa_exponent,
-    cognito_config_set_allow_es256, cognito_config_set_leeway, cognito_config_set_max_age,
-    cognito_config_set_max_jwks_bytes, cognito_config_set_max_token_bytes,
-    cognito_config_set_max_token_lifetime, cognito_config_set_refresh,
-    cognito_config_set_revocation_capacity, cognito_config_set_signature_cache,
-    cognito_config_set_token_use, cognito_config_set_verdict_memo,
-    cognito_config_set_verdict_memo_bytes, cognito_match, cognito_token_use,
-    COGNITO_DEFAULT_MAX_JWKS_BYTES, COGNITO_DEFAULT_MAX_TOKEN_BYTES,
+    cognito_config_error_message, cognito_config_free, cognito_config_new,
+    cognito_config_require_groups, cognito_config_require_scopes,
+    cognito_config_set_allow_any_rsa_exponent, cognito_config_set_allow_es256,
+    cognito_config_set_leeway, cognito_config_set_max_age, cognito_config_set_max_jwks_bytes,
+    cognito_config_set_max_token_bytes, cognito_config_set_max_token_lifetime,
+    cognito_config_set_refresh, cognito_config_set_revocation_capacity,
+    cognito_config_set_signature_cache, cognito_config_set_token_use,
+    cognito_config_set_verdict_memo, cognito_config_set_verdict_memo_bytes, cognito_match,
+    cognito_token_use, COGNITO_DEFAULT_MAX_JWKS_BYTES, COGNITO_DEFAULT_MAX_TOKEN_BYTES,
     COGNITO_DEFAULT_MAX_TOKEN_LIFETIME, COGNITO_DEFAULT_REVOCATION_CAPACITY,
     COGNITO_DEFAULT_SIGNATURE_CACHE_CAPACITY, COGNITO_DEFAULT_VERDICT_MEMO_BYTES,
     COGNITO_DEFAULT_VERDICT_MEMO_ENTRIES, COGNITO_MAX_TOKEN_BYTES_LIMIT,
+};
+pub use pools::{
+    cognito_config_pool_add_client_id, cognito_config_pool_add_group,
+    cognito_config_pool_add_issuer, cognito_config_pool_add_scope, cognito_config_pool_count,
+    cognito_config_pool_require_groups, cognito_config_pool_require_scopes,
+    cognito_config_pool_set_jwks_url, cognito_config_pool_set_token_use,
 };
 pub use refresh::{
     cognito_refresh_action, cognito_refresh_config, cognito_refresh_config_default,

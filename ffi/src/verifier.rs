@@ -79,9 +79,10 @@ impl cognito_verifier {
 /// once, here.
 ///
 /// Returns `COGNITO_RESULT_INVALID_CONFIGURATION` when there is no issuer (user pool id or issuer
-/// URL) or no client id, a user pool id is malformed, an issuer or client id is empty, a group
-/// or scope requirement lists nothing, or the revocation capacity is too large;
-/// `COGNITO_RESULT_NULL_PARAMETER`. On success `*verifier_out` receives a handle to free with
+/// URL) or a pool without a client id, a user pool id is malformed, an issuer or client id is
+/// empty, a group or scope requirement lists nothing, a JWKS URL may not be fetched, or the
+/// revocation capacity is too large (`cognito_config_error_message` then says which, in the
+/// core's words); `COGNITO_RESULT_NULL_PARAMETER`. On success `*verifier_out` receives a handle to free with
 /// `cognito_verifier_free`. Thread-safe for the configuration as long as nobody changes it
 /// meanwhile.
 #[no_mangle]

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the C ABI (called by `make test`): header drift, the shared vectors from C and C++
 # (static and shared library, AddressSanitizer + UBSan, valgrind), hostile calls, threads,
-# revocation, sign-out, key refresh through the verifier (testdata/refresh.jsonl), the allocation
-# count, the README examples, the pkg-config file.
+# revocation, sign-out, key refresh through the verifier (testdata/refresh.jsonl), per-pool rules
+# (testdata/pools.jsonl), the allocation count, the README examples, the pkg-config file.
 #   tests/c/run.sh            honours CARGO_TARGET_DIR (default: target/), CC, CXX
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -74,6 +74,7 @@ CONFORMANCE=("$V/conformance.txt")
 DOC=(testdata/doc/jwks.json testdata/doc/token.txt)
 REVOCATION=("$V/revocation.txt")
 REFRESH=("$V/refresh.txt")
+POOLS=("$V/pools.txt")
 
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
 CXXFLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
@@ -89,7 +90,7 @@ build() {
     "$@" -o "$out/$name"
 }
 compile_all() {
-    for prog in vectors hostile threads sigcache revocation sign_out refresh; do
+    for prog in vectors hostile threads sigcache revocation sign_out refresh pools; do
         build "$prog-static" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${STATIC[@]}"
         build "$prog-shared" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${SHARED[@]}"
         build "$prog-asan" "$CC" "${CFLAGS[@]}" "${SAN[@]}" "tests/c/$prog.c" "${STATIC[@]}"
@@ -138,6 +139,10 @@ step "key refresh: testdata/refresh.jsonl through the verifier; static library" 
 step "key refresh, shared library" "$out/refresh-shared" "${REFRESH[@]}"
 step "key refresh, AddressSanitizer + UBSan" "$out/refresh-asan" "${REFRESH[@]}"
 step "key refresh, valgrind (shared library)" "${VALGRIND[@]}" "$out/refresh-shared" "${REFRESH[@]}"
+step "pools with rules of their own: testdata/pools.jsonl, setter errors; static library" "$out/pools-static" "${POOLS[@]}"
+step "pools, shared library" "$out/pools-shared" "${POOLS[@]}"
+step "pools, AddressSanitizer + UBSan" "$out/pools-asan" "${POOLS[@]}"
+step "pools, valgrind (shared library)" "${VALGRIND[@]}" "$out/pools-shared" "${POOLS[@]}"
 step "no allocation per verification (malloc family wrapped)" "$out/alloc_count" "${DOC[@]}"
 
 # ------------------------------------------------------------------ README example, pkg-config
@@ -194,6 +199,18 @@ readme_refresh() {
     "$out/readme_refresh" "${DOC[@]}"
 }
 step "README key refresh example (ASan + UBSan)" readme_refresh
+
+readme_pools() {
+    # The ```c block of ffi/README.md's "Pools" section, run inside tests/c/readme_pools.c
+    # (AddressSanitizer + UBSan).
+    awk '/^## Pools$/ {sec = 1} sec && /^```c$/ {on = 1; next} on && /^```$/ {exit} on' \
+        ffi/README.md > "$out/readme_pools.inc"
+    [ -s "$out/readme_pools.inc" ] || return 1
+    "$CC" "${CFLAGS[@]}" "${SAN[@]}" -I"$out" tests/c/readme_pools.c "${STATIC[@]}" \
+        -o "$out/readme_pools"
+    "$out/readme_pools" "${DOC[@]}"
+}
+step "README pools example (ASan + UBSan)" readme_pools
 
 echo
 echo "tests/c: $passed passed, $failed failed"

@@ -236,6 +236,52 @@ int doc_token_checks(const char *jwks_path, const char *token_path) {
     return bad;
 }
 
+// Per-pool rules through the wrapper: the pool's own client and token use replace the
+// verifier's; mistakes give their code and the words of what to fix.
+int pool_checks(const char *jwks_path, const char *token_path) {
+    std::ifstream j(jwks_path), t(token_path);
+    std::string jwks((std::istreambuf_iterator<char>(j)), std::istreambuf_iterator<char>());
+    std::string token;
+    std::getline(t, token);
+    int bad = 0;
+    auto check = [&](bool cond, const char *what) {
+        if (!cond) {
+            std::cerr << "pool check failed: " << what << "\n";
+            bad++;
+        }
+    };
+    auto claims = cognito::Claims::create();
+    auto verdict = [&](cognito::Config &config) {
+        auto v = cognito::Verifier::create(config);
+        if (!v) return v.code();
+        v->cache_jwks(jwks, 1700000100);
+        return v->verify(token, 1700000100, *claims);
+    };
+    const char *pool = "us-east-1_Example1", *client = "3n4b5urk1ft4fl3mg5e62d9ado";
+    cognito::Config own;
+    own.user_pool_id(pool).client_id("other").pool_client_id(0, client).pool_group(0, "admin");
+    check(own.pool_count() == 1 && verdict(own) == COGNITO_RESULT_OK, "the pool's own client");
+    cognito::Config access;
+    access.user_pool_id(pool).client_id(client).pool_token_use(0, COGNITO_TOKEN_USE_ACCESS);
+    check(verdict(access) == COGNITO_RESULT_WRONG_TOKEN_USE, "the pool's own token use");
+    cognito::Config scoped;
+    scoped.user_pool_id(pool).client_id(client).pool_require_scopes(0, COGNITO_MATCH_ALL_OF)
+        .pool_scope(0, "x/y").pool_jwks_url(0, "https://keys.example.com/jwks.json");
+    check(verdict(scoped) == COGNITO_RESULT_SCOPE_NOT_ALLOWED, "the pool's own scopes");
+    auto url = cognito::Verifier::create(scoped);
+    check(url && url->jwks_url(0).value_or("") == "https://keys.example.com/jwks.json", "JWKS URL");
+    cognito::Config early;
+    early.pool_client_id(0, client).user_pool_id(pool).client_id(client);
+    check(early.status() == COGNITO_RESULT_INVALID_ARGUMENT &&
+              early.error_message().value_or("").rfind("no pool added yet", 0) == 0 &&
+              early.pool_count() == 0, "a pool setting before the pool; later setters not applied");
+    cognito::Config empty;
+    empty.user_pool_id(pool).pool_client_id(0, "").pool_issuer(0, "http://127.0.0.1:9229/p");
+    check(verdict(empty) == COGNITO_RESULT_INVALID_CONFIGURATION &&
+              empty.error_message().value_or("") == "an app client id is empty", "empty client id");
+    return bad;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -243,7 +289,7 @@ int main(int argc, char **argv) {
         std::cerr << "usage: vectors_cpp JWKS TOKEN VECTOR_FILES...\n";
         return 2;
     }
-    int bad = wrapper_checks() + doc_token_checks(argv[1], argv[2]);
+    int bad = wrapper_checks() + doc_token_checks(argv[1], argv[2]) + pool_checks(argv[1], argv[2]);
     for (int i = 3; i < argc; i++) bad += run_file(argv[i]);
     if (bad == 0) std::printf("  C++ wrapper checks passed\n");
     return bad == 0 ? 0 : 1;

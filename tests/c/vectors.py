@@ -2,7 +2,7 @@
 """Converts the shared JSON-lines vectors of testdata/ into a line format a small C reader parses.
 
     vectors.py OUT_DIR     writes tokens.txt, real-world.txt, jwks.txt, conformance.txt,
-                           revocation.txt, refresh.txt
+                           revocation.txt, refresh.txt, pools.txt
 
 Every line is one case, fields separated by one space. Text is "x" + hex of its UTF-8 bytes
 ("x" alone is the empty string), "-" means absent; lists are comma-separated texts or "-".
@@ -26,6 +26,15 @@ Every line is one case, fields separated by one space. Text is "x" + hex of its 
                L at doc_name                                   (load_jwks, every pool)
                V at token_name valid|error_code                (verify)
                E scenarios steps
+  pools (testdata/pools.jsonl, each verdict's token, time and keys per pool from its
+  conformance.jsonl case; semantics in core/tests/pools.rs): a configuration is a line C, then
+  one line p a pool, U its expected JWKS URLs, V a verdict; E closes the file with the counts.
+               C name client_ids token_use|- groups_mode groups scopes_mode scopes error|-
+               p kind value also_issuers jwks_url client_ids token_use|- groups_mode groups
+                 scopes_mode scopes                    (kind "u" user pool id, "i" issuer URL)
+               U jwks_urls
+               V case_name token now jwkses valid|error_code
+               E configurations verdicts errors
 The C and C++ programs do the verification and the comparison.
 """
 import json, os, sys
@@ -143,6 +152,41 @@ def convert_refresh(src, dst):
     return len(cases), steps
 
 
+def pools_lines(row, conformance):
+    c = row["config"]
+    lines = [" ".join(["C", text(row["name"]), texts(c.get("client_ids")), c.get("token_use") or "-"]
+                      + requirement(c.get("groups")) + requirement(c.get("scopes"))
+                      + [text(row.get("error"))])]
+    for p in c["pools"]:
+        kind = "u" if "user_pool_id" in p else "i"
+        lines.append(" ".join(["p", kind, text(p.get("user_pool_id") or p["issuer"]),
+                               texts(p.get("also_issuers")), text(p.get("jwks_url")),
+                               texts(p.get("client_ids")), p.get("token_use") or "-"]
+                              + requirement(p.get("groups")) + requirement(p.get("scopes"))))
+    if "jwks_urls" in row:
+        lines.append("U " + texts(row["jwks_urls"]))
+    for name, expect in row.get("verdicts", []):
+        case = conformance[name]
+        jwkses = [json.dumps(q["jwks"], separators=(",", ":")) for q in case["pools"]]
+        lines.append(" ".join(["V", text(name), text(case["token"]), num(case["now"]),
+                               texts(jwkses), word(expect)]))
+    return lines
+
+
+def convert_pools(dst):
+    with open(os.path.join(TESTDATA, "conformance.jsonl")) as f:
+        conformance = {c["name"]: c for c in (json.loads(l) for l in f if l.strip())}
+    with open(os.path.join(TESTDATA, "pools.jsonl")) as f:
+        rows = [json.loads(l) for l in f if l.strip()]
+    verdicts = sum(len(r.get("verdicts", [])) for r in rows)
+    errors = sum(1 for r in rows if "error" in r)
+    with open(dst, "w") as out:
+        for r in rows:
+            out.write("\n".join(pools_lines(r, conformance)) + "\n")
+        out.write(f"E {len(rows)} {verdicts} {errors}\n")
+    return len(rows), verdicts, errors
+
+
 def convert(src, dst, line):
     with open(os.path.join(TESTDATA, src)) as f:
         cases = [json.loads(l) for l in f if l.strip()]
@@ -161,6 +205,8 @@ if __name__ == "__main__":
          convert("conformance.jsonl", os.path.join(out, "conformance.txt"), conformance_line),
          convert("revocation.jsonl", os.path.join(out, "revocation.txt"), revocation_line)]
     scenarios, steps = convert_refresh("refresh.jsonl", os.path.join(out, "refresh.txt"))
+    configs, verdicts, errors = convert_pools(os.path.join(out, "pools.txt"))
     print(f"converted {n[0]} token cases, {n[1]} real-world cases, {n[2]} key set cases, "
           f"{n[3]} conformance cases, {n[4]} revocation cases, "
-          f"{scenarios} refresh scenarios of {steps} steps")
+          f"{scenarios} refresh scenarios of {steps} steps, "
+          f"{configs} pool configurations of {verdicts} verdicts and {errors} refusals")

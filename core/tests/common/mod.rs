@@ -22,13 +22,13 @@ pub(crate) fn jsonl(path: &str) -> Vec<Value> {
         .collect()
 }
 
-fn strs(v: &Value) -> Vec<&str> {
+pub(crate) fn strs(v: &Value) -> Vec<&str> {
     v.as_array()
         .map(|a| a.iter().map(|x| x.as_str().expect("string")).collect())
         .unwrap_or_default()
 }
 
-fn requirement(v: &Value) -> Option<(Match, Vec<&str>)> {
+pub(crate) fn requirement(v: &Value) -> Option<(Match, Vec<&str>)> {
     let o = v.as_object()?;
     if let Some(l) = o.get("any_of") {
         return Some((Match::AnyOf, strs(l)));
