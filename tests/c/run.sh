@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the C ABI (called by `make test`): header drift, the shared vectors from C and C++
 # (static and shared library, AddressSanitizer + UBSan, valgrind), hostile calls, threads,
-# revocation, sign-out, key refresh through the verifier (testdata/refresh.jsonl), the allocation
+# revocation, sign-out, key refresh through the verifier (testdata/refresh.jsonl), the verdict memo
+# after the world changed (testdata/memo.jsonl), the allocation
 # count, the README examples, the pkg-config file.
 #   tests/c/run.sh            honours CARGO_TARGET_DIR (default: target/), CC, CXX
 set -euo pipefail
@@ -74,6 +75,7 @@ CONFORMANCE=("$V/conformance.txt")
 DOC=(testdata/doc/jwks.json testdata/doc/token.txt)
 REVOCATION=("$V/revocation.txt")
 REFRESH=("$V/refresh.txt")
+MEMO=("$V/memo.txt")
 
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
 CXXFLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
@@ -89,7 +91,7 @@ build() {
     "$@" -o "$out/$name"
 }
 compile_all() {
-    for prog in vectors hostile threads sigcache revocation sign_out refresh; do
+    for prog in vectors hostile threads sigcache revocation sign_out refresh memo_table; do
         build "$prog-static" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${STATIC[@]}"
         build "$prog-shared" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${SHARED[@]}"
         build "$prog-asan" "$CC" "${CFLAGS[@]}" "${SAN[@]}" "tests/c/$prog.c" "${STATIC[@]}"
@@ -138,6 +140,10 @@ step "key refresh: testdata/refresh.jsonl through the verifier; static library" 
 step "key refresh, shared library" "$out/refresh-shared" "${REFRESH[@]}"
 step "key refresh, AddressSanitizer + UBSan" "$out/refresh-asan" "${REFRESH[@]}"
 step "key refresh, valgrind (shared library)" "${VALGRIND[@]}" "$out/refresh-shared" "${REFRESH[@]}"
+step "verdict memo: testdata/memo.jsonl, the world changed after a verification; static library" "$out/memo_table-static" "${MEMO[@]}"
+step "verdict memo table, shared library" "$out/memo_table-shared" "${MEMO[@]}"
+step "verdict memo table, AddressSanitizer + UBSan" "$out/memo_table-asan" "${MEMO[@]}"
+step "verdict memo table, valgrind (shared library)" "${VALGRIND[@]}" "$out/memo_table-shared" "${MEMO[@]}"
 step "no allocation per verification (malloc family wrapped)" "$out/alloc_count" "${DOC[@]}"
 
 # ------------------------------------------------------------------ README example, pkg-config
