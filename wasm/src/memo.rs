@@ -135,7 +135,12 @@ impl WasmVerifier {
                 self.not_a_verification();
                 self.keep(token, r)
             }
-            None => (u32::MAX, 0),
+            None => {
+                // Not stored (its bucket's victim could not make room within the byte bound):
+                // the lookup counted a miss that was not a verification either.
+                self.not_a_verification_miss();
+                (u32::MAX, 0)
+            }
         }
     }
 
@@ -169,6 +174,13 @@ impl WasmVerifier {
     pub(crate) fn not_a_verification(&self) {
         if let Ok(mut kept) = self.kept.try_borrow_mut() {
             kept.extra_hits += 1;
+        }
+    }
+
+    /// A miss the core counted that was not a verification of its own.
+    fn not_a_verification_miss(&self) {
+        if let Ok(mut kept) = self.kept.try_borrow_mut() {
+            kept.extra_misses += 1;
         }
     }
 }
