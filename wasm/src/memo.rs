@@ -16,7 +16,8 @@
 //! instead. The next time (`KEEP`), the memo answers it (the core's re-check), or, if the memo
 //! dropped it meanwhile (a full bucket), it is verified in full again; either way it is then kept
 //! in a slot whose handle the glue receives with the payload (`Sink::payload`), and from then on
-//! the glue's `Map` finds it, whatever the memo drops.
+//! the glue's `Map` finds it, whatever the memo drops. (A token the memo could not store within
+//! its byte bound gets no handle: it stays noted as seen.)
 //!
 //! Counters: the core counts every lookup. Its re-check of a token it just found counts that use
 //! again, and a refusal of the glue's handle (keys replaced) is followed by the full
