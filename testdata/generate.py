@@ -16,6 +16,8 @@ Every binding (Rust, C, JS) reads the same files:
   "base": {"poll": "keys"|"unknown_kid", "action": "use_cached"|"fetch"|"refresh"|"wait"|"unavailable",
   "retry_at"?}, {"fetched": "fail" | a document name}, {"load": a document name}, or
   {"verify": a token name, "expect": "valid" | code} (with the keys held, no fetch).
+- memo.jsonl: "verified, then the world changed" cases of the verdict memo; the shape is documented in
+  memo_table.py, which also writes it alone (`python testdata/memo_table.py`) without re-signing the others.
 - real-world/cases.jsonl: real Cognito tokens (see real-world/README.md), in the tokens.jsonl shape.
 
 Keys are generated once into keys/*.pem and reused, so RS256 tokens are reproducible. ES256 signatures are
@@ -25,6 +27,7 @@ import json, os, sys
 
 from jose import *  # noqa: F401,F403 (keys, token and claim builders shared by every table)
 from jose import HERE
+from memo_table import write_memo
 from refresh_table import build_refresh
 
 CASES = []
@@ -535,6 +538,7 @@ def main():
     write_jsonl(os.path.join(HERE, "conformance.jsonl"), build_conformance())
     write_jsonl(os.path.join(HERE, "revocation.jsonl"), build_revocation())
     write_jsonl(os.path.join(HERE, "refresh.jsonl"), build_refresh(CASES))
+    write_memo()
     src = os.path.join(HERE, "..", "..", "shared", "real-world", "cases.json")
     if os.path.exists(src):
         os.makedirs(os.path.join(HERE, "real-world"), exist_ok=True)

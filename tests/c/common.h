@@ -2,6 +2,7 @@
 #ifndef COGNITO_TEST_COMMON_H
 #define COGNITO_TEST_COMMON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,23 @@ static inline cognito_result add_list(cognito_config *cfg, char *field, item_fn 
         if (!comma) return COGNITO_RESULT_OK;
         p = comma + 1;
     }
+}
+
+/* A vector's token_use field ("id", "access", else any). */
+static inline cognito_result set_token_use(cognito_config *cfg, const char *s) {
+    uint32_t u = COGNITO_TOKEN_USE_ANY;
+    if (strcmp(s, "id") == 0) u = COGNITO_TOKEN_USE_ID;
+    if (strcmp(s, "access") == 0) u = COGNITO_TOKEN_USE_ACCESS;
+    return cognito_config_set_token_use(cfg, u);
+}
+
+static inline cognito_result requirement(cognito_config *cfg, char *mode, char *list, bool groups) {
+    if (strcmp(mode, "-") == 0) return COGNITO_RESULT_OK;
+    uint32_t m = strcmp(mode, "all") == 0 ? COGNITO_MATCH_ALL_OF : COGNITO_MATCH_ANY_OF;
+    cognito_result rc = groups ? cognito_config_require_groups(cfg, m)
+                               : cognito_config_require_scopes(cfg, m);
+    if (rc != COGNITO_RESULT_OK) return rc;
+    return add_list(cfg, list, groups ? cognito_config_add_group : cognito_config_add_scope);
 }
 
 #endif

@@ -2,7 +2,8 @@
 # Every test of the C ABI (called by `make test`): header drift, the shared vectors from C and C++
 # (static and shared library, AddressSanitizer + UBSan, valgrind), hostile calls, threads,
 # revocation, sign-out, key refresh through the verifier (testdata/refresh.jsonl), per-pool rules
-# (testdata/pools.jsonl), the allocation count, the README examples, the pkg-config file.
+# (testdata/pools.jsonl), the verdict memo after the world changed (testdata/memo.jsonl), the
+# allocation count, the README examples, the pkg-config file.
 #   tests/c/run.sh            honours CARGO_TARGET_DIR (default: target/), CC, CXX
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -75,6 +76,7 @@ DOC=(testdata/doc/jwks.json testdata/doc/token.txt)
 REVOCATION=("$V/revocation.txt")
 REFRESH=("$V/refresh.txt")
 POOLS=("$V/pools.txt")
+MEMO=("$V/memo.txt")
 
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
 CXXFLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
@@ -90,7 +92,7 @@ build() {
     "$@" -o "$out/$name"
 }
 compile_all() {
-    for prog in vectors hostile threads sigcache revocation sign_out refresh pools; do
+    for prog in vectors hostile threads sigcache revocation sign_out refresh pools memo_table; do
         build "$prog-static" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${STATIC[@]}"
         build "$prog-shared" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${SHARED[@]}"
         build "$prog-asan" "$CC" "${CFLAGS[@]}" "${SAN[@]}" "tests/c/$prog.c" "${STATIC[@]}"
@@ -143,6 +145,10 @@ step "pools with rules of their own: testdata/pools.jsonl, setter errors; static
 step "pools, shared library" "$out/pools-shared" "${POOLS[@]}"
 step "pools, AddressSanitizer + UBSan" "$out/pools-asan" "${POOLS[@]}"
 step "pools, valgrind (shared library)" "${VALGRIND[@]}" "$out/pools-shared" "${POOLS[@]}"
+step "verdict memo: testdata/memo.jsonl, the world changed after a verification; static library" "$out/memo_table-static" "${MEMO[@]}"
+step "verdict memo table, shared library" "$out/memo_table-shared" "${MEMO[@]}"
+step "verdict memo table, AddressSanitizer + UBSan" "$out/memo_table-asan" "${MEMO[@]}"
+step "verdict memo table, valgrind (shared library)" "${VALGRIND[@]}" "$out/memo_table-shared" "${MEMO[@]}"
 step "no allocation per verification (malloc family wrapped)" "$out/alloc_count" "${DOC[@]}"
 
 # ------------------------------------------------------------------ README example, pkg-config

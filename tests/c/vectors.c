@@ -13,22 +13,6 @@
 
 #include "common.h"
 
-static cognito_result set_token_use(cognito_config *cfg, const char *s) {
-    uint32_t u = COGNITO_TOKEN_USE_ANY;
-    if (strcmp(s, "id") == 0) u = COGNITO_TOKEN_USE_ID;
-    if (strcmp(s, "access") == 0) u = COGNITO_TOKEN_USE_ACCESS;
-    return cognito_config_set_token_use(cfg, u);
-}
-
-static cognito_result requirement(cognito_config *cfg, char *mode, char *list, bool groups) {
-    if (strcmp(mode, "-") == 0) return COGNITO_RESULT_OK;
-    uint32_t m = strcmp(mode, "all") == 0 ? COGNITO_MATCH_ALL_OF : COGNITO_MATCH_ANY_OF;
-    cognito_result rc = groups ? cognito_config_require_groups(cfg, m)
-                               : cognito_config_require_scopes(cfg, m);
-    if (rc != COGNITO_RESULT_OK) return rc;
-    return add_list(cfg, list, groups ? cognito_config_add_group : cognito_config_add_scope);
-}
-
 /* Compares a string claim with the expectation ("-" absent, "?" not checked). */
 static bool same_text(const cognito_claims *claims,
                       cognito_result (*get)(const cognito_claims *, uint8_t *, size_t, size_t *),

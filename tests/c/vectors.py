@@ -2,7 +2,7 @@
 """Converts the shared JSON-lines vectors of testdata/ into a line format a small C reader parses.
 
     vectors.py OUT_DIR     writes tokens.txt, real-world.txt, jwks.txt, conformance.txt,
-                           revocation.txt, refresh.txt, pools.txt
+                           revocation.txt, refresh.txt, pools.txt, memo.txt
 
 Every line is one case, fields separated by one space. Text is "x" + hex of its UTF-8 bytes
 ("x" alone is the empty string), "-" means absent; lists are comma-separated texts or "-".
@@ -35,6 +35,18 @@ Every line is one case, fields separated by one space. Text is "x" + hex of its 
                U jwks_urls
                V case_name token now jwkses valid|error_code
                E configurations verdicts errors
+  memo (testdata/memo.jsonl, semantics in testdata/memo_table.py): a case is a line M, its documents
+  and configurations (one verifier each), then one line per step; names are plain words, `at` is
+  seconds relative to base (signed), hit is 1, 0 or "-" (not asserted).
+               M name base token
+               D doc_name bytes
+               C config_name custom_check(0|1) token_use leeway max_age allow_es256 pools issuers
+                 clients groups_mode groups scopes_mode scopes     (the token case's config fields)
+               L at doc_name                                   (load in every verifier)
+               R at revocation                                 (as in revocation cases)
+               X at refuse|accept                              (the custom checks' answer)
+               V at config_name valid|error_code hit
+               E cases steps
 The C and C++ programs do the verification and the comparison.
 """
 import json, os, sys
@@ -141,13 +153,40 @@ def refresh_lines(c):
     return lines
 
 
-def convert_refresh(src, dst):
+def memo_lines(c):
+    lines = [" ".join(["M", text(c["name"]), num(c["base"]), text(c["token"])])]
+    for name, doc in c["jwks"].items():
+        lines.append(" ".join(["D", word(name), text(json.dumps(doc, separators=(",", ":")))]))
+    for name, cfg in c["configs"].items():
+        lines.append(" ".join(["C", word(name), "1" if cfg.get("custom_check") else "0",
+                               cfg.get("token_use") or "any", num(cfg.get("leeway") or 0), num(cfg.get("max_age")),
+                               "1" if cfg.get("allow_es256") else "0", texts(cfg.get("user_pool_ids")),
+                               texts(cfg.get("issuers")), texts(cfg.get("client_ids"))]
+                              + requirement(cfg.get("groups")) + requirement(cfg.get("scopes"))))
+    for step in c["steps"]:
+        at = str(int(step["at"]))
+        if "load" in step:
+            lines.append(" ".join(["L", at, word(step["load"])]))
+        elif "revoke" in step:
+            lines.append(" ".join(["R", at, revocation(step["revoke"])]))
+        elif "custom_check" in step:
+            lines.append(" ".join(["X", at, word(step["custom_check"])]))
+        elif "verify" in step:
+            hit = step.get("hit")
+            lines.append(" ".join(["V", at, word(step["verify"]), word(step["expect"]),
+                                   "-" if hit is None else str(int(hit))]))
+        else:
+            raise ValueError(f"unknown step {step}")
+    return lines
+
+
+def convert_steps(src, dst, to_lines):
     with open(os.path.join(TESTDATA, src)) as f:
         cases = [json.loads(l) for l in f if l.strip()]
     steps = sum(len(c["steps"]) for c in cases)
     with open(dst, "w") as out:
         for c in cases:
-            out.write("\n".join(refresh_lines(c)) + "\n")
+            out.write("\n".join(to_lines(c)) + "\n")
         out.write(f"E {len(cases)} {steps}\n")
     return len(cases), steps
 
@@ -204,9 +243,10 @@ if __name__ == "__main__":
          convert("jwks.jsonl", os.path.join(out, "jwks.txt"), jwks_line),
          convert("conformance.jsonl", os.path.join(out, "conformance.txt"), conformance_line),
          convert("revocation.jsonl", os.path.join(out, "revocation.txt"), revocation_line)]
-    scenarios, steps = convert_refresh("refresh.jsonl", os.path.join(out, "refresh.txt"))
+    scenarios, steps = convert_steps("refresh.jsonl", os.path.join(out, "refresh.txt"), refresh_lines)
+    memo_cases, memo_steps = convert_steps("memo.jsonl", os.path.join(out, "memo.txt"), memo_lines)
     configs, verdicts, errors = convert_pools(os.path.join(out, "pools.txt"))
     print(f"converted {n[0]} token cases, {n[1]} real-world cases, {n[2]} key set cases, "
           f"{n[3]} conformance cases, {n[4]} revocation cases, "
-          f"{scenarios} refresh scenarios of {steps} steps, "
+          f"{scenarios} refresh scenarios of {steps} steps, {memo_cases} memo cases of {memo_steps} steps, "
           f"{configs} pool configurations of {verdicts} verdicts and {errors} refusals")

@@ -16,7 +16,8 @@
 //! instead. The next time (`KEEP`), the memo answers it (the core's re-check), or, if the memo
 //! dropped it meanwhile (a full bucket), it is verified in full again; either way it is then kept
 //! in a slot whose handle the glue receives with the payload (`Sink::payload`), and from then on
-//! the glue's `Map` finds it, whatever the memo drops.
+//! the glue's `Map` finds it, whatever the memo drops. (A token the memo could not store within
+//! its byte bound gets no handle: it stays noted as seen.)
 //!
 //! Counters: the core counts every lookup. Its re-check of a token it just found counts that use
 //! again, and a refusal of the glue's handle (keys replaced) is followed by the full
@@ -135,7 +136,12 @@ impl WasmVerifier {
                 self.not_a_verification();
                 self.keep(token, r)
             }
-            None => (u32::MAX, 0),
+            None => {
+                // Not stored (its bucket's victim could not make room within the byte bound):
+                // the lookup counted a miss that was not a verification either.
+                self.not_a_verification_miss();
+                (u32::MAX, 0)
+            }
         }
     }
 
@@ -169,6 +175,13 @@ impl WasmVerifier {
     pub(crate) fn not_a_verification(&self) {
         if let Ok(mut kept) = self.kept.try_borrow_mut() {
             kept.extra_hits += 1;
+        }
+    }
+
+    /// A miss the core counted that was not a verification of its own.
+    fn not_a_verification_miss(&self) {
+        if let Ok(mut kept) = self.kept.try_borrow_mut() {
+            kept.extra_misses += 1;
         }
     }
 }
