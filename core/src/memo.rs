@@ -102,6 +102,9 @@ pub(crate) struct VerdictMemo {
     slots: Box<[RwLock<Option<Arc<Entry>>>]>,
     max_bytes: usize,
     bytes: AtomicUsize,
+    /// Where the next entry is taken from when the byte bound needs room beyond a token's
+    /// buckets.
+    hand: AtomicUsize,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -130,6 +133,7 @@ impl VerdictMemo {
             slots: (0..entries).map(|_| RwLock::new(None)).collect(),
             max_bytes,
             bytes: AtomicUsize::new(0),
+            hand: AtomicUsize::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -201,18 +205,27 @@ impl VerdictMemo {
         };
         let cost = entry.cost();
         let now = i128::from(now);
-        // The way holding this token (remembered under keys since replaced), else an empty way,
-        // else one whose token expired, else one of the first bucket the hash picks.
+        // The way holding this token (remembered under keys since replaced), else an empty way
+        // while the byte bound has room for one more entry, else one whose token expired, else
+        // an entry of its buckets the hash picks (so a byte-full memo still takes new tokens,
+        // in place of old ones).
+        let room = self.bytes.load(Ordering::Relaxed).saturating_add(cost) <= self.max_bytes;
         let ways = || self.ways(token);
+        let from = usize::try_from(hash(token) >> 60).unwrap_or(0);
         let pick = ways()
             .find(|s| s.read().as_ref().is_some_and(|e| e.holds(token)))
-            .or_else(|| ways().find(|s| s.read().is_none()))
+            .or_else(|| ways().find(|s| room && s.read().is_none()))
             .or_else(|| ways().find(|s| s.read().as_ref().is_some_and(|e| e.until <= now)))
-            .or_else(|| ways().nth(usize::try_from(hash(token) >> 60).unwrap_or(0) % WAYS));
-        let Some(slot) = pick else {
+            .or_else(|| {
+                let held = || ways().filter(|s| s.read().is_some());
+                let n = held().count();
+                (n > 0).then(|| held().nth(from % n)).flatten()
+            })
+            .or_else(|| ways().nth(from % WAYS));
+        let Some(picked) = pick else {
             return;
         };
-        let mut slot = slot.write();
+        let mut slot = picked.write();
         if slot
             .as_ref()
             .is_some_and(|e| e.holds(token) && e.generation == generation)
@@ -220,8 +233,29 @@ impl VerdictMemo {
             return; // another thread stored it meanwhile
         }
         let freed = slot.as_ref().map_or(0, |e| e.cost());
-        let held = self.bytes.load(Ordering::Relaxed);
-        if held.saturating_sub(freed).saturating_add(cost) > self.max_bytes {
+        let over = || {
+            let held = self.bytes.load(Ordering::Relaxed);
+            held.saturating_sub(freed).saturating_add(cost) > self.max_bytes
+        };
+        // Byte-full and the victim smaller than the newcomer (or no victim: the bytes are held
+        // by other buckets, when the byte bound binds before the entries): room from the
+        // token's other ways, then from at most 2 buckets' ways past a clock hand that goes
+        // round the memo (`try_write`: never wait for a lock while holding one).
+        let hand = (0..2 * WAYS).filter_map(|_| {
+            let at = self.hand.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+            self.slots.get(at)
+        });
+        let others = ways().chain(hand).filter(|o| !core::ptr::eq(*o, picked));
+        for other in others {
+            if !over() {
+                break;
+            }
+            let taken = other.try_write().and_then(|mut o| o.take());
+            if let Some(e) = taken {
+                self.bytes.fetch_sub(e.cost(), Ordering::Relaxed);
+            }
+        }
+        if over() {
             return;
         }
         let old = slot.replace(Arc::new(entry));

@@ -246,7 +246,10 @@ fn ten_thousand_distinct_tokens_keep_the_memo_within_its_bounds() {
     for (k, core) in cores.iter().enumerate() {
         let s = core.verdict_memo_stats();
         let (hits, misses) = (s.hits - scanned[k].0, s.misses - scanned[k].1);
-        assert!(hits > 0 && hits + misses == 2 * TOKENS as u64, "{s:?}");
+        assert_eq!(hits + misses, 2 * TOKENS as u64, "{s:?}");
+        // A full memo takes each new token in place of an old one, under either bound: every
+        // second verification (right after the first) is a hit.
+        assert_eq!(hits, TOKENS as u64, "{s:?}");
         println!(
             "memo bound: {TOKENS} tokens, memo of {ENTRIES} entries and {} bytes: at most {} entries \
              and {} bytes held, {hits} of {TOKENS} second verifications hits (Rust)",
