@@ -182,7 +182,6 @@ impl WasmVerifier {
 
     /// Hands the payload of an accepted token to `sink` with its pool, the index of its key
     /// (`key`, read only then) and the handle of its memo entry; the status.
-    #[expect(clippy::too_many_arguments, reason = "one call's parts, each passed on")]
     fn report(
         &self,
         result: Result<Claims<'_>, Error>,
@@ -284,8 +283,7 @@ impl WasmVerifier {
                 WEBCRYPTO => match self.core.signature_pending(&parsed, keys) {
                     Ok(Some((s, pending))) => match self.set_aside(pending) {
                         Some((handle, stamp)) => {
-                            let (key, alg) =
-                                (js_index(s.key_index), algorithm_number(s.algorithm));
+                            let (key, alg) = (js_index(s.key_index), algorithm_number(s.algorithm));
                             sink.check(js_index(pool), key, alg, s.signing_input, s.signature);
                             sink.pending(handle, stamp);
                             return outcome(SIGNATURE_NEEDED, action, pool);
