@@ -10,9 +10,7 @@
 
 mod common;
 
-use cognito_verify::{
-    payload_buffer_len, CoreCrypto, PendingToken, SignatureCheck, VerifierCore,
-};
+use cognito_verify::{payload_buffer_len, CoreCrypto, PendingToken, SignatureCheck, VerifierCore};
 use serde_json::Value;
 
 fn core_of(case: &Value) -> VerifierCore {
@@ -31,14 +29,43 @@ fn verdict<T: AsRef<str>>(r: Result<T, cognito_verify::Error>) -> String {
     }
 }
 
+/// What platform crypto checked and said.
+struct Answer {
+    key: usize,
+    signature: Vec<u8>,
+    valid: bool,
+}
+
+fn finish(
+    core: &VerifierCore,
+    pending: &PendingToken,
+    a: &Answer,
+    now: u64,
+) -> Option<Result<String, String>> {
+    let r = core.finish(pending, a.key, &a.signature, a.valid, now)?;
+    Some(
+        r.map(|c| c.payload_json().to_owned())
+            .map_err(|e| e.code().to_owned()),
+    )
+}
+
 /// The first step: the token set aside and the right answer about its signature, or the verdict
 /// when there is nothing to ask.
-fn set_aside(core: &VerifierCore, token: &str) -> Result<(PendingToken, bool), String> {
+fn set_aside(core: &VerifierCore, token: &str) -> Result<(PendingToken, Answer), String> {
     let mut buf = vec![0u8; payload_buffer_len(token.len())];
-    let parsed = core.parse(token, &mut buf).map_err(|e| e.code().to_owned())?;
+    let parsed = core
+        .parse(token, &mut buf)
+        .map_err(|e| e.code().to_owned())?;
     let keys = core.keys(core.pool_of(&parsed));
     match core.signature_pending(&parsed, keys.as_deref()) {
-        Ok(Some((signed, pending))) => Ok((pending, CoreCrypto.check(&signed))),
+        Ok(Some((signed, pending))) => {
+            let answer = Answer {
+                key: signed.key_index,
+                signature: signed.signature.to_vec(),
+                valid: CoreCrypto.check(&signed),
+            };
+            Ok((pending, answer))
+        }
         Ok(None) => Err("cached".to_owned()),
         Err(e) => Err(e.code().to_owned()),
     }
@@ -59,8 +86,10 @@ fn every_vector_gets_the_same_verdict_when_finished_later() {
         let got = match set_aside(&core, token) {
             Ok((pending, answer)) => {
                 finished += 1;
-                let r = core.finish(&pending, answer, now).expect("same keys");
-                verdict(r.map(|c| c.payload_json().to_owned()))
+                match finish(&core, &pending, &answer, now).expect("same keys") {
+                    Ok(p) => format!("valid {p}"),
+                    Err(code) => code,
+                }
             }
             Err(code) => code,
         };
@@ -91,13 +120,40 @@ fn a_no_is_invalid_signature_and_a_claim_failure_is_its_own_code() {
     let (case, token, now) = valid_id();
     let core = core_of(&case);
     let (pending, answer) = set_aside(&core, &token).unwrap();
-    assert!(answer);
-    let r = core.finish(&pending, false, now).unwrap();
-    assert_eq!(r.unwrap_err().code(), "invalid_signature");
+    assert!(answer.valid);
+    let no = Answer {
+        valid: false,
+        ..answer
+    };
+    assert_eq!(
+        finish(&core, &pending, &no, now).unwrap().unwrap_err(),
+        "invalid_signature"
+    );
+    // A yes about another key or another signature does not count.
+    let mut other = Answer { valid: true, ..no };
+    other.key += 1;
+    assert_eq!(
+        finish(&core, &pending, &other, now).unwrap().unwrap_err(),
+        "invalid_signature"
+    );
+    other.key -= 1;
+    other.signature[0] ^= 1;
+    assert_eq!(
+        finish(&core, &pending, &other, now).unwrap().unwrap_err(),
+        "invalid_signature"
+    );
+    other.signature[0] ^= 1;
     // The clock is read at the finish: a day later, the token has expired.
-    let r = core.finish(&pending, true, now + 86_400).unwrap();
-    assert_eq!(r.unwrap_err().code(), "expired");
-    assert_eq!(core.verdict_memo_stats().bytes, 0, "refused tokens are not remembered");
+    let late = finish(&core, &pending, &other, now + 86_400).unwrap();
+    assert_eq!(late.unwrap_err(), "expired");
+    assert!(finish(&core, &pending, &other, now).unwrap().is_ok());
+    let mut buf = vec![0u8; payload_buffer_len(token.len())];
+    assert!(core.verify(&token, now, &mut buf).is_ok());
+    assert_eq!(
+        core.verdict_memo_stats().hits,
+        1,
+        "remembered once it passed"
+    );
 }
 
 #[test]
@@ -106,14 +162,14 @@ fn keys_replaced_meanwhile_make_the_answer_void() {
     let jwks = serde_json::to_vec(&case["jwks"]).unwrap();
     let core = core_of(&case);
     let (pending, answer) = set_aside(&core, &token).unwrap();
-    assert!(answer);
+    assert!(answer.valid);
     // Even the same document: a replacement, so the answer about the old set does not count.
     core.load_jwks(None, &jwks, now).unwrap();
-    assert!(core.finish(&pending, true, now).is_none());
+    assert!(finish(&core, &pending, &answer, now).is_none());
     assert_eq!(core.verdict_memo_stats().bytes, 0);
     // Set aside again under the new keys: finished, and remembered under them.
     let (pending, answer) = set_aside(&core, &token).unwrap();
-    assert!(core.finish(&pending, answer, now).unwrap().is_ok());
+    assert!(finish(&core, &pending, &answer, now).unwrap().is_ok());
     let mut buf = vec![0u8; payload_buffer_len(token.len())];
     assert!(core.verify(&token, now, &mut buf).is_ok());
     assert_eq!(core.verdict_memo_stats().hits, 1);

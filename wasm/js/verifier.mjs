@@ -279,7 +279,7 @@ export class CognitoJwtVerifier {
     }
     // Run for a refused signature too: the core gives the verdict and counts the cache miss.
     const how = (ok === true ? VALID_ANSWER : 0) | keep;
-    const done = call(state, token, false, (s) => core.finish(slot, stamp, nowSeconds(), s, how));
+    const done = call(state, token, false, (s) => core.finish(slot, stamp, nowSeconds(), s, key, signature, how));
     return done.status === STALE ? inWasm() : done;
   }
 

@@ -310,26 +310,6 @@ impl WasmVerifier {
     fn set_aside(&self, pending: PendingToken) -> Option<(u32, u32)> {
         self.pending.try_borrow_mut().ok()?.insert(pending)
     }
-
-    /// [`finish`](Self::finish) of the token set aside as `handle`, `stamp`.
-    fn finish_pending(&self, handle: u32, stamp: u32, now: f64, sink: &Sink, how: u8) -> u32 {
-        let Some(pending) = self
-            .pending
-            .try_borrow_mut()
-            .ok()
-            .and_then(|mut p| p.take(handle, stamp))
-        else {
-            return STALE;
-        };
-        let valid = how & VALID_ANSWER != 0;
-        let pool = pending.pool();
-        let Some(result) = self.core.finish(&pending, valid, to_u64(now)) else {
-            return outcome(STALE, 0, pool);
-        };
-        let key = || js_index(pending.key_index());
-        let reported = self.report(result, pending.token(), key, pool, sink, how);
-        outcome(reported, 0, pool)
-    }
 }
 
 #[wasm_bindgen]
@@ -369,7 +349,8 @@ impl WasmVerifier {
 
     /// The second call of a WebCrypto verification: the token the first call set aside
     /// (`handle`, `stamp`, given to `Sink::pending`) finished with WebCrypto's answer (`how`:
-    /// `VALID_ANSWER` (1) when it said valid, plus `KEEP` (16) as for [`verify`](Self::verify))
+    /// `VALID_ANSWER` (1) when it said valid, plus `KEEP` (16) as for [`verify`](Self::verify)),
+    /// which counts only for the key (`key`, its index) and `signature` it was asked about, finished
     /// by the core ([`VerifierCore::finish`]): the signature cache, then every claim check at
     /// `now`, so a revocation recorded or the clock moved meanwhile count. Returns a verification
     /// call's number; status `STALE` (0xfc) when the token must be verified again in full: the
@@ -380,8 +361,40 @@ impl WasmVerifier {
     /// and where its claims sit, the key, the key set's generation) is kept here in between as
     /// an owned [`PendingToken`], since a parsed `Token` borrows wasm memory for one call only
     /// and WebCrypto answers after an `await`. No token text crosses for this call.
-    pub fn finish(&self, handle: u32, stamp: u32, now: f64, sink: &Sink, how: u8) -> u32 {
-        self.finish_pending(handle, stamp, now, sink, how)
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the boundary takes numbers and views, not structs"
+    )]
+    pub fn finish(
+        &self,
+        handle: u32,
+        stamp: u32,
+        now: f64,
+        sink: &Sink,
+        key: u32,
+        signature: &[u8],
+        how: u8,
+    ) -> u32 {
+        let Some(pending) = self
+            .pending
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut p| p.take(handle, stamp))
+        else {
+            return STALE;
+        };
+        let key = usize::try_from(key).unwrap_or(usize::MAX);
+        let valid = how & VALID_ANSWER != 0;
+        let pool = pending.pool();
+        let Some(result) = self
+            .core
+            .finish(&pending, key, signature, valid, to_u64(now))
+        else {
+            return outcome(STALE, 0, pool);
+        };
+        let key = || js_index(pending.key_index());
+        let reported = self.report(result, pending.token(), key, pool, sink, how);
+        outcome(reported, 0, pool)
     }
 
     /// Frees the token set aside as `handle`, `stamp`, when the glue verifies it in wasm instead

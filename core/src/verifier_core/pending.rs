@@ -5,7 +5,8 @@
 //!
 //! It holds what the finish reads: the decoded payload and where each claim sits in it (as the
 //! verdict memo does), the pool, the key's index and the generation of the key set that was
-//! asked about, and the signature-cache tag of the signature. Not the key set itself: a
+//! asked about, the signature (an answer counts only for it) and its signature-cache tag. Not
+//! the key set itself: a
 //! binding may hold many pending tokens, some abandoned, and each must not keep an old key set
 //! (about 100 KiB) alive.
 
@@ -26,6 +27,8 @@ pub struct PendingToken {
     index: ClaimsIndex,
     pool: usize,
     key_index: usize,
+    /// The decoded signature: an answer counts only when it is about exactly these bytes.
+    signature: Box<[u8]>,
     /// The generation of the pool's key set the signature was asked under; `None` when it was
     /// replaced before the token was even set aside (the answer can never count).
     generation: Option<u64>,
@@ -55,7 +58,7 @@ impl PendingToken {
     /// Bytes it holds: what a binding bounds the pending tokens it keeps by.
     #[must_use]
     pub fn cost(&self) -> usize {
-        self.token.len() + self.payload.len() + core::mem::size_of::<Self>()
+        self.token.len() + self.payload.len() + self.signature.len() + core::mem::size_of::<Self>()
     }
 }
 
@@ -100,6 +103,7 @@ impl VerifierCore {
             index,
             pool,
             key_index: signed.key_index,
+            signature: signed.signature.into(),
             generation: keys.and_then(|k| self.generation_if_current(pool, k)),
             #[cfg(feature = "signature-cache")]
             tag: signed.cache_tag(),
@@ -108,8 +112,9 @@ impl VerifierCore {
     }
 
     /// Finishes a token set aside by [`signature_pending`](Self::signature_pending) at `now`,
-    /// with platform crypto's answer about exactly the signature and key it was asked
-    /// (`signature_valid`): through the signature cache, then every claim check, as
+    /// with platform crypto's answer (`signature_valid`), which counts only when it is about the
+    /// key and signature asked (`key_index` and `signature`: what platform crypto checked, as
+    /// [`SignedData`] gave them): through the signature cache, then every claim check, as
     /// [`verify_token`](Self::verify_token) does; a token that passes is remembered in the
     /// verdict memo under the generation of the key set that verified it. Nothing of the token
     /// is parsed or decoded again. The claims are over the pending token's payload.
@@ -123,6 +128,8 @@ impl VerifierCore {
     pub fn finish<'p>(
         &self,
         pending: &'p PendingToken,
+        key_index: usize,
+        signature: &[u8],
         signature_valid: bool,
         now: u64,
     ) -> Option<Result<Claims<'p>, Error>> {
@@ -131,7 +138,9 @@ impl VerifierCore {
         if pool.generation.load(Ordering::Acquire) != generation {
             return None;
         }
-        Some(self.finish_current(pending, signature_valid, generation, now))
+        let valid =
+            signature_valid && key_index == pending.key_index && *signature == *pending.signature;
+        Some(self.finish_current(pending, valid, generation, now))
     }
 
     /// [`finish`](Self::finish) once the key set is known to be the one asked.
