@@ -74,7 +74,7 @@ pub use verifier::{
     payload_buffer_len, pool_region, CoreCrypto, SignatureCheck, SignedData, Token, Verifier,
 };
 #[cfg(all(feature = "alloc", target_has_atomic = "32"))]
-pub use verifier_core::{Keys, PoolStats, Remembered, VerifierCore};
+pub use verifier_core::{Keys, PendingToken, PoolStats, Remembered, VerifierCore};
 
 /// Entry points for `cargo fuzz` only (built with `--cfg fuzzing`).
 #[cfg(fuzzing)]

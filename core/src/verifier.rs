@@ -220,7 +220,7 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
         keys: Option<&'t KeySet<N>>,
         cache: &SignatureCache<C>,
     ) -> Result<Option<SignedData<'t>>, Error> {
-        let signed = self.signed_data(token, keys)?;
+        let mut signed = self.signed_data(token, keys)?;
         let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(signed.signing_input).into();
         if cache
             .find(&crate::sigcache::tag(&digest, signed.key, signed.signature))
@@ -228,6 +228,8 @@ impl<'a, S: AsRef<str>> Verifier<'a, S> {
         {
             return Ok(None);
         }
+        // Kept, so that a token set aside for the answer is not hashed again.
+        signed.digest = Some(digest);
         if !signed.shape_ok() {
             return Err(Error::InvalidSignature);
         }

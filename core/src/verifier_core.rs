@@ -21,6 +21,9 @@ use crate::sigcache::{CacheSlot, SignatureCache, SignatureCacheStats};
 use crate::verifier::{SignatureCheck, SignedData, Token};
 use crate::{Claims, CoreCrypto, Error, VerifierConfig};
 
+mod pending;
+pub use pending::PendingToken;
+
 /// A key set as runtimes with a heap hold it: room for [`HEAP_KEY_CAPACITY`] keys.
 pub type Keys = KeySet<HEAP_KEY_CAPACITY>;
 

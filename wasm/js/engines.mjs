@@ -1,5 +1,5 @@
 // The signature engines the core calls back into (`Sink` in ../src/lib.rs): node:crypto inside one
-// wasm call, and WebCrypto across two (see verifier.mjs). The core judged every key and every
+// wasm call, and WebCrypto across two, the token parsed by the first only (see verifier.mjs). The core judged every key and every
 // signature's shape before asking, and names the key by its index in the pool's key set (its own
 // lookup by kid); an engine only says valid, invalid, or "not now" (then the wasm arithmetic
 // answers, in the same call).
@@ -113,10 +113,18 @@ export class Sink {
     this.stamp = stamp;
   }
 
+  /** The handle of the token the core set aside for WebCrypto's answer, after `check`. */
+  pending(slot, stamp) {
+    if (this.seen !== null) {
+      this.seen.slot = slot;
+      this.seen.stamp = stamp;
+    }
+  }
+
   check(pool, index, alg, data, signature) {
     if (this.record) {
       // A copy: the view dies with the call.
-      this.seen = { pool, key: index, alg, signedLength: data.length, signature: signature.slice() };
+      this.seen = { pool, key: index, alg, signedLength: data.length, signature: signature.slice(), slot: 0, stamp: 0 };
       return NOT_NOW;
     }
     const state = this.state;

@@ -31,7 +31,7 @@ const KEEP = 16;
 // `how` of the core's `finish`: WebCrypto said valid.
 const VALID_ANSWER = 1;
 // The core's statuses beyond errors: keys must be had first; WebCrypto must check the signature;
-// a memo handle no longer usable (`recheck`).
+// a memo handle (`recheck`) or a token set aside for WebCrypto (`finish`) no longer usable.
 const NEED_KEYS = 0xfe;
 const SIGNATURE_NEEDED = 0xfd;
 const STALE = 0xfc;
@@ -253,15 +253,21 @@ export class CognitoJwtVerifier {
 
   /**
    * The rest of a WebCrypto verification: WebCrypto checks what the first call handed over, and
-   * the core reads the token again with its answer, which counts for exactly that signature (a
-   * parsed token lives within one wasm call, and WebCrypto answers after an await).
+   * the core finishes the token it set aside then (`slot`, `stamp`) with the answer, which counts
+   * for exactly that signature and key: no token text crosses again and nothing is parsed again.
+   * When the core cannot use the answer (`STALE`: keys replaced meanwhile, or its slot reused),
+   * or WebCrypto cannot answer, the token is verified in wasm instead.
    */
-  async #webcrypto(token, { pool, key, alg, signedLength, signature }, keep) {
+  async #webcrypto(token, { pool, key, alg, signedLength, signature, slot, stamp }, keep) {
     const state = this.#state;
     const core = state.core;
-    const inWasm = () => call(state, token, false, (s) => core.verify(put(state, token), nowSeconds(), s, WASM | NO_MEMO | keep));
+    const inWasm = () => {
+      core.release(slot, stamp);
+      return call(state, token, false, (s) => core.verify(put(state, token), nowSeconds(), s, WASM | NO_MEMO | keep));
+    };
     const generation = core.generation(pool);
     const cryptoKeyOf = await cryptoKey(state, pool, key, alg);
+    // Keys replaced while importing: the answer could not count, so WebCrypto is not asked.
     if (cryptoKeyOf === null || core.generation(pool) !== generation) return inWasm();
     let ok;
     try {
@@ -271,11 +277,10 @@ export class CognitoJwtVerifier {
     } catch {
       return inWasm();
     }
-    // Keys replaced while WebCrypto worked: the verdict of the current keys, in wasm.
-    if (core.generation(pool) !== generation) return inWasm();
     // Run for a refused signature too: the core gives the verdict and counts the cache miss.
     const how = (ok === true ? VALID_ANSWER : 0) | keep;
-    return call(state, token, false, (s) => core.finish(put(state, token), nowSeconds(), s, key, signature, how));
+    const done = call(state, token, false, (s) => core.finish(slot, stamp, nowSeconds(), s, key, signature, how));
+    return done.status === STALE ? inWasm() : done;
   }
 
   /** The payload of an accepted token, or the error of its status. */

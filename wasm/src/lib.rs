@@ -7,9 +7,9 @@
 //!   [`Settings::build`] checks them once (the core's [`ConfigBuilder`](cognito_verify::ConfigBuilder)).
 //! - [`WasmVerifier`] (`verifier.rs`): the one verifier, the core's [`VerifierCore`]
 //!   (configuration, each pool's keys and refresh state, the verified-signature cache, the
-//!   revocation list of `revocation.rs`, the verdict memo with the handles of `memo.rs`). JS asks
-//!   it what to do about keys (`poll`), carries out the fetches, reports them (`keys.rs`), and
-//!   verifies through it.
+//!   revocation list of `revocation.rs`, the verdict memo with the handles of `memo.rs`, the
+//!   tokens awaiting WebCrypto of `pending.rs`). JS asks it what to do about keys (`poll`),
+//!   carries out the fetches, reports them (`keys.rs`), and verifies through it.
 //!
 //! Results cross the boundary as numbers (0 for success, otherwise `1 +` the index of the error in
 //! [`Error::ALL`]) so that no call throws through wasm: a JS exception raised while a Rust method
@@ -23,6 +23,7 @@ use wasm_bindgen::prelude::*;
 
 mod keys;
 mod memo;
+mod pending;
 mod revocation;
 mod settings;
 mod verifier;
@@ -57,6 +58,12 @@ extern "C" {
     /// throw.
     #[wasm_bindgen(method, js_name = payload)]
     fn payload(this: &Sink, json: &str, pool: u32, key: u32, handle: u32, stamp: u32);
+
+    /// Receives the handle and stamp of the token a WebCrypto verification set aside, right
+    /// after `check` received what WebCrypto must verify: pass them to
+    /// [`WasmVerifier::finish`] with its answer. Must not throw.
+    #[wasm_bindgen(method, js_name = pending)]
+    fn pending(this: &Sink, handle: u32, stamp: u32);
 }
 
 /// What `Sink::check` answers for a valid signature.

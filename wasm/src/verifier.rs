@@ -10,7 +10,10 @@
 //! - JS in the middle of the call (`Sink::check`, `node:crypto`), which answers at once; when it
 //!   cannot (a key it cannot import, an exception), the wasm arithmetic answers instead, in the
 //!   same call;
-//! - WebCrypto, which answers later: see [`finish`](WasmVerifier::finish).
+//! - WebCrypto, which answers later: the first call sets the parsed token aside as the core's
+//!   owned [`PendingToken`] (`pending.rs`) and hands JS what to check; the second,
+//!   [`finish`](WasmVerifier::finish), gives the core the answer, which finishes the token
+//!   without parsing it again ([`VerifierCore::finish`]).
 //!
 //! With [`POLL`], the call first asks the core's refresh policy about the token's pool
 //! ([`VerifierCore::poll`]): when keys must be fetched first it verifies nothing and says so
@@ -29,12 +32,13 @@
 use core::cell::{Cell, RefCell};
 
 use cognito_verify::{
-    payload_buffer_len, Action, Algorithm, Claims, CoreCrypto, Error, Keys, Need, Remembered,
-    SignatureCheck, SignedData, Token, VerifierCore,
+    payload_buffer_len, Action, Algorithm, Claims, CoreCrypto, Error, Keys, Need, PendingToken,
+    Remembered, SignatureCheck, SignedData, Token, VerifierCore,
 };
 use wasm_bindgen::prelude::*;
 
-use crate::memo::Kept;
+use crate::memo::{Kept, STALE};
+use crate::pending::Pending;
 use crate::{status, to_u64, Sink, INVALID, VALID};
 
 /// `how` of [`WasmVerifier::verify`]: the signature by the wasm arithmetic.
@@ -58,7 +62,8 @@ const NO_HANDLE: u32 = u32::MAX;
 
 /// Status: keys must be had first (the action says how); nothing was verified.
 pub(crate) const NEED_KEYS: u32 = 0xfe;
-/// Status: `Sink::check` received what WebCrypto must verify; call [`WasmVerifier::finish`].
+/// Status: `Sink::check` received what WebCrypto must verify, and `Sink::pending` the handle
+/// of the token set aside; call [`WasmVerifier::finish`] with it.
 const SIGNATURE_NEEDED: u32 = 0xfd;
 
 /// The verifier: the core's, plus the payload buffer its calls decode into and the memo entries
@@ -75,6 +80,8 @@ pub struct WasmVerifier {
     pub(crate) retry_at: Cell<u64>,
     /// The verdict memo's entries the glue holds handles to (`memo.rs`).
     pub(crate) kept: RefCell<Kept>,
+    /// The tokens awaiting WebCrypto's answer (`pending.rs`).
+    pending: RefCell<Pending>,
 }
 
 /// The number JS sees for an action: 1 use the keys held, 2 fetch and wait, 3 wait for the
@@ -141,6 +148,7 @@ impl WasmVerifier {
             buf: RefCell::new(Vec::new()),
             input: RefCell::new(Vec::new()),
             retry_at: Cell::new(0),
+            pending: RefCell::new(Pending::default()),
         }
     }
 
@@ -172,26 +180,25 @@ impl WasmVerifier {
         }
     }
 
-    /// Hands the payload of an accepted token to `sink` with its pool, the index of its key and
-    /// the handle of its memo entry; the status.
+    /// Hands the payload of an accepted token to `sink` with its pool, the index of its key
+    /// (`key`, read only then) and the handle of its memo entry; the status.
     fn report(
         &self,
         result: Result<Claims<'_>, Error>,
-        token: &Token<'_, '_>,
-        keys: Option<&Keys>,
+        token: &str,
+        key: impl FnOnce() -> u32,
         pool: usize,
         sink: &Sink,
         how: u8,
     ) -> u32 {
         match result {
             Ok(claims) => {
-                let key = key_index(keys, token);
                 let (handle, stamp) = if how & KEEP == 0 {
                     (NO_HANDLE, 0)
                 } else {
-                    self.keep_verified(token.as_str())
+                    self.keep_verified(token)
                 };
-                sink.payload(claims.payload_json(), js_index(pool), key, handle, stamp);
+                sink.payload(claims.payload_json(), js_index(pool), key(), handle, stamp);
                 0
             }
             Err(e) => status(e),
@@ -273,12 +280,17 @@ impl WasmVerifier {
                     };
                     self.core.verify_token(&parsed, keys, now, &mut check)
                 }
-                WEBCRYPTO => match self.core.signature_needed(&parsed, keys) {
-                    Ok(Some(s)) => {
-                        let (key, alg) = (js_index(s.key_index), algorithm_number(s.algorithm));
-                        sink.check(js_index(pool), key, alg, s.signing_input, s.signature);
-                        return outcome(SIGNATURE_NEEDED, action, pool);
-                    }
+                WEBCRYPTO => match self.core.signature_pending(&parsed, keys) {
+                    Ok(Some((s, pending))) => match self.set_aside(pending) {
+                        Some((handle, stamp)) => {
+                            let (key, alg) = (js_index(s.key_index), algorithm_number(s.algorithm));
+                            sink.check(js_index(pool), key, alg, s.signing_input, s.signature);
+                            sink.pending(handle, stamp);
+                            return outcome(SIGNATURE_NEEDED, action, pool);
+                        }
+                        // No room for it: the wasm arithmetic, in this call.
+                        None => self.core.verify_token(&parsed, keys, now, &mut CoreCrypto),
+                    },
                     // In the cache: finished here, no check asked for.
                     Ok(None) => {
                         self.core
@@ -288,40 +300,15 @@ impl WasmVerifier {
                 },
                 _ => Err(Error::InvalidConfiguration),
             };
-            outcome(
-                self.report(result, &parsed, keys, pool, sink, how),
-                action,
-                pool,
-            )
+            let key = || key_index(keys, &parsed);
+            let reported = self.report(result, token, key, pool, sink, how);
+            outcome(reported, action, pool)
         })
     }
 
-    /// [`finish`](Self::finish) of `token`.
-    fn finish_text(
-        &self,
-        token: &str,
-        now: f64,
-        sink: &Sink,
-        key: u32,
-        signature: &[u8],
-        how: u8,
-    ) -> u32 {
-        let now = to_u64(now);
-        let valid = how & VALID_ANSWER != 0;
-        self.with_buffer(token, |buf| {
-            let parsed = match self.core.parse(token, buf) {
-                Ok(t) => t,
-                Err(e) => return status(e),
-            };
-            let pool = self.core.pool_of(&parsed);
-            let keys = self.core.keys(pool);
-            let keys = keys.as_deref();
-            let mut answer = |s: &SignedData<'_>| {
-                valid && js_index(s.key_index) == key && s.signature == signature
-            };
-            let result = self.core.verify_token(&parsed, keys, now, &mut answer);
-            outcome(self.report(result, &parsed, keys, pool, sink, how), 0, pool)
-        })
+    /// Keeps `pending` until WebCrypto answers: its handle and stamp, `None` when it cannot be.
+    fn set_aside(&self, pending: PendingToken) -> Option<(u32, u32)> {
+        self.pending.try_borrow_mut().ok()?.insert(pending)
     }
 }
 
@@ -360,27 +347,70 @@ impl WasmVerifier {
         self.with_input(len, |token| self.verify_text(token, now, sink, how))
     }
 
-    /// The second call of a WebCrypto verification: the token verified again with WebCrypto's
-    /// answer (`how`: `VALID_ANSWER` (1) when it said valid, plus `KEEP` (16) as for
-    /// [`verify`](Self::verify)), which counts only for the signature it verified (`key`'s index
-    /// in the pool's key set, the same `signature` bytes). Every check runs again, so a key set
-    /// replaced, a revocation recorded or the clock moved meanwhile all count.
+    /// The second call of a WebCrypto verification: the token the first call set aside
+    /// (`handle`, `stamp`, given to `Sink::pending`) finished with WebCrypto's answer (`how`:
+    /// `VALID_ANSWER` (1) when it said valid, plus `KEEP` (16) as for [`verify`](Self::verify)),
+    /// which counts only for the key (`key`, its index) and `signature` it was asked about, finished
+    /// by the core ([`VerifierCore::finish`]): the signature cache, then every claim check at
+    /// `now`, so a revocation recorded or the clock moved meanwhile count. Returns a verification
+    /// call's number; status `STALE` (0xfc) when the token must be verified again in full: the
+    /// pool's keys were replaced since it was set aside (the answer is about a key that may be
+    /// gone), or its slot was reused.
     ///
-    /// This path crosses into wasm twice and re-reads the token: the parsed token borrows wasm
-    /// memory for the length of one call, and WebCrypto answers after an `await`, so it cannot be
-    /// kept between the calls. The cost is one more parse of the token, not of the signature.
+    /// The token is parsed once, by the first call: what the finish needs (the decoded payload
+    /// and where its claims sit, the key, the key set's generation) is kept here in between as
+    /// an owned [`PendingToken`], since a parsed `Token` borrows wasm memory for one call only
+    /// and WebCrypto answers after an `await`. No token text crosses for this call.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the boundary takes numbers and views, not structs"
+    )]
     pub fn finish(
         &self,
-        len: usize,
+        handle: u32,
+        stamp: u32,
         now: f64,
         sink: &Sink,
         key: u32,
         signature: &[u8],
         how: u8,
     ) -> u32 {
-        self.with_input(len, |token| {
-            self.finish_text(token, now, sink, key, signature, how)
-        })
+        let Some(pending) = self
+            .pending
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut p| p.take(handle, stamp))
+        else {
+            return STALE;
+        };
+        let key = usize::try_from(key).unwrap_or(usize::MAX);
+        let valid = how & VALID_ANSWER != 0;
+        let pool = pending.pool();
+        let Some(result) = self
+            .core
+            .finish(&pending, key, signature, valid, to_u64(now))
+        else {
+            return outcome(STALE, 0, pool);
+        };
+        let key = || js_index(pending.key_index());
+        let reported = self.report(result, pending.token(), key, pool, sink, how);
+        outcome(reported, 0, pool)
+    }
+
+    /// Frees the token set aside as `handle`, `stamp`, when the glue verifies it in wasm instead
+    /// (no key WebCrypto can use, WebCrypto threw, keys replaced). A handle no longer held is
+    /// ignored.
+    pub fn release(&self, handle: u32, stamp: u32) {
+        if let Ok(mut p) = self.pending.try_borrow_mut() {
+            drop(p.take(handle, stamp));
+        }
+    }
+
+    /// Tokens set aside awaiting WebCrypto now (at most 1,024), for tests.
+    #[wasm_bindgen(js_name = pendingHeld)]
+    #[must_use]
+    pub fn pending_held(&self) -> usize {
+        self.pending.try_borrow().map_or(0, |p| p.held())
     }
 
     /// `[hits, misses, capacity]` of the verified-signature cache (capacity 0: off).

@@ -94,6 +94,15 @@ impl SignedData<'_> {
     pub(super) fn shape_ok(&self) -> bool {
         signature_shape_ok(self.key, self.signature)
     }
+
+    /// The signature cache's tag of this signature, key and signing input.
+    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+    pub(crate) fn cache_tag(&self) -> [u8; 32] {
+        let digest = self
+            .digest
+            .unwrap_or_else(|| Sha256::digest(self.signing_input).into());
+        crate::sigcache::tag(&digest, self.key, self.signature)
+    }
 }
 
 impl core::fmt::Debug for SignedData<'_> {
