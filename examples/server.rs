@@ -34,6 +34,8 @@
 //! cache, `SIGNATURE_CACHE_CAPACITY`, 4096 by default, 0 turns it off); the hits and misses of
 //! both are logged at shutdown.
 
+#[path = "server/headers.rs"]
+mod headers;
 #[path = "server/logout.rs"]
 mod logout;
 #[path = "server/replicas.rs"]
@@ -55,6 +57,7 @@ use bytes::Bytes;
 use cognito_verify::OwnedClaims;
 use cognito_verify_examples::{escape_html, Env};
 use cognito_verify_tower::{CognitoAuth, CognitoAuthLayer, ResponseBody};
+use headers::SecurityHeaders;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
@@ -85,75 +88,6 @@ const ADMIN_GROUP: &str = "admin";
 
 /// One body type for every response: the layer's refusals and the server's own answers.
 type Body = ResponseBody<Full<Bytes>>;
-
-/// The security headers of every answer, fixed at start from this site's origin and the Hosted
-/// UI's. The same on every page (the pages load nothing: no script, style, image or frame).
-struct SecurityHeaders {
-    /// `form-action` allows this site and the Hosted UI: Chromium applies a page's `form-action`
-    /// to the redirects after its form's POST, and the sign-out's `303` leads to the Hosted UI's
-    /// `/logout`.
-    csp: HeaderValue,
-    /// Only for an `https` origin that is not loopback: over `http` the header is ignored and only
-    /// misleads, and on `localhost` it would force `https` on every other local server for two
-    /// years. No `includeSubDomains`: this site does not speak for its parent's other hosts.
-    hsts: Option<HeaderValue>,
-}
-
-impl SecurityHeaders {
-    /// `origin`: this site's (`APP_ORIGIN`); `hosted_ui`: the Hosted UI's sign-out URL, if any.
-    fn new(origin: &str, hosted_ui: Option<&reqwest::Url>) -> Self {
-        let idp = hosted_ui
-            .map(|u| u.origin())
-            .filter(|o| o.is_tuple())
-            .map(|o| format!(" {}", o.ascii_serialization()))
-            .unwrap_or_default();
-        let csp = format!(
-            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'{idp}"
-        );
-        let https = reqwest::Url::parse(origin)
-            .is_ok_and(|u| u.scheme() == "https" && !web::is_loopback(&u));
-        SecurityHeaders {
-            csp: HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(
-                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            )),
-            hsts: https.then(|| HeaderValue::from_static("max-age=63072000")),
-        }
-    }
-
-    fn apply(&self, mut r: Response<Body>) -> Response<Body> {
-        let h = r.headers_mut();
-        let mut set = |k: &'static str, v: HeaderValue| {
-            h.entry(k).or_insert(v);
-        };
-        set(
-            "x-content-type-options",
-            HeaderValue::from_static("nosniff"),
-        );
-        set("x-frame-options", HeaderValue::from_static("DENY"));
-        // `same-origin`: the site's own requests carry the page as `Referer` and, above all, the
-        // real `Origin` on the sign-out form's POST (under `no-referrer` a browser sends
-        // `Origin: null`, which `POST /logout` refuses); other sites get neither.
-        set("referrer-policy", HeaderValue::from_static("same-origin"));
-        set("content-security-policy", self.csp.clone());
-        set(
-            "cross-origin-opener-policy",
-            HeaderValue::from_static("same-origin"),
-        );
-        set(
-            "cross-origin-resource-policy",
-            HeaderValue::from_static("same-origin"),
-        );
-        set(
-            "permissions-policy",
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
-        );
-        if let Some(hsts) = &self.hsts {
-            set("strict-transport-security", hsts.clone());
-        }
-        set("cache-control", HeaderValue::from_static("no-store"));
-        r
-    }
-}
 
 fn full(
     status: StatusCode,

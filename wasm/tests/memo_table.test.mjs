@@ -153,8 +153,9 @@ test("10,000 distinct tokens through a small memo: the core's memo and the glue'
       }
     });
     const { hits, misses } = v.verdictMemoStats();
-    // One lookup per verification, also when the core could not keep a token it was asked to.
-    assert.ok(hits > 0 && hits + misses === 30_000, JSON.stringify({ hits, misses }));
+    // One lookup per verification; a full memo (in entries or in bytes) takes each new token in
+    // place of an old one, so both repeats that follow a token's first verification are hits.
+    assert.deepEqual({ hits, misses }, { hits: 20_000, misses: 10_000 });
     console.log(`memo bound: 10,000 tokens, memo of ${ENTRIES} entries and ${BYTES} bytes: at most ${peak.bytes} bytes held, ` +
       `glue index at most ${peak.index} of ${ENTRIES}, ${hits} hits of 20,000 repeats, ${misses} misses (JS)`);
     state.core.free();
