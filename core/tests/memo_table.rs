@@ -15,27 +15,11 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use cognito_verify::{payload_buffer_len, Revocation, VerifierCore};
+use cognito_verify::{payload_buffer_len, VerifierCore};
 use serde_json::Value;
 
 const CASES: usize = 20;
 const STEPS: usize = 102;
-
-fn revocation(r: &Value) -> Revocation<'_> {
-    if let Some(o) = r["origin_jti"].as_str() {
-        Revocation::OriginJti(o)
-    } else if let Some(j) = r["jti"].as_str() {
-        Revocation::Jti {
-            jti: j,
-            exp: r["exp"].as_u64().unwrap(),
-        }
-    } else {
-        Revocation::Subject {
-            sub: r["sub"].as_str().unwrap(),
-            issued_at_or_before: r["issued_at_or_before"].as_u64().unwrap(),
-        }
-    }
-}
 
 /// What has happened to the case so far: the keys last loaded, revocations (with when), and
 /// whether the custom checks refuse. A fresh verifier is built from it.
@@ -74,7 +58,7 @@ fn fresh(case: &Value, config: &Value, world: &World<'_>, token: &str, now: u64)
         core.load_jwks(None, &jwks(case, doc), at).unwrap();
     }
     for (r, at) in &world.revoked {
-        core.revoke(revocation(r), *at).unwrap();
+        core.revoke(common::revocation(r), *at).unwrap();
     }
     verdict(&core, token, now)
 }
@@ -109,7 +93,8 @@ fn every_memo_case() {
                 world.keys = Some((doc, at));
             } else if step["revoke"].is_object() {
                 for core in cores.values() {
-                    core.revoke(revocation(&step["revoke"]), at).unwrap();
+                    core.revoke(common::revocation(&step["revoke"]), at)
+                        .unwrap();
                 }
                 world.revoked.push((&step["revoke"], at));
             } else if let Some(answer) = step["custom_check"].as_str() {

@@ -18,23 +18,6 @@ use serde_json::{json, Value};
 
 const CASES: usize = 23;
 
-/// A case's revocation, as the core's type.
-fn revocation(r: &Value) -> Revocation<'_> {
-    if let Some(o) = r["origin_jti"].as_str() {
-        Revocation::OriginJti(o)
-    } else if let Some(j) = r["jti"].as_str() {
-        Revocation::Jti {
-            jti: j,
-            exp: r["exp"].as_u64().unwrap(),
-        }
-    } else {
-        Revocation::Subject {
-            sub: r["sub"].as_str().unwrap(),
-            issued_at_or_before: r["issued_at_or_before"].as_u64().unwrap(),
-        }
-    }
-}
-
 fn outcome<T>(r: Result<T, Error>) -> Value {
     match r {
         Ok(_) => json!({"valid": true}),
@@ -57,7 +40,7 @@ fn core_list_agrees_with_the_table() {
         let list: RevocationList<[RevocationSlot; 64]> = RevocationList::new();
         let now = case["now"].as_u64().unwrap();
         for r in case["revocations"].as_array().unwrap() {
-            list.revoke(revocation(r), now).unwrap();
+            list.revoke(common::revocation(r), now).unwrap();
         }
         let issuers = [Issuer::UserPool(case["user_pool_id"].as_str().unwrap())];
         let clients: Vec<&str> = case["client_ids"]
@@ -121,7 +104,7 @@ fn owned_configuration_and_cognito_jwt_verifier_agree() {
             assert_eq!(outcome(before), case["expect"], "{}", case["name"]);
         }
         for r in case["revocations"].as_array().unwrap() {
-            v.revoke(revocation(r)).unwrap();
+            v.revoke(common::revocation(r)).unwrap();
         }
         let got = rt
             .block_on(v.verify(token))

@@ -7,7 +7,7 @@
 )]
 #![allow(dead_code, reason = "each test crate uses a subset")]
 
-use cognito_verify::{AcceptedTokenUse, ConfigBuilder, Match, VerifierConfig};
+use cognito_verify::{AcceptedTokenUse, ConfigBuilder, Match, Revocation, VerifierConfig};
 use serde_json::Value;
 
 pub(crate) fn testdata(path: &str) -> String {
@@ -72,4 +72,21 @@ pub(crate) fn builder(c: &Value) -> ConfigBuilder {
         b = b.scopes(kind, l);
     }
     b
+}
+
+/// A case's revocation (revocation.jsonl, memo.jsonl), as the core's type.
+pub(crate) fn revocation(r: &Value) -> Revocation<'_> {
+    if let Some(o) = r["origin_jti"].as_str() {
+        Revocation::OriginJti(o)
+    } else if let Some(j) = r["jti"].as_str() {
+        Revocation::Jti {
+            jti: j,
+            exp: r["exp"].as_u64().unwrap(),
+        }
+    } else {
+        Revocation::Subject {
+            sub: r["sub"].as_str().unwrap(),
+            issued_at_or_before: r["issued_at_or_before"].as_u64().unwrap(),
+        }
+    }
 }
