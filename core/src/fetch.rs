@@ -3,7 +3,7 @@
 //! out over reqwest.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), cognito_verify::VerifyError> {
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use cognito_verify::{AcceptedTokenUse, CognitoJwtVerifier};
 //! let verifier = CognitoJwtVerifier::builder()
 //!     .user_pool("us-east-1_Example1")
@@ -18,5 +18,5 @@
 mod cache;
 mod verifier;
 
-pub use cache::{CacheStats, VerifyError, DEFAULT_CONNECT_TIMEOUT};
+pub use cache::{BuildError, CacheStats, VerifyError, DEFAULT_CONNECT_TIMEOUT};
 pub use verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};

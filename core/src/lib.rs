@@ -43,7 +43,8 @@ pub use config::{ConfigBuilder, Pool, VerifierConfig};
 pub use error::Error;
 #[cfg(feature = "fetch")]
 pub use fetch::{
-    CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, VerifyError, DEFAULT_CONNECT_TIMEOUT,
+    BuildError, CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, VerifyError,
+    DEFAULT_CONNECT_TIMEOUT,
 };
 pub use json::{DecodedChars, JsonStr, StrArray};
 pub use jwk::{

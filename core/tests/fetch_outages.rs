@@ -158,3 +158,34 @@ fn no_keys_ever_is_unavailable_not_invalid() {
         assert_eq!(server.hits(), 1);
     });
 }
+
+/// Structure before keys: while no keys can be had, a token that is not a JWS, or not of a
+/// configured pool, is still the caller's fault (401), answered at once; only a token of the
+/// pool, which needs its keys, is unavailable (503).
+#[test]
+fn a_token_needing_no_keys_is_refused_while_keys_are_unavailable() {
+    run(async {
+        // A loopback port nothing listens on: every fetch is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let v = verifier(&format!("http://127.0.0.1:{port}/jwks.json"), fixed);
+        let none = cognito_verify::Requirements::NONE;
+        let at_once = |t: &str| v.try_verify_for(t, &none).map(|r| r.map(|_| ()));
+        assert_eq!(
+            at_once("abc.def.ghi"),
+            Some(Err(VerifyError::Token(Error::MalformedToken)))
+        );
+        assert_eq!(
+            at_once(&token("wrong_issuer_other_pool")),
+            Some(Err(VerifyError::Token(Error::WrongIssuer)))
+        );
+        assert_eq!(at_once(&token("valid_id")), None, "needs keys");
+        let e = v.verify(&token("valid_id")).await.unwrap_err();
+        assert!(matches!(e, VerifyError::KeysUnavailable { .. }), "{e:?}");
+        let e = v.verify("abc.def.ghi").await.unwrap_err();
+        assert_eq!(e.code(), "malformed_token");
+    });
+}

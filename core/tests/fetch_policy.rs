@@ -9,12 +9,13 @@ mod common;
 mod jwks_server;
 
 use cognito_verify::{
-    check_jwks_url, user_pool_jwks_url, CognitoJwtVerifier, Error, JwksUrlError, VerifyError,
+    check_jwks_url, user_pool_jwks_url, BuildError, CognitoJwtVerifier, ConfigError, Error,
+    JwksUrlError, PoolIdError, VerifyError,
 };
 use jwks_server::*;
 
 /// A verifier of the test pool with its keys from `url`.
-fn with_jwks_url(url: &str) -> Result<CognitoJwtVerifier, Error> {
+fn with_jwks_url(url: &str) -> Result<CognitoJwtVerifier, BuildError> {
     CognitoJwtVerifier::builder()
         .user_pool(POOL)
         .jwks_url(url)
@@ -45,12 +46,12 @@ fn configuration() {
     assert_eq!(check_jwks_url("ftp://x", false), Err(JwksUrlError::NotHttp));
     assert_eq!(
         with_jwks_url("ftp://x").unwrap_err(),
-        Error::InvalidConfiguration
+        BuildError::Config(ConfigError::JwksUrl(JwksUrlError::NotHttp))
     );
     let no_client = CognitoJwtVerifier::builder().user_pool(POOL).build();
-    assert_eq!(no_client.unwrap_err(), Error::InvalidConfiguration);
+    assert_eq!(no_client.unwrap_err(), ConfigError::NoClientId.into());
     let no_pool = CognitoJwtVerifier::builder().client_id(CLIENT).build();
-    assert_eq!(no_pool.unwrap_err(), Error::InvalidConfiguration);
+    assert_eq!(no_pool.unwrap_err(), ConfigError::NoIssuer.into());
     let issuer = CognitoJwtVerifier::builder()
         .issuer("http://127.0.0.1:5000/us-east-1_abc/")
         .client_id(CLIENT)
@@ -71,6 +72,27 @@ fn configuration() {
     );
 }
 
+/// What `?` hands a `main` returning `Box<dyn Error>`: the core's words on what to fix, not
+/// just "invalid configuration".
+#[test]
+fn a_build_error_says_what_to_fix() {
+    let bad_pool = CognitoJwtVerifier::builder()
+        .user_pool("us-east-1AbC123")
+        .client_id(CLIENT)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        bad_pool.config_error(),
+        Some(ConfigError::PoolId(PoolIdError::MissingUnderscore))
+    );
+    assert_eq!(bad_pool.code(), "invalid_configuration");
+    let boxed: Box<dyn std::error::Error> = bad_pool.into();
+    assert_eq!(
+        boxed.to_string(),
+        "a user pool id is REGION_ID, such as us-east-1_AbC123: no `_` found"
+    );
+}
+
 #[test]
 fn keys_come_over_https_or_loopback_http() {
     // Plain http beyond loopback is refused at build time, unless allowed by name.
@@ -85,7 +107,7 @@ fn keys_come_over_https_or_loopback_http() {
         );
         assert_eq!(
             with_jwks_url(url).unwrap_err(),
-            Error::InvalidConfiguration,
+            BuildError::Config(ConfigError::JwksUrl(JwksUrlError::InsecureHttp)),
             "{url}"
         );
         let allowed = CognitoJwtVerifier::builder()

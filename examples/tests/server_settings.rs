@@ -93,3 +93,24 @@ fn missing_configuration_names_the_variable() {
         );
     }
 }
+
+/// A configuration the core refuses stops the start-up with the core's words on what to fix.
+#[test]
+fn a_refused_configuration_says_what_to_fix() {
+    let env = cognito_verify_examples::ServerEnv {
+        host: "localhost".into(),
+        port: 8000,
+        api_path: "/api/v1/".into(),
+        pool_id: "us-east-1_AbC123".into(),
+        client_id: "client".into(),
+        jwks_url: Some("ftp://keys.example.com/jwks.json".into()),
+        issuer: None,
+    };
+    let err = env
+        .verifier_with(cognito_verify_examples::Sizes::default())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        "unusable Cognito configuration: a JWKS URL must start with https://"
+    );
+}

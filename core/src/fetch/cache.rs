@@ -8,14 +8,14 @@
 use core::fmt;
 use core::time::Duration;
 use std::format;
-use std::string::String;
+use std::string::{String, ToString};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::vec::Vec;
 
 use tokio::sync::Notify;
 
 use super::verifier::Inner;
-use crate::{check_jwks_url, Error, VerifierCore};
+use crate::{check_jwks_url, ConfigError, Error, VerifierCore};
 
 /// Default time allowed to open a connection to a JWKS endpoint (the whole request is bounded by
 /// the refresh policy's `request_timeout`).
@@ -85,6 +85,53 @@ impl fmt::Display for VerifyError {
 
 impl core::error::Error for VerifyError {}
 
+/// Why [`CognitoJwtVerifierBuilder::build`](crate::CognitoJwtVerifierBuilder::build) failed.
+/// Its message says what to fix, so `?` into `Box<dyn Error>` (or `anyhow`) keeps it.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuildError {
+    /// The core's configuration check ([`ConfigBuilder::build`](crate::ConfigBuilder::build)).
+    Config(ConfigError),
+    /// The HTTP client could not be built (e.g. no TLS roots); reqwest's reason.
+    Client(String),
+}
+
+impl BuildError {
+    /// The stable code, as every other runtime reports a bad configuration:
+    /// `invalid_configuration`.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        crate::Error::InvalidConfiguration.code()
+    }
+
+    /// The configuration error, if this is one.
+    #[must_use]
+    pub const fn config_error(&self) -> Option<ConfigError> {
+        match self {
+            BuildError::Config(e) => Some(*e),
+            BuildError::Client(_) => None,
+        }
+    }
+}
+
+impl From<ConfigError> for BuildError {
+    fn from(e: ConfigError) -> Self {
+        BuildError::Config(e)
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Config(e) => fmt::Display::fmt(e, f),
+            BuildError::Client(why) => write!(f, "the HTTP client cannot be built: {why}"),
+        }
+    }
+}
+
+// No `source`: the message already is the configuration error's.
+impl core::error::Error for BuildError {}
+
 // ---------------------------------------------------------------------------------------------
 // Fetcher
 // ---------------------------------------------------------------------------------------------
@@ -128,7 +175,7 @@ impl Fetcher {
         core: &VerifierCore,
         connect_timeout: Duration,
         client: Option<reqwest::Client>,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, BuildError> {
         let config = core.config();
         let allow_http = config.allows_insecure_http();
         let timeout = Duration::from_secs(config.refresh().request_timeout);
@@ -152,7 +199,7 @@ impl Fetcher {
                 .redirect(redirects)
                 .user_agent(concat!("cognito-verify/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .map_err(|_| Error::InvalidConfiguration)?,
+                .map_err(|e| BuildError::Client(e.to_string()))?,
         };
         let pools = core.pool_count();
         Ok(Fetcher {

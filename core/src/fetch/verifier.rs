@@ -8,7 +8,7 @@ use std::string::String;
 use std::sync::Arc;
 use std::vec::Vec;
 
-use super::cache::{CacheStats, Fetcher, VerifyError, DEFAULT_CONNECT_TIMEOUT};
+use super::cache::{BuildError, CacheStats, Fetcher, VerifyError, DEFAULT_CONNECT_TIMEOUT};
 use crate::{
     payload_buffer_len, AcceptedTokenUse, Action, Claims, ConfigBuilder, CoreCrypto, Error, Keys,
     Need, OwnedClaims, RefreshConfig, Requirements, Revocation, RevocationStats, RevokeError,
@@ -128,10 +128,11 @@ impl CognitoJwtVerifierBuilder {
     /// Checks the configuration. Nothing is fetched yet (see [`CognitoJwtVerifier::hydrate`]).
     ///
     /// # Errors
-    /// [`Error::InvalidConfiguration`]: see [`ConfigBuilder::build`] (no pool, no client id, a
-    /// malformed pool id, an empty issuer, a JWKS URL that may not be fetched), or no TLS roots
-    /// for the HTTP client.
-    pub fn build(self) -> Result<CognitoJwtVerifier, Error> {
+    /// [`BuildError::Config`] with the [`ConfigError`](crate::ConfigError) saying what to fix
+    /// (see [`ConfigBuilder::build`]: no pool, no client id, a malformed pool id, an empty
+    /// issuer, a JWKS URL that may not be fetched); [`BuildError::Client`] when the HTTP client
+    /// cannot be built (no TLS roots).
+    pub fn build(self) -> Result<CognitoJwtVerifier, BuildError> {
         let core = VerifierCore::new(self.config.build()?);
         let fetcher = Fetcher::new(&core, self.connect_timeout, self.client)?;
         Ok(CognitoJwtVerifier {
