@@ -86,7 +86,7 @@ fn a_build_error_says_what_to_fix() {
         Some(ConfigError::PoolId(PoolIdError::MissingUnderscore))
     );
     assert_eq!(bad_pool.code(), "invalid_configuration");
-    let boxed: Box<dyn std::error::Error> = bad_pool.into();
+    let boxed: Box<dyn core::error::Error> = bad_pool.into();
     assert_eq!(
         boxed.to_string(),
         "a user pool id is REGION_ID, such as us-east-1_AbC123: no `_` found"
