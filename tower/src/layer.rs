@@ -19,6 +19,8 @@ use crate::token::{presented, Presented};
 /// A tower [`Layer`] that lets a request through only with a valid Cognito token, and puts the
 /// token's [`OwnedClaims`] into the request's extensions.
 ///
+/// [`Layer`]: https://docs.rs/tower-layer/0.3/tower_layer/trait.Layer.html
+///
 /// Cloning is cheap: the verifier (and its key caches) is shared, so per-route variants made with
 /// [`any_group`](Self::any_group), [`token_use`](Self::token_use), [`optional`](Self::optional)
 /// and the like all use the one verifier.

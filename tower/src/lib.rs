@@ -4,7 +4,7 @@
     doc = "A tower layer that verifies Amazon Cognito bearer tokens; see the README (built with the `axum` feature)."
 )]
 #![forbid(unsafe_code)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
 mod cognito;
