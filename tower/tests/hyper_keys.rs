@@ -67,6 +67,14 @@ async fn no_keys_is_503_then_recovers() {
     assert!(a.header("www-authenticate").is_empty());
     // Without a token nothing needs keys: a missing token is still the caller's 401.
     assert_eq!(call(&strict.base, &[]).await.status, 401);
+    // Nor does a token that is not a JWS: structure is checked before keys are needed.
+    let a = bearer(&strict.base, "abc.def.ghi").await;
+    assert_eq!(a.status, 401, "{}", a.body);
+    assert!(
+        a.body.contains(r#""code": "malformed_token""#),
+        "{}",
+        a.body
+    );
     // An optional route lets anonymous callers through, and refuses tokens it cannot check.
     let a = call(&optional.base, &[]).await;
     assert_eq!((a.status, a.body.as_str()), (200, "anonymous"));
