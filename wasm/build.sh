@@ -61,7 +61,7 @@ build() {
             -o "$out/cognito_verify_wasm_bg.wasm" "$out/cognito_verify_wasm_bg.wasm"
     fi
     # Every JS module (the entries, api.mjs and the modules it re-exports) and the hand-written types.
-    cp "$here"/js/*.mjs "$here"/js/index.d.ts "$out/"
+    cp "$here"/js/*.mjs "$here"/js/index.d.ts "$here"/js/testing.d.ts "$out/"
     echo "build.sh: $out ($(wc -c < "$out/cognito_verify_wasm_bg.wasm") bytes of wasm, $(gzip -9 -c "$out/cognito_verify_wasm_bg.wasm" | wc -c) gzipped)"
 }
 

@@ -29,6 +29,8 @@ mod rsa;
 mod seqlock;
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
 mod sigcache;
+#[cfg(all(feature = "test-util", target_has_atomic = "32"))]
+pub mod testing;
 mod verifier;
 #[cfg(all(feature = "alloc", target_has_atomic = "32"))]
 mod verifier_core;

@@ -6,6 +6,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
+use cognito_verify::testing::{TestPool, TEST_SUB};
 use cognito_verify_tower::{CognitoAuthLayer, OwnedClaims};
 use common::*;
 use serde_json::{json, Value};
@@ -64,10 +65,10 @@ fn message(s: &tonic::Status) -> Value {
 
 #[tokio::test]
 async fn grpc_calls_need_a_valid_token() {
-    let jwks = own_jwks();
-    let ka = signer();
+    // The testing kit: its keys preloaded, the fixed clock, nothing fetched.
+    let pool = TestPool::new(POOL, CLIENT);
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let auth = CognitoAuthLayer::new(verifier(&jwks));
+    let auth = CognitoAuthLayer::new(pool.verifier());
     let srv = grpc_server(auth.clone(), seen.clone()).await;
 
     let status = check(&srv.base, None).await.unwrap_err();
@@ -78,17 +79,17 @@ async fn grpc_calls_need_a_valid_token() {
     );
     assert_eq!(status.metadata().get("www-authenticate").unwrap(), "Bearer");
 
-    let expired = ka.sign(&id_claims(now() - 60));
+    let expired = pool.id_token().issued_at(pool.now() - 3660).sign();
     let status = check(&srv.base, Some(&expired)).await.unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated);
     assert_eq!(message(&status)["code"], "expired");
 
-    let good = ka.sign(&id_claims(now() + 3600));
+    let good = pool.id_token().sign();
     let serving = check(&srv.base, Some(&good)).await.unwrap();
     assert_eq!(serving, Pb::Serving as i32);
     assert_eq!(
         *seen.lock().unwrap(),
-        ["aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"],
+        [TEST_SUB],
         "the service saw the claims of the one call let through"
     );
 
@@ -110,4 +111,19 @@ async fn grpc_without_keys_is_unavailable() {
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
     assert_eq!(message(&status)["code"], "jwks_unavailable");
     assert!(status.metadata().get("retry-after").is_some());
+}
+
+/// A kit verifier given a token of a key it lacks: `unknown_kid` at once, no fetch (it is
+/// offline, so there is no URL it could reach).
+#[tokio::test]
+async fn grpc_unknown_kid_is_refused_without_a_fetch() {
+    let pool = TestPool::new(POOL, CLIENT);
+    let verifier = pool.verifier();
+    let srv = grpc_server(CognitoAuthLayer::new(verifier.clone()), Arc::default()).await;
+    let foreign = pool.id_token().kid("kZ").sign();
+    let status = check(&srv.base, Some(&foreign)).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+    assert_eq!(message(&status)["code"], "unknown_kid");
+    let stats = verifier.jwks_stats(0);
+    assert!(stats.last_error.unwrap().starts_with("offline"));
 }

@@ -152,7 +152,8 @@ pub struct CacheStats {
 /// The HTTP side of a [`CognitoJwtVerifier`](crate::CognitoJwtVerifier): the client, and per
 /// pool the waiters of a fetch and why the last one failed.
 pub(super) struct Fetcher {
-    client: reqwest::Client,
+    /// `None`: offline, keys only from `cache_jwks`.
+    client: Option<reqwest::Client>,
     max_bytes: usize,
     wait_limit: Duration,
     waiters: Vec<Notify>,
@@ -170,11 +171,12 @@ impl fmt::Debug for Fetcher {
 
 impl Fetcher {
     /// A client for `core`'s pools: timeouts from its refresh policy, redirects held to the
-    /// JWKS URL rule.
+    /// JWKS URL rule; none when `offline`.
     pub(super) fn new(
         core: &VerifierCore,
         connect_timeout: Duration,
         client: Option<reqwest::Client>,
+        offline: bool,
     ) -> Result<Self, BuildError> {
         let config = core.config();
         let allow_http = config.allows_insecure_http();
@@ -192,13 +194,15 @@ impl Fetcher {
             }
         });
         let client = match client {
-            Some(c) => c,
+            _ if offline => None,
+            Some(c) => Some(c),
             None => reqwest::Client::builder()
                 .connect_timeout(connect_timeout.min(timeout))
                 .timeout(timeout)
                 .redirect(redirects)
                 .user_agent(concat!("cognito-verify/", env!("CARGO_PKG_VERSION")))
                 .build()
+                .map(Some)
                 .map_err(|e| BuildError::Client(e.to_string()))?,
         };
         let pools = core.pool_count();
@@ -231,8 +235,12 @@ impl Fetcher {
     /// Carries out the fetch the core asked for in a detached task: it completes and is
     /// reported even if the caller goes away (a dropped request must not wedge the pool).
     /// Outside a tokio runtime nothing can be fetched: the fetch is reported failed at once
-    /// rather than panicking.
+    /// rather than panicking; so is every fetch of an offline verifier.
     pub(super) fn spawn(inner: &Arc<Inner>, pool: usize) {
+        if inner.fetcher.client.is_none() {
+            inner.report(pool, Err("offline: keys only from cache_jwks".into()));
+            return;
+        }
         let task = Arc::clone(inner);
         let fetch = async move {
             let result = match task.core.jwks_url(pool) {
@@ -249,6 +257,7 @@ impl Fetcher {
 
     /// GETs the JWKS, reading at most `max_bytes` of body.
     async fn download(&self, url: &str) -> Result<Vec<u8>, String> {
+        let client = self.client.as_ref().ok_or("offline")?;
         let describe = |e: reqwest::Error| {
             let kind = if e.is_timeout() {
                 "timed out"
@@ -261,8 +270,7 @@ impl Fetcher {
             };
             format!("{kind}: {}", e.without_url())
         };
-        let mut resp = self
-            .client
+        let mut resp = client
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
             .send()

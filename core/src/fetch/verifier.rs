@@ -22,6 +22,7 @@ pub struct CognitoJwtVerifierBuilder {
     connect_timeout: Duration,
     clock: fn() -> u64,
     client: Option<reqwest::Client>,
+    offline: bool,
 }
 
 impl CognitoJwtVerifierBuilder {
@@ -117,11 +118,17 @@ impl CognitoJwtVerifierBuilder {
         self.clock = clock;
         self
     }
-    /// Fetch with this client instead of building one; its own timeouts and redirect policy
-    /// then apply.
+    /// Fetch with this client instead of building one (its timeouts and redirects apply).
     #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
+        self
+    }
+
+    /// Never fetch, build no HTTP client: keys only from [`CognitoJwtVerifier::cache_jwks`].
+    #[must_use]
+    pub fn offline(mut self) -> Self {
+        self.offline = true;
         self
     }
 
@@ -134,7 +141,7 @@ impl CognitoJwtVerifierBuilder {
     /// cannot be built (no TLS roots).
     pub fn build(self) -> Result<CognitoJwtVerifier, BuildError> {
         let core = VerifierCore::new(self.config.build()?);
-        let fetcher = Fetcher::new(&core, self.connect_timeout, self.client)?;
+        let fetcher = Fetcher::new(&core, self.connect_timeout, self.client, self.offline)?;
         Ok(CognitoJwtVerifier {
             inner: Arc::new(Inner {
                 core,
@@ -186,7 +193,6 @@ fn with_buffer<R>(token: &str, max_token_bytes: usize, f: impl FnOnce(&mut [u8])
     }
 }
 
-/// What one synchronous attempt gave.
 /// What a verification hands back, made from the borrowed claims: a caller's closure over
 /// them ([`Lend`]), or [`OwnedClaims`] that share a memo hit's payload ([`Own`]).
 trait Keep {
@@ -353,6 +359,7 @@ impl CognitoJwtVerifier {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             clock: crate::now,
             client: None,
+            offline: false,
         }
     }
 
