@@ -367,3 +367,5 @@ pub use owned::{ConfigBuilder, Pool, VerifierConfig};
 
 #[cfg(feature = "alloc")]
 mod owned;
+#[cfg(feature = "alloc")]
+pub(crate) use owned::match_list;

@@ -2,9 +2,9 @@
 //! [`OwnedClaims`], the claims of a verified token kept in one copy of its payload, and
 //! [`Requirements`], a route's extra rules, built once.
 
-use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::fmt::{self, Write as _};
 
 use crate::json::{JsonStr, StrArray};
@@ -262,8 +262,8 @@ impl fmt::Debug for OwnedClaims {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Requirements {
     token_use: Option<AcceptedTokenUse>,
-    groups: Option<(Match, Box<[String]>)>,
-    scopes: Option<(Match, Box<[String]>)>,
+    groups: Option<(Match, Vec<String>)>,
+    scopes: Option<(Match, Vec<String>)>,
 }
 
 impl Requirements {
@@ -286,7 +286,7 @@ impl Requirements {
         kind: Match,
         groups: I,
     ) -> Self {
-        self.groups = Some((kind, groups.into_iter().map(Into::into).collect()));
+        self.groups = crate::config::match_list(kind, groups);
         self
     }
     /// Require `scope` to match these scopes ([`Error::ScopeNotAllowed`] otherwise).
@@ -296,7 +296,7 @@ impl Requirements {
         kind: Match,
         scopes: I,
     ) -> Self {
-        self.scopes = Some((kind, scopes.into_iter().map(Into::into).collect()));
+        self.scopes = crate::config::match_list(kind, scopes);
         self
     }
 

@@ -17,6 +17,8 @@ use crate::revocation::{
 use crate::{Error, Verifier};
 
 mod pool;
+
+pub(crate) use pool::match_list;
 pub use pool::Pool;
 use pool::{PoolConfig, PoolRules};
 

@@ -24,8 +24,9 @@ pub(super) struct PoolRules {
     pub(super) scopes: Option<(Match, Vec<String>)>,
 }
 
-/// A group or scope list as a pool's rules keep it.
-pub(super) fn match_list<I: IntoIterator<Item = T>, T: Into<String>>(
+/// A group or scope list as a pool's rules (and a route's [`Requirements`](crate::Requirements))
+/// keep it.
+pub(crate) fn match_list<I: IntoIterator<Item = T>, T: Into<String>>(
     kind: Match,
     values: I,
 ) -> Option<(Match, Vec<String>)> {
