@@ -190,6 +190,10 @@ enum cognito_result
    */
   COGNITO_RESULT_JWKS_UNAVAILABLE = 27,
   /**
+   * `wrong_signer`: an ALB token's `signer` is not one of the configured load balancers.
+   */
+  COGNITO_RESULT_WRONG_SIGNER = 28,
+  /**
    * `null_parameter`: a required pointer argument was NULL.
    */
   COGNITO_RESULT_NULL_PARAMETER = 100,

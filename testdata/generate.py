@@ -27,6 +27,7 @@ import json, os, sys
 
 from jose import *  # noqa: F401,F403 (keys, token and claim builders shared by every table)
 from jose import HERE
+from alb_table import write_alb
 from memo_table import write_memo
 from refresh_table import build_refresh
 
@@ -539,6 +540,7 @@ def main():
     write_jsonl(os.path.join(HERE, "revocation.jsonl"), build_revocation())
     write_jsonl(os.path.join(HERE, "refresh.jsonl"), build_refresh(CASES))
     write_memo()
+    write_alb()
     src = os.path.join(HERE, "..", "..", "shared", "real-world", "cases.json")
     if os.path.exists(src):
         os.makedirs(os.path.join(HERE, "real-world"), exist_ok=True)

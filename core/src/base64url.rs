@@ -29,6 +29,19 @@ pub(crate) const fn decoded_len(len: usize) -> Option<usize> {
     }
 }
 
+/// Decodes `input`, base64url **with** canonical padding (RFC 4648 section 5: a multiple of four
+/// characters, `=` exactly where the last group is short): the encoding of ALB tokens only.
+///
+/// `Err(DecodeError::Invalid)` for missing, extra or misplaced padding or non-canonical bits.
+pub(crate) fn decode_padded<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], DecodeError> {
+    let pad = input.iter().rev().take_while(|&&c| c == b'=').count();
+    let body = input.get(..input.len() - pad).ok_or(DecodeError::Invalid)?;
+    if input.len() % 4 != 0 || pad != (4 - body.len() % 4) % 4 {
+        return Err(DecodeError::Invalid);
+    }
+    decode(body, out)
+}
+
 /// Decodes `input` into the start of `out`, returning the written prefix.
 ///
 /// `Err(DecodeError::Invalid)` for anything but the canonical unpadded encoding;

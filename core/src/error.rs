@@ -68,11 +68,13 @@ pub enum Error {
     /// The token's pool has never had keys (every fetch so far failed): a server-side problem,
     /// not the token's (HTTP 503, not 401).
     JwksUnavailable,
+    /// An ALB token's `signer` is not one of the configured load balancers' ARNs.
+    WrongSigner,
 }
 
 impl Error {
     /// Every error, in declaration order (for bindings and tests).
-    pub const ALL: [Error; 27] = [
+    pub const ALL: [Error; 28] = [
         Error::MalformedToken,
         Error::TokenTooLarge,
         Error::UnsupportedAlgorithm,
@@ -100,6 +102,7 @@ impl Error {
         Error::InvalidConfiguration,
         Error::Revoked,
         Error::JwksUnavailable,
+        Error::WrongSigner,
     ];
 
     /// The stable snake_case code, the same in every binding.
@@ -133,6 +136,7 @@ impl Error {
             Error::InvalidConfiguration => "invalid_configuration",
             Error::Revoked => "revoked",
             Error::JwksUnavailable => "jwks_unavailable",
+            Error::WrongSigner => "wrong_signer",
         }
     }
 
@@ -173,6 +177,7 @@ impl Error {
             Error::InvalidConfiguration => "verifier configuration is invalid",
             Error::Revoked => "token has been revoked",
             Error::JwksUnavailable => "the key set cannot be fetched",
+            Error::WrongSigner => "token signer is not an allowed load balancer",
         }
     }
 }

@@ -8,6 +8,9 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+#[cfg(feature = "alb")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alb")))]
+pub mod alb;
 mod base64url;
 mod claims;
 mod config;

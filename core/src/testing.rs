@@ -29,6 +29,9 @@ use rsa::RsaPrivateKey;
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
+#[cfg(feature = "alb")]
+pub mod alb;
+
 #[cfg(feature = "fetch")]
 use crate::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};
 use crate::{ConfigBuilder, VerifierConfig, VerifierCore};

@@ -74,6 +74,8 @@ pub enum cognito_result {
     /// `jwks_unavailable`: the token's pool never had keys (none fetched or cached yet, or every
     /// fetch failed): not the token's fault; poll the verifier (`cognito_verifier_poll`).
     JwksUnavailable = 27,
+    /// `wrong_signer`: an ALB token's `signer` is not one of the configured load balancers.
+    WrongSigner = 28,
     /// `null_parameter`: a required pointer argument was NULL.
     NullParameter = 100,
     /// `panic`: a bug in this library was caught at the boundary; the call had no effect.
@@ -125,6 +127,7 @@ const CORE: [cognito_result; 27] = [
     cognito_result::InvalidConfiguration,
     cognito_result::Revoked,
     cognito_result::JwksUnavailable,
+    cognito_result::WrongSigner,
 ];
 
 // A new core error must get its C code here before this crate builds again.
@@ -240,6 +243,10 @@ impl cognito_result {
             ),
             R::Revoked => (c"revoked", c"token has been revoked"),
             R::JwksUnavailable => (c"jwks_unavailable", c"the key set cannot be fetched"),
+            R::WrongSigner => (
+                c"wrong_signer",
+                c"token signer is not an allowed load balancer",
+            ),
             R::NullParameter => (c"null_parameter", c"a required pointer argument is NULL"),
             R::Panic => (c"panic", c"internal error: a panic was caught"),
             R::BufferTooSmall => (c"buffer_too_small", c"output buffer is too small"),

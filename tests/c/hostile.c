@@ -121,7 +121,9 @@ static void static_strings(void) {
     EXPECT_TRUE(strcmp(cognito_result_code_name(26), "revoked") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_JWKS_UNAVAILABLE), "jwks_unavailable") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(27), "jwks_unavailable") == 0);
-    EXPECT_TRUE(strcmp(cognito_result_code_name(28), "unknown") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_WRONG_SIGNER), "wrong_signer") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(28), "wrong_signer") == 0);
+    EXPECT_TRUE(strcmp(cognito_result_code_name(29), "unknown") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_REVOCATION_LIST_FULL), "revocation_list_full") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(107), "revocation_list_full") == 0);
     EXPECT_TRUE(strcmp(cognito_result_code_name(COGNITO_RESULT_REVOCATION_DISABLED), "revocation_disabled") == 0);
@@ -129,13 +131,13 @@ static void static_strings(void) {
     EXPECT_TRUE(strcmp(cognito_result_code_name(109), "unknown") == 0);
     EXPECT_TRUE(strcmp(cognito_result_message(COGNITO_RESULT_REVOKED), "token has been revoked") == 0);
     EXPECT_TRUE(strcmp(cognito_result_message(0xffffffffu), "unknown result code") == 0);
-    /* Every code 0..=27 and 100..=108 has a distinct name. */
+    /* Every code 0..=28 and 100..=108 has a distinct name. */
     for (uint32_t i = 0; i <= 110; i++) {
         const char *n = cognito_result_code_name(i);
-        bool known = i <= 27 || (i >= 100 && i <= 108);
+        bool known = i <= 28 || (i >= 100 && i <= 108);
         EXPECT_TRUE(known == (strcmp(n, "unknown") != 0));
         for (uint32_t j = 0; j < i && known; j++)
-            if (j <= 27 || j >= 100) EXPECT_TRUE(strcmp(n, cognito_result_code_name(j)) != 0);
+            if (j <= 28 || j >= 100) EXPECT_TRUE(strcmp(n, cognito_result_code_name(j)) != 0);
     }
 }
 

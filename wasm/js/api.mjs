@@ -30,6 +30,7 @@
 // stores a token only after every check passed.
 
 export {
+  AlbJwtInvalidSignerError,
   CognitoJwtInvalidClientIdError,
   CognitoJwtInvalidGroupError,
   CognitoJwtInvalidTokenUseError,

@@ -36,6 +36,8 @@ export class JwkValidationError extends JwksValidationError {}
 export class JwksNotAvailableInCacheError extends JwtVerificationError {}
 /** Fetching the JWKS failed and no earlier keys exist (code `jwks_unavailable`). */
 export class FetchError extends JwksNotAvailableInCacheError {}
+/** An ALB token's `signer` is not one of the configured load balancers (code `wrong_signer`). */
+export class AlbJwtInvalidSignerError extends JwtInvalidClaimError {}
 /** The token is covered by a revocation (code `revoked`; see `CognitoJwtVerifier.revoke`). */
 export class JwtRevokedError extends JwtVerificationError {}
 
@@ -67,6 +69,7 @@ const CLASS_OF_CODE = {
   invalid_configuration: ParameterValidationError,
   jwks_unavailable: JwksNotAvailableInCacheError,
   revoked: JwtRevokedError,
+  wrong_signer: AlbJwtInvalidSignerError,
 };
 
 let codes; // read from wasm on first use: the module is initialised after this file is evaluated

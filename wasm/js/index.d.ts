@@ -29,7 +29,8 @@ export type ErrorCode =
   | "unsupported_key"
   | "invalid_configuration"
   | "revoked"
-  | "jwks_unavailable";
+  | "jwks_unavailable"
+  | "wrong_signer";
 
 /** Base class of every error thrown by this package. */
 export class JwtVerificationError extends Error {
@@ -78,6 +79,8 @@ export class JwksNotAvailableInCacheError extends JwtVerificationError {
 }
 /** `jwks_unavailable` after a failed fetch; `.cause` is the fetch's error. */
 export class FetchError extends JwksNotAvailableInCacheError {}
+/** `wrong_signer`: an ALB token's `signer` is not one of the configured load balancers' ARNs. */
+export class AlbJwtInvalidSignerError extends JwtInvalidClaimError {}
 /** `revoked`: the token is covered by a revocation (`CognitoJwtVerifier.revoke`). */
 export class JwtRevokedError extends JwtVerificationError {}
 
