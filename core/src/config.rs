@@ -177,6 +177,10 @@ pub enum ConfigError {
     JwksUrlWithoutPool,
     /// A revocation capacity above `MAX_REVOCATION_CAPACITY`.
     RevocationCapacityTooLarge,
+    /// No load balancer ARN (an ALB verifier).
+    NoAlbArn,
+    /// An ARN that is not an Application Load Balancer's in a known partition.
+    AlbArn,
 }
 
 impl ConfigError {
@@ -196,6 +200,10 @@ impl ConfigError {
             }
             ConfigError::RevocationCapacityTooLarge => {
                 "the revocation capacity is above 4,194,304 entries"
+            }
+            ConfigError::NoAlbArn => "no load balancer ARN configured",
+            ConfigError::AlbArn => {
+                "an ALB ARN is arn:{aws|aws-us-gov|aws-cn}:elasticloadbalancing:{region}:{account}:loadbalancer/app/{name}/{id}"
             }
         }
     }

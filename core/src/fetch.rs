@@ -15,8 +15,12 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "alb")]
+mod alb;
 mod cache;
 mod verifier;
 
+#[cfg(feature = "alb")]
+pub use alb::{AlbJwtVerifier, AlbJwtVerifierBuilder, AlbKeyStats, AlbOwnedClaims, KEYS_PER_ALB};
 pub use cache::{BuildError, CacheStats, VerifyError, DEFAULT_CONNECT_TIMEOUT};
 pub use verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};

@@ -46,6 +46,8 @@ pub use config::{
 #[cfg(feature = "alloc")]
 pub use config::{ConfigBuilder, Pool, VerifierConfig};
 pub use error::Error;
+#[cfg(all(feature = "fetch", feature = "alb"))]
+pub use fetch::{AlbJwtVerifier, AlbJwtVerifierBuilder, AlbKeyStats, AlbOwnedClaims, KEYS_PER_ALB};
 #[cfg(feature = "fetch")]
 pub use fetch::{
     BuildError, CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, VerifyError,
