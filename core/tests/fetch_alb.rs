@@ -9,11 +9,11 @@
     reason = "test code: a failed expectation is a test failure"
 )]
 
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::time::Duration;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use cognito_verify::testing::alb::{self as kit, CLIENT, ISSUER, KID, PUBLIC_KEY_PEM, SIGNER};
 use cognito_verify::{AlbJwtVerifier, ConfigError, Error, VerifyError};
