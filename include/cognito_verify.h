@@ -432,6 +432,19 @@ typedef uint32_t cognito_refresh_need;
 #endif // __cplusplus
 
 /**
+ * The P-256 public key an ALB publishes for one `kid`. Opaque; free with
+ * `cognito_alb_key_free`. Immutable: any number of threads may use it at once.
+ */
+typedef struct cognito_alb_key cognito_alb_key;
+
+/**
+ * What an ALB token must satisfy (`cognito_alb_rules_*`): the load balancers' ARNs, the app
+ * clients, the issuer, the leeway. Opaque; free with `cognito_alb_rules_free`. Read by any
+ * number of threads at once; not changed while in use.
+ */
+typedef struct cognito_alb_rules cognito_alb_rules;
+
+/**
  * The claims of the last token verified into this handle. Create one per thread with
  * `cognito_claims_new`, pass it to every `cognito_verifier_verify`, free it with
  * `cognito_claims_free`. Not thread-safe: one thread at a time (reading from several threads
@@ -516,6 +529,108 @@ extern "C" {
  * The library's version, e.g. `"0.1.0"`: a static string, never free it.
  */
 const char *cognito_version(void);
+
+/**
+ * New, empty rules: add at least one signer and one client before verifying. On success
+ * `*rules_out` receives a handle to free with `cognito_alb_rules_free`. Errors:
+ * `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_alb_rules_new(cognito_alb_rules **rules_out);
+
+/**
+ * Frees rules. NULL is ignored.
+ */
+void cognito_alb_rules_free(cognito_alb_rules *rules);
+
+/**
+ * Accepts tokens signed by the load balancer `arn` (UTF-8, `arn_len` bytes), such as
+ * `arn:aws:elasticloadbalancing:us-east-2:123456789012:loadbalancer/app/web/50dc6c495c0c9188`.
+ * Errors: `COGNITO_RESULT_INVALID_CONFIGURATION` for anything but an Application Load
+ * Balancer's ARN in the `aws`, `aws-us-gov` or `aws-cn` partition (nothing is added);
+ * `COGNITO_RESULT_INVALID_UTF8`, `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_alb_rules_add_signer(cognito_alb_rules *rules,
+                                            const uint8_t *arn,
+                                            size_t arn_len);
+
+/**
+ * Accepts tokens for the app client `client_id` (the header's `client`). Errors:
+ * `COGNITO_RESULT_INVALID_CONFIGURATION` for an empty id; `COGNITO_RESULT_INVALID_UTF8`,
+ * `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_alb_rules_add_client_id(cognito_alb_rules *rules,
+                                               const uint8_t *client_id,
+                                               size_t client_id_len);
+
+/**
+ * Requires the header's `iss` to be `issuer` (the identity provider's, e.g. a user pool's URL);
+ * unchecked until set. Errors: `COGNITO_RESULT_INVALID_UTF8`, `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_alb_rules_set_issuer(cognito_alb_rules *rules,
+                                            const uint8_t *issuer,
+                                            size_t issuer_len);
+
+/**
+ * Seconds of clock skew allowed on `exp` (default 0). Errors: `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_alb_rules_set_leeway(cognito_alb_rules *rules, uint64_t seconds);
+
+/**
+ * Reads the key document an ALB serves (PEM `PUBLIC KEY`, a P-256 SubjectPublicKeyInfo). On
+ * success `*key_out` receives a handle to free with `cognito_alb_key_free`. Errors:
+ * `COGNITO_RESULT_UNSUPPORTED_KEY` (not PEM, not a SubjectPublicKeyInfo, not P-256, or a point
+ * off the curve); `COGNITO_RESULT_INVALID_UTF8`, `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_alb_key_from_pem(const uint8_t *pem,
+                                        size_t pem_len,
+                                        cognito_alb_key **key_out);
+
+/**
+ * As `cognito_alb_key_from_pem`, from the DER SubjectPublicKeyInfo.
+ */
+cognito_result cognito_alb_key_from_der(const uint8_t *der,
+                                        size_t der_len,
+                                        cognito_alb_key **key_out);
+
+/**
+ * Frees a key. NULL is ignored.
+ */
+void cognito_alb_key_free(cognito_alb_key *key);
+
+/**
+ * The URL of the key that verifies `token`: made from the configured ARN its `signer` names
+ * (its partition and region; never the token's own text) and its `kid`, once that is checked to
+ * be a UUID. Copies the URL and a NUL into `buf`, its length (without the NUL) to `*out_len`;
+ * `COGNITO_RESULT_BUFFER_TOO_SMALL` sets `*out_len` to the size needed (`buf` may be NULL when
+ * `buf_len` is 0). Errors: the token's code when it cannot be read (`MALFORMED_TOKEN` for a
+ * `kid` that is not a UUID, `MISSING_KID`, `UNSUPPORTED_ALGORITHM`, ...), `WRONG_SIGNER` when
+ * no configured ARN signed it; `COGNITO_RESULT_NULL_PARAMETER`, `COGNITO_RESULT_INVALID_UTF8`.
+ */
+cognito_result cognito_alb_key_url(const cognito_alb_rules *rules,
+                                   const uint8_t *token,
+                                   size_t token_len,
+                                   uint8_t *buf,
+                                   size_t buf_len,
+                                   size_t *out_len);
+
+/**
+ * Verifies `token` (the `x-amzn-oidc-data` header's value) with `key` at `now` (Unix seconds):
+ * signer, signature, client, issuer, expiry. On success copies the payload (the user's claims,
+ * a JSON object) and a NUL into `payload_buf` and its length to `*payload_len`; a buffer of
+ * `token_len` bytes always suffices. Returns the token's code (`COGNITO_RESULT_EXPIRED`,
+ * `COGNITO_RESULT_WRONG_SIGNER`, ...); `COGNITO_RESULT_INVALID_CONFIGURATION` for rules with no
+ * signer or no client; `COGNITO_RESULT_BUFFER_TOO_SMALL` (`*payload_len` = the size needed)
+ * after a successful verification whose payload does not fit; `COGNITO_RESULT_NULL_PARAMETER`,
+ * `COGNITO_RESULT_INVALID_UTF8`. Thread-safe.
+ */
+cognito_result cognito_alb_verify(const cognito_alb_rules *rules,
+                                  const cognito_alb_key *key,
+                                  const uint8_t *token,
+                                  size_t token_len,
+                                  uint64_t now,
+                                  uint8_t *payload_buf,
+                                  size_t payload_buf_len,
+                                  size_t *payload_len);
 
 /**
  * Creates a claims handle able to hold the payload of tokens up to `max_token_bytes` bytes (use

@@ -19,6 +19,7 @@
     reason = "C type names follow the C convention: cognito_verifier, cognito_result"
 )]
 
+mod alb;
 mod boundary;
 mod cast;
 mod claims;
@@ -30,6 +31,12 @@ mod verifier;
 
 use core::ffi::c_char;
 
+pub use alb::{
+    cognito_alb_key, cognito_alb_key_free, cognito_alb_key_from_der, cognito_alb_key_from_pem,
+    cognito_alb_key_url, cognito_alb_rules, cognito_alb_rules_add_client_id,
+    cognito_alb_rules_add_signer, cognito_alb_rules_free, cognito_alb_rules_new,
+    cognito_alb_rules_set_issuer, cognito_alb_rules_set_leeway, cognito_alb_verify,
+};
 pub use claims::{
     cognito_claim_kind, cognito_claims, cognito_claims_auth_time, cognito_claims_client_id,
     cognito_claims_email, cognito_claims_exp, cognito_claims_free, cognito_claims_get,

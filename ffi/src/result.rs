@@ -99,7 +99,7 @@ pub enum cognito_result {
 }
 
 /// The core's errors in the order of `Error::ALL`, with their C codes 1, 2, 3, ...
-const CORE: [cognito_result; 27] = [
+const CORE: [cognito_result; 28] = [
     cognito_result::MalformedToken,
     cognito_result::TokenTooLarge,
     cognito_result::UnsupportedAlgorithm,

@@ -77,6 +77,7 @@ REVOCATION=("$V/revocation.txt")
 REFRESH=("$V/refresh.txt")
 POOLS=("$V/pools.txt")
 MEMO=("$V/memo.txt")
+ALB=("$V/alb.txt")
 
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
 CXXFLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude -Itests/c)
@@ -92,7 +93,7 @@ build() {
     "$@" -o "$out/$name"
 }
 compile_all() {
-    for prog in vectors hostile threads sigcache revocation sign_out refresh pools memo_table; do
+    for prog in vectors hostile threads sigcache revocation sign_out refresh pools memo_table alb; do
         build "$prog-static" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${STATIC[@]}"
         build "$prog-shared" "$CC" "${CFLAGS[@]}" "tests/c/$prog.c" "${SHARED[@]}"
         build "$prog-asan" "$CC" "${CFLAGS[@]}" "${SAN[@]}" "tests/c/$prog.c" "${STATIC[@]}"
@@ -149,6 +150,10 @@ step "verdict memo: testdata/memo.jsonl, the world changed after a verification;
 step "verdict memo table, shared library" "$out/memo_table-shared" "${MEMO[@]}"
 step "verdict memo table, AddressSanitizer + UBSan" "$out/memo_table-asan" "${MEMO[@]}"
 step "verdict memo table, valgrind (shared library)" "${VALGRIND[@]}" "$out/memo_table-shared" "${MEMO[@]}"
+step "ALB tokens: testdata/alb.jsonl, key URL, keys, arguments; static library" "$out/alb-static" "${ALB[@]}"
+step "ALB tokens, shared library" "$out/alb-shared" "${ALB[@]}"
+step "ALB tokens, AddressSanitizer + UBSan" "$out/alb-asan" "${ALB[@]}"
+step "ALB tokens, valgrind (shared library)" "${VALGRIND[@]}" "$out/alb-shared" "${ALB[@]}"
 step "no allocation per verification (malloc family wrapped)" "$out/alloc_count" "${DOC[@]}"
 
 # ------------------------------------------------------------------ README example, pkg-config

@@ -2,7 +2,7 @@
 """Converts the shared JSON-lines vectors of testdata/ into a line format a small C reader parses.
 
     vectors.py OUT_DIR     writes tokens.txt, real-world.txt, jwks.txt, conformance.txt,
-                           revocation.txt, refresh.txt, pools.txt, memo.txt
+                           revocation.txt, refresh.txt, pools.txt, memo.txt, alb.txt
 
 Every line is one case, fields separated by one space. Text is "x" + hex of its UTF-8 bytes
 ("x" alone is the empty string), "-" means absent; lists are comma-separated texts or "-".
@@ -226,6 +226,13 @@ def convert_pools(dst):
     return len(rows), verdicts, errors
 
 
+def alb_line(c):
+    """name token key_pem signers clients issuer leeway now expect sub (alb.jsonl)."""
+    sub = (c.get("claims") or {}).get("sub")
+    return " ".join([c["name"], text(c["token"]), text(c["key_pem"]), texts(c["signers"]), texts(c["clients"]),
+                     text(c["issuer"]), num(c["leeway"]), num(c["now"]), c["expect"], text(sub)])
+
+
 def convert(src, dst, line):
     with open(os.path.join(TESTDATA, src)) as f:
         cases = [json.loads(l) for l in f if l.strip()]
@@ -242,11 +249,12 @@ if __name__ == "__main__":
          convert("real-world/cases.jsonl", os.path.join(out, "real-world.txt"), token_line),
          convert("jwks.jsonl", os.path.join(out, "jwks.txt"), jwks_line),
          convert("conformance.jsonl", os.path.join(out, "conformance.txt"), conformance_line),
-         convert("revocation.jsonl", os.path.join(out, "revocation.txt"), revocation_line)]
+         convert("revocation.jsonl", os.path.join(out, "revocation.txt"), revocation_line),
+         convert("alb.jsonl", os.path.join(out, "alb.txt"), alb_line)]
     scenarios, steps = convert_steps("refresh.jsonl", os.path.join(out, "refresh.txt"), refresh_lines)
     memo_cases, memo_steps = convert_steps("memo.jsonl", os.path.join(out, "memo.txt"), memo_lines)
     configs, verdicts, errors = convert_pools(os.path.join(out, "pools.txt"))
     print(f"converted {n[0]} token cases, {n[1]} real-world cases, {n[2]} key set cases, "
-          f"{n[3]} conformance cases, {n[4]} revocation cases, "
+          f"{n[3]} conformance cases, {n[4]} revocation cases, {n[5]} ALB cases, "
           f"{scenarios} refresh scenarios of {steps} steps, {memo_cases} memo cases of {memo_steps} steps, "
           f"{configs} pool configurations of {verdicts} verdicts and {errors} refusals")
