@@ -3,9 +3,9 @@
 //! testing kit's offline verifier: nothing here can connect anywhere.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+use core::convert::Infallible;
+use core::fmt::Debug;
 use std::collections::BTreeMap;
-use std::convert::Infallible;
-use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
 use cognito_verify::testing::{TestPool, TEST_SUB};
@@ -50,7 +50,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
 
 impl Events {
     fn take(&self) -> Vec<Seen> {
-        std::mem::take(&mut *self.0.lock().unwrap())
+        core::mem::take(&mut *self.0.lock().unwrap())
     }
 }
 
