@@ -77,8 +77,10 @@ clippy:
 	$(CARGO) clippy -p cognito-verify-tower --all-targets -- -D warnings
 	$(CARGO) clippy -p cognito-verify --no-default-features -- -D warnings
 
+# Every feature of the two published Rust crates too (their docs.rs builds are all-features).
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc $(NOBENCH) $(TOWER) --no-deps
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p cognito-verify -p cognito-verify-tower --all-features --no-deps
 
 # E2E_REQUIRE_MOTO: the end-to-end tests fail, rather than skip, without the moto server or
 # redis-server (the replica test starts its own on 127.0.0.1 and stops it).

@@ -1,6 +1,7 @@
 //! axum — the GoBlitz API in axum, behind `cognito-verify-tower`'s layer:
 //! `GET {API_PATH}ping` for any valid ID or access token, `GET {API_PATH}admin` for the group
 //! `admin`. Configured like `server` (`APP_HOST`, `APP_PORT`, `API_PATH`, `AWS_COGNITO_*`).
+//! Its tests (`tests/axum_example.rs`) call [`app`] with the testing kit's verifier.
 
 use std::process::ExitCode;
 
@@ -25,15 +26,20 @@ async fn admin(c: CognitoClaims) -> Json<Value> {
     caller("hello, admin", &c)
 }
 
-async fn run(s: ServerEnv) -> Result<(), String> {
-    let auth = CognitoAuthLayer::new(s.verifier(cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY)?);
-    let api = &s.api_path;
-    let app = Router::new()
+/// The API under `api` (a path ending in `/`), every route behind `auth`.
+pub fn app(auth: &CognitoAuthLayer, api: &str) -> Router {
+    Router::new()
         .route(&format!("{api}ping"), get(ping).route_layer(auth.clone()))
         .route(
             &format!("{api}admin"),
-            get(admin).route_layer(auth.any_group(["admin"])),
-        );
+            get(admin).route_layer(auth.clone().any_group(["admin"])),
+        )
+}
+
+async fn run(s: ServerEnv) -> Result<(), String> {
+    let auth = CognitoAuthLayer::new(s.verifier(cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY)?);
+    let api = &s.api_path;
+    let app = app(&auth, api);
     let addr = s.listen_addr().await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -146,6 +146,44 @@ impl Error {
         Error::ALL.iter().copied().find(|e| e.code() == code)
     }
 
+    /// The HTTP status of a request refused with this error: the one table every server of this
+    /// project answers by (the tower layer, its axum extractors, the example servers).
+    ///
+    /// | status | errors | RFC 6750 |
+    /// |---|---|---|
+    /// | 403 | [`GroupNotAllowed`](Error::GroupNotAllowed), [`ScopeNotAllowed`](Error::ScopeNotAllowed): a valid token without the route's group or scope | `insufficient_scope` |
+    /// | 503 | [`JwksUnavailable`](Error::JwksUnavailable): no keys could be had, the server's problem, not the token's | |
+    /// | 401 | every other error, [`Revoked`](Error::Revoked) included: the token is not accepted | `invalid_token` |
+    #[must_use]
+    pub const fn http_status(self) -> u16 {
+        match self {
+            Error::GroupNotAllowed | Error::ScopeNotAllowed => 403,
+            Error::JwksUnavailable => 503,
+            _ => 401,
+        }
+    }
+
+    /// Whether a verification gives this error only after the token's signature verified: the
+    /// checks of its claims (token use, client, time, revocation, groups, scopes, the custom
+    /// check). The claims of a token refused so are the issuer's, so its `sub` may be logged;
+    /// for every other error they are whatever the sender wrote.
+    #[must_use]
+    pub const fn after_signature(self) -> bool {
+        matches!(
+            self,
+            Error::WrongTokenUse
+                | Error::WrongClient
+                | Error::Expired
+                | Error::NotYetValid
+                | Error::IssuedInFuture
+                | Error::TokenTooOld
+                | Error::Revoked
+                | Error::GroupNotAllowed
+                | Error::ScopeNotAllowed
+                | Error::CustomCheckFailed
+        )
+    }
+
     /// A short human-readable description (lower case, no trailing period).
     #[must_use]
     pub const fn message(self) -> &'static str {

@@ -40,6 +40,7 @@ use core::pin::Pin;
 use bytes::Bytes;
 use cognito_verify::{ClaimValue, CognitoJwtVerifier, OwnedClaims, TokenUse, VerifyError};
 use cognito_verify_examples::{escape_html, idp, Env};
+use cognito_verify_tower::Refusal;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
@@ -288,10 +289,15 @@ impl Logout {
         let claims = match &session {
             Some(t) => match self.verifier.verify(t).await {
                 Ok(c) => Some(c),
-                Err(VerifyError::KeysUnavailable { retry_at }) => {
+                // The layer's status for the same error: a 5xx checks nothing, so signs out nobody.
+                Err(e) if Refusal::from(e).status().is_server_error() => {
                     warn!("sign-out: the session cannot be checked, no signing keys");
+                    let retry_at = match e {
+                        VerifyError::KeysUnavailable { retry_at } => retry_at,
+                        _ => 0,
+                    };
                     let mut r = html(
-                        StatusCode::SERVICE_UNAVAILABLE,
+                        Refusal::from(e).status(),
                         "Sign-out unavailable",
                         &format!(
                             "<p>Your session cannot be checked right now, so nothing was signed \

@@ -14,6 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
 use cognito_verify::{ClaimValue, CognitoJwtVerifier};
 use cognito_verify_examples::{escape_html, Env};
+use cognito_verify_tower::Refusal;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
@@ -289,8 +290,11 @@ impl Web {
                 username: c.username().unwrap_or_default().to_string(),
                 sub: c.sub().to_string(),
             },
-            Err(e) if e.token_error().is_none() => Session::Unavailable,
-            Err(e) => Session::Ended(e.code()),
+            // The status is the layer's for the same error: a 5xx is nobody's answer yet.
+            Err(e) => match Refusal::from(e).status() {
+                status if status.is_server_error() => Session::Unavailable(status),
+                _ => Session::Ended(e.code()),
+            },
         }
     }
 
@@ -307,7 +311,7 @@ impl Web {
                     logout_form(csrf)
                 ),
             ),
-            Session::Unavailable => keys_unavailable(),
+            Session::Unavailable(status) => keys_unavailable(status),
             Session::None => signed_out_page(""),
             Session::Ended(code) => {
                 let mut r = signed_out_page(&format!(
@@ -329,7 +333,7 @@ impl Web {
                 escape_html(&username),
                 logout_form(cookie(req.headers(), CSRF_COOKIE).unwrap_or_default())
             ),
-            Session::Unavailable => {
+            Session::Unavailable(_) => {
                 "<p>Who is signed in cannot be checked right now (no signing keys); \
                  try again later.</p>"
                     .to_string()
@@ -361,13 +365,13 @@ enum Session {
     },
     /// Refused with this code (expired, revoked, ...).
     Ended(&'static str),
-    /// No signing keys could be had: nobody can be told either way.
-    Unavailable,
+    /// No signing keys could be had: nobody can be told either way (the status to answer).
+    Unavailable(StatusCode),
 }
 
-fn keys_unavailable() -> Response<Body> {
+fn keys_unavailable(status: StatusCode) -> Response<Body> {
     html(
-        StatusCode::SERVICE_UNAVAILABLE,
+        status,
         "Try again later",
         "<p>The signing keys cannot be fetched right now.</p>",
     )

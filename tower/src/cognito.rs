@@ -1,9 +1,15 @@
 //! Everything this crate asks of `cognito_verify`: one verification per request with the
-//! route's requirements, and the wording of each refusal.
+//! route's requirements, and what a refusal may tell the logs.
 
-use cognito_verify::{CognitoJwtVerifier, Error, OwnedClaims, Requirements, VerifyError};
+use cognito_verify::{
+    payload_buffer_len, CognitoJwtVerifier, Error, Issuer, OwnedClaims, Requirements,
+};
+use tracing::Level;
 
 use crate::refusal::Refusal;
+
+/// The target of the refusal events, whatever module emits them.
+const TARGET: &str = "cognito_verify_tower";
 
 /// Verifies `token` under the route's requirements (built once per layer; the core checks them
 /// after its own, token use first) when that needs no wait: the claims or the refusal to send,
@@ -16,7 +22,7 @@ pub(crate) fn verify_now(
 ) -> Option<Result<OwnedClaims, Refusal>> {
     verifier
         .try_verify_for(token, requirements)
-        .map(|r| r.map_err(refusal))
+        .map(|r| r.map_err(|e| refused(Refusal::Verify(e), Some((verifier, token)))))
 }
 
 /// [`verify_now`], waiting for the keys a fetch brings.
@@ -28,59 +34,63 @@ pub(crate) async fn verify(
     verifier
         .verify_for(token, requirements)
         .await
-        .map_err(refusal)
+        .map_err(|e| refused(Refusal::Verify(e), Some((verifier, token))))
 }
 
-fn refusal(e: VerifyError) -> Refusal {
-    match e {
-        VerifyError::Token(err @ (Error::GroupNotAllowed | Error::ScopeNotAllowed)) => {
-            Refusal::insufficient_scope(err.code())
+/// Reports `refusal` of `token` (with the verifier that refused it) as a `tracing` event
+/// (target `cognito_verify_tower`; `warn` for a `5xx`, `info` otherwise) and hands it back.
+/// Fields: `status`, `code`, and where the token says them, `pool` (the configured issuer its
+/// `iss` matched: configured text, never the token's) and `sub` (only after the signature
+/// verified: [`Error::after_signature`]). The token is read again for them only when a
+/// subscriber wants the event.
+pub(crate) fn refused(refusal: Refusal, token: Option<(&CognitoJwtVerifier, &str)>) -> Refusal {
+    let status = refusal.status().as_u16();
+    let code = refusal.code();
+    if refusal.status().is_server_error() {
+        if tracing::enabled!(target: TARGET, Level::WARN) {
+            let (pool, sub) = context(refusal, token);
+            let (pool, sub) = (pool.as_deref(), sub.as_deref());
+            tracing::warn!(target: TARGET, status, code, pool, sub, "request refused");
         }
-        VerifyError::Token(err) => Refusal::invalid_token(token_message(err), err.code()),
-        VerifyError::KeysUnavailable { retry_at } => Refusal::keys_unavailable(
-            e.code(),
-            retry_at.saturating_sub(cognito_verify::now()).max(1),
-        ),
-        // A kind of failure added later: the server's side, like missing keys.
-        _ => Refusal::keys_unavailable(e.code(), 1),
+    } else if tracing::enabled!(target: TARGET, Level::INFO) {
+        let (pool, sub) = context(refusal, token);
+        let (pool, sub) = (pool.as_deref(), sub.as_deref());
+        tracing::info!(target: TARGET, status, code, pool, sub, "request refused");
     }
+    refusal
 }
 
-/// The end of `"401 Unauthorized Error. Token ..."` for each error code.
-fn token_message(e: Error) -> &'static str {
-    match e {
-        Error::Expired => "Token Expired.",
-        Error::MalformedToken | Error::TokenTooLarge => "Token Malformed.",
-        Error::InvalidSignature => "Token Signature Invalid.",
-        Error::UnknownKid | Error::MissingKid => "Token Signing Key Unknown.",
-        Error::UnsupportedAlgorithm => "Token Algorithm Not Allowed.",
-        Error::UnsupportedCriticalHeader => "Token Header Not Supported.",
-        Error::NotYetValid | Error::IssuedInFuture => "Token Not Yet Valid.",
-        Error::TokenTooOld => "Token Too Old.",
-        Error::WrongIssuer => "Token Issuer Invalid.",
-        Error::WrongTokenUse => "Token Use Invalid.",
-        Error::WrongClient => "Token Client Invalid.",
-        Error::MissingClaim | Error::InvalidClaim => "Token Claims Invalid.",
-        Error::Revoked => "Token Revoked.",
-        _ => "Token Invalid.",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn refusals_name_the_code() {
-        let r = refusal(VerifyError::Token(Error::Expired));
-        assert_eq!(
-            r.body,
-            r#"{"error": "401 Unauthorized Error. Token Expired.", "code": "expired"}"#
-        );
-        let r = refusal(VerifyError::Token(Error::ScopeNotAllowed));
-        assert_eq!(r.status, http::StatusCode::FORBIDDEN);
-        assert!(r.body.ends_with(r#""code": "scope_not_allowed"}"#));
-        let r = refusal(VerifyError::KeysUnavailable { retry_at: 0 });
-        assert_eq!(r.retry_after, Some(1));
-    }
+/// The pool a refused token belongs to, and its `sub` when its signature verified.
+fn context(
+    refusal: Refusal,
+    token: Option<(&CognitoJwtVerifier, &str)>,
+) -> (Option<String>, Option<String>) {
+    let Some((verifier, token)) = token else {
+        return (None, None);
+    };
+    let config = verifier.config();
+    // A token longer than the limit is refused by `parse` before the buffer is used.
+    let mut buf = vec![0u8; payload_buffer_len(token.len().min(config.max_token_bytes()))];
+    // Structure, header, payload and a configured `iss`; nothing here is trusted but the pool
+    // it picked, which is a name from the configuration.
+    let Ok(parsed) = verifier.core().parse(token, &mut buf) else {
+        return (None, None);
+    };
+    let pool = config
+        .verifier()
+        .config()
+        .issuers()
+        .get(parsed.issuer())
+        .map(|i| match i.as_ref() {
+            Issuer::UserPool(name) | Issuer::Url(name) => name.to_owned(),
+        });
+    // The verifier refused these claims only after the signature held: they are the issuer's.
+    let signed = refusal
+        .error()
+        .and_then(|e| e.token_error())
+        .is_some_and(Error::after_signature);
+    let sub = signed
+        .then(|| parsed.unverified_claims().sub().map(|s| s.to_string()))
+        .flatten();
+    (pool, sub)
 }

@@ -9,6 +9,7 @@ use axum_core::response::Response;
 use cognito_verify::OwnedClaims;
 use http::request::Parts;
 
+use crate::cognito;
 use crate::refusal::{is_grpc, Refusal};
 
 /// The verified claims, as a handler argument. The [`CognitoAuthLayer`](crate::CognitoAuthLayer)
@@ -39,7 +40,8 @@ impl<S: Send + Sync> FromRequestParts<S> for CognitoClaims {
         match parts.extensions.get::<OwnedClaims>() {
             // A reference count: the payload is shared, not copied.
             Some(c) => Ok(CognitoClaims(c.clone())),
-            None => Err(Refusal::no_token().into_response(is_grpc(&parts.headers), Body::from)),
+            None => Err(cognito::refused(Refusal::NoToken, None)
+                .into_response(is_grpc(&parts.headers), Body::from)),
         }
     }
 }

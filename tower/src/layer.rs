@@ -200,8 +200,10 @@ where
                 }
             }
             Presented::Nothing if policy.optional => Ok(None),
-            Presented::Nothing => Err(Refusal::no_token()),
-            Presented::Ambiguous => Err(Refusal::several_authorization_headers()),
+            Presented::Nothing => Err(cognito::refused(Refusal::NoToken, None)),
+            Presented::Ambiguous => {
+                Err(cognito::refused(Refusal::SeveralAuthorizationHeaders, None))
+            }
         };
         let state = match verdict {
             Ok(claims) => {
@@ -277,7 +279,7 @@ async fn check(
             .await
             .map(Some),
         Presented::Nothing if policy.optional => Ok(None),
-        Presented::Nothing => Err(Refusal::no_token()),
-        Presented::Ambiguous => Err(Refusal::several_authorization_headers()),
+        Presented::Nothing => Err(cognito::refused(Refusal::NoToken, None)),
+        Presented::Ambiguous => Err(cognito::refused(Refusal::SeveralAuthorizationHeaders, None)),
     }
 }

@@ -6,6 +6,12 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// The repository's README: its Rust snippets (the layer in axum, the core, the testing kit) are
+/// doctests of this crate, which has every dependency they use.
+#[cfg(all(doctest, feature = "axum"))]
+#[doc = include_str!("../../README.md")]
+struct RepositoryReadme;
+
 mod body;
 mod cognito;
 #[cfg(feature = "axum")]
@@ -15,7 +21,8 @@ mod refusal;
 mod token;
 
 pub use body::ResponseBody;
-pub use cognito_verify::{AcceptedTokenUse, CognitoJwtVerifier, OwnedClaims};
+pub use cognito_verify::{AcceptedTokenUse, CognitoJwtVerifier, OwnedClaims, VerifyError};
 #[cfg(feature = "axum")]
 pub use extract::CognitoClaims;
 pub use layer::{CognitoAuth, CognitoAuthLayer, ResponseFuture};
+pub use refusal::Refusal;

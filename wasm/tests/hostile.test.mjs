@@ -71,7 +71,7 @@ test("hostile create() arguments", () => {
     { ...base, graceSeconds: -1 }, { ...base, graceSeconds: NaN }, { ...base, graceSeconds: "5" },
     { ...base, graceSeconds: Infinity }, { ...base, maxAgeSeconds: -5 }, { ...base, maxTokenBytes: 1e400 },
     { ...base, customJwtCheck: 3 }, { ...base, jwksCache: "x" }, { ...base, jwksUri: 7 }, { ...base, fetch: "no" },
-    { ...base, allowEs256: "yes" }, { ...base, issuer: [] }, { ...base, issuer: [3] },
+    { ...base, allowEs256: "yes" }, { clientId: "c", issuer: [] }, { ...base, issuer: [3] },
     { ...base, signatureVerifier: "openssl" }, { ...base, signatureVerifier: 0 },
   ];
   for (const [i, props] of bad.entries()) {

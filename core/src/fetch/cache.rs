@@ -54,6 +54,16 @@ impl VerifyError {
         }
     }
 
+    /// The HTTP status of a request refused so: [`Error::http_status`] (503 for
+    /// [`KeysUnavailable`](VerifyError::KeysUnavailable)).
+    #[must_use]
+    pub const fn http_status(&self) -> u16 {
+        match self {
+            VerifyError::Token(e) => e.http_status(),
+            VerifyError::KeysUnavailable { .. } => Error::JwksUnavailable.http_status(),
+        }
+    }
+
     /// The token error, if this is one.
     #[must_use]
     pub const fn token_error(&self) -> Option<Error> {
