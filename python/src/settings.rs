@@ -30,7 +30,7 @@ fn strings(v: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
 }
 
 /// `groups` / `scope`: a string or a list (any of), or `{"any_of": [...]}` / `{"all_of": [...]}`.
-fn requirement(v: &Bound<'_, PyAny>, name: &str) -> PyResult<(Match, Vec<String>)> {
+pub(crate) fn requirement(v: &Bound<'_, PyAny>, name: &str) -> PyResult<(Match, Vec<String>)> {
     if let Ok(d) = v.cast::<PyDict>() {
         let (kind, list) = match (d.get_item("any_of")?, d.get_item("all_of")?) {
             (Some(l), None) if d.len() == 1 => (Match::AnyOf, l),
@@ -46,7 +46,7 @@ fn requirement(v: &Bound<'_, PyAny>, name: &str) -> PyResult<(Match, Vec<String>
     Ok((Match::AnyOf, strings(v, name)?))
 }
 
-fn token_use(v: &Bound<'_, PyAny>) -> PyResult<AcceptedTokenUse> {
+pub(crate) fn token_use(v: &Bound<'_, PyAny>) -> PyResult<AcceptedTokenUse> {
     if v.is_none() {
         return Ok(AcceptedTokenUse::Any);
     }

@@ -63,6 +63,27 @@ fn document(py: Python<'_>, jwks: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     Err(PyTypeError::new_err("jwks: a str, bytes or dict"))
 }
 
+/// A route's requirements (`verify(token, groups=...)`); none given: nothing is allocated.
+fn requirements(
+    token_use: Option<Bound<'_, PyAny>>,
+    groups: Option<Bound<'_, PyAny>>,
+    scope: Option<Bound<'_, PyAny>>,
+) -> PyResult<Requirements> {
+    let mut req = Requirements::NONE;
+    if let Some(t) = token_use.filter(|t| !t.is_none()) {
+        req = req.token_use(settings::token_use(&t)?);
+    }
+    if let Some(g) = groups.filter(|g| !g.is_none()) {
+        let (kind, list) = settings::requirement(&g, "groups")?;
+        req = req.groups(kind, list);
+    }
+    if let Some(s) = scope.filter(|s| !s.is_none()) {
+        let (kind, list) = settings::requirement(&s, "scope")?;
+        req = req.scopes(kind, list);
+    }
+    Ok(req)
+}
+
 fn stats<'py>(py: Python<'py>, items: &[(&str, Py<PyAny>)]) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (k, v) in items {
@@ -93,12 +114,17 @@ impl Verifier {
 
     /// Verifies without waiting when the token's pool holds keys; `None` when keys must be
     /// fetched first. The GIL is released meanwhile.
-    fn attempt(&self, py: Python<'_>, token: &PyBackedStr) -> PyResult<Option<OwnedClaims>> {
+    fn attempt(
+        &self,
+        py: Python<'_>,
+        token: &PyBackedStr,
+        req: &Requirements,
+    ) -> PyResult<Option<OwnedClaims>> {
         let rt = runtime()?;
         let r = py.detach(|| {
             // A refresh the policy asks for is spawned on the runtime.
             let _ctx = rt.enter();
-            self.inner.try_verify_for(token, &Requirements::NONE)
+            self.inner.try_verify_for(token, req)
         });
         r.transpose().map_err(|e| verify_error(py, e))
     }
@@ -123,13 +149,23 @@ impl Verifier {
     }
 
     /// Verifies `token` and returns its claims (the payload as a dict); waits for keys when
-    /// its pool has none yet (or lacks its `kid`), with the GIL released.
-    fn verify<'py>(&self, py: Python<'py>, token: PyBackedStr) -> PyResult<Bound<'py, PyAny>> {
-        let r = match self.attempt(py, &token)? {
+    /// its pool has none yet (or lacks its `kid`), with the GIL released. `token_use`,
+    /// `groups`, `scope`: a route's own requirements, beyond the verifier's.
+    #[pyo3(signature = (token, *, token_use=None, groups=None, scope=None))]
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        token: PyBackedStr,
+        token_use: Option<Bound<'py, PyAny>>,
+        groups: Option<Bound<'py, PyAny>>,
+        scope: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let req = requirements(token_use, groups, scope)?;
+        let r = match self.attempt(py, &token, &req)? {
             Some(claims) => Ok(claims),
             None => {
                 let rt = runtime()?;
-                py.detach(|| rt.block_on(self.inner.verify(&token)))
+                py.detach(|| rt.block_on(self.inner.verify_for(&token, &req)))
             }
         };
         claims_or_error(py, r)
@@ -137,12 +173,17 @@ impl Verifier {
 
     /// The claims when the outcome is known without waiting for keys, else `None` (then
     /// `verify`, in a thread, waits for them): what `verify_async` runs on the event loop.
+    #[pyo3(signature = (token, *, token_use=None, groups=None, scope=None))]
     fn _try_verify<'py>(
         &self,
         py: Python<'py>,
         token: PyBackedStr,
+        token_use: Option<Bound<'py, PyAny>>,
+        groups: Option<Bound<'py, PyAny>>,
+        scope: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        match self.attempt(py, &token)? {
+        let req = requirements(token_use, groups, scope)?;
+        match self.attempt(py, &token, &req)? {
             Some(claims) => claims_or_error(py, Ok(claims)).map(Some),
             None => Ok(None),
         }
