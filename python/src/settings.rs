@@ -229,7 +229,7 @@ pub(crate) fn builder<'py>(
             Some(b) => b,
             None => {
                 return Err(PyTypeError::new_err(format!(
-                    "CognitoJwtVerifier() got an unexpected keyword argument {k:?}"
+                    "CognitoJwtVerifier() got an unexpected keyword argument '{k}'"
                 )))
             }
         };
