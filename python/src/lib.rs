@@ -84,7 +84,10 @@ fn _freeze_time(now: u64) {
 /// Every error code of the core, in its order.
 #[pyfunction]
 fn error_codes() -> Vec<&'static str> {
-    cognito_verify::Error::ALL.iter().map(|e| e.code()).collect()
+    cognito_verify::Error::ALL
+        .iter()
+        .map(|e| e.code())
+        .collect()
 }
 
 #[pymodule]

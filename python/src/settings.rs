@@ -89,7 +89,9 @@ fn pool_rules(mut pool: Pool, d: &Bound<'_, PyDict>) -> PyResult<Pool> {
     for (k, v) in d.iter() {
         let k: String = k.extract()?;
         if !POOL_NAMES.contains(&k.as_str()) {
-            return Err(PyTypeError::new_err(format!("pools: unknown setting {k:?}")));
+            return Err(PyTypeError::new_err(format!(
+                "pools: unknown setting {k:?}"
+            )));
         }
         if v.is_none() && k != "token_use" {
             continue;

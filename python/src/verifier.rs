@@ -259,7 +259,10 @@ impl Verifier {
             &[
                 ("hits", s.hits.into_pyobject(py)?.into_any().unbind()),
                 ("misses", s.misses.into_pyobject(py)?.into_any().unbind()),
-                ("capacity", s.capacity.into_pyobject(py)?.into_any().unbind()),
+                (
+                    "capacity",
+                    s.capacity.into_pyobject(py)?.into_any().unbind(),
+                ),
             ],
         )
     }
@@ -272,8 +275,14 @@ impl Verifier {
             &[
                 ("hits", s.hits.into_pyobject(py)?.into_any().unbind()),
                 ("misses", s.misses.into_pyobject(py)?.into_any().unbind()),
-                ("capacity", s.capacity.into_pyobject(py)?.into_any().unbind()),
-                ("max_bytes", s.max_bytes.into_pyobject(py)?.into_any().unbind()),
+                (
+                    "capacity",
+                    s.capacity.into_pyobject(py)?.into_any().unbind(),
+                ),
+                (
+                    "max_bytes",
+                    s.max_bytes.into_pyobject(py)?.into_any().unbind(),
+                ),
                 ("bytes", s.bytes.into_pyobject(py)?.into_any().unbind()),
             ],
         )
@@ -286,7 +295,10 @@ impl Verifier {
             py,
             &[
                 ("held", s.held.into_pyobject(py)?.into_any().unbind()),
-                ("capacity", s.capacity.into_pyobject(py)?.into_any().unbind()),
+                (
+                    "capacity",
+                    s.capacity.into_pyobject(py)?.into_any().unbind(),
+                ),
             ],
         )
     }
@@ -305,7 +317,10 @@ impl Verifier {
             py,
             &[
                 ("fetches", s.fetches.into_pyobject(py)?.into_any().unbind()),
-                ("failures", s.failures.into_pyobject(py)?.into_any().unbind()),
+                (
+                    "failures",
+                    s.failures.into_pyobject(py)?.into_any().unbind(),
+                ),
                 (
                     "last_error",
                     s.last_error.into_pyobject(py)?.into_any().unbind(),

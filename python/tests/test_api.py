@@ -141,7 +141,8 @@ def test_cache_jwks_refuses_bad_sets_and_keeps_the_old() -> None:
     v = verifier()
     with pytest.raises(cognito_verify.JwksValidationError) as e:
         v.cache_jwks('{"keys": []}')
-    assert e.value.code == "malformed_jwks" or e.value.code.endswith("keys") or e.value.code
+    # A set with no usable key (an outage page, a proxy) never replaces keys that work.
+    assert e.value.code == "malformed_jwks"
     assert v.verify(id_token())["sub"]
     with pytest.raises(TypeError):
         v.cache_jwks(42)  # type: ignore[arg-type]
