@@ -117,7 +117,7 @@ test-python:
 
 # tokens/s beside PyJWT (not a test; after test-python, which builds the venv it runs in).
 bench-python:
-	target/python-test/venv/bin/python python/bench.py
+	target/python-test/venv/bin/python -I python/bench.py
 
 # Firmware with no allocator on an emulated Cortex-M4F (QEMU): a real token, a tampered one,
 # flash size and stack peak.

@@ -8,7 +8,7 @@ Rows of one comparison run in alternating short rounds (the machine may be share
 of load elsewhere hits every row alike); each reports its median round.
 
     make test-python        # builds target/python-test/venv with the wheel and PyJWT
-    make bench-python       # or: target/python-test/venv/bin/python python/bench.py [seconds]
+    make bench-python       # or: target/python-test/venv/bin/python -I python/bench.py [seconds]
 """
 
 from __future__ import annotations
@@ -141,12 +141,16 @@ def run_for(f: Callable[[str], Any], seconds: float, start: int) -> int:
     return n
 
 
-def measure(f: Callable[[str], Any], threads: int, seconds: float) -> float:
-    """Tokens per second of wall time, over `threads` threads each verifying for `seconds`."""
+def measure(f: Callable[[str], Any], threads: int, seconds: float) -> tuple[float, float]:
+    """Tokens per second of wall time, over `threads` threads each verifying for `seconds`, and
+    the cores the process kept busy meanwhile (its CPU time over the wall time: about 2 when two
+    threads really run at once, about 1 when they take turns holding the GIL)."""
+    cpu0 = time.process_time()
     if threads == 1:
         t0 = time.perf_counter()
         n = run_for(f, seconds, 0)
-        return n / (time.perf_counter() - t0)
+        wall = time.perf_counter() - t0
+        return n / wall, (time.process_time() - cpu0) / wall
     counts = [0] * threads
     barrier = threading.Barrier(threads + 1)
 
@@ -161,20 +165,22 @@ def measure(f: Callable[[str], Any], threads: int, seconds: float) -> float:
     t0 = time.perf_counter()
     for t in ts:
         t.join()
-    return sum(counts) / (time.perf_counter() - t0)
+    wall = time.perf_counter() - t0
+    return sum(counts) / wall, (time.process_time() - cpu0) / wall
 
 
 def group(rows: list[tuple[str, str, Callable[[str], Any], int]]) -> dict[str, float]:
     for _, _, f, threads in rows:
         measure(f, threads, 0.2)  # warm-up
-    rates: list[list[float]] = [[] for _ in rows]
+    rates: list[list[tuple[float, float]]] = [[] for _ in rows]
     for _ in range(ROUNDS):
         for i, (_, _, f, threads) in enumerate(rows):
             rates[i].append(measure(f, threads, SECONDS / ROUNDS))
     out = {}
     for i, (key, name, _, _) in enumerate(rows):
-        out[key] = sorted(rates[i])[ROUNDS // 2]
-        print(f"{name:<64} {out[key]:>10,.0f} tokens/s")
+        rate, busy = sorted(rates[i])[ROUNDS // 2]
+        out[key] = rate
+        print(f"{name:<64} {rate:>10,.0f} tokens/s  {busy:4.2f} cores busy")
     return out
 
 
