@@ -52,6 +52,9 @@ class CognitoJwtVerifier(_native.Verifier):
     (fetched and refreshed by the core's policy), issuer, token use, client, expiry, groups,
     scopes, revocation. Thread-safe; share one per process."""
 
+    # No per-instance dict: everything lives in the native verifier.
+    __slots__ = ()
+
     async def verify_async(
         self,
         token: str,
