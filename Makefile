@@ -13,7 +13,7 @@ CARGO_FUZZ_VERSION := 0.13.2
 FUZZ_SECONDS ?= 15
 
 .PHONY: msrv run demo load bench wasm test-wasm test-browser test-c bench-c test-cloud help test test-rust lint fmt-check clippy doc test-embedded test-fuzz fuzz testdata \
-	venv tools-rust
+	venv tools-rust test-python bench-python
 
 .DEFAULT_GOAL := run
 
@@ -27,6 +27,7 @@ help:
 	@echo "make fuzz      fuzz each target for FUZZ_SECONDS (default 15; try 600)"
 	@echo "make bench     criterion benchmarks beside the alternatives"
 	@echo "make wasm      build the npm package into wasm/pkg"
+	@echo "make test-python  build the Python wheel, install it into a fresh venv, run pytest"
 
 # ---------------------------------------------------------------- run
 # The server, configured from the environment or .env (see .env.example).
@@ -59,7 +60,7 @@ tools-rust:
 		$(CARGO) install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked
 
 # ---------------------------------------------------------------- tests
-test: lint test-rust test-browser test-c test-wasm test-embedded test-cloud test-fuzz
+test: lint test-rust test-browser test-c test-wasm test-python test-embedded test-cloud test-fuzz
 	@echo "make test: all passed"
 
 lint: fmt-check clippy doc
@@ -110,6 +111,15 @@ wasm:
 # Node test runner over the vectors, aws-jwt-verify differential, workerd, headless Chromium.
 test-wasm:
 	bash wasm/test.sh
+
+# The Python wheel (python/): built with maturin, installed into a fresh venv, pytest there
+# (the shared vectors, 8 threads, moto end to end, the FastAPI, Flask and Lambda examples).
+test-python:
+	bash python/test.sh
+
+# tokens/s beside PyJWT (not a test; after test-python, which builds the venv it runs in).
+bench-python:
+	target/python-test/venv/bin/python -I python/bench.py
 
 # Firmware with no allocator on an emulated Cortex-M4F (QEMU): a real token, a tampered one,
 # flash size and stack peak.
