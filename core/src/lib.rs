@@ -11,6 +11,8 @@ extern crate std;
 mod base64url;
 mod claims;
 mod config;
+#[cfg(feature = "es256")]
+mod ecdsa;
 mod error;
 #[cfg(feature = "fetch")]
 mod fetch;
