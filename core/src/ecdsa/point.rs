@@ -63,6 +63,7 @@ impl Affine {
         }
     }
 
+    #[cfg(feature = "es256-table")]
     pub(super) const fn neg(self) -> Affine {
         Affine {
             x: self.x,
@@ -114,6 +115,7 @@ impl Jacobian {
 
     /// `P + Q`, add-2007-bl (11M + 5S), for points known to be finite, distinct and not
     /// opposite: the table of multiples of G, built by the compiler.
+    #[cfg(feature = "es256-table")]
     pub(super) const fn add_distinct(&self, q: &Jacobian) -> Jacobian {
         let z1z1 = self.z.square();
         let z2z2 = q.z.square();
@@ -181,6 +183,7 @@ impl Jacobian {
     }
 
     /// `P + Q` with `Q` affine, madd-2007-bl (7M + 4S), exceptions handled.
+    #[cfg(feature = "es256-table")]
     pub(super) fn add_affine(&self, q: &Affine) -> Jacobian {
         if self.is_infinity() {
             return q.to_jacobian();
@@ -214,7 +217,7 @@ impl Jacobian {
     /// The affine point, for a finite point, at compile time (`Z^-1` by Fermat, the chain p256
     /// uses; p256's own `invert` is not `const`).
     #[cfg(feature = "es256-table")]
-    pub(super) const fn to_affine(&self) -> Affine {
+    pub(super) const fn to_affine(self) -> Affine {
         let zi = invert(&self.z);
         let zi2 = zi.square();
         Affine {
