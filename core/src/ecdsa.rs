@@ -50,6 +50,9 @@ const P_MINUS_N: [u8; 32] = [
 
 /// Whether `sig` (raw `r || s`, 64 bytes) is a valid ECDSA signature of the SHA-256 `digest`
 /// by `key`, deciding exactly as p256's `verify_prehash` does.
+///
+/// Never inlined: its ~2 KB of tables and digits stay out of the RS256 path's stack frame.
+#[inline(never)]
 pub(crate) fn verify_prehash(
     key: &p256::ecdsa::VerifyingKey,
     digest: &[u8; 32],
