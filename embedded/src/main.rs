@@ -150,7 +150,11 @@ fn check_es256(buf: &mut [u8]) -> bool {
         "embedded: ES256 token: {}, tampered: {} ({})",
         code(good),
         code(bad),
-        if ok { "as expected" } else { "WRONG, expected ok and invalid_signature" }
+        if ok {
+            "as expected"
+        } else {
+            "WRONG, expected ok and invalid_signature"
+        }
     );
     hprintln!("embedded: stack peak: ES256 verify {} bytes", peak);
     ok
