@@ -153,7 +153,7 @@ fn lookup<T: Copy>(table: &[T], d: i8, neg: impl Fn(T) -> T) -> Option<T> {
     Some(if d < 0 { neg(entry) } else { entry })
 }
 
-/// `u1 G + u2 Q`, Straus interleaving of the two NAFs from the top digit down.
+/// A way to compute `u1 G + u2 Q` (with or without the table; tests run both).
 type Lincomb = fn(&Words, &Words, &Affine) -> Jacobian;
 
 /// With feature `es256-table`: G's multiples from the compiler's table, wider NAF for `u1`.
@@ -184,6 +184,8 @@ fn lincomb_small(u1: &Words, u2: &Words, q: &Affine) -> Jacobian {
     interleave(&naf_g, u2, q, add_g)
 }
 
+/// `u1 G + u2 Q`, Straus interleaving of the two NAFs from the top digit down: one chain of
+/// doublings for both, `add_g` adding G's multiples.
 fn interleave(
     naf_g: &Naf,
     u2: &Words,
