@@ -73,6 +73,9 @@ FLASH_RS=$FLASH
 PEAK_RS=$PEAK
 if [ "${EMBEDDED_ES256:-1}" != 0 ]; then
     run es256 target/es256 --features es256
+    FLASH_ES=$FLASH
+    run es256-table target/es256-table --features es256-table
+    say "the es256-table table costs $((FLASH - FLASH_ES)) bytes of flash"
 fi
 
 over=0

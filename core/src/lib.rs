@@ -14,6 +14,8 @@ pub mod alb;
 mod base64url;
 mod claims;
 mod config;
+#[cfg(feature = "es256")]
+mod ecdsa;
 mod error;
 #[cfg(feature = "fetch")]
 mod fetch;

@@ -9,6 +9,9 @@
 //! 3. measures the stack peak of loading the keys and of one verification by stack painting,
 //! 4. prints the results over semihosting and exits with status 0 only if both verdicts are right.
 //!
+//! With feature `es256` it does the same for an ES256 token (the same claims, a P-256 key), so
+//! the ECDSA path runs on the 32-bit field arithmetic too.
+//!
 //! Any panic prints its message and exits with failure.
 #![no_std]
 #![no_main]
@@ -24,6 +27,11 @@ use cortex_m_semihosting::{debug, hprintln};
 /// The JWKS and token documented in `testdata/doc/` (copied to `fixtures/`).
 static JWKS: &[u8] = include_bytes!("../fixtures/jwks.json");
 static TOKEN: &[u8] = include_bytes!("../fixtures/token.txt");
+/// The same claims signed with ES256 (`fixtures/es256.py`).
+#[cfg(feature = "es256")]
+static ES256_JWKS: &[u8] = include_bytes!("../fixtures/es256_jwks.json");
+#[cfg(feature = "es256")]
+static ES256_TOKEN: &[u8] = include_bytes!("../fixtures/es256_token.txt");
 
 const ISSUERS: [Issuer<&'static str>; 1] = [Issuer::UserPool("us-east-1_Example1")];
 const CLIENTS: [&str; 1] = ["3n4b5urk1ft4fl3mg5e62d9ado"];
@@ -84,15 +92,15 @@ fn stack_peak<R>(f: impl FnOnce() -> R) -> (R, usize) {
 /// Loads the fixture JWKS into `keys`. Not inlined, so that its frame is below the measuring
 /// function's stack pointer and counted.
 #[inline(never)]
-fn load_keys(keys: &mut KeySet<2>) -> Result<(), Error> {
-    keys.load(JWKS, &JwksOptions::default())
+fn load_keys<const N: usize>(keys: &mut KeySet<N>, jwks: &[u8]) -> Result<(), Error> {
+    keys.load(jwks, &JwksOptions::default())
 }
 
 /// One verification; not inlined, as [`load_keys`].
 #[inline(never)]
-fn verify_once(
+fn verify_once<const N: usize>(
     verifier: &Verifier<'_>,
-    keys: &KeySet<2>,
+    keys: &KeySet<N>,
     token: &str,
     buf: &mut [u8],
 ) -> Result<(), Error> {
@@ -104,6 +112,52 @@ fn code(r: Result<(), Error>) -> &'static str {
         Ok(()) => "ok",
         Err(e) => e.code(),
     }
+}
+
+/// `token` with one payload character changed (a valid base64url character, so the token stays
+/// well-formed and only the signature can catch it), in `out`.
+fn tamper<'a>(token: &str, out: &'a mut [u8; MAX_TOKEN]) -> &'a str {
+    let out = &mut out[..token.len()];
+    out.copy_from_slice(token.as_bytes());
+    let i = token.find('.').unwrap_or(0) + 20;
+    out[i] = if out[i] == b'A' { b'B' } else { b'A' };
+    core::str::from_utf8(out).unwrap_or("")
+}
+
+/// The ES256 token verifies and its tampered copy does not; prints both and the stack peak.
+#[cfg(feature = "es256")]
+fn check_es256(buf: &mut [u8]) -> bool {
+    let config = Config::new(&ISSUERS, &CLIENTS)
+        .token_use(AcceptedTokenUse::Id)
+        .allow_es256(true);
+    let Ok(verifier) = Verifier::new(config) else {
+        hprintln!("embedded: FAIL configuring the ES256 verifier");
+        return false;
+    };
+    let verifier = &verifier;
+    let mut keys = KeySet::<1>::new();
+    if let Err(e) = load_keys(&mut keys, ES256_JWKS) {
+        hprintln!("embedded: FAIL loading the ES256 JWKS: {}", e.code());
+        return false;
+    }
+    let token = core::str::from_utf8(ES256_TOKEN).unwrap_or("").trim_end();
+    let (good, peak) = stack_peak(|| verify_once(verifier, &keys, token, buf));
+    let mut tampered = [0u8; MAX_TOKEN];
+    let tampered = tamper(token, &mut tampered);
+    let (bad, _) = stack_peak(|| verify_once(verifier, &keys, tampered, buf));
+    let ok = good.is_ok() && bad == Err(Error::InvalidSignature);
+    hprintln!(
+        "embedded: ES256 token: {}, tampered: {} ({})",
+        code(good),
+        code(bad),
+        if ok {
+            "as expected"
+        } else {
+            "WRONG, expected ok and invalid_signature"
+        }
+    );
+    hprintln!("embedded: stack peak: ES256 verify {} bytes", peak);
+    ok
 }
 
 #[entry]
@@ -123,7 +177,7 @@ fn main() -> ! {
 
     // The key set lives in this frame (not measured below); its size is reported on its own.
     let mut keys = KeySet::<2>::new();
-    let (loaded, load_peak) = stack_peak(|| load_keys(&mut keys));
+    let (loaded, load_peak) = stack_peak(|| load_keys(&mut keys, JWKS));
     if let Err(e) = loaded {
         hprintln!("embedded: FAIL loading the JWKS: {}", e.code());
         exit(debug::EXIT_FAILURE);
@@ -147,15 +201,8 @@ fn main() -> ! {
 
     let (good, verify_peak) = stack_peak(|| verify_once(&verifier, &keys, token, &mut buf));
 
-    // The same token with one payload character changed (a valid base64url character, so the
-    // token stays well-formed and only the signature can catch it).
     let mut tampered = [0u8; MAX_TOKEN];
-    let tampered = &mut tampered[..token.len()];
-    tampered.copy_from_slice(token.as_bytes());
-    let dot = token.find('.').unwrap_or(0);
-    let i = dot + 20;
-    tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
-    let tampered = core::str::from_utf8(tampered).unwrap_or("");
+    let tampered = tamper(token, &mut tampered);
     let (bad, tampered_peak) = stack_peak(|| verify_once(&verifier, &keys, tampered, &mut buf));
 
     let good_ok = good.is_ok();
@@ -187,7 +234,12 @@ fn main() -> ! {
         PAYLOAD_BUF
     );
 
-    if good_ok && bad_ok {
+    #[cfg(feature = "es256")]
+    let es256_ok = check_es256(&mut buf);
+    #[cfg(not(feature = "es256"))]
+    let es256_ok = true;
+
+    if good_ok && bad_ok && es256_ok {
         hprintln!("embedded: PASS");
         exit(debug::EXIT_SUCCESS)
     } else {

@@ -87,8 +87,6 @@ impl AlbKey {
 
     /// Whether `signature` (raw `r||s`) is this key's over the SHA-256 `digest`.
     pub(crate) fn verifies(&self, digest: &[u8; 32], signature: &[u8; 64]) -> bool {
-        use p256::ecdsa::signature::hazmat::PrehashVerifier;
-        p256::ecdsa::Signature::from_slice(signature)
-            .is_ok_and(|s| self.0.verify_prehash(digest, &s).is_ok())
+        crate::ecdsa::verify_prehash(&self.0, digest, signature)
     }
 }

@@ -119,15 +119,7 @@ impl core::fmt::Debug for SignedData<'_> {
 
 #[cfg(feature = "es256")]
 fn verify_es256(key: &p256::ecdsa::VerifyingKey, digest: &[u8; 32], sig: &[u8]) -> bool {
-    use p256::ecdsa::signature::hazmat::PrehashVerifier;
-    // JWS ES256 signatures are raw r||s (RFC 7518 section 3.4), never DER.
-    if sig.len() != 64 {
-        return false;
-    }
-    let Ok(sig) = p256::ecdsa::Signature::from_slice(sig) else {
-        return false;
-    };
-    key.verify_prehash(digest, &sig).is_ok()
+    crate::ecdsa::verify_prehash(key, digest, sig)
 }
 
 #[cfg(all(test, feature = "es256"))]
