@@ -324,8 +324,8 @@ mod tests {
                 1
             );
         }
-        assert_eq!(all.len(), 37);
-        assert_eq!(cognito_result::from_u32(28), None);
+        assert_eq!(all.len(), 38);
+        assert_eq!(cognito_result::from_u32(29), None);
         assert_eq!(cognito_result::from_u32(109), None);
     }
 

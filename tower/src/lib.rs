@@ -12,6 +12,7 @@
 #[doc = include_str!("../../README.md")]
 struct RepositoryReadme;
 
+mod alb;
 mod body;
 mod cognito;
 #[cfg(feature = "axum")]
@@ -20,8 +21,11 @@ mod layer;
 mod refusal;
 mod token;
 
+pub use alb::{AlbAuth, AlbAuthLayer, AlbResponseFuture, ALB_TOKEN_HEADER};
 pub use body::ResponseBody;
-pub use cognito_verify::{AcceptedTokenUse, CognitoJwtVerifier, OwnedClaims, VerifyError};
+pub use cognito_verify::{
+    AcceptedTokenUse, AlbJwtVerifier, AlbOwnedClaims, CognitoJwtVerifier, OwnedClaims, VerifyError,
+};
 #[cfg(feature = "axum")]
 pub use extract::CognitoClaims;
 pub use layer::{CognitoAuth, CognitoAuthLayer, ResponseFuture};
