@@ -10,7 +10,7 @@
 #[path = "../alb.rs"]
 mod alb_example;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::extract::{Path, Request, State};
