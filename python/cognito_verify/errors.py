@@ -82,6 +82,10 @@ class JwtCustomCheckError(JwtVerificationError):
     """A custom check refused the token."""
 
 
+class AlbJwtInvalidSignerError(JwtInvalidClaimError):
+    """An ALB token's ``signer`` is not one of the configured load balancers (``wrong_signer``)."""
+
+
 class JwtRevokedError(JwtVerificationError):
     """The token is covered by a revocation (``CognitoJwtVerifier.revoke``)."""
 
@@ -134,6 +138,7 @@ CLASS_OF_CODE: dict[str, type[CognitoVerifyError]] = {
     "invalid_configuration": ParameterValidationError,
     "revoked": JwtRevokedError,
     "jwks_unavailable": JwksNotAvailableError,
+    "wrong_signer": AlbJwtInvalidSignerError,
     "revocation_list_full": RevokeError,
     "revocation_disabled": RevokeError,
     "empty_value": RevokeError,

@@ -165,7 +165,7 @@ def test_revocation_table() -> None:
 
 def test_every_code_has_a_class() -> None:
     codes = cognito_verify.error_codes()
-    assert len(codes) == 27 and codes[0] == "malformed_token"
+    assert len(codes) == 28 and codes[0] == "malformed_token"
     for code in codes:
         cls = cognito_verify.errors.CLASS_OF_CODE[code]
         assert issubclass(cls, CognitoVerifyError), code
