@@ -90,6 +90,7 @@ test-rust:
 	bash scripts/ensure_redis.sh
 	E2E_REQUIRE_MOTO=1 $(CARGO) test $(NOBENCH) $(TOWER)
 	$(CARGO) test -p cognito-verify --no-default-features --lib
+	CARGO_TARGET_DIR=$${CARGO_TARGET_DIR:-$(CURDIR)/target} $(CARGO) test --manifest-path tests/alloc_only/Cargo.toml
 
 # The server's web pages in Debian's headless Chromium (playwright-core, pinned) against a stand-in
 # Hosted UI, at localhost and 127.0.0.1: sign-in, sign-out, revoked tokens, a cross-site sign-out
