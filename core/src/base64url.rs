@@ -33,6 +33,7 @@ pub(crate) const fn decoded_len(len: usize) -> Option<usize> {
 /// characters, `=` exactly where the last group is short): the encoding of ALB tokens only.
 ///
 /// `Err(DecodeError::Invalid)` for missing, extra or misplaced padding or non-canonical bits.
+#[cfg(feature = "alb")]
 pub(crate) fn decode_padded<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], DecodeError> {
     let pad = input.iter().rev().take_while(|&&c| c == b'=').count();
     let body = input.get(..input.len() - pad).ok_or(DecodeError::Invalid)?;
