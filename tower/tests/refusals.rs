@@ -6,7 +6,8 @@
 use core::convert::Infallible;
 use core::fmt::Debug;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::ThreadId;
 
 use cognito_verify::testing::{TestPool, TEST_SUB};
 use cognito_verify::{Error, VerifyError};
@@ -21,9 +22,28 @@ const POOL: &str = "us-east-1_Example1";
 /// One captured event: its level and fields, as text.
 type Seen = (tracing::Level, BTreeMap<String, String>);
 
-/// A subscriber layer that keeps every event of the layer's target.
+/// A subscriber layer that keeps every event of the layer's target, with the thread that emitted
+/// it: tests run on threads of their own (`tokio::test` polls on the test's thread), so each
+/// takes only its own events.
 #[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<Seen>>>);
+struct Events(Arc<Mutex<Vec<(ThreadId, Seen)>>>);
+
+/// The process's one subscriber, installed as the global default before any event: a
+/// per-test `set_default` raced with the callsites' cached interest when tests ran in parallel
+/// (an event of one test was then never offered to its subscriber).
+fn events() -> Events {
+    static EVENTS: OnceLock<Events> = OnceLock::new();
+    EVENTS
+        .get_or_init(|| {
+            let events = Events::default();
+            tracing::subscriber::set_global_default(
+                tracing_subscriber::registry().with(events.clone()),
+            )
+            .expect("the only global subscriber of this test binary");
+            events
+        })
+        .clone()
+}
 
 struct Fields(BTreeMap<String, String>);
 
@@ -44,13 +64,21 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
         let mut fields = Fields(BTreeMap::new());
         event.record(&mut fields);
         let level = *event.metadata().level();
-        self.0.lock().unwrap().push((level, fields.0));
+        let thread = std::thread::current().id();
+        self.0.lock().unwrap().push((thread, (level, fields.0)));
     }
 }
 
 impl Events {
+    /// This thread's events so far, taken.
     fn take(&self) -> Vec<Seen> {
-        core::mem::take(&mut *self.0.lock().unwrap())
+        let me = std::thread::current().id();
+        let mut all = self.0.lock().unwrap();
+        let (mine, others) = core::mem::take(&mut *all)
+            .into_iter()
+            .partition::<Vec<_>, _>(|(thread, _)| *thread == me);
+        *all = others;
+        mine.into_iter().map(|(_, seen)| seen).collect()
     }
 }
 
@@ -97,9 +125,7 @@ fn tampered(token: &str) -> String {
 
 #[tokio::test]
 async fn each_refusal_is_an_event_with_code_pool_and_signed_sub() {
-    let events = Events::default();
-    let _default =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(events.clone()));
+    let events = events();
     let pool = TestPool::new(POOL, "my-app-client-id");
     let issuer = pool.issuer();
     let auth = CognitoAuthLayer::new(pool.verifier());
@@ -207,9 +233,7 @@ async fn each_refusal_is_an_event_with_code_pool_and_signed_sub() {
 
 #[tokio::test]
 async fn keys_unavailable_is_a_warning_naming_the_pool() {
-    let events = Events::default();
-    let _default =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(events.clone()));
+    let events = events();
     let pool = TestPool::new(POOL, "my-app-client-id");
     let issuer = pool.issuer();
     // Offline and no keys loaded: every fetch fails at once, without a connection.
