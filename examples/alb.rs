@@ -21,7 +21,7 @@ use cognito_verify_tower::AlbAuthLayer;
 use serde_json::{json, Value};
 
 async fn ping(Extension(c): Extension<AlbOwnedClaims>) -> Json<Value> {
-    Json(json!({ "message": "pong", "sub": c.sub, "username": c.username, "email": c.email }))
+    Json(json!({ "message": "pong", "sub": c.sub(), "username": c.username(), "email": c.email() }))
 }
 
 /// The API under `api` (a path ending in `/`), every route behind `auth`.

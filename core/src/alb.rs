@@ -32,9 +32,16 @@
 
 mod arn;
 mod key;
+#[cfg(all(feature = "alloc", target_has_atomic = "32"))]
+mod verifier;
 
 pub use arn::{alb_key_url, AlbArn, ALB_KEY_URL_MAX};
 pub use key::{AlbKey, AlbKeyError};
+#[cfg(all(feature = "alloc", target_has_atomic = "32"))]
+pub use verifier::{
+    AlbConfig, AlbConfigBuilder, AlbKeyStats, AlbOwnedClaims, AlbStep, AlbVerifierCore, KeyAction,
+    KeyRequest, KEYS_PER_ALB, MAX_ALB_KEY_BYTES,
+};
 
 use crate::base64url::{self, DecodeError};
 use crate::json::{self, JsonStr, Value};
@@ -49,20 +56,21 @@ pub const fn alb_buffer_len(token_len: usize) -> usize {
 }
 
 /// What an ALB token must satisfy: signed by one of `signers` (ALB ARNs), for one of `clients`,
-/// from `issuer` when one is given, and not expired (with `leeway`).
+/// from `issuer` when one is given, and not expired (with `leeway`). The lists are borrowed as
+/// they are held: `&str`s, or `String`s (`S`).
 #[derive(Clone, Copy, Debug)]
-pub struct AlbRules<'a> {
-    signers: &'a [&'a str],
-    clients: &'a [&'a str],
+pub struct AlbRules<'a, S = &'a str> {
+    signers: &'a [S],
+    clients: &'a [S],
     issuer: Option<&'a str>,
     leeway: u64,
 }
 
-impl<'a> AlbRules<'a> {
+impl<'a, S: AsRef<str>> AlbRules<'a, S> {
     /// Tokens of these load balancers (their ARNs) for these app clients; no issuer check and no
     /// leeway until set.
     #[must_use]
-    pub const fn new(signers: &'a [&'a str], clients: &'a [&'a str]) -> Self {
+    pub const fn new(signers: &'a [S], clients: &'a [S]) -> Self {
         AlbRules {
             signers,
             clients,
@@ -88,7 +96,13 @@ impl<'a> AlbRules<'a> {
     /// Whether `signer` is one of the configured load balancers.
     #[must_use]
     pub fn allows_signer(&self, signer: &str) -> bool {
-        self.signers.contains(&signer)
+        self.signer_index(signer).is_some()
+    }
+
+    /// Which of the configured load balancers `signer` is.
+    #[must_use]
+    pub fn signer_index(&self, signer: &str) -> Option<usize> {
+        self.signers.iter().position(|s| s.as_ref() == signer)
     }
 }
 
@@ -212,21 +226,35 @@ impl<'t, 'b> AlbToken<'t, 'b> {
     /// `wrong_signer`, `invalid_signature`, `wrong_client`, `wrong_issuer`, `expired`,
     /// `missing_claim` (no `client`, `exp`, or `iss` when one is required), `invalid_claim`
     /// (`exp` not an integer).
-    pub fn verify(
+    pub fn verify<S: AsRef<str>>(
         &self,
-        rules: &AlbRules<'_>,
+        rules: &AlbRules<'_, S>,
         key: &AlbKey,
         now: u64,
+    ) -> Result<AlbClaims<'b>, Error> {
+        self.verify_with(rules, now, |digest, signature| {
+            key.verifies(digest, signature)
+        })
+    }
+
+    /// [`verify`](Self::verify), with `valid` answering whether a 64-byte signature is the
+    /// key's over the SHA-256 digest of the signing input (the ALB verifier asks its signature
+    /// cache first).
+    pub(crate) fn verify_with<S: AsRef<str>>(
+        &self,
+        rules: &AlbRules<'_, S>,
+        now: u64,
+        valid: impl FnOnce(&[u8; 32], &[u8; 64]) -> bool,
     ) -> Result<AlbClaims<'b>, Error> {
         if !self.signer.as_str().is_some_and(|s| rules.allows_signer(s)) {
             return Err(Error::WrongSigner);
         }
         let digest: [u8; 32] = Sha256::digest(self.signing_input).into();
-        if !self.signature_ok || !key.verifies(&digest, &self.signature) {
+        if !self.signature_ok || !valid(&digest, &self.signature) {
             return Err(Error::InvalidSignature);
         }
         let client = self.client.ok_or(Error::MissingClaim)?;
-        if !rules.clients.iter().any(|c| client == *c) {
+        if !rules.clients.iter().any(|c| client == c.as_ref()) {
             return Err(Error::WrongClient);
         }
         if let Some(expected) = rules.issuer {

@@ -21,6 +21,6 @@ mod cache;
 mod verifier;
 
 #[cfg(feature = "alb")]
-pub use alb::{AlbJwtVerifier, AlbJwtVerifierBuilder, AlbKeyStats, AlbOwnedClaims, KEYS_PER_ALB};
+pub use alb::{AlbJwtVerifier, AlbJwtVerifierBuilder};
 pub use cache::{BuildError, CacheStats, VerifyError, DEFAULT_CONNECT_TIMEOUT};
 pub use verifier::{CognitoJwtVerifier, CognitoJwtVerifierBuilder};

@@ -40,6 +40,8 @@ mod verifier;
 #[cfg(all(feature = "alloc", target_has_atomic = "32"))]
 mod verifier_core;
 
+#[cfg(all(feature = "fetch", feature = "alb"))]
+pub use alb::{AlbKeyStats, AlbOwnedClaims, KEYS_PER_ALB};
 pub use claims::{ClaimValue, Claims, TokenUse};
 pub use config::{
     AcceptedTokenUse, Config, ConfigError, CustomCheck, Issuer, Match, Requirement,
@@ -49,7 +51,7 @@ pub use config::{
 pub use config::{ConfigBuilder, Pool, VerifierConfig};
 pub use error::Error;
 #[cfg(all(feature = "fetch", feature = "alb"))]
-pub use fetch::{AlbJwtVerifier, AlbJwtVerifierBuilder, AlbKeyStats, AlbOwnedClaims, KEYS_PER_ALB};
+pub use fetch::{AlbJwtVerifier, AlbJwtVerifierBuilder};
 #[cfg(feature = "fetch")]
 pub use fetch::{
     BuildError, CacheStats, CognitoJwtVerifier, CognitoJwtVerifierBuilder, VerifyError,

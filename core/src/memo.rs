@@ -30,14 +30,15 @@ pub const DEFAULT_VERDICT_MEMO_BYTES: usize = 4 * 1024 * 1024;
 /// Entries a bucket holds.
 const WAYS: usize = 4;
 
-/// A verified token and what a hit needs.
+/// A verified token and what a hit needs: `M` says where its claims sit in the payload
+/// ([`ClaimsIndex`] for a Cognito token; the ALB verifier has its own).
 #[derive(Debug)]
-pub(crate) struct Entry {
+pub(crate) struct Entry<M = ClaimsIndex> {
     token: Box<[u8]>,
     /// Shared with the claims a caller keeps ([`OwnedClaims`](crate::OwnedClaims) on a hit
     /// takes a reference, not a copy).
     payload: Arc<str>,
-    index: ClaimsIndex,
+    pub(crate) meta: M,
     /// The pool that verified it, and the generation of that pool's key set then.
     pub(crate) pool: usize,
     pub(crate) generation: u64,
@@ -48,7 +49,33 @@ pub(crate) struct Entry {
 impl Entry {
     /// The claims, over the entry's own payload.
     pub(crate) fn claims(&self) -> Claims<'_> {
-        self.index.claims(&self.payload)
+        self.meta.claims(&self.payload)
+    }
+
+    /// The claims over `payload`, a copy of [`payload`](Self::payload).
+    pub(crate) fn claims_over<'p>(&self, payload: &'p str) -> Claims<'p> {
+        self.meta.claims(payload)
+    }
+}
+
+impl<M> Entry<M> {
+    /// An entry of `token`, verified by pool `pool`'s keys of generation `generation`, whose
+    /// verdict can hold until `until` (`exp` plus the leeway) at most.
+    pub(crate) fn new(
+        token: &[u8],
+        payload: Arc<str>,
+        meta: M,
+        (pool, generation): (usize, u64),
+        until: i128,
+    ) -> Self {
+        Entry {
+            token: token.into(),
+            payload,
+            meta,
+            pool,
+            generation,
+            until,
+        }
     }
 
     /// The decoded payload.
@@ -61,11 +88,6 @@ impl Entry {
         &self.payload
     }
 
-    /// The claims over `payload`, a copy of [`payload`](Self::payload).
-    pub(crate) fn claims_over<'p>(&self, payload: &'p str) -> Claims<'p> {
-        self.index.claims(payload)
-    }
-
     /// Whether this is the entry of exactly `token`: the end first (a signature's bytes tell
     /// tokens apart at once, where their headers are alike), then the whole.
     fn holds(&self, token: &[u8]) -> bool {
@@ -76,7 +98,7 @@ impl Entry {
     }
 
     fn cost(&self) -> usize {
-        self.token.len() + self.payload.len() + core::mem::size_of::<Entry>() + 16
+        self.token.len() + self.payload.len() + core::mem::size_of::<Self>() + 16
     }
 }
 
@@ -96,10 +118,13 @@ pub struct VerdictMemoStats {
     pub bytes: usize,
 }
 
+/// One way of a bucket: an entry, shared with the hits that read it.
+type Slot<M> = RwLock<Option<Arc<Entry<M>>>>;
+
 /// The memo: buckets of [`WAYS`] entries, each behind a lock held for a pointer copy.
 #[derive(Debug)]
-pub(crate) struct VerdictMemo {
-    slots: Box<[RwLock<Option<Arc<Entry>>>]>,
+pub(crate) struct VerdictMemo<M = ClaimsIndex> {
+    slots: Box<[Slot<M>]>,
     max_bytes: usize,
     bytes: AtomicUsize,
     /// Where the next entry is taken from when the byte bound needs room beyond a token's
@@ -125,7 +150,7 @@ fn hash(token: &[u8]) -> u64 {
     h
 }
 
-impl VerdictMemo {
+impl<M> VerdictMemo<M> {
     /// A memo of `entries` (rounded down to a multiple of 4; 0: off) and at most `max_bytes`.
     pub(crate) fn new(entries: usize, max_bytes: usize) -> Self {
         let entries = entries / WAYS * WAYS;
@@ -141,7 +166,7 @@ impl VerdictMemo {
 
     /// The token's two buckets (two choices: a working set about half the capacity fits without
     /// one full bucket evicting what another has room for); one when the memo has one bucket.
-    fn ways(&self, token: &[u8]) -> impl Iterator<Item = &RwLock<Option<Arc<Entry>>>> + '_ {
+    fn ways(&self, token: &[u8]) -> impl Iterator<Item = &Slot<M>> + '_ {
         let buckets = (self.slots.len() / WAYS) as u64;
         let h = hash(token);
         let (b1, b2) = if buckets == 0 {
@@ -164,7 +189,7 @@ impl VerdictMemo {
 
     /// The entry of exactly this token, if any. Not counted: the caller counts the lookup
     /// once it knows whether the entry can be used.
-    pub(crate) fn find(&self, token: &[u8]) -> Option<Arc<Entry>> {
+    pub(crate) fn find(&self, token: &[u8]) -> Option<Arc<Entry<M>>> {
         self.ways(token).find_map(|slot| {
             let slot = slot.read();
             slot.as_ref().filter(|e| e.holds(token)).map(Arc::clone)
@@ -177,32 +202,13 @@ impl VerdictMemo {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Stores a token that passed every check at `now`, verified by pool `pool`'s key set of
-    /// generation `generation`. Allocates the entry (the only allocation of the memo);
-    /// nothing is stored when the bucket's victim cannot make room within the byte bound.
-    pub(crate) fn remember(
-        &self,
-        token: &[u8],
-        claims: &Claims<'_>,
-        pool: usize,
-        generation: u64,
-        leeway: u64,
-        now: u64,
-    ) {
+    /// Stores `entry`, a token that passed every check at `now`. Nothing is stored when the
+    /// bucket's victim cannot make room within the byte bound.
+    pub(crate) fn store(&self, entry: Entry<M>, now: u64) {
         if !self.is_on() {
             return;
         }
-        let Some(index) = ClaimsIndex::of(claims) else {
-            return;
-        };
-        let entry = Entry {
-            token: token.into(),
-            payload: claims.payload_json().into(),
-            index,
-            pool,
-            generation,
-            until: i128::from(claims.exp()) + i128::from(leeway),
-        };
+        let (token, generation) = (&*entry.token, entry.generation);
         let cost = entry.cost();
         let now = i128::from(now);
         // The way holding this token (remembered under keys since replaced), else an empty way
@@ -275,5 +281,32 @@ impl VerdictMemo {
             max_bytes: self.max_bytes,
             bytes: self.bytes.load(Ordering::Relaxed),
         }
+    }
+}
+
+impl VerdictMemo {
+    /// Stores a token that passed every check at `now`, verified by pool `pool`'s key set of
+    /// generation `generation`. Allocates the entry (the only allocation of the memo).
+    pub(crate) fn remember(
+        &self,
+        token: &[u8],
+        claims: &Claims<'_>,
+        pool: usize,
+        generation: u64,
+        leeway: u64,
+        now: u64,
+    ) {
+        if !self.is_on() {
+            return;
+        }
+        let Some(index) = ClaimsIndex::of(claims) else {
+            return;
+        };
+        let until = i128::from(claims.exp()) + i128::from(leeway);
+        let payload = claims.payload_json().into();
+        self.store(
+            Entry::new(token, payload, index, (pool, generation), until),
+            now,
+        );
     }
 }

@@ -131,10 +131,7 @@ fn one_fetch_for_many_tokens_and_for_concurrent_first_calls() {
         });
         for call in calls.collect::<Vec<_>>() {
             let claims = call.await.unwrap().unwrap();
-            assert_eq!(
-                claims.sub.as_deref(),
-                Some("b1c2d3e4-0000-4000-8000-000000000001")
-            );
+            assert_eq!(claims.sub(), Some("b1c2d3e4-0000-4000-8000-000000000001"));
         }
         assert_eq!(
             server.fetches(),

@@ -220,9 +220,7 @@ pub extern "C" fn cognito_alb_verify(
         if r.signers.is_empty() || r.clients.is_empty() {
             return Err(cognito_result::InvalidConfiguration);
         }
-        let signers: Vec<&str> = r.signers.iter().map(String::as_str).collect();
-        let clients: Vec<&str> = r.clients.iter().map(String::as_str).collect();
-        let mut rules = AlbRules::new(&signers, &clients).leeway(r.leeway);
+        let mut rules = AlbRules::new(&r.signers, &r.clients).leeway(r.leeway);
         if let Some(issuer) = &r.issuer {
             rules = rules.issuer(issuer);
         }

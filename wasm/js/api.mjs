@@ -56,4 +56,5 @@ export {
   RevokeError,
   errorCodeList,
 } from "./errors.mjs";
+export { AlbJwtVerifier } from "./alb.mjs";
 export { CognitoJwtVerifier } from "./verifier.mjs";

@@ -331,3 +331,60 @@ export class CognitoJwtVerifier {
   /** Live revocations now, the capacity, and checks answered `revoked` because an entry was mid-write. */
   revocationStats(): RevocationStats;
 }
+
+/** The user's claims an Application Load Balancer forwards in `x-amzn-oidc-data`'s payload. */
+export interface AlbJwtPayload {
+  sub?: string;
+  email?: string;
+  username?: string;
+  exp?: number;
+  iss?: string;
+  [claim: string]: unknown;
+}
+
+/** `AlbJwtVerifier.create`'s properties, as aws-jwt-verify takes them, and the core's settings. */
+export interface AlbVerifyProperties {
+  /** The load balancer(s) whose tokens are accepted: the header's `signer`. */
+  albArn: string | string[];
+  /** The app client(s) the load balancer signs users in with: the header's `client`. Always checked. */
+  clientId: string | string[];
+  /** The header's `iss` (the identity provider's issuer), or null to accept any. */
+  issuer: string | null;
+  /** Seconds of clock skew allowed on `exp` (default 0). */
+  graceSeconds?: number;
+  /** One key fetch per load balancer per cooldown (default 30 s); each fetch's timeout. */
+  jwksCache?: { unknownKidCooldownSeconds?: number; requestTimeoutSeconds?: number };
+  /** Entries of the verified-signature cache (default 4,096; 0: off). */
+  signatureCache?: number;
+  /** Entries of the verdict memo (default 2,048; 0: off). */
+  verdictMemo?: number;
+  /** Bytes the verdict memo may hold (default 4 MiB). */
+  verdictMemoBytes?: number;
+  /** Largest token accepted (default 16 KiB). */
+  maxTokenBytes?: number;
+  /** Fetch keys from `{keyUrlBase}/{kid}` instead of the partition's host (tests: loopback http). */
+  keyUrlBase?: string;
+  /** The `fetch` keys are got with (default `globalThis.fetch`). */
+  fetch?: (url: string, init?: RequestInit) => Promise<Response>;
+}
+
+/**
+ * Verifies `x-amzn-oidc-data`, the token an Application Load Balancer signs (ES256, padded
+ * base64url, its key by `kid` at the ARN's region). In the ES256 build: `cognito-verify-wasm/es256`.
+ */
+export class AlbJwtVerifier {
+  private constructor();
+  static create(props: AlbVerifyProperties): AlbJwtVerifier;
+  /** Verifies with the keys held only (a key not held: `unknown_kid`); throws a `JwtVerificationError` subclass. */
+  verifySync(token: string): AlbJwtPayload;
+  /** Verifies, fetching the token's key when the core's policy allows; rejects with a `JwtVerificationError` subclass. */
+  verify(token: string): Promise<AlbJwtPayload>;
+  /** Installs the key (PEM) load balancer `albArn` publishes under `kid`, as if fetched. */
+  cacheKey(albArn: string, kid: string, pem: string): void;
+  /** Key fetches started, failed, and keys held. */
+  keyStats(): { fetches: number; failures: number; keys: number };
+  /** Hits and misses of the verdict memo, its capacity and bytes. */
+  verdictMemoStats(): VerdictMemoStats;
+  /** Hits and misses of the verified-signature cache, and its capacity. */
+  signatureCacheStats(): SignatureCacheStats;
+}

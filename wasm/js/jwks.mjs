@@ -100,32 +100,45 @@ export function cacheJwks(state, pool, jwks) {
 }
 
 /** GETs pool `p`'s JWKS: its bytes, or throws why not. */
-async function download(state, p) {
+function download(state, p) {
+  return fetchBytes(state.fetch, p.jwksUri, {
+    what: "JWKS",
+    timeoutMs: state.requestTimeoutMs,
+    limit: state.maxJwksBytes,
+    init: { headers: { accept: "application/json" } },
+    // A redirect is held to the core's URL rule: never from https to plain http.
+    urlAllowed: (url) => state.core.urlAllowed(url),
+  });
+}
+
+/**
+ * GETs `url` with `fetch`: its body (at most `limit` bytes), or throws a `FetchError` saying why
+ * not. The timeout (the core's `request_timeout`) holds even for a `fetch` that ignores its
+ * signal: the answer races a timer. A redirect must end at a URL `urlAllowed` accepts.
+ */
+export async function fetchBytes(fetch, url, { what, timeoutMs, limit, init, urlAllowed }) {
   let timer;
   try {
-    // The timeout (the core's `request_timeout`) holds even for a `fetch` that ignores its
-    // signal: the answer races a timer.
     const controller = typeof AbortController === "function" ? new AbortController() : null;
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => {
         controller?.abort();
-        reject(new FetchError("jwks_unavailable", `JWKS fetch from ${p.jwksUri} timed out after ${state.requestTimeoutMs / 1000} s`));
-      }, state.requestTimeoutMs);
+        reject(new FetchError("jwks_unavailable", `${what} fetch from ${url} timed out after ${timeoutMs / 1000} s`));
+      }, timeoutMs);
     });
     timeout.catch(() => {});
-    const init = { headers: { accept: "application/json" } };
-    if (controller) init.signal = controller.signal;
-    const res = await Promise.race([state.fetch(p.jwksUri, init), timeout]);
+    const request = { ...init };
+    if (controller) request.signal = controller.signal;
+    const res = await Promise.race([fetch(url, request), timeout]);
     if (!res || !res.ok) {
-      throw new FetchError("jwks_unavailable", `JWKS fetch from ${p.jwksUri} failed: HTTP ${res?.status}`);
+      throw new FetchError("jwks_unavailable", `${what} fetch from ${url} failed: HTTP ${res?.status}`);
     }
-    // A redirect is held to the core's URL rule: never from https to plain http.
     const finalUrl = res.redirected && typeof res.url === "string" && res.url ? res.url : undefined;
-    if (finalUrl && !state.core.urlAllowed(finalUrl)) {
+    if (finalUrl && !urlAllowed(finalUrl)) {
       res.body?.cancel?.().catch(() => {});
-      throw new FetchError("jwks_unavailable", `JWKS fetch from ${p.jwksUri} redirected to ${finalUrl}, which is not https`);
+      throw new FetchError("jwks_unavailable", `${what} fetch from ${url} redirected to ${finalUrl}, which is not allowed`);
     }
-    return await Promise.race([readBody(res, state.maxJwksBytes), timeout]);
+    return await Promise.race([readBody(res, limit), timeout]);
   } finally {
     clearTimeout(timer);
   }

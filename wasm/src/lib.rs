@@ -21,6 +21,8 @@
 use cognito_verify::Error;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "es256")]
+mod alb;
 mod keys;
 mod memo;
 mod pending;
@@ -28,6 +30,8 @@ mod revocation;
 mod settings;
 mod verifier;
 
+#[cfg(feature = "es256")]
+pub use alb::{AlbSettings, WasmAlbVerifier};
 pub use settings::Settings;
 pub use verifier::WasmVerifier;
 

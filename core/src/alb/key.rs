@@ -85,6 +85,21 @@ impl AlbKey {
         }
     }
 
+    /// The key's point, uncompressed SEC1 (65 bytes): what a cache entry binds the key by.
+    #[cfg(all(
+        feature = "alloc",
+        feature = "signature-cache",
+        target_has_atomic = "32"
+    ))]
+    pub(crate) fn fingerprint(&self) -> [u8; 65] {
+        let mut out = [0u8; 65];
+        let point = self.0.to_encoded_point(false);
+        if let Some(dst) = out.get_mut(..point.len()) {
+            dst.copy_from_slice(point.as_bytes());
+        }
+        out
+    }
+
     /// Whether `signature` (raw `r||s`) is this key's over the SHA-256 `digest`.
     pub(crate) fn verifies(&self, digest: &[u8; 32], signature: &[u8; 64]) -> bool {
         crate::ecdsa::verify_prehash(&self.0, digest, signature)

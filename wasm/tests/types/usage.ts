@@ -1,5 +1,7 @@
 // Compiled by tests/types.test.mjs (tsc --noEmit): the declarations cover the public API.
 import {
+  AlbJwtPayload,
+  AlbJwtVerifier,
   CognitoJwtVerifier,
   CognitoJwtPayload,
   ErrorCode,
@@ -94,3 +96,17 @@ CognitoJwtVerifier.create({
   },
 });
 export { use, describe, codes, lookups, memoCounts };
+// An ALB verifier, as aws-jwt-verify's is created.
+const alb = AlbJwtVerifier.create({
+  albArn: "arn:aws:elasticloadbalancing:us-east-2:123456789012:loadbalancer/app/web/50dc6c495c0c9188",
+  issuer: null,
+  clientId: ["c1", "c2"],
+  graceSeconds: 5,
+  jwksCache: { unknownKidCooldownSeconds: 10 },
+});
+async function albUser(header: string): Promise<string | undefined> {
+  const payload: AlbJwtPayload = await alb.verify(header);
+  const memo: VerdictMemoStats = alb.verdictMemoStats();
+  return memo.hits > 0 ? payload.email : payload.sub;
+}
+export { albUser };
