@@ -17,6 +17,7 @@ use std::process::ExitCode;
 
 use axum::{routing::get, Extension, Json, Router};
 use cognito_verify::{AlbJwtVerifier, AlbOwnedClaims};
+use cognito_verify_examples::serve_axum;
 use cognito_verify_tower::AlbAuthLayer;
 use serde_json::{json, Value};
 
@@ -66,16 +67,8 @@ async fn run() -> Result<(), String> {
     let host = var("APP_HOST").unwrap_or_else(|| "127.0.0.1".into());
     let port = var("APP_PORT").unwrap_or_else(|| "8000".into());
     let addr = format!("{host}:{port}");
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    println!("listening on http://{addr} (API under {api}, behind an ALB)");
-    axum::serve(listener, app(&auth, &api))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    let what = format!("API under {api}, behind an ALB");
+    serve_axum(&addr, app(&auth, &api), &what).await
 }
 
 #[tokio::main]

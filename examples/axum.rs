@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use axum::{routing::get, Json, Router};
-use cognito_verify_examples::{Env, ServerEnv};
+use cognito_verify_examples::{serve_axum, Env, ServerEnv};
 use cognito_verify_tower::{CognitoAuthLayer, CognitoClaims};
 use serde_json::{json, Value};
 
@@ -40,17 +40,8 @@ async fn run(s: ServerEnv) -> Result<(), String> {
     let auth = CognitoAuthLayer::new(s.verifier(cognito_verify::DEFAULT_SIGNATURE_CACHE_CAPACITY)?);
     let api = &s.api_path;
     let app = app(&auth, api);
-    let addr = s.listen_addr().await?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    println!("listening on http://{addr} (API under {api})");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    let addr = s.listen_addr().await?.to_string();
+    serve_axum(&addr, app, &format!("API under {api}")).await
 }
 
 #[tokio::main]

@@ -309,6 +309,24 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
+/// Serves `app` on `addr` (`host:port`) until Ctrl-C, saying where (`what`: the API's place):
+/// the axum examples' main loop.
+///
+/// # Errors
+/// The address cannot be listened on, or serving failed.
+pub async fn serve_axum(addr: &str, app: axum::Router, what: &str) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    println!("listening on http://{addr} ({what})");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -219,6 +219,16 @@ impl<'t, 'b> AlbToken<'t, 'b> {
         self.signer.as_str().unwrap_or_default()
     }
 
+    /// The payload's claims **before any verification**: for logs of a token refused after its
+    /// signature held (never for a decision).
+    ///
+    /// # Errors
+    /// `invalid_claim` for a `sub`, `email` or `username` that is not a string.
+    pub fn unverified_claims(&self) -> Result<AlbClaims<'b>, Error> {
+        let exp = self.exp.and_then(|e| e.as_i64()).unwrap_or(0);
+        AlbClaims::read(self.payload, exp)
+    }
+
     /// Verifies the token with `key` (the one published for its `kid`) at `now` (Unix seconds):
     /// signer, signature, client, issuer, expiry, in that order.
     ///

@@ -5,16 +5,17 @@
 //! [`CognitoAuthLayer`](crate::CognitoAuthLayer)'s ([`Refusal`] in its extensions, statuses
 //! from the core's table).
 
-use core::future::Future;
-use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use cognito_verify::{AlbJwtVerifier, AlbOwnedClaims};
-use http::{Request, Response};
+use cognito_verify::alb::{alb_buffer_len, AlbToken};
+use cognito_verify::{AlbJwtVerifier, AlbOwnedClaims, Error};
+use http::{HeaderMap, Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::ResponseBody;
+use crate::cognito::report;
+use crate::layer::{ResponseFuture, State};
 use crate::refusal::{is_grpc, Refusal};
 
 /// The header an ALB signs: its token of the signed-in user.
@@ -53,61 +54,125 @@ pub struct AlbAuth<S> {
     verifier: AlbJwtVerifier,
 }
 
-/// The future of [`AlbAuth`]: the verification (which may fetch a key) and the inner call.
-pub type AlbResponseFuture<B, E> =
-    Pin<Box<dyn Future<Output = Result<Response<ResponseBody<B>>, E>> + Send>>;
+/// The request's ALB token: `Ok(None)` without one; two are not what an ALB sends, refused as
+/// malformed rather than picked from.
+fn token(headers: &HeaderMap) -> Result<Option<&str>, Refusal> {
+    let mut values = headers.get_all(ALB_TOKEN_HEADER).iter();
+    match (values.next(), values.next()) {
+        (None, _) => Ok(None),
+        (Some(v), None) => v
+            .to_str()
+            .map(Some)
+            .map_err(|_| Refusal::Verify(Error::MalformedToken.into())),
+        (Some(_), Some(_)) => Err(Refusal::Verify(Error::MalformedToken.into())),
+    }
+}
+
+/// Reports a refusal of `token` with the load balancer it names (a configured ARN, never the
+/// token's text) and, for a refusal after the signature held, its `sub`.
+fn refused(refusal: Refusal, verifier: &AlbJwtVerifier, token: Option<&str>) -> Refusal {
+    report(refusal, || {
+        let Some(token) = token else {
+            return (None, None);
+        };
+        let mut buf =
+            vec![0u8; alb_buffer_len(token.len().min(verifier.config().max_token_bytes()))];
+        let Ok(parsed) = AlbToken::parse(token, &mut buf) else {
+            return (None, None);
+        };
+        let pool = verifier
+            .config()
+            .arns()
+            .iter()
+            .find(|a| a.as_str() == parsed.signer())
+            .cloned();
+        // The checks after the signature (module `alb`): these claims are the load balancer's.
+        let signed = matches!(
+            refusal.error().and_then(|e| e.token_error()),
+            Some(Error::WrongClient | Error::WrongIssuer | Error::Expired)
+        );
+        let sub = signed
+            .then(|| parsed.unverified_claims().ok()?.sub().map(str::to_owned))
+            .flatten();
+        (pool, sub)
+    })
+}
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AlbAuth<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send,
     ReqBody: Send + 'static,
-    ResBody: 'static,
 {
     type Response = Response<ResponseBody<ResBody>>;
     type Error = S::Error;
-    type Future = AlbResponseFuture<ResBody, S::Error>;
+    type Future = ResponseFuture<S::Future, ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let grpc = is_grpc(req.headers());
+        // Decided here, nothing boxed, whenever the token's key is held (or there is no token).
+        let verdict = match token(req.headers()) {
+            Ok(None) => Err(refused(Refusal::NoAlbToken, &self.verifier, None)),
+            Err(refusal) => Err(refused(refusal, &self.verifier, None)),
+            Ok(Some(t)) => match self.verifier.try_verify(t) {
+                Some(v) => v.map_err(|e| refused(Refusal::Verify(e), &self.verifier, Some(t))),
+                None => return self.wait_for_key(req),
+            },
+        };
+        let state = match verdict {
+            Ok(claims) => {
+                req.extensions_mut().insert::<AlbOwnedClaims>(claims);
+                State::Inner {
+                    future: self.inner.call(req),
+                }
+            }
+            Err(refusal) => State::Refused {
+                response: Some(refusal.into_response(grpc, ResponseBody::refusal)),
+            },
+        };
+        ResponseFuture { state }
+    }
+}
+
+impl<S> AlbAuth<S> {
+    /// The verification of a token whose key must be fetched first, then the inner call, in one
+    /// boxed future.
+    fn wait_for_key<ReqBody, ResBody>(
+        &mut self,
+        mut req: Request<ReqBody>,
+    ) -> ResponseFuture<S::Future, ResBody, S::Error>
+    where
+        S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+        S::Future: Send,
+        ReqBody: Send + 'static,
+    {
         // The service polled ready goes into the future; a clone stays for the next call.
         let clone = self.inner.clone();
         let mut inner = core::mem::replace(&mut self.inner, clone);
         let verifier = self.verifier.clone();
-        Box::pin(async move {
+        let future = Box::pin(async move {
             let grpc = is_grpc(req.headers());
-            let token = {
-                let mut values = req.headers().get_all(ALB_TOKEN_HEADER).iter();
-                match (values.next(), values.next()) {
-                    (Some(v), None) => Some(v.to_str().unwrap_or("\u{fffd}").to_owned()),
-                    // Two tokens: not what an ALB sends; refused as malformed, not picked from.
-                    (Some(_), Some(_)) => Some(String::new()),
-                    (None, _) => None,
-                }
+            let token = match token(req.headers()) {
+                Ok(Some(t)) => t.to_owned(),
+                _ => String::new(),
             };
-            let verdict = match token {
-                None => Err(Refusal::NoToken),
-                Some(t) => verifier.verify(&t).await.map_err(Refusal::Verify),
-            };
-            match verdict {
+            match verifier.verify(&token).await {
                 Ok(claims) => {
                     req.extensions_mut().insert::<AlbOwnedClaims>(claims);
                     Ok(inner.call(req).await?.map(ResponseBody::new))
                 }
-                Err(refusal) => {
-                    tracing::event!(
-                        target: "cognito_verify_tower",
-                        tracing::Level::INFO,
-                        status = refusal.status().as_u16(),
-                        code = refusal.code().unwrap_or("no_token"),
-                        "ALB token refused"
-                    );
+                Err(e) => {
+                    let refusal = refused(Refusal::Verify(e), &verifier, Some(&token));
                     Ok(refusal.into_response(grpc, ResponseBody::refusal))
                 }
             }
-        })
+        });
+        ResponseFuture {
+            state: State::Waiting { future },
+        }
     }
 }

@@ -44,16 +44,25 @@ pub(crate) async fn verify(
 /// verified: [`Error::after_signature`]). The token is read again for them only when a
 /// subscriber wants the event.
 pub(crate) fn refused(refusal: Refusal, token: Option<(&CognitoJwtVerifier, &str)>) -> Refusal {
+    report(refusal, || context(refusal, token))
+}
+
+/// Emits the refusal event (see [`refused`]), calling `context` for its `pool` and `sub` only
+/// when a subscriber wants it; the ALB layer gives its own.
+pub(crate) fn report(
+    refusal: Refusal,
+    context: impl FnOnce() -> (Option<String>, Option<String>),
+) -> Refusal {
     let status = refusal.status().as_u16();
     let code = refusal.code();
     if refusal.status().is_server_error() {
         if tracing::enabled!(target: TARGET, Level::WARN) {
-            let (pool, sub) = context(refusal, token);
+            let (pool, sub) = context();
             let (pool, sub) = (pool.as_deref(), sub.as_deref());
             tracing::warn!(target: TARGET, status, code, pool, sub, "request refused");
         }
     } else if tracing::enabled!(target: TARGET, Level::INFO) {
-        let (pool, sub) = context(refusal, token);
+        let (pool, sub) = context();
         let (pool, sub) = (pool.as_deref(), sub.as_deref());
         tracing::info!(target: TARGET, status, code, pool, sub, "request refused");
     }

@@ -142,13 +142,13 @@ pin_project! {
     /// fetched first, the verification and the inner call together, boxed.
     pub struct ResponseFuture<F, B, E> {
         #[pin]
-        state: State<F, B, E>,
+        pub(crate) state: State<F, B, E>,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<F, B, E> {
+    pub(crate) enum State<F, B, E> {
         Inner { #[pin] future: F },
         Refused { response: Option<Response<ResponseBody<B>>> },
         Waiting { future: BoxFuture<Result<Response<ResponseBody<B>>, E>> },

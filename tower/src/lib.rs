@@ -21,7 +21,7 @@ mod layer;
 mod refusal;
 mod token;
 
-pub use alb::{AlbAuth, AlbAuthLayer, AlbResponseFuture, ALB_TOKEN_HEADER};
+pub use alb::{AlbAuth, AlbAuthLayer, ALB_TOKEN_HEADER};
 pub use body::ResponseBody;
 pub use cognito_verify::{
     AcceptedTokenUse, AlbJwtVerifier, AlbOwnedClaims, CognitoJwtVerifier, OwnedClaims, VerifyError,

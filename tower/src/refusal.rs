@@ -19,6 +19,10 @@ pub enum Refusal {
     NoToken,
     /// More than one `Authorization` header: `400` (RFC 6750 section 3.1, `invalid_request`).
     SeveralAuthorizationHeaders,
+    /// No `x-amzn-oidc-data` ([`AlbAuthLayer`](crate::AlbAuthLayer)): the request did not come
+    /// through the load balancer's sign-in. `401`, with no Bearer challenge (no bearer token
+    /// would do).
+    NoAlbToken,
     /// The token was refused, or could not be checked for want of keys: the status is the
     /// core's [`VerifyError::http_status`] (`401`, `403` for a missing group or scope, `503`).
     Verify(VerifyError),
@@ -30,7 +34,7 @@ impl Refusal {
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match self {
-            Refusal::NoToken => StatusCode::UNAUTHORIZED,
+            Refusal::NoToken | Refusal::NoAlbToken => StatusCode::UNAUTHORIZED,
             Refusal::SeveralAuthorizationHeaders => StatusCode::BAD_REQUEST,
             Refusal::Verify(e) => {
                 StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNAUTHORIZED)
@@ -50,7 +54,7 @@ impl Refusal {
     pub fn error(&self) -> Option<VerifyError> {
         match self {
             Refusal::Verify(e) => Some(*e),
-            Refusal::NoToken | Refusal::SeveralAuthorizationHeaders => None,
+            Refusal::NoToken | Refusal::SeveralAuthorizationHeaders | Refusal::NoAlbToken => None,
         }
     }
 
@@ -61,6 +65,10 @@ impl Refusal {
             Refusal::NoToken => {
                 let body = r#"{"error": "401 Unauthorized Error. Token Not Found."}"#;
                 return (body.into(), Some("Bearer"), None);
+            }
+            Refusal::NoAlbToken => {
+                let body = r#"{"error": "401 Unauthorized Error. Token Not Found."}"#;
+                return (body.into(), None, None);
             }
             Refusal::SeveralAuthorizationHeaders => {
                 let body = r#"{"error":"400 Bad Request Error. Several Authorization Headers."}"#;

@@ -297,3 +297,91 @@ async fn a_middleware_reads_the_refusal_from_the_extensions() {
         "passed"
     );
 }
+
+/// The ALB layer reports its refusals the same way: the configured load balancer the token's
+/// `signer` named as `pool`, `sub` only after the signature held; no bearer challenge when the
+/// header is missing (no bearer token would do).
+#[tokio::test]
+async fn alb_refusals_name_the_load_balancer() {
+    use cognito_verify::testing::alb as kit;
+    use cognito_verify_tower::{AlbAuthLayer, AlbJwtVerifier};
+
+    let events = events();
+    let verifier = AlbJwtVerifier::builder()
+        .alb_arn(kit::SIGNER)
+        .client_id(kit::CLIENT)
+        .offline()
+        .build()
+        .unwrap();
+    verifier
+        .cache_key(kit::SIGNER, kit::KID, kit::PUBLIC_KEY_PEM)
+        .unwrap();
+    let auth = AlbAuthLayer::new(verifier);
+    let call = |token: Option<String>| {
+        let inner = tower::service_fn(|_req: Request<String>| async {
+            Ok::<_, Infallible>(Response::new(String::from("ok")))
+        });
+        let svc = auth.layer(inner);
+        async move {
+            let mut req = Request::builder().uri("/");
+            if let Some(t) = token {
+                req = req.header("x-amzn-oidc-data", t);
+            }
+            let resp = svc.oneshot(req.body(String::new()).unwrap()).await.unwrap();
+            let challenge = resp.headers().get("www-authenticate").cloned();
+            (
+                resp.status(),
+                resp.extensions().get::<Refusal>().copied(),
+                challenge,
+            )
+        }
+    };
+    let info = tracing::Level::INFO;
+    let now = i64::try_from(cognito_verify::now()).unwrap();
+
+    let fine = kit::token(kit::SIGNER, kit::CLIENT, now + 600);
+    assert_eq!(call(Some(fine.clone())).await, (StatusCode::OK, None, None));
+    assert_eq!(events.take(), vec![]);
+
+    let expired = kit::token(kit::SIGNER, kit::CLIENT, now - 600);
+    let (status, refusal, _) = call(Some(expired.clone())).await;
+    assert_eq!(
+        (status, refusal),
+        (StatusCode::UNAUTHORIZED, token_refusal(Error::Expired))
+    );
+    let want = fields(&[
+        ("code", "expired"),
+        ("message", "request refused"),
+        ("pool", kit::SIGNER),
+        ("status", "401"),
+        ("sub", "b1c2d3e4-0000-4000-8000-000000000001"),
+    ]);
+    assert_eq!(events.take(), vec![(info, want)]);
+
+    // Forged: the load balancer it names, never the sender's `sub`.
+    let (signed, sig) = expired.rsplit_once('.').unwrap();
+    let forged = format!("{signed}.{}", sig.replacen(&sig[..4], "AAAA", 1));
+    let (status, refusal, _) = call(Some(forged)).await;
+    assert_eq!(
+        (status, refusal),
+        (
+            StatusCode::UNAUTHORIZED,
+            token_refusal(Error::InvalidSignature)
+        )
+    );
+    let want = fields(&[
+        ("code", "invalid_signature"),
+        ("message", "request refused"),
+        ("pool", kit::SIGNER),
+        ("status", "401"),
+    ]);
+    assert_eq!(events.take(), vec![(info, want)]);
+
+    // No header: 401 without a Bearer challenge.
+    assert_eq!(
+        call(None).await,
+        (StatusCode::UNAUTHORIZED, Some(Refusal::NoAlbToken), None)
+    );
+    let want = fields(&[("message", "request refused"), ("status", "401")]);
+    assert_eq!(events.take(), vec![(info, want)]);
+}

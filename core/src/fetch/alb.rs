@@ -208,6 +208,23 @@ impl AlbJwtVerifier {
         }
     }
 
+    /// Verifies `token` now when that needs no fetch: the verdict, or `None` when its key must
+    /// be fetched first ([`verify`](Self::verify) does). What a tower layer calls per request.
+    #[must_use]
+    pub fn try_verify(&self, token: &str) -> Option<Result<AlbOwnedClaims, VerifyError>> {
+        match self.inner.core.verify(token, now_unix()) {
+            Ok(AlbStep::Verified(claims)) => Some(Ok(claims)),
+            Ok(AlbStep::NeedKey(_)) => None,
+            Err(e) => Some(Err(e.into())),
+        }
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &AlbConfig {
+        self.inner.core.config()
+    }
+
     /// Verifies `token` with the keys already held, never fetching.
     ///
     /// # Errors
