@@ -445,6 +445,12 @@ typedef struct cognito_alb_key cognito_alb_key;
 typedef struct cognito_alb_rules cognito_alb_rules;
 
 /**
+ * An ALB verifier (`cognito_alb_verifier_new`). Opaque; free with `cognito_alb_verifier_free`.
+ * Thread-safe: any number of threads may verify, report fetches and read counters at once.
+ */
+typedef struct cognito_alb_verifier cognito_alb_verifier;
+
+/**
  * The claims of the last token verified into this handle. Create one per thread with
  * `cognito_claims_new`, pass it to every `cognito_verifier_verify`, free it with
  * `cognito_claims_free`. Not thread-safe: one thread at a time (reading from several threads
@@ -631,6 +637,87 @@ cognito_result cognito_alb_verify(const cognito_alb_rules *rules,
                                   uint8_t *payload_buf,
                                   size_t payload_buf_len,
                                   size_t *payload_len);
+
+/**
+ * A verifier of `rules` (copied: the rules may be freed after), with no keys yet and the
+ * core's default caches (4,096 signatures, a memo of 2,048 tokens and 4 MiB) and cooldown
+ * (30 s). On success `*verifier_out` receives a handle to free with
+ * `cognito_alb_verifier_free`. Errors: `COGNITO_RESULT_INVALID_CONFIGURATION` for rules with
+ * no signer or no client; `COGNITO_RESULT_NULL_PARAMETER`.
+ */
+cognito_result cognito_alb_verifier_new(const cognito_alb_rules *rules,
+                                        cognito_alb_verifier **verifier_out);
+
+/**
+ * Frees a verifier. NULL is ignored.
+ */
+void cognito_alb_verifier_free(cognito_alb_verifier *verifier);
+
+/**
+ * Verifies `token` (the `x-amzn-oidc-data` header's value) at `now` (Unix seconds) with the
+ * keys held: from the verdict memo when it verified before under the same keys, else in full.
+ * On success copies the payload (the user's claims, JSON) and a NUL into `payload_buf` and its
+ * length to `*payload_len` (a buffer of `token_len` bytes always suffices;
+ * `COGNITO_RESULT_BUFFER_TOO_SMALL` sets `*payload_len` to the size needed). Returns the
+ * token's code; `COGNITO_RESULT_UNKNOWN_KID` when its load balancer's key for its `kid` is not
+ * held: ask `cognito_alb_verifier_key_request` whether to fetch it. Also
+ * `COGNITO_RESULT_NULL_PARAMETER`, `COGNITO_RESULT_INVALID_UTF8`.
+ */
+cognito_result cognito_alb_verifier_verify(const cognito_alb_verifier *verifier,
+                                           const uint8_t *token,
+                                           size_t token_len,
+                                           uint64_t now,
+                                           uint8_t *payload_buf,
+                                           size_t payload_buf_len,
+                                           size_t *payload_len);
+
+/**
+ * Whether the key `token` needs may be fetched now (the core's policy: one fetch per load
+ * balancer per cooldown). `COGNITO_RESULT_OK`: GET the URL copied (with a NUL) into `url_buf`
+ * (its length to `*url_len`; `COGNITO_RESULT_BUFFER_TOO_SMALL` sets the size needed, 256 bytes
+ * always suffice), at most 4,096 bytes, no redirects, then report with
+ * `cognito_alb_verifier_key_fetched`. Otherwise the code the token gets without its key:
+ * `COGNITO_RESULT_UNKNOWN_KID` (its load balancer has keys: the kid is likely invented),
+ * `COGNITO_RESULT_JWKS_UNAVAILABLE` (no key at all; `*retry_at` receives when a fetch may start
+ * again, Unix seconds; NULL: not wanted), the token's own code when it cannot be verified, or
+ * `COGNITO_RESULT_INVALID_ARGUMENT` when it needs no key.
+ */
+cognito_result cognito_alb_verifier_key_request(const cognito_alb_verifier *verifier,
+                                                const uint8_t *token,
+                                                size_t token_len,
+                                                uint64_t now,
+                                                uint8_t *url_buf,
+                                                size_t url_buf_len,
+                                                size_t *url_len,
+                                                uint64_t *retry_at);
+
+/**
+ * Reports the fetch `cognito_alb_verifier_key_request` allowed for `token`: `body` (`body_len`
+ * bytes, the PEM the load balancer served), or NULL when the fetch failed (network, status,
+ * size, timeout). Errors: `COGNITO_RESULT_UNSUPPORTED_KEY` for a document that is not a P-256
+ * public key (counted as a failure, nothing kept); the token's code when it cannot be
+ * verified, `COGNITO_RESULT_INVALID_ARGUMENT` when it needs no key;
+ * `COGNITO_RESULT_NULL_PARAMETER`, `COGNITO_RESULT_INVALID_UTF8`.
+ */
+cognito_result cognito_alb_verifier_key_fetched(const cognito_alb_verifier *verifier,
+                                                const uint8_t *token,
+                                                size_t token_len,
+                                                uint64_t now,
+                                                const uint8_t *body,
+                                                size_t body_len);
+
+/**
+ * The verifier's counters (each out-parameter may be NULL): key fetches allowed, fetches
+ * reported failed, keys held; verdict-memo hits and misses; signature-cache hits and misses.
+ */
+cognito_result cognito_alb_verifier_stats(const cognito_alb_verifier *verifier,
+                                          uint64_t *fetches_out,
+                                          uint64_t *failures_out,
+                                          size_t *keys_out,
+                                          uint64_t *memo_hits_out,
+                                          uint64_t *memo_misses_out,
+                                          uint64_t *signature_hits_out,
+                                          uint64_t *signature_misses_out);
 
 /**
  * Creates a claims handle able to hold the payload of tokens up to `max_token_bytes` bytes (use

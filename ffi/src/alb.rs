@@ -18,10 +18,10 @@ use crate::cognito_result;
 /// number of threads at once; not changed while in use.
 #[allow(non_camel_case_types, reason = "C naming: cognito_<type>")]
 pub struct cognito_alb_rules {
-    signers: Vec<String>,
-    clients: Vec<String>,
-    issuer: Option<String>,
-    leeway: u64,
+    pub(crate) signers: Vec<String>,
+    pub(crate) clients: Vec<String>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) leeway: u64,
 }
 
 /// The P-256 public key an ALB publishes for one `kid`. Opaque; free with

@@ -20,6 +20,7 @@
 )]
 
 mod alb;
+mod alb_verifier;
 mod boundary;
 mod cast;
 mod claims;
@@ -36,6 +37,11 @@ pub use alb::{
     cognito_alb_key_url, cognito_alb_rules, cognito_alb_rules_add_client_id,
     cognito_alb_rules_add_signer, cognito_alb_rules_free, cognito_alb_rules_new,
     cognito_alb_rules_set_issuer, cognito_alb_rules_set_leeway, cognito_alb_verify,
+};
+pub use alb_verifier::{
+    cognito_alb_verifier, cognito_alb_verifier_free, cognito_alb_verifier_key_fetched,
+    cognito_alb_verifier_key_request, cognito_alb_verifier_new, cognito_alb_verifier_stats,
+    cognito_alb_verifier_verify,
 };
 pub use claims::{
     cognito_claim_kind, cognito_claims, cognito_claims_auth_time, cognito_claims_client_id,

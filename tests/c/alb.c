@@ -14,7 +14,7 @@
 #define U8(s) ((const uint8_t *)(s))
 #define BUF(s) ((uint8_t *)(s))
 
-static size_t cases, valid, mismatches;
+static size_t cases, valid, mismatches, memo_hits;
 static char first_token[4096];
 static char first_pem[1024];
 
@@ -29,6 +29,41 @@ static cognito_result add_each(cognito_alb_rules *r, char *field,
         if (rc != COGNITO_RESULT_OK) return rc;
     }
     return COGNITO_RESULT_OK;
+}
+
+/* The case through the core's ALB verifier (cognito_alb_verifier_*), as a service drives it:
+ * verify; on UNKNOWN_KID ask for the key, "fetch" it (the case's PEM) and report it; verify
+ * again. Then a second time: the same code, from the verdict memo when it verified. */
+static void through_verifier(const cognito_alb_rules *rules, const char *name, text_t token, text_t pem,
+                             uint64_t now, const char *expect) {
+    cognito_alb_verifier *v = NULL;
+    CHECK_RC(cognito_alb_verifier_new(rules, &v), COGNITO_RESULT_OK);
+    char payload[4096], url[256];
+    size_t payload_len = 0, url_len = 0;
+    for (int round = 1; round <= 2; round++) {
+        cognito_result rc = cognito_alb_verifier_verify(v, U8(token.data), token.len, now, BUF(payload),
+                                                        sizeof payload, &payload_len);
+        if (rc == COGNITO_RESULT_UNKNOWN_KID && round == 1) {
+            CHECK_RC(cognito_alb_verifier_key_request(v, U8(token.data), token.len, now, BUF(url), sizeof url,
+                                                      &url_len, NULL),
+                     COGNITO_RESULT_OK);
+            CHECK(strncmp(url, "https://", 8) == 0);
+            CHECK_RC(cognito_alb_verifier_key_fetched(v, U8(token.data), token.len, now, U8(pem.data), pem.len),
+                     COGNITO_RESULT_OK);
+            rc = cognito_alb_verifier_verify(v, U8(token.data), token.len, now, BUF(payload), sizeof payload,
+                                             &payload_len);
+        }
+        const char *got = rc == COGNITO_RESULT_OK ? "valid" : cognito_result_code_name(rc);
+        if (strcmp(got, expect) != 0) {
+            fprintf(stderr, "  %s (verifier, round %d): got %s, want %s\n", name, round, got, expect);
+            mismatches++;
+        }
+    }
+    uint64_t hits = 0;
+    CHECK_RC(cognito_alb_verifier_stats(v, NULL, NULL, NULL, &hits, NULL, NULL, NULL), COGNITO_RESULT_OK);
+    CHECK(hits == (strcmp(expect, "valid") == 0 ? 1u : 0u));
+    memo_hits += hits;
+    cognito_alb_verifier_free(v);
 }
 
 static void run_case(char *line) {
@@ -67,6 +102,7 @@ static void run_case(char *line) {
             memcpy(first_pem, pem.data, pem.len + 1);
         }
     }
+    through_verifier(rules, f[0], token, pem, strtoull(f[7], NULL, 10), expect);
     cognito_alb_key_free(key);
     cognito_alb_rules_free(rules);
     free_text(&token);
@@ -138,6 +174,57 @@ static void by_hand(void) {
     cognito_alb_rules_free(NULL);
 }
 
+/* The verifier's fetch policy: one fetch per load balancer per cooldown; what C alone can get
+ * wrong. */
+static void by_hand_verifier(void) {
+    cognito_alb_rules *rules = NULL;
+    cognito_alb_verifier *v = NULL;
+    CHECK_RC(cognito_alb_rules_new(&rules), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_alb_verifier_new(rules, &v), COGNITO_RESULT_INVALID_CONFIGURATION);
+    CHECK(v == NULL);
+    CHECK_RC(cognito_alb_rules_add_signer(rules, U8(SIGNER), strlen(SIGNER)), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_alb_rules_add_client_id(rules, U8(CLIENT), strlen(CLIENT)), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_alb_verifier_new(rules, &v), COGNITO_RESULT_OK);
+    cognito_alb_rules_free(rules); /* copied by the verifier */
+    const uint64_t now = 1700000000;
+    const size_t len = strlen(first_token);
+    char url[256], payload[2048];
+    size_t url_len = 0, payload_len = 0;
+    uint64_t retry_at = 0, fetches = 0, failures = 0;
+    size_t keys = 0;
+    CHECK_RC(cognito_alb_verifier_verify(v, U8(first_token), len, now, BUF(payload), sizeof payload, &payload_len),
+             COGNITO_RESULT_UNKNOWN_KID);
+    CHECK_RC(cognito_alb_verifier_key_request(v, U8(first_token), len, now, BUF(url), sizeof url, &url_len, &retry_at),
+             COGNITO_RESULT_OK);
+    CHECK(strcmp(url, "https://public-keys.auth.elb.us-east-2.amazonaws.com/6a2f3b1c-9d4e-4f5a-8b7c-0d1e2f3a4b5c") == 0);
+    /* The fetch failed: no key, and no second fetch within the cooldown (30 s). */
+    CHECK_RC(cognito_alb_verifier_key_fetched(v, U8(first_token), len, now, NULL, 0), COGNITO_RESULT_OK);
+    CHECK_RC(cognito_alb_verifier_key_request(v, U8(first_token), len, now + 29, BUF(url), sizeof url, &url_len,
+                                              &retry_at),
+             COGNITO_RESULT_JWKS_UNAVAILABLE);
+    CHECK(retry_at == now + 30);
+    CHECK_RC(cognito_alb_verifier_key_request(v, U8(first_token), len, now + 30, BUF(url), sizeof url, &url_len, NULL),
+             COGNITO_RESULT_OK);
+    CHECK_RC(cognito_alb_verifier_key_fetched(v, U8(first_token), len, now + 30, U8("not a key"), 9),
+             COGNITO_RESULT_UNSUPPORTED_KEY);
+    CHECK_RC(cognito_alb_verifier_stats(v, &fetches, &failures, &keys, NULL, NULL, NULL, NULL), COGNITO_RESULT_OK);
+    CHECK(fetches == 2 && failures == 2 && keys == 0);
+    /* A key in hand: what the token needs no more is not a request. */
+    CHECK_RC(cognito_alb_verifier_key_request(v, U8(first_token), len, now + 60, BUF(url), sizeof url, &url_len, NULL),
+             COGNITO_RESULT_OK);
+    CHECK_RC(cognito_alb_verifier_key_fetched(v, U8(first_token), len, now + 60, U8(first_pem), strlen(first_pem)),
+             COGNITO_RESULT_OK);
+    CHECK_RC(cognito_alb_verifier_verify(v, U8(first_token), len, now + 60, BUF(payload), sizeof payload, &payload_len),
+             COGNITO_RESULT_OK);
+    CHECK_RC(cognito_alb_verifier_key_request(v, U8(first_token), len, now + 60, BUF(url), sizeof url, &url_len, NULL),
+             COGNITO_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(cognito_alb_verifier_verify(NULL, U8(first_token), len, now, BUF(payload), sizeof payload, &payload_len),
+             COGNITO_RESULT_NULL_PARAMETER);
+    CHECK_RC(cognito_alb_verifier_new(NULL, &v), COGNITO_RESULT_NULL_PARAMETER);
+    cognito_alb_verifier_free(v);
+    cognito_alb_verifier_free(NULL);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s alb.txt\n", argv[0]);
@@ -154,6 +241,8 @@ int main(int argc, char **argv) {
     free(line);
     fclose(in);
     by_hand();
-    printf("alb.jsonl: %zu cases, %zu valid, %zu mismatches (C)\n", cases, valid, mismatches);
+    by_hand_verifier();
+    printf("alb.jsonl: %zu cases, %zu valid, %zu memo hits through cognito_alb_verifier, %zu mismatches (C)\n",
+           cases, valid, memo_hits, mismatches);
     return (mismatches == 0 && cases >= 50 && *failure_count() == 0) ? 0 : 1;
 }
