@@ -118,7 +118,9 @@ pub struct AlbToken<'t, 'b> {
     client: Option<JsonStr<'b>>,
     iss: Option<JsonStr<'b>>,
     exp: Option<Value<'b>>,
-    payload: &'b str,
+    /// The payload's claims, read in the one walk that checks it (exp filled in by `verify`);
+    /// a claim of the wrong type is reported only after every check before it, as if read then.
+    claims: Result<AlbClaims<'b>, Error>,
 }
 
 impl<'t, 'b> AlbToken<'t, 'b> {
@@ -160,14 +162,14 @@ impl<'t, 'b> AlbToken<'t, 'b> {
             client: None,
             iss: None,
             exp: None,
-            payload,
+            claims: Err(Error::MalformedToken),
         };
         if let Ok(raw) = <[u8; 64]>::try_from(signature) {
             token.signature = raw;
             token.signature_ok = true;
         }
         token.read_header(header)?;
-        json::object_members(payload, Error::MalformedToken, |_, _| Ok(()))?;
+        token.claims = AlbClaims::read(payload)?;
         Ok(token)
     }
 
@@ -226,7 +228,7 @@ impl<'t, 'b> AlbToken<'t, 'b> {
     /// `invalid_claim` for a `sub`, `email` or `username` that is not a string.
     pub fn unverified_claims(&self) -> Result<AlbClaims<'b>, Error> {
         let exp = self.exp.and_then(|e| e.as_i64()).unwrap_or(0);
-        AlbClaims::read(self.payload, exp)
+        self.claims.map(|c| AlbClaims { exp, ..c })
     }
 
     /// Verifies the token with `key` (the one published for its `kid`) at `now` (Unix seconds):
@@ -281,7 +283,7 @@ impl<'t, 'b> AlbToken<'t, 'b> {
         if i128::from(now) >= i128::from(exp) + i128::from(rules.leeway) {
             return Err(Error::Expired);
         }
-        AlbClaims::read(self.payload, exp)
+        self.claims.map(|c| AlbClaims { exp, ..c })
     }
 }
 
@@ -296,14 +298,17 @@ pub struct AlbClaims<'b> {
 }
 
 impl<'b> AlbClaims<'b> {
-    fn read(payload: &'b str, exp: i64) -> Result<Self, Error> {
+    /// Walks the payload once: a strict JSON object (else `Err`, the token is malformed), its
+    /// claims read; `Ok(Err(invalid_claim))` when one the caller reads is not a string.
+    fn read(payload: &'b str) -> Result<Result<Self, Error>, Error> {
         let mut c = AlbClaims {
             payload,
-            exp,
+            exp: 0,
             sub: None,
             email: None,
             username: None,
         };
+        let mut wrong_type = false;
         json::object_members(payload, Error::MalformedToken, |name, value| {
             let slot = match name.as_str() {
                 Some("sub") => &mut c.sub,
@@ -313,11 +318,15 @@ impl<'b> AlbClaims<'b> {
             };
             match value {
                 Value::Str(s) => *slot = Some(s),
-                _ => return Err(Error::InvalidClaim),
+                _ => wrong_type = true,
             }
             Ok(())
         })?;
-        Ok(c)
+        Ok(if wrong_type {
+            Err(Error::InvalidClaim)
+        } else {
+            Ok(c)
+        })
     }
 
     /// `sub`, the user's id at the identity provider, when written without escapes.
