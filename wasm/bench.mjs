@@ -29,7 +29,7 @@ console.log(`${new Date().toISOString()}, Node ${process.version}, ${cpus()[0]?.
 const wasm = readFileSync(new URL("cognito_verify_wasm_bg.wasm", pkgDir));
 const gz = (b) => gzipSync(b, { level: 9 }).length;
 console.log(`module: ${wasm.length} bytes raw, ${gz(wasm)} gzipped`);
-const glue = Buffer.concat(["cognito_verify_wasm.js", "api.mjs", "errors.mjs", "options.mjs", "jwks.mjs", "engines.mjs", "verifier.mjs", "revocation.mjs", "platform.mjs", "node.mjs"].map((f) => readFileSync(new URL(f, pkgDir))));
+const glue = Buffer.concat(["cognito_verify_wasm.js", "api.mjs", "errors.mjs", "options.mjs", "jwks.mjs", "engines.mjs", "verifier.mjs", "revocation.mjs", "alb.mjs", "platform.mjs", "node.mjs"].map((f) => readFileSync(new URL(f, pkgDir))));
 console.log(`JS glue: ${glue.length} bytes raw, ${gz(glue)} gzipped`);
 
 const N = 1000;

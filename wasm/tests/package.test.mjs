@@ -15,7 +15,7 @@ test("the tests run against the installed tarball (when test.sh made one)", { sk
 });
 
 // The modules behind api.mjs: build.sh copies each beside it.
-const modules = ["errors.mjs", "options.mjs", "jwks.mjs", "engines.mjs", "verifier.mjs", "revocation.mjs"];
+const modules = ["errors.mjs", "options.mjs", "jwks.mjs", "engines.mjs", "verifier.mjs", "revocation.mjs", "alb.mjs"];
 
 test("package.json: exports for every runtime, types, engines, no side effects, licences", () => {
   assert.equal(manifest.name, "cognito-verify-wasm");
