@@ -112,7 +112,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let grpc = is_grpc(req.headers());
         // Decided here, nothing boxed, whenever the token's key is held (or there is no token).
         let verdict = match token(req.headers()) {
@@ -123,18 +123,12 @@ where
                 None => return self.wait_for_key(req),
             },
         };
-        let state = match verdict {
-            Ok(claims) => {
-                req.extensions_mut().insert::<AlbOwnedClaims>(claims);
-                State::Inner {
-                    future: self.inner.call(req),
-                }
-            }
-            Err(refusal) => State::Refused {
-                response: Some(refusal.into_response(grpc, ResponseBody::refusal)),
-            },
-        };
-        ResponseFuture { state }
+        ResponseFuture::decided(
+            &mut self.inner,
+            req,
+            grpc,
+            verdict.map(Some::<AlbOwnedClaims>),
+        )
     }
 }
 

@@ -187,7 +187,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let grpc = is_grpc(req.headers());
         let policy = &*self.policy;
         // The common case is decided here, with no future boxed: a token whose pool's keys are
@@ -205,13 +205,30 @@ where
                 Err(cognito::refused(Refusal::SeveralAuthorizationHeaders, None))
             }
         };
+        ResponseFuture::decided(&mut self.inner, req, grpc, verdict)
+    }
+}
+
+impl<F, B, E> ResponseFuture<F, B, E> {
+    /// The future of a request decided without waiting: the inner call with the claims (if any)
+    /// in its extensions, or the refusal's answer.
+    pub(crate) fn decided<S, ReqBody, T>(
+        inner: &mut S,
+        mut req: Request<ReqBody>,
+        grpc: bool,
+        verdict: Result<Option<T>, Refusal>,
+    ) -> Self
+    where
+        S: Service<Request<ReqBody>, Response = Response<B>, Error = E, Future = F>,
+        T: Clone + Send + Sync + 'static,
+    {
         let state = match verdict {
             Ok(claims) => {
                 if let Some(claims) = claims {
                     req.extensions_mut().insert(claims);
                 }
                 State::Inner {
-                    future: self.inner.call(req),
+                    future: inner.call(req),
                 }
             }
             Err(refusal) => State::Refused {

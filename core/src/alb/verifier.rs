@@ -337,8 +337,7 @@ impl AlbVerifierCore {
         }
     }
 
-    /// The full checks, the signature through the signature cache.
-    #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+    /// The full checks, the signature through the signature cache (when built with it).
     fn check<'b>(
         &self,
         parsed: &AlbToken<'_, 'b>,
@@ -346,34 +345,28 @@ impl AlbVerifierCore {
         key: &AlbKey,
         now: u64,
     ) -> Result<AlbClaims<'b>, Error> {
-        use sha2::{Digest, Sha256};
-        let mut lookup = None;
-        let claims = parsed.verify_with(rules, now, |digest, signature| {
-            let tag: [u8; 32] = Sha256::new()
-                .chain_update(digest)
-                .chain_update(key.fingerprint())
-                .chain_update(signature)
-                .finalize()
-                .into();
-            let found = self.signatures.lookup(&tag);
-            lookup = Some(found);
-            found.hit() || key.verifies(digest, signature)
-        })?;
-        if let Some(found) = lookup {
-            self.signatures.record_success(&found, now);
+        #[cfg(not(all(feature = "signature-cache", target_has_atomic = "32")))]
+        return parsed.verify(rules, key, now);
+        #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
+        {
+            use sha2::{Digest, Sha256};
+            let mut lookup = None;
+            let claims = parsed.verify_with(rules, now, |digest, signature| {
+                let tag: [u8; 32] = Sha256::new()
+                    .chain_update(digest)
+                    .chain_update(key.fingerprint())
+                    .chain_update(signature)
+                    .finalize()
+                    .into();
+                let found = self.signatures.lookup(&tag);
+                lookup = Some(found);
+                found.hit() || key.verifies(digest, signature)
+            })?;
+            if let Some(found) = lookup {
+                self.signatures.record_success(&found, now);
+            }
+            Ok(claims)
         }
-        Ok(claims)
-    }
-
-    #[cfg(not(all(feature = "signature-cache", target_has_atomic = "32")))]
-    fn check<'b>(
-        &self,
-        parsed: &AlbToken<'_, 'b>,
-        rules: &AlbRules<'_, String>,
-        key: &AlbKey,
-        now: u64,
-    ) -> Result<AlbClaims<'b>, Error> {
-        parsed.verify(rules, key, now)
     }
 
     /// The request for load balancer `alb`'s (its place among the configured ARNs) key `kid`,
