@@ -175,6 +175,27 @@ impl JwksRefresh {
         }
     }
 
+    /// Until when (Unix seconds, excluded) [`poll`](Self::poll) with [`Need::Keys`] answers
+    /// [`Action::UseCached`] and changes nothing, as things stand: keys held and fresh, or old
+    /// and refreshed already (a fetch under way, or failures backing off). 0 when it may not.
+    /// What a runtime may skip polling before (and taking the lock around the state);
+    /// [`fetched`](Self::fetched) and [`keys_loaded`](Self::keys_loaded) only ever extend it.
+    #[must_use]
+    pub const fn quiet_until(&self) -> u64 {
+        if !self.has_keys {
+            return 0;
+        }
+        if let Some(since) = self.in_flight_since {
+            return since.saturating_add(self.config.fetch_timeout);
+        }
+        let fresh = self.fetched_at.saturating_add(self.config.max_key_age);
+        if self.failures > 0 && self.retry_at > fresh {
+            self.retry_at
+        } else {
+            fresh
+        }
+    }
+
     /// Reports the outcome of the fetch [`poll`](Self::poll) asked for. `ok` means a usable key
     /// set was received and installed; on failure the previous keys stay in use.
     pub fn fetched(&mut self, now: u64, ok: bool) {

@@ -33,10 +33,25 @@ struct PoolKeys {
     /// and keeps the set it got for its whole verification.
     keys: RwLock<Option<Arc<Keys>>>,
     refresh: Mutex<JwksRefresh>,
+    /// `refresh`'s [`JwksRefresh::quiet_until`], stored under its lock after every change:
+    /// before it, a token's poll answers "use the keys held" without the lock, which every
+    /// verification of every thread would otherwise take.
+    quiet_until: AtomicU64,
     /// Bumped by every replacement, so platform crypto that caches imported keys can tell.
     generation: AtomicU64,
     fetches: AtomicU64,
     failures: AtomicU64,
+}
+
+impl PoolKeys {
+    /// Changes the refresh state under its lock, and publishes until when polls need not take it.
+    fn update<T>(&self, f: impl FnOnce(&mut JwksRefresh) -> T) -> T {
+        let mut refresh = self.refresh.lock();
+        let out = f(&mut refresh);
+        self.quiet_until
+            .store(refresh.quiet_until(), Ordering::Release);
+        out
+    }
 }
 
 /// Counters of one pool's keys, for logs and tests.
@@ -100,6 +115,7 @@ impl VerifierCore {
             .map(|_| PoolKeys {
                 keys: RwLock::new(None),
                 refresh: Mutex::new(JwksRefresh::new(refresh)),
+                quiet_until: AtomicU64::new(0),
                 generation: AtomicU64::new(0),
                 fetches: AtomicU64::new(0),
                 failures: AtomicU64::new(0),
@@ -152,7 +168,10 @@ impl VerifierCore {
         let Some(p) = self.pools.get(pool) else {
             return Action::Unavailable { retry_at: u64::MAX };
         };
-        let action = p.refresh.lock().poll(now, need);
+        if need == Need::Keys && now < p.quiet_until.load(Ordering::Acquire) {
+            return Action::UseCached;
+        }
+        let action = p.update(|r| r.poll(now, need));
         if matches!(action, Action::Fetch | Action::Refresh) {
             p.fetches.fetch_add(1, Ordering::Relaxed);
         }
@@ -170,7 +189,7 @@ impl VerifierCore {
         match self.config.load_keys(jwks) {
             Ok(keys) => {
                 install(p, Arc::from(keys));
-                p.refresh.lock().fetched(now, true);
+                p.update(|r| r.fetched(now, true));
                 Ok(())
             }
             Err(e) => {
@@ -185,7 +204,7 @@ impl VerifierCore {
     pub fn fetch_failed(&self, pool: usize, now: u64) {
         if let Some(p) = self.pools.get(pool) {
             p.failures.fetch_add(1, Ordering::Relaxed);
-            p.refresh.lock().fetched(now, false);
+            p.update(|r| r.fetched(now, false));
         }
     }
 
@@ -207,7 +226,7 @@ impl VerifierCore {
             .filter(|(i, _)| pool.is_none_or(|p| p == *i))
         {
             install(p, Arc::clone(&keys));
-            p.refresh.lock().keys_loaded(now);
+            p.update(|r| r.keys_loaded(now));
         }
         Ok(())
     }
@@ -301,7 +320,7 @@ impl VerifierCore {
     ) -> Option<Result<Claims<'r>, Error>> {
         let entry = &remembered.0;
         let current = self.is_current(entry);
-        self.memo.count(current);
+        self.memo.count(entry.token(), current);
         if !current {
             return None;
         }
@@ -324,7 +343,7 @@ impl VerifierCore {
             .memo
             .find(token.as_bytes())
             .filter(|e| self.is_current(e));
-        self.memo.count(entry.is_some());
+        self.memo.count(token.as_bytes(), entry.is_some());
         entry
     }
 

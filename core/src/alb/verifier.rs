@@ -315,7 +315,7 @@ impl AlbVerifierCore {
                 .get(e.pool)
                 .is_some_and(|a| a.generation.load(Ordering::Acquire) == e.generation)
         });
-        self.memo.count(entry.is_some());
+        self.memo.count(token, entry.is_some());
         let entry = entry?;
         // As for a full verification: expired once `now` reaches `exp` plus the leeway.
         let until = i128::from(entry.meta.exp) + i128::from(self.config.leeway());
