@@ -222,6 +222,52 @@ impl JwksRefresh {
 mod tests {
     use super::*;
 
+    /// `quiet_until` never promises more than `poll` keeps: over pseudo-random histories of
+    /// polls and fetch outcomes, every `Need::Keys` poll before it answers `UseCached` and leaves
+    /// the state as it was.
+    #[test]
+    fn quiet_until_is_what_poll_would_say() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let config = RefreshConfig {
+            max_key_age: 100,
+            fetch_timeout: 10,
+            retry_base: 5,
+            retry_max: 40,
+            ..RefreshConfig::DEFAULT
+        };
+        for _ in 0..200 {
+            let mut r = JwksRefresh::new(config);
+            let mut now = 1_000;
+            for _ in 0..50 {
+                now += next(30);
+                match next(4) {
+                    0 => r.fetched(now, next(2) == 0),
+                    1 => r.keys_loaded(now),
+                    _ => {
+                        let need = if next(3) == 0 {
+                            Need::UnknownKid
+                        } else {
+                            Need::Keys
+                        };
+                        let _ = r.poll(now, need);
+                    }
+                }
+                let quiet = r.quiet_until();
+                for t in now..quiet.min(now + 300) {
+                    let mut probe = r;
+                    assert_eq!(probe.poll(t, Need::Keys), Action::UseCached, "{r:?} at {t}");
+                    assert_eq!(probe, r, "a quiet poll changed the state at {t}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn first_poll_fetches_then_uses_cache() {
         let mut r = JwksRefresh::default();
