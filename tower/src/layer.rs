@@ -26,12 +26,14 @@ use crate::token::{presented, Presented};
 /// and the like all use the one verifier.
 #[derive(Clone, Debug)]
 pub struct CognitoAuthLayer {
-    verifier: CognitoJwtVerifier,
     policy: Arc<Policy>,
 }
 
-#[derive(Clone, Debug, Default)]
+/// What every request of a route is verified with, behind one `Arc`: a service clone (axum and
+/// `oneshot` clone one per request) touches one shared reference count, not one per part.
+#[derive(Clone, Debug)]
 struct Policy {
+    verifier: CognitoJwtVerifier,
     cookie: Option<String>,
     optional: bool,
     /// Built with the layer, lent to every request's verification.
@@ -43,15 +45,19 @@ impl CognitoAuthLayer {
     #[must_use]
     pub fn new(verifier: CognitoJwtVerifier) -> Self {
         CognitoAuthLayer {
-            verifier,
-            policy: Arc::new(Policy::default()),
+            policy: Arc::new(Policy {
+                verifier,
+                cookie: None,
+                optional: false,
+                requirements: Requirements::default(),
+            }),
         }
     }
 
     /// The verifier, for checks the layer does not make (a sign-in callback, say).
     #[must_use]
     pub fn verifier(&self) -> &CognitoJwtVerifier {
-        &self.verifier
+        &self.policy.verifier
     }
 
     fn with(mut self, f: impl FnOnce(&mut Policy)) -> Self {
@@ -120,7 +126,6 @@ impl<S> Layer<S> for CognitoAuthLayer {
     fn layer(&self, inner: S) -> CognitoAuth<S> {
         CognitoAuth {
             inner,
-            verifier: self.verifier.clone(),
             policy: self.policy.clone(),
         }
     }
@@ -130,7 +135,6 @@ impl<S> Layer<S> for CognitoAuthLayer {
 #[derive(Clone, Debug)]
 pub struct CognitoAuth<S> {
     inner: S,
-    verifier: CognitoJwtVerifier,
     policy: Arc<Policy>,
 }
 
@@ -194,7 +198,7 @@ where
         // held, a missing token. Only a token that must wait for keys is verified in a future.
         let verdict = match presented(req.headers(), policy.cookie.as_deref()) {
             Presented::Token(token) => {
-                match cognito::verify_now(&self.verifier, token, &policy.requirements) {
+                match cognito::verify_now(&policy.verifier, token, &policy.requirements) {
                     Some(verdict) => verdict.map(Some),
                     None => return self.wait_for_keys(req),
                 }
@@ -255,7 +259,6 @@ impl<S> CognitoAuth<S> {
         // call (tower's documented pattern).
         let clone = self.inner.clone();
         let mut inner = core::mem::replace(&mut self.inner, clone);
-        let verifier = self.verifier.clone();
         let policy = self.policy.clone();
         let future = Box::pin(async move {
             let verdict = {
@@ -263,7 +266,7 @@ impl<S> CognitoAuth<S> {
                 // need not be `Sync` (axum's is not).
                 let headers: &HeaderMap = req.headers();
                 let grpc = is_grpc(headers);
-                check(&verifier, &policy, headers)
+                check(&policy, headers)
                     .await
                     .map_err(|refusal| (refusal, grpc))
             };
@@ -286,13 +289,9 @@ impl<S> CognitoAuth<S> {
 }
 
 /// The claims to hand on (`None`: no token on an optional route), or the refusal.
-async fn check(
-    verifier: &CognitoJwtVerifier,
-    policy: &Policy,
-    headers: &HeaderMap,
-) -> Result<Option<OwnedClaims>, Refusal> {
+async fn check(policy: &Policy, headers: &HeaderMap) -> Result<Option<OwnedClaims>, Refusal> {
     match presented(headers, policy.cookie.as_deref()) {
-        Presented::Token(token) => cognito::verify(verifier, token, &policy.requirements)
+        Presented::Token(token) => cognito::verify(&policy.verifier, token, &policy.requirements)
             .await
             .map(Some),
         Presented::Nothing if policy.optional => Ok(None),
