@@ -111,10 +111,16 @@ export class AlbJwtVerifier {
     let status = this.#verify(token);
     if (status === NEED_KEY) {
       const [alb, kid] = [this.#core.keyAlb(), this.#core.keyId()];
-      await this.#fetchKey(alb, kid);
+      let refused;
+      try {
+        await this.#fetchKey(alb, kid);
+      } catch (e) {
+        refused = e;
+      }
+      // Again, whatever the fetch gave (a refused fetch may follow one that brought this key).
       status = this.#verify(token);
       // The fetch failed, or gave no usable key: what the policy says such a token gets.
-      if (status === NEED_KEY) throw this.#refusal(this.#core.requestKey(alb, kid, nowSeconds(), true));
+      if (status === NEED_KEY) throw refused ?? this.#refusal(this.#core.requestKey(alb, kid, nowSeconds(), true));
     }
     return this.#result(status);
   }

@@ -200,11 +200,13 @@ impl AlbJwtVerifier {
             AlbStep::Verified(claims) => return Ok(claims),
             AlbStep::NeedKey(request) => request,
         };
-        self.fetch(&request, now).await?;
+        let fetched = self.fetch(&request, now).await;
+        // Again, whatever the fetch gave: a fetch refused by the cooldown may be one that just
+        // brought this very key (it ended between the two looks).
         match core.verify(token, now)? {
             AlbStep::Verified(claims) => Ok(claims),
             // The fetch gave another key, or failed: the policy says what the token gets.
-            AlbStep::NeedKey(_) => Err(self.not_now(&request, now)),
+            AlbStep::NeedKey(_) => Err(fetched.err().unwrap_or_else(|| self.not_now(&request))),
         }
     }
 
@@ -297,8 +299,8 @@ impl AlbJwtVerifier {
     }
 
     /// What a token whose key could not be had gets, as the core's policy says.
-    fn not_now(&self, request: &KeyRequest, now: u64) -> VerifyError {
-        refusal(self.inner.core.without_key(request), now)
+    fn not_now(&self, request: &KeyRequest) -> VerifyError {
+        refusal(self.inner.core.without_key(request), now_unix())
     }
 
     async fn download(&self, url: &str) -> Result<std::vec::Vec<u8>, String> {
