@@ -1,0 +1,255 @@
+//! The claims as a dict: the payload's JSON converted to Python objects exactly as `json.loads`
+//! converts it, written here rather than calling `json.loads` because this part runs holding the
+//! GIL: `json.loads` builds objects of its own (its scanner's memo, a regex match, tuples) and a
+//! new string per member name, and every object made while the GIL is held is work the other
+//! threads wait for (and memory that bounces between cores as the GIL does). Member names come
+//! from a small cache of strings made once.
+//!
+//! The core has checked the payload (valid JSON, UTF-8, escapes and surrogate pairs, no
+//! duplicate members, depth bounded), so this reader only converts; anything it does not expect
+//! (an integer beyond 64 bits, say) is handed to `json.loads` instead, which gives the same
+//! objects.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyString};
+
+/// Member names kept, and the longest kept: claim names repeat from token to token.
+const NAMES: usize = 256;
+const NAME_BYTES: usize = 64;
+
+/// `json.loads`, looked up once.
+fn json_loads(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    LOADS.import(py, "json", "loads")
+}
+
+/// The payload's JSON as Python objects: a dict for a token's payload.
+pub(crate) fn to_python<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
+    let mut r = Reader {
+        py,
+        s: json.as_bytes(),
+        pos: 0,
+    };
+    match r.value() {
+        Some(v) if r.at_end() => Ok(v),
+        _ => json_loads(py)?.call1((json,)),
+    }
+}
+
+struct Reader<'py, 'a> {
+    py: Python<'py>,
+    s: &'a [u8],
+    pos: usize,
+}
+
+impl<'py, 'a> Reader<'py, 'a> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        self.ws();
+        let hit = self.peek() == Some(b);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    fn at_end(&mut self) -> bool {
+        self.ws();
+        self.pos == self.s.len()
+    }
+
+    fn value(&mut self) -> Option<Bound<'py, PyAny>> {
+        self.ws();
+        let py = self.py;
+        match self.peek()? {
+            b'{' => {
+                self.pos += 1;
+                let d = PyDict::new(py);
+                if !self.eat(b'}') {
+                    loop {
+                        self.ws();
+                        let k = self.name()?;
+                        if !self.eat(b':') {
+                            return None;
+                        }
+                        let v = self.value()?;
+                        d.set_item(k, v).ok()?;
+                        if self.eat(b'}') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return None;
+                        }
+                    }
+                }
+                Some(d.into_any())
+            }
+            b'[' => {
+                self.pos += 1;
+                let l = PyList::empty(py);
+                if !self.eat(b']') {
+                    loop {
+                        l.append(self.value()?).ok()?;
+                        if self.eat(b']') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return None;
+                        }
+                    }
+                }
+                Some(l.into_any())
+            }
+            b'"' => {
+                let s = self.string()?;
+                Some(PyString::new(py, &s).into_any())
+            }
+            b't' => self.literal("true", true.into_pyobject(py).ok()?.to_owned().into_any()),
+            b'f' => self.literal("false", false.into_pyobject(py).ok()?.to_owned().into_any()),
+            b'n' => self.literal("null", py.None().into_bound(py)),
+            _ => self.number(),
+        }
+    }
+
+    fn literal(&mut self, word: &str, v: Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+        let end = self.pos.checked_add(word.len())?;
+        (self.s.get(self.pos..end)? == word.as_bytes()).then(|| {
+            self.pos = end;
+            v
+        })
+    }
+
+    /// An integer as `int` (within 64 bits; beyond, `json.loads`), else a `float` of the same
+    /// text: both parse to the nearest double.
+    fn number(&mut self) -> Option<Bound<'py, PyAny>> {
+        let start = self.pos;
+        let mut float = false;
+        while let Some(b) = self.peek() {
+            match b {
+                b'0'..=b'9' | b'-' | b'+' => {}
+                b'.' | b'e' | b'E' => float = true,
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        let text = core::str::from_utf8(self.s.get(start..self.pos)?).ok()?;
+        if float {
+            let f: f64 = text.parse().ok()?;
+            Some(f.into_pyobject(self.py).ok()?.into_any())
+        } else {
+            let i: i64 = text.parse().ok()?;
+            Some(i.into_pyobject(self.py).ok()?.into_any())
+        }
+    }
+
+    /// A string's text, escapes decoded.
+    fn string(&mut self) -> Option<std::borrow::Cow<'a, str>> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.pos += 1;
+        let start = self.pos;
+        let s: &'a [u8] = self.s;
+        let close = start + s.get(start..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
+        if s.get(close) == Some(&b'"') {
+            self.pos = close + 1;
+            return core::str::from_utf8(s.get(start..close)?).ok().map(Into::into);
+        }
+        // Escapes (rare in tokens): decoded one by one.
+        let mut out = String::from(core::str::from_utf8(s.get(start..close)?).ok()?);
+        self.pos = close;
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(out.into());
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    let e = self.peek()?;
+                    self.pos += 1;
+                    out.push(match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => return None,
+                    });
+                }
+                _ => {
+                    let from = self.pos;
+                    let n = s.get(from..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
+                    self.pos = from + n;
+                    out.push_str(core::str::from_utf8(s.get(from..self.pos)?).ok()?);
+                }
+            }
+        }
+    }
+
+    /// The character of `\uXXXX` (after `\u`), a surrogate pair read whole.
+    fn unicode_escape(&mut self) -> Option<char> {
+        let hi = self.hex4()?;
+        if (0xD800..0xDC00).contains(&hi) {
+            if self.s.get(self.pos..self.pos + 2)? != b"\\u" {
+                return None;
+            }
+            self.pos += 2;
+            let lo = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return None;
+            }
+            return char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
+        }
+        char::from_u32(hi)
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let h = core::str::from_utf8(self.s.get(self.pos..self.pos + 4)?).ok()?;
+        self.pos += 4;
+        u32::from_str_radix(h, 16).ok()
+    }
+
+    /// A member name, from the cache when it has no escapes and is short.
+    fn name(&mut self) -> Option<Bound<'py, PyString>> {
+        let py = self.py;
+        let text = self.string()?;
+        let std::borrow::Cow::Borrowed(name) = text else {
+            return Some(PyString::new(py, &text));
+        };
+        if name.len() > NAME_BYTES {
+            return Some(PyString::new(py, name));
+        }
+        static CACHE: OnceLock<Mutex<HashMap<Box<str>, Py<PyString>>>> = OnceLock::new();
+        // Taken only while the GIL is held, so never contended.
+        let mut cache = CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(s) = cache.get(name) {
+            return Some(s.bind(py).clone());
+        }
+        let s = PyString::intern(py, name);
+        if cache.len() < NAMES {
+            cache.insert(name.into(), s.clone().unbind());
+        }
+        Some(s)
+    }
+}
