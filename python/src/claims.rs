@@ -2,24 +2,58 @@
 //! converts it, written here rather than calling `json.loads` because this part runs holding the
 //! GIL: `json.loads` builds objects of its own (its scanner's memo, a regex match, tuples) and a
 //! new string per member name, and every object made while the GIL is held is work the other
-//! threads wait for (and memory that bounces between cores as the GIL does). Member names come
-//! from a small cache of strings made once.
+//! threads wait for, in memory that bounces between cores as the GIL does (Python's allocator
+//! hands a block one thread freed to the next thread that asks). Short strings that recur from
+//! token to token (member names, `iss`, `aud`, `token_use`, groups) come from each thread's own
+//! small cache instead of being made again.
 //!
 //! The core has checked the payload (valid JSON, UTF-8, escapes and surrogate pairs, no
 //! duplicate members, depth bounded), so this reader only converts; anything it does not expect
 //! (an integer beyond 64 bits, say) is handed to `json.loads` instead, which gives the same
 //! objects.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use core::cell::RefCell;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString};
 
-/// Member names kept, and the longest kept: claim names repeat from token to token.
-const NAMES: usize = 256;
-const NAME_BYTES: usize = 64;
+/// Slots of each thread's string cache, and the longest string kept.
+const SLOTS: usize = 256;
+const CACHED_BYTES: usize = 64;
+
+/// A slot of the string cache: a text and its Python string.
+type Slot = Option<(Box<str>, Py<PyString>)>;
+
+thread_local! {
+    /// Each thread's strings, direct-mapped by a hash of their text: a string that recurs is
+    /// made once per thread, and each thread touches only its own strings' reference counts (an
+    /// interned string would be one object for every thread). A slot holds the last string that
+    /// hashed to it.
+    static STRINGS: RefCell<Vec<Slot>> =
+        RefCell::new((0..SLOTS).map(|_| None).collect());
+}
+
+/// The Python string of `text`, from this thread's cache when short.
+fn py_string<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyString> {
+    if text.len() > CACHED_BYTES {
+        return PyString::new(py, text);
+    }
+    // FNV-1a: cheap, and the cache only needs recurring strings to land where they were.
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let slot = usize::try_from(hash % SLOTS as u64).unwrap_or(0);
+    STRINGS.with_borrow_mut(|cache| match cache.get_mut(slot) {
+        Some(Some((held, s))) if **held == *text => s.bind(py).clone(),
+        Some(entry) => {
+            let s = PyString::new(py, text);
+            *entry = Some((text.into(), s.clone().unbind()));
+            s
+        }
+        None => PyString::new(py, text),
+    })
+}
 
 /// `json.loads`, looked up once.
 fn json_loads(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
@@ -115,7 +149,7 @@ impl<'py, 'a> Reader<'py, 'a> {
             }
             b'"' => {
                 let s = self.string()?;
-                Some(PyString::new(py, &s).into_any())
+                Some(py_string(py, &s).into_any())
             }
             b't' => self.literal("true", true.into_pyobject(py).ok()?.to_owned().into_any()),
             b'f' => self.literal("false", false.into_pyobject(py).ok()?.to_owned().into_any()),
@@ -227,29 +261,9 @@ impl<'py, 'a> Reader<'py, 'a> {
         u32::from_str_radix(h, 16).ok()
     }
 
-    /// A member name, from the cache when it has no escapes and is short.
+    /// A member name.
     fn name(&mut self) -> Option<Bound<'py, PyString>> {
-        let py = self.py;
         let text = self.string()?;
-        let std::borrow::Cow::Borrowed(name) = text else {
-            return Some(PyString::new(py, &text));
-        };
-        if name.len() > NAME_BYTES {
-            return Some(PyString::new(py, name));
-        }
-        static CACHE: OnceLock<Mutex<HashMap<Box<str>, Py<PyString>>>> = OnceLock::new();
-        // Taken only while the GIL is held, so never contended.
-        let mut cache = CACHE
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(s) = cache.get(name) {
-            return Some(s.bind(py).clone());
-        }
-        let s = PyString::intern(py, name);
-        if cache.len() < NAMES {
-            cache.insert(name.into(), s.clone().unbind());
-        }
-        Some(s)
+        Some(py_string(self.py, &text))
     }
 }
