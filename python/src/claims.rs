@@ -39,10 +39,19 @@ fn py_string<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyString> {
     if text.len() > CACHED_BYTES {
         return PyString::new(py, text);
     }
-    // FNV-1a: cheap, and the cache only needs recurring strings to land where they were.
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    // The length and the first and last 8 bytes, mixed: constant time, and enough to spread the
+    // strings of a token (a collision only costs a string made again).
+    let b = text.as_bytes();
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        let part = b.get(at..).unwrap_or_default();
+        let n = part.len().min(8);
+        w[..n].copy_from_slice(&part[..n]);
+        u64::from_le_bytes(w)
+    };
+    let mixed = (word(0) ^ word(b.len().saturating_sub(8)).rotate_left(29) ^ b.len() as u64)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let hash = mixed >> 32;
     let slot = usize::try_from(hash % SLOTS as u64).unwrap_or(0);
     STRINGS.with_borrow_mut(|cache| match cache.get_mut(slot) {
         Some(Some((held, s))) if **held == *text => s.bind(py).clone(),
@@ -65,6 +74,7 @@ fn json_loads(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 pub(crate) fn to_python<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
     let mut r = Reader {
         py,
+        text: json,
         s: json.as_bytes(),
         pos: 0,
     };
@@ -76,6 +86,8 @@ pub(crate) fn to_python<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py,
 
 struct Reader<'py, 'a> {
     py: Python<'py>,
+    /// The JSON, as text (slices of it need no UTF-8 check: the core made one) and as bytes.
+    text: &'a str,
     s: &'a [u8],
     pos: usize,
 }
@@ -179,7 +191,7 @@ impl<'py, 'a> Reader<'py, 'a> {
             }
             self.pos += 1;
         }
-        let text = core::str::from_utf8(self.s.get(start..self.pos)?).ok()?;
+        let text = self.text.get(start..self.pos)?;
         if float {
             let f: f64 = text.parse().ok()?;
             Some(f.into_pyobject(self.py).ok()?.into_any())
@@ -196,14 +208,14 @@ impl<'py, 'a> Reader<'py, 'a> {
         }
         self.pos += 1;
         let start = self.pos;
-        let s: &'a [u8] = self.s;
+        let (s, text): (&'a [u8], &'a str) = (self.s, self.text);
         let close = start + s.get(start..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
         if s.get(close) == Some(&b'"') {
             self.pos = close + 1;
-            return core::str::from_utf8(s.get(start..close)?).ok().map(Into::into);
+            return text.get(start..close).map(Into::into);
         }
         // Escapes (rare in tokens): decoded one by one.
-        let mut out = String::from(core::str::from_utf8(s.get(start..close)?).ok()?);
+        let mut out = String::from(text.get(start..close)?);
         self.pos = close;
         loop {
             match self.peek()? {
@@ -232,7 +244,7 @@ impl<'py, 'a> Reader<'py, 'a> {
                     let from = self.pos;
                     let n = s.get(from..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
                     self.pos = from + n;
-                    out.push_str(core::str::from_utf8(s.get(from..self.pos)?).ok()?);
+                    out.push_str(text.get(from..self.pos)?);
                 }
             }
         }
@@ -256,7 +268,7 @@ impl<'py, 'a> Reader<'py, 'a> {
     }
 
     fn hex4(&mut self) -> Option<u32> {
-        let h = core::str::from_utf8(self.s.get(self.pos..self.pos + 4)?).ok()?;
+        let h = self.text.get(self.pos..self.pos + 4)?;
         self.pos += 4;
         u32::from_str_radix(h, 16).ok()
     }
