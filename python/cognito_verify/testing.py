@@ -32,23 +32,23 @@ class RefreshDriver:
     runtime: what to do about a pool's keys, the outcome of a fetch, keys loaded, a verification
     with the keys held. Nothing is fetched; every decision is the core's."""
 
-    def __init__(self, verifier: "_native.Verifier") -> None:
+    def __init__(self, verifier: _native.Verifier) -> None:
         self._v = verifier
 
-    def poll(self, now: int, unknown_kid: bool = False, pool: int = 0) -> "tuple[str, Optional[int]]":
+    def poll(self, now: int, unknown_kid: bool = False, pool: int = 0) -> tuple[str, Optional[int]]:
         """The action (``use_cached``, ``fetch``, ``refresh``, ``wait``, ``unavailable``) and,
         for ``unavailable``, when a fetch is tried again."""
         return self._v._poll(pool, now, unknown_kid)
 
-    def fetched(self, now: int, jwks: "Union[str, bytes, dict[str, Any], None]", pool: int = 0) -> None:
+    def fetched(self, now: int, jwks: Union[str, bytes, dict[str, Any], None], pool: int = 0) -> None:
         """Reports the fetch ``poll`` asked for: the document fetched, or ``None`` for a failure.
         Raises the key-set error for a document the core refuses."""
         self._v._fetched(pool, now, jwks)
 
-    def load(self, now: int, jwks: "Union[str, bytes, dict[str, Any]]") -> None:
+    def load(self, now: int, jwks: Union[str, bytes, dict[str, Any]]) -> None:
         """``cache_jwks`` at ``now``."""
         self._v._load_jwks(jwks, now)
 
-    def verify(self, token: str, now: int) -> "dict[str, Any]":
+    def verify(self, token: str, now: int) -> dict[str, Any]:
         """Verifies at ``now`` with the keys held; fetches nothing, asks the policy nothing."""
         return self._v._verify_at(token, now)
