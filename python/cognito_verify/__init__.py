@@ -83,8 +83,30 @@ class CognitoJwtVerifier(_native.Verifier):
         return f"<CognitoJwtVerifier: {self.pool_count} pool(s)>"
 
 
+class AlbJwtVerifier(_native.AlbVerifier):
+    """Verifies the tokens an Application Load Balancer signs (the ``x-amzn-oidc-data`` header):
+    ``signer`` one of the configured ALB ARNs, the ES256 signature by the key the ALB publishes
+    under the token's ``kid`` (fetched from the ARN's region, and cached), ``client``, ``iss``
+    when configured, ``exp``. Thread-safe; share one per process."""
+
+    __slots__ = ()
+
+    async def verify_async(self, token: str) -> dict[str, Any]:
+        """``verify`` for asyncio: a token whose key is held is verified at once; one whose key
+        must be fetched first waits in the loop's default executor."""
+        claims = self._try_verify(token)
+        if claims is not None:
+            return claims
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self.verify, token)
+
+    def __repr__(self) -> str:
+        return "<AlbJwtVerifier>"
+
+
 __all__ = [
     "CognitoJwtVerifier",
+    "AlbJwtVerifier",
     "CognitoVerifyError",
     "JwtVerificationError",
     "ParameterValidationError",

@@ -16,6 +16,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
+mod alb;
+mod claims;
 mod settings;
 mod verifier;
 
@@ -93,6 +95,7 @@ fn error_codes() -> Vec<&'static str> {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<verifier::Verifier>()?;
+    m.add_class::<alb::Alb>()?;
     m.add_function(wrap_pyfunction!(_register_errors, m)?)?;
     m.add_function(wrap_pyfunction!(_freeze_time, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;

@@ -21,7 +21,7 @@ const POOL_NAMES: [&str; 7] = [
 ];
 
 /// One string or a list of them.
-fn strings(v: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
+pub(crate) fn strings(v: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
     if let Ok(s) = v.cast::<PyString>() {
         return Ok(vec![s.to_cow()?.into_owned()]);
     }
@@ -120,14 +120,14 @@ fn size(v: &Bound<'_, PyAny>, name: &str) -> PyResult<usize> {
         .map_err(|_| PyValueError::new_err(format!("{name}: a count of at least 0")))
 }
 
-fn seconds(v: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
+pub(crate) fn seconds(v: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
     v.extract::<u64>()
         .map_err(|_| PyValueError::new_err(format!("{name}: whole seconds, at least 0")))
 }
 
 /// `jwks_cache={...}`: the refresh policy's tunables, seconds, the core's default for each one
 /// not given.
-fn refresh(v: &Bound<'_, PyAny>) -> PyResult<RefreshConfig> {
+pub(crate) fn refresh(v: &Bound<'_, PyAny>) -> PyResult<RefreshConfig> {
     let d = v
         .cast::<PyDict>()
         .map_err(|_| PyTypeError::new_err("jwks_cache: a dict of seconds"))?;

@@ -2,15 +2,15 @@
 //! [`CognitoJwtVerifier`] and the calls Python makes on it.
 
 use cognito_verify::{
-    CognitoJwtVerifier, OwnedClaims, Requirements, Revocation, SignOut, VerifyError,
+    payload_buffer_len, Action, CognitoJwtVerifier, Need, OwnedClaims, Requirements, Revocation,
+    SignOut, VerifyError,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
-use crate::{error, runtime, settings};
+use crate::{claims, error, runtime, settings};
 
 /// The verifier: the core's, and what each of its pools is called by.
 #[pyclass(subclass, frozen, module = "cognito_verify._native", name = "Verifier")]
@@ -20,12 +20,6 @@ pub(crate) struct Verifier {
     names: Vec<Vec<String>>,
 }
 
-/// `json.loads`, looked up once.
-fn json_loads(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    LOADS.import(py, "json", "loads")
-}
-
 /// The claims as a dict (the payload's JSON, which the core has checked: no duplicate members,
 /// depth bounded), or the package's exception for the error.
 fn claims_or_error(
@@ -33,12 +27,12 @@ fn claims_or_error(
     r: Result<OwnedClaims, VerifyError>,
 ) -> PyResult<Bound<'_, PyAny>> {
     match r {
-        Ok(claims) => json_loads(py)?.call1((claims.payload_json(),)),
+        Ok(claims) => claims::to_python(py, claims.payload_json()),
         Err(e) => Err(verify_error(py, e)),
     }
 }
 
-fn verify_error(py: Python<'_>, e: VerifyError) -> PyErr {
+pub(crate) fn verify_error(py: Python<'_>, e: VerifyError) -> PyErr {
     let err = error(py, e.code(), &e.to_string());
     if let VerifyError::KeysUnavailable { retry_at } = e {
         // When a fetch is tried again (unix seconds): an HTTP answer's Retry-After.
@@ -328,6 +322,72 @@ impl Verifier {
                 ("keys", s.keys.into_pyobject(py)?.into_any().unbind()),
             ],
         )
+    }
+
+    // Test hooks (`cognito_verify.testing.RefreshDriver`): the core's refresh policy and
+    // verification at a given time, as the Rust, C and JS tests drive it with
+    // testdata/refresh.jsonl. They only pass the calls through.
+
+    /// The core's decision about pool `pool`'s keys at `now`: the action's name, and when a
+    /// fetch is tried again for `"unavailable"`.
+    fn _poll(&self, pool: usize, now: u64, unknown_kid: bool) -> (&'static str, Option<u64>) {
+        let need = if unknown_kid {
+            Need::UnknownKid
+        } else {
+            Need::Keys
+        };
+        match self.inner.core().poll(pool, now, need) {
+            Action::UseCached => ("use_cached", None),
+            Action::Fetch => ("fetch", None),
+            Action::Refresh => ("refresh", None),
+            Action::Wait => ("wait", None),
+            Action::Unavailable { retry_at } => ("unavailable", Some(retry_at)),
+        }
+    }
+
+    /// Reports the fetch `_poll` asked for: `jwks` fetched (a document), or `None`, failed.
+    /// Raises the key-set error for a document the core refuses (then counted as failed).
+    #[pyo3(signature = (pool, now, jwks))]
+    fn _fetched(
+        &self,
+        py: Python<'_>,
+        pool: usize,
+        now: u64,
+        jwks: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let core = self.inner.core();
+        match jwks {
+            Some(doc) => core
+                .fetch_succeeded(pool, now, &document(py, &doc)?)
+                .map_err(|e| error(py, e.code(), &e.to_string())),
+            None => {
+                core.fetch_failed(pool, now);
+                Ok(())
+            }
+        }
+    }
+
+    /// `cache_jwks` at `now` instead of the clock's time.
+    fn _load_jwks(&self, py: Python<'_>, jwks: Bound<'_, PyAny>, now: u64) -> PyResult<()> {
+        self.inner
+            .core()
+            .load_jwks(None, &document(py, &jwks)?, now)
+            .map_err(|e| error(py, e.code(), &e.to_string()))
+    }
+
+    /// Verifies `token` at `now` with the keys held, fetching nothing and asking the refresh
+    /// policy nothing (the core's `VerifierCore::verify`).
+    fn _verify_at<'py>(
+        &self,
+        py: Python<'py>,
+        token: &str,
+        now: u64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut buf = vec![0u8; payload_buffer_len(token.len())];
+        match self.inner.core().verify(token, now, &mut buf) {
+            Ok(c) => claims::to_python(py, c.payload_json()),
+            Err(e) => Err(error(py, e.code(), &e.to_string())),
+        }
     }
 
     /// How many pools this verifier has.
