@@ -8,10 +8,15 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyDict;
 
-use crate::verifier::verify_error;
+use crate::verifier::{signature_cache_dict, verdict_memo_dict, verify_error};
 use crate::{claims, clock, error, runtime, settings};
 
-#[pyclass(subclass, frozen, module = "cognito_verify._native", name = "AlbVerifier")]
+#[pyclass(
+    subclass,
+    frozen,
+    module = "cognito_verify._native",
+    name = "AlbVerifier"
+)]
 pub(crate) struct Alb {
     inner: AlbJwtVerifier,
 }
@@ -50,7 +55,10 @@ impl Alb {
     /// timeouts, `offline` never fetching (keys from `cache_key` only).
     #[new]
     #[pyo3(signature = (alb_arn=None, *, client_id=None, issuer=None, leeway=None, key_url_base=None, jwks_cache=None, offline=false))]
-    #[expect(clippy::too_many_arguments, reason = "Python keyword arguments, one per setting")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "Python keyword arguments, one per setting"
+    )]
     fn new(
         py: Python<'_>,
         alb_arn: Option<Bound<'_, PyAny>>,
@@ -119,12 +127,23 @@ impl Alb {
             .map_err(|e| error(py, e.code(), &e.to_string()))
     }
 
-    /// Key fetches started, and keys held.
+    /// Key fetches started, fetches failed, and keys held.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.stats();
         let d = PyDict::new(py);
         d.set_item("fetches", s.fetches)?;
+        d.set_item("failures", s.failures)?;
         d.set_item("keys", s.keys)?;
         Ok(d)
+    }
+
+    /// Hits and misses of the verdict memo (ALB tokens verified before), its capacity and bytes.
+    fn verdict_memo_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        verdict_memo_dict(py, self.inner.verdict_memo_stats())
+    }
+
+    /// Hits and misses of the verified-signature cache, and its capacity.
+    fn signature_cache_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        signature_cache_dict(py, self.inner.signature_cache_stats())
     }
 }

@@ -209,7 +209,10 @@ impl<'py, 'a> Reader<'py, 'a> {
         self.pos += 1;
         let start = self.pos;
         let (s, text): (&'a [u8], &'a str) = (self.s, self.text);
-        let close = start + s.get(start..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
+        let close = start
+            + s.get(start..)?
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')?;
         if s.get(close) == Some(&b'"') {
             self.pos = close + 1;
             return text.get(start..close).map(Into::into);
@@ -242,7 +245,10 @@ impl<'py, 'a> Reader<'py, 'a> {
                 }
                 _ => {
                     let from = self.pos;
-                    let n = s.get(from..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
+                    let n = s
+                        .get(from..)?
+                        .iter()
+                        .position(|&b| b == b'"' || b == b'\\')?;
                     self.pos = from + n;
                     out.push_str(text.get(from..self.pos)?);
                 }

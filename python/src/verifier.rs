@@ -3,7 +3,7 @@
 
 use cognito_verify::{
     payload_buffer_len, Action, CognitoJwtVerifier, Need, OwnedClaims, Requirements, Revocation,
-    SignOut, VerifyError,
+    SignOut, SignatureCacheStats, VerdictMemoStats, VerifyError,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -83,6 +83,32 @@ fn stats<'py>(py: Python<'py>, items: &[(&str, Py<PyAny>)]) -> PyResult<Bound<'p
     for (k, v) in items {
         d.set_item(k, v)?;
     }
+    Ok(d)
+}
+
+/// The signature cache's counters as Python sees them (`SignatureCacheStats`).
+pub(crate) fn signature_cache_dict(
+    py: Python<'_>,
+    s: SignatureCacheStats,
+) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("hits", s.hits)?;
+    d.set_item("misses", s.misses)?;
+    d.set_item("capacity", s.capacity)?;
+    Ok(d)
+}
+
+/// The verdict memo's counters as Python sees them (`VerdictMemoStats`).
+pub(crate) fn verdict_memo_dict(
+    py: Python<'_>,
+    s: VerdictMemoStats,
+) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("hits", s.hits)?;
+    d.set_item("misses", s.misses)?;
+    d.set_item("capacity", s.capacity)?;
+    d.set_item("max_bytes", s.max_bytes)?;
+    d.set_item("bytes", s.bytes)?;
     Ok(d)
 }
 
@@ -247,39 +273,12 @@ impl Verifier {
 
     /// Hits and misses of the verified-signature cache, and its capacity (0: off).
     fn signature_cache_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.inner.signature_cache_stats();
-        stats(
-            py,
-            &[
-                ("hits", s.hits.into_pyobject(py)?.into_any().unbind()),
-                ("misses", s.misses.into_pyobject(py)?.into_any().unbind()),
-                (
-                    "capacity",
-                    s.capacity.into_pyobject(py)?.into_any().unbind(),
-                ),
-            ],
-        )
+        signature_cache_dict(py, self.inner.signature_cache_stats())
     }
 
     /// Hits and misses of the verdict memo, its capacity (0: off) and the bytes it holds.
     fn verdict_memo_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.inner.verdict_memo_stats();
-        stats(
-            py,
-            &[
-                ("hits", s.hits.into_pyobject(py)?.into_any().unbind()),
-                ("misses", s.misses.into_pyobject(py)?.into_any().unbind()),
-                (
-                    "capacity",
-                    s.capacity.into_pyobject(py)?.into_any().unbind(),
-                ),
-                (
-                    "max_bytes",
-                    s.max_bytes.into_pyobject(py)?.into_any().unbind(),
-                ),
-                ("bytes", s.bytes.into_pyobject(py)?.into_any().unbind()),
-            ],
-        )
+        verdict_memo_dict(py, self.inner.verdict_memo_stats())
     }
 
     /// Live revocations held now, and the capacity.

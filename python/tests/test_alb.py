@@ -90,7 +90,7 @@ def test_settings_and_errors() -> None:
     with pytest.raises(CognitoVerifyError) as e3:
         v.cache_key(ARN, KID, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
     assert e3.value.code == "unsupported_key"
-    assert v.stats() == {"fetches": 0, "keys": 0}
+    assert v.stats() == {"fetches": 0, "failures": 0, "keys": 0}
     assert repr(v) == "<AlbJwtVerifier>"
 
 
@@ -172,7 +172,10 @@ def test_many_tokens_one_fetch(key_server: tuple[str, list[str], Any]) -> None:
 
     assert len(asyncio.run(verify_all())) == 64
     assert paths == [f"/{KID}"], paths
-    assert v.stats() == {"fetches": 1, "keys": 1}
+    assert v.stats() == {"fetches": 1, "failures": 0, "keys": 1}
+    # Each token verified again came from the verdict memo (the core's, as for Cognito tokens).
+    assert v.verdict_memo_stats()["hits"] >= 128
+    assert v.signature_cache_stats()["capacity"] > 0
     # The core's verdicts, from the fetched key.
     with pytest.raises(JwtExpiredError):
         v.verify(alb_token(key, "late", int(time.time()) - 1))
