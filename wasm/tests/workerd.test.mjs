@@ -41,7 +41,7 @@ export default {
 `,
 );
 // The modules workerd.mjs imports, directly or through api.mjs.
-const modules = ["api.mjs", "errors.mjs", "options.mjs", "jwks.mjs", "engines.mjs", "verifier.mjs", "revocation.mjs", "platform.mjs"];
+const modules = ["api.mjs", "alb.mjs", "errors.mjs", "options.mjs", "jwks.mjs", "engines.mjs", "verifier.mjs", "revocation.mjs", "platform.mjs"];
 for (const f of ["workerd.mjs", ...modules, "cognito_verify_wasm.js", "cognito_verify_wasm_bg.wasm"]) {
   copyFileSync(join(pkg, f), join(dir, f));
 }
