@@ -2,8 +2,8 @@
 //! is answered again without its signature, decoding or parsing, by re-checking only what can
 //! change (ARCHITECTURE.md, "Verdict memo").
 //!
-//! - Keyed on the exact token: its bytes are stored and compared whole; the hash only picks its
-//!   two buckets of 4 entries.
+//! - Keyed on the exact token: its bytes are stored and compared whole; the hash picks its two
+//!   buckets of 4 entries, and is compared first.
 //! - Only tokens that passed every check are stored, with their decoded payload and where each
 //!   claim sits in it.
 //! - A hit is used only while the pool's key set is the one that verified it (any replacement of
@@ -35,6 +35,9 @@ const WAYS: usize = 4;
 #[derive(Debug)]
 pub(crate) struct Entry<M = ClaimsIndex> {
     token: Box<[u8]>,
+    /// [`hash`] of the token: compared before the token, so a lookup's other ways cost one
+    /// comparison of numbers each.
+    hash: u64,
     /// Shared with the claims a caller keeps ([`OwnedClaims`](crate::OwnedClaims) on a hit
     /// takes a reference, not a copy).
     payload: Arc<str>,
@@ -70,6 +73,7 @@ impl<M> Entry<M> {
     ) -> Self {
         Entry {
             token: token.into(),
+            hash: hash(token),
             payload,
             meta,
             pool,
@@ -93,13 +97,10 @@ impl<M> Entry<M> {
         &self.payload
     }
 
-    /// Whether this is the entry of exactly `token`: the end first (a signature's bytes tell
-    /// tokens apart at once, where their headers are alike), then the whole.
-    fn holds(&self, token: &[u8]) -> bool {
-        let tail = token.len().saturating_sub(16);
-        self.token.len() == token.len()
-            && self.token.get(tail..) == token.get(tail..)
-            && *self.token == *token
+    /// Whether this is the entry of exactly `token`, of hash `h`: the hash first (which tells
+    /// tokens apart at once), then the whole token.
+    fn holds(&self, token: &[u8], h: u64) -> bool {
+        self.hash == h && *self.token == *token
     }
 
     fn cost(&self) -> usize {
@@ -179,11 +180,11 @@ impl<M> VerdictMemo<M> {
         }
     }
 
-    /// The token's two buckets (two choices: a working set about half the capacity fits without
-    /// one full bucket evicting what another has room for); one when the memo has one bucket.
-    fn ways(&self, token: &[u8]) -> impl Iterator<Item = &Slot<M>> + '_ {
+    /// The two buckets of a token of hash `h` (two choices: a working set about half the
+    /// capacity fits without one full bucket evicting what another has room for); one when the
+    /// memo has one bucket.
+    fn ways_of(&self, h: u64) -> impl Iterator<Item = &Slot<M>> + '_ {
         let buckets = (self.slots.len() / WAYS) as u64;
-        let h = hash(token);
         let (b1, b2) = if buckets == 0 {
             (0, 0)
         } else {
@@ -205,9 +206,10 @@ impl<M> VerdictMemo<M> {
     /// The entry of exactly this token, if any. Not counted: the caller counts the lookup
     /// once it knows whether the entry can be used.
     pub(crate) fn find(&self, token: &[u8]) -> Option<Arc<Entry<M>>> {
-        self.ways(token).find_map(|slot| {
+        let h = hash(token);
+        self.ways_of(h).find_map(|slot| {
             let slot = slot.read();
-            slot.as_ref().filter(|e| e.holds(token)).map(Arc::clone)
+            slot.as_ref().filter(|e| e.holds(token, h)).map(Arc::clone)
         })
     }
 
@@ -233,27 +235,47 @@ impl<M> VerdictMemo<M> {
         // The way holding this token (remembered under keys since replaced), else an empty way
         // while the byte bound has room for one more entry, else one whose token expired, else
         // an entry of its buckets the hash picks (so a byte-full memo still takes new tokens,
-        // in place of old ones).
+        // in place of old ones). One pass, each way read once: this runs on every miss.
         let room = self.bytes.load(Ordering::Relaxed).saturating_add(cost) <= self.max_bytes;
-        let ways = || self.ways(token);
-        let from = usize::try_from(hash(token) >> 60).unwrap_or(0);
-        let pick = ways()
-            .find(|s| s.read().as_ref().is_some_and(|e| e.holds(token)))
-            .or_else(|| ways().find(|s| room && s.read().is_none()))
-            .or_else(|| ways().find(|s| s.read().as_ref().is_some_and(|e| e.until <= now)))
-            .or_else(|| {
-                let held = || ways().filter(|s| s.read().is_some());
-                let n = held().count();
-                (n > 0).then(|| held().nth(from % n)).flatten()
-            })
-            .or_else(|| ways().nth(from % WAYS));
+        let h = entry.hash;
+        let from = usize::try_from(h >> 60).unwrap_or(0);
+        let (mut same, mut empty, mut expired) = (None, None, None);
+        let mut held: [Option<&Slot<M>>; 2 * WAYS] = [None; 2 * WAYS];
+        let mut n = 0;
+        for s in self.ways_of(h) {
+            match s.read().as_ref() {
+                Some(e) if e.holds(token, h) => {
+                    same = Some(s);
+                    break;
+                }
+                Some(e) => {
+                    if expired.is_none() && e.until <= now {
+                        expired = Some(s);
+                    }
+                    if let Some(w) = held.get_mut(n) {
+                        *w = Some(s);
+                        n += 1;
+                    }
+                }
+                None => {
+                    if room && empty.is_none() {
+                        empty = Some(s);
+                    }
+                }
+            }
+        }
+        let pick = same
+            .or(empty)
+            .or(expired)
+            .or_else(|| (n > 0).then(|| held.get(from % n).copied().flatten()).flatten())
+            .or_else(|| self.ways_of(h).nth(from % WAYS));
         let Some(picked) = pick else {
             return;
         };
         let mut slot = picked.write();
         if slot
             .as_ref()
-            .is_some_and(|e| e.holds(token) && e.generation == generation)
+            .is_some_and(|e| e.holds(token, h) && e.generation == generation)
         {
             return; // another thread stored it meanwhile
         }
@@ -270,7 +292,7 @@ impl<M> VerdictMemo<M> {
             let at = self.hand.fetch_add(1, Ordering::Relaxed) % self.slots.len();
             self.slots.get(at)
         });
-        let others = ways().chain(hand).filter(|o| !core::ptr::eq(*o, picked));
+        let others = self.ways_of(h).chain(hand).filter(|o| !core::ptr::eq(*o, picked));
         for other in others {
             if !over() {
                 break;
@@ -283,12 +305,19 @@ impl<M> VerdictMemo<M> {
         if over() {
             return;
         }
-        let old = slot.replace(Arc::new(entry));
+        // The victim's allocation is reused when nobody else holds it (a miss then allocates
+        // the token and payload only).
+        let (mut old, mut old_shared) = (None, None);
+        match slot.as_mut().and_then(Arc::get_mut) {
+            Some(e) => old = Some(core::mem::replace(e, entry)),
+            None => old_shared = slot.replace(Arc::new(entry)),
+        }
         self.bytes.fetch_add(cost, Ordering::Relaxed);
         self.bytes.fetch_sub(freed, Ordering::Relaxed);
         drop(slot);
         // The old entry is freed outside the lock (or by the last reader holding it).
         drop(old);
+        drop(old_shared);
     }
 
     /// The counters.

@@ -234,6 +234,9 @@ export function makeState(list, shared) {
     // core's memo kept for the glue (verifier.mjs).
     memo: memoCapacity > 0 ? new Map() : null,
     memoCapacity,
+    // The tokens verified once, not indexed (verifier.mjs): a table of at most `memoCapacity`
+    // slots (a power of two), one token each, by memoKey(token).
+    seen: memoCapacity > 0 ? new Array(2 ** Math.floor(Math.log2(memoCapacity))).fill(undefined) : null,
   };
   state.sink = new Sink(state);
   return state;

@@ -5,9 +5,10 @@
 // The verdict memo (../src/memo.rs): a token seen before is looked up here, in `state.memo`, a
 // `Map` to the token, the handle of the core's memo entry, its pool, and its payload (JSON until
 // the first hit here, then parsed), bounded by the memo's entries (the oldest goes first). A
-// token verified for the first time is only noted as seen (no handle: taking one costs the core
-// another lookup of the whole token, for tokens a server may see once); the next time the glue
-// asks the core to keep it (`KEEP`), and from then on finds it here. It is keyed by a number made
+// token verified for the first time is only noted as seen, in `state.seen` (no handle: taking one
+// costs the core another lookup of the whole token, for tokens a server may see once); the next
+// time the glue asks the core to keep it (`KEEP`), and from then on finds it here. Both hold at
+// most the memo's entries of tokens. They are keyed by a number made
 // from the token's length and its last characters (`memoKey`: V8 would otherwise hash the whole
 // string, a new one per request, 3 us for a Cognito token), and an entry serves only the token it
 // holds, compared whole. A hit never answers on its own: one wasm call, `recheck`, has the core
@@ -129,26 +130,34 @@ export function memoKey(token) {
 }
 
 /**
- * Indexes `token`, just accepted: with the handle of the entry the core kept for the glue, or
- * (`sink.handle` NO_HANDLE) as seen once, so that the next verification asks the core to keep it.
+ * Notes `token`, just accepted: indexed with the handle of the entry the core kept for the glue,
+ * or (`sink.handle` NO_HANDLE) as seen once, so that the next verification asks the core to keep
+ * it. A token seen once only takes its slot of `state.seen` (by its key, the previous token of
+ * that slot forgotten): this runs for every new token, and a slot costs one store where the
+ * index's `Map` costs a delete, an insert and an object. A note lost to another token only costs
+ * the `KEEP` of a token the core's memo dropped: the core's lookup still answers the others.
  */
 function remember(state, token, sink) {
-  const memo = state.memo;
-  const key = memoKey(token);
   const { handle, stamp, pool } = sink;
-  // Indexed already (another verification of it finished first, WebCrypto's): nothing to note.
-  if (handle === NO_HANDLE && memo.get(key)?.token === token) return;
+  const key = memoKey(token);
+  const seen = state.seen;
+  const at = key & (seen.length - 1);
+  if (handle === NO_HANDLE) {
+    seen[at] = token;
+    return;
+  }
+  if (seen[at] === token) seen[at] = undefined;
+  const memo = state.memo;
   // The newest of two tokens of one key stays.
   memo.delete(key);
   if (memo.size >= state.memoCapacity) memo.delete(memo.keys().next().value);
-  const json = handle === NO_HANDLE ? undefined : sink.json;
-  memo.set(key, { token, handle, stamp, pool, json, payload: undefined, nested: undefined });
+  memo.set(key, { token, handle, stamp, pool, json: sink.json, payload: undefined, nested: undefined });
 }
 
 /**
  * One wasm call through the verifier's sink: `{ status, action, pool, key, payload, seen }`, read
  * from the sink before anything else runs; the payload of an accepted token parsed, and the
- * token indexed when the core kept it.
+ * token noted (`remember`).
  */
 function call(state, token, record, f) {
   const sink = state.sink;
@@ -174,8 +183,10 @@ const SEEN = Object.freeze({});
 function recall(state, token, now, poll) {
   const key = memoKey(token);
   const entry = state.memo.get(key);
-  if (entry === undefined || entry.token !== token) return undefined;
-  if (entry.handle === NO_HANDLE) return SEEN;
+  if (entry === undefined || entry.token !== token) {
+    const seen = state.seen;
+    return seen[key & (seen.length - 1)] === token ? SEEN : undefined;
+  }
   const n = state.core.recheck(entry.handle, entry.stamp, now, poll);
   const status = n & 0xff;
   if (status === STALE) {

@@ -140,13 +140,15 @@ test("10,000 distinct tokens through a small memo: the core's memo and the glue'
         const input = `${head}.${Buffer.from(JSON.stringify({ ...claims, jti: `bound-${i}` })).toString("base64url")}`;
         const sig = sign("sha256", Buffer.from(input), { key, dsaEncoding: "ieee-p1363" });
         const token = `${input}.${sig.toString("base64url")}`;
-        // Three times: seen once (indexed without a handle), kept by the core, found in the index.
+        // Three times: seen once (noted in the seen table), kept by the core, found in the index.
         for (let k = 0; k < 3; k++) v.verifySync(token);
         if (i % 1000 === 0) {
           const s = v.verdictMemoStats();
           assert.ok(s.capacity === ENTRIES && s.maxBytes === BYTES, JSON.stringify(s));
           assert.ok(s.bytes <= BYTES && s.bytes > 0, `after ${i} tokens: ${JSON.stringify(s)}`);
           assert.ok(state.memo.size <= ENTRIES, `after ${i} tokens: the glue's index holds ${state.memo.size}`);
+          const noted = state.seen.filter((t) => t !== undefined).length;
+          assert.ok(state.seen.length <= ENTRIES && noted <= ENTRIES, `after ${i} tokens: the seen table holds ${noted}`);
           peak.bytes = Math.max(peak.bytes, s.bytes);
           peak.index = Math.max(peak.index, state.memo.size);
         }
