@@ -124,8 +124,14 @@ const fast = (cache) => fastJwt?.createVerifier({
   key: nodeKey.export({ type: "spki", format: "pem" }), algorithms: ["RS256"], allowedIss: ISSUER, allowedAud: CLIENT, cache,
 });
 const fastNoCache = fast(false);
+// fast-jwt's own asynchronous verifier (its key given by an async function), for `await verify`
+// like for like: both awaited, one token in flight.
+const fastAsync = fastJwt?.createVerifier({
+  key: async () => nodeKey.export({ type: "spki", format: "pem" }), algorithms: ["RS256"], allowedIss: ISSUER, allowedAud: CLIENT, cache: false,
+});
 const fastCached = fast(2048); // as many tokens as the verdict memo's default entries
 if (fastJwt && fastNoCache(tokens[0]).sub !== ours.verifySync(tokens[0]).sub) throw new Error("fast-jwt disagrees");
+if (fastJwt && (await fastAsync(tokens[0])).sub !== ours.verifySync(tokens[0]).sub) throw new Error("fast-jwt (async) disagrees");
 
 await group([
   ["sync", "cognito-verify-wasm verifySync (node:crypto)", (t) => ours.verifySync(t), 0],
@@ -137,6 +143,7 @@ await group([
   ["async1", "cognito-verify-wasm await verify (node:crypto, 1)", (t) => ours.verify(t), 1],
   ["awsAsync1", "aws-jwt-verify await verify (1)", (t) => aws.verify(t), 1],
   ["jose1", "jose jwtVerify (1)", (t) => jose.jwtVerify(t, joseSet, joseOpts), 1],
+  fastJwt && ["fastAsync1", "fast-jwt async verifier, no cache (1)", (t) => fastAsync(t), 1],
 ]);
 await group([
   ["async64", "cognito-verify-wasm verify (node:crypto, 64 in flight)", (t) => ours.verify(t), 64],
@@ -227,7 +234,8 @@ console.log(`ratios to aws-jwt-verify: verifySync ${x("sync", "awsSync")}, await
   `64 in flight ${x("async64", "awsAsync64")}`);
 console.log(`ratios to jose: await verify (1) ${x("async1", "jose1")}, 64 in flight ${x("async64", "jose64")}`);
 console.log(`verifySync without memo or cache: ${x("sync", "rsa")} node:crypto's RSA verify alone` +
-  (fastJwt ? `, ${x("sync", "fastSync")} fast-jwt without its cache` : ""));
+  (fastJwt ? `, ${x("sync", "fastSync")} fast-jwt without its cache; await verify (1) ${x("async1", "fastAsync1")} ` +
+    `fast-jwt's async verifier awaited, ${x("async1", "fastSync")} its sync one` : ""));
 console.log(`pure wasm verifySync: ${Math.round(r.wasm)} tokens/s`);
 console.log(`verdict memo, verifySync: hit ${x("memo", "full")} the full verification` +
   (fastJwt ? `, ${x("memo", "fastCached")} fast-jwt's token-cache hit; a new string each call ${x("memoFresh", "fastFresh")}` : "") +
