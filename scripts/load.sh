@@ -14,6 +14,8 @@
 #   all-new      the same tokens against a server whose caches hold 8 entries: every request
 #                misses and is stored, as if every token were new (moto cannot sign a new token
 #                for each of ~100,000 requests)
+#   all-new-memo-off  all-new with the verdict memo off (the signature cache of 8 entries kept):
+#                what the memo costs a new token is all-new beside it
 #   no-cache     the same tokens, memo and cache off (VERDICT_MEMO_CAPACITY=0,
 #                SIGNATURE_CACHE_CAPACITY=0)
 # Needs wrk (installed with apt-get when missing) and the moto venv (scripts/ensure_venv.sh is called).
@@ -79,13 +81,14 @@ run one-token /api/v1/ping -H "Authorization: Bearer $TOKEN" --
 run working-set /api/v1/ping -s scripts/tokens.lua --
 run sigcache /api/v1/ping -s scripts/tokens.lua -- VERDICT_MEMO_CAPACITY=0
 run all-new /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=8 VERDICT_MEMO_CAPACITY=8
+run all-new-memo-off /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=8 VERDICT_MEMO_CAPACITY=0
 run no-cache /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=0 VERDICT_MEMO_CAPACITY=0
 
 echo
 echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores shared by wrk and the server)"
 base=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-healthz.txt")
 same=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-healthz-tokens.txt")
-for name in healthz healthz-tokens one-token working-set sigcache all-new no-cache; do
+for name in healthz healthz-tokens one-token working-set sigcache all-new all-new-memo-off no-cache; do
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$name.txt")
     p99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk-$name.txt")
     non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk-$name.txt")
@@ -95,6 +98,9 @@ for name in healthz healthz-tokens one-token working-set sigcache all-new no-cac
     ratio=$(python3 -c "print(f'{float($rps)/float($base):.2f}x')")
     # The rows driven by tokens.lua beside the /healthz row driven by it too.
     case $name in one-token|healthz) vs=-;; *) vs=$(python3 -c "print(f'{float($rps)/float($same):.2f}x')");; esac
-    printf '%-14s %10s req/s  %6s of /healthz  %6s of healthz-tokens   p99 %8s   non-2xx %-6s memo hits %-9s signature hits %-9s misses %s\n' \
+    printf '%-17s %10s req/s  %6s of /healthz  %6s of healthz-tokens   p99 %8s   non-2xx %-6s memo hits %-9s signature hits %-9s misses %s\n' \
         "$name" "$rps" "$ratio" "$vs" "$p99" "${non2xx:-0}" "${memo:-0}" "${hits:-0}" "${misses:-0}"
 done
+on=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-all-new.txt")
+off=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-all-new-memo-off.txt")
+echo "a new token with the verdict memo on: $(python3 -c "print(f'{float($on)/float($off):.3f}x')") of the same with the memo off"
