@@ -267,7 +267,11 @@ impl<M> VerdictMemo<M> {
         let pick = same
             .or(empty)
             .or(expired)
-            .or_else(|| (n > 0).then(|| held.get(from % n).copied().flatten()).flatten())
+            .or_else(|| {
+                (n > 0)
+                    .then(|| held.get(from % n).copied().flatten())
+                    .flatten()
+            })
             .or_else(|| self.ways_of(h).nth(from % WAYS));
         let Some(picked) = pick else {
             return;
@@ -292,7 +296,10 @@ impl<M> VerdictMemo<M> {
             let at = self.hand.fetch_add(1, Ordering::Relaxed) % self.slots.len();
             self.slots.get(at)
         });
-        let others = self.ways_of(h).chain(hand).filter(|o| !core::ptr::eq(*o, picked));
+        let others = self
+            .ways_of(h)
+            .chain(hand)
+            .filter(|o| !core::ptr::eq(*o, picked));
         for other in others {
             if !over() {
                 break;
