@@ -182,8 +182,10 @@ export class AlbJwtVerifier {
         what: "ALB key",
         timeoutMs: this.#timeoutMs,
         limit: MAX_KEY_BYTES,
-        // Keys come from where the core said, not from wherever a redirect points.
-        init: { redirect: "error" },
+        // Keys come from where the core said, not from wherever a redirect points: a redirect
+        // is not followed, and its answer (not ok) counts as a failed fetch. "manual", not
+        // "error": Workers refuse the latter.
+        init: { redirect: "manual" },
         urlAllowed: () => false,
       })
         .then(
