@@ -178,3 +178,31 @@ test("no key host: keys unavailable until the cooldown ends", async () => {
   });
   assert.deepEqual(v.keyStats(), { fetches: 1, failures: 1, keys: 0 });
 });
+
+test("a key host that redirects is not followed: the fetch fails", async () => {
+  const alb = testAlb();
+  const good = await keyHost(KID, alb.pem);
+  const redirects = [];
+  const server = createServer((req, res) => {
+    redirects.push(req.url);
+    res.writeHead(302, { location: `${good.base}${req.url}` });
+    res.end();
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  try {
+    const v = AlbJwtVerifier.create({
+      albArn: SIGNER,
+      clientId: CLIENT,
+      issuer: null,
+      keyUrlBase: `http://127.0.0.1:${server.address().port}`,
+    });
+    const e = await v.verify(alb.token(KID, Math.floor(Date.now() / 1000) + 600)).catch((e) => e);
+    assert.equal(e.code, "jwks_unavailable");
+    assert.deepEqual(redirects, [`/${KID}`]);
+    assert.deepEqual(good.paths, [], "the redirect's target was never asked");
+    assert.deepEqual(v.keyStats(), { fetches: 1, failures: 1, keys: 0 });
+  } finally {
+    await new Promise((ok) => server.close(ok));
+    await good.close();
+  }
+});
