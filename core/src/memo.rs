@@ -82,9 +82,9 @@ impl<M> Entry<M> {
         }
     }
 
-    /// The token, as verified.
-    pub(crate) fn token(&self) -> &[u8] {
-        &self.token
+    /// The token's [`hash`].
+    pub(crate) fn hash(&self) -> u64 {
+        self.hash
     }
 
     /// The decoded payload.
@@ -153,7 +153,7 @@ pub(crate) struct VerdictMemo<M = ClaimsIndex> {
 
 /// A bucket-picking hash of the token: its length and its last 32 bytes (the end of the
 /// signature, distinct for distinct signed tokens). Matching compares the whole token.
-fn hash(token: &[u8]) -> u64 {
+pub(crate) fn hash(token: &[u8]) -> u64 {
     let tail = token.get(token.len().saturating_sub(32)..).unwrap_or(&[]);
     let mut h = 0xcbf2_9ce4_8422_2325_u64 ^ token.len() as u64;
     for chunk in tail.chunks(8) {
@@ -205,17 +205,18 @@ impl<M> VerdictMemo<M> {
 
     /// The entry of exactly this token, if any. Not counted: the caller counts the lookup
     /// once it knows whether the entry can be used.
-    pub(crate) fn find(&self, token: &[u8]) -> Option<Arc<Entry<M>>> {
-        let h = hash(token);
+    /// `h` is the token's [`hash`], which the caller also counts the lookup by.
+    pub(crate) fn find(&self, token: &[u8], h: u64) -> Option<Arc<Entry<M>>> {
         self.ways_of(h).find_map(|slot| {
             let slot = slot.read();
             slot.as_ref().filter(|e| e.holds(token, h)).map(Arc::clone)
         })
     }
 
-    /// Counts a lookup: a hit, or a miss (no entry, or one under keys since replaced).
-    pub(crate) fn count(&self, token: &[u8], hit: bool) {
-        let stripe = usize::try_from(hash(token) >> 56).unwrap_or(0) % STRIPES;
+    /// Counts a lookup of the token of [`hash`] `h`: a hit, or a miss (no entry, or one under
+    /// keys since replaced).
+    pub(crate) fn count(&self, h: u64, hit: bool) {
+        let stripe = usize::try_from(h >> 56).unwrap_or(0) % STRIPES;
         let Some(c) = self.counts.get(stripe) else {
             return;
         };

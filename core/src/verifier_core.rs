@@ -13,7 +13,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use spin::{Mutex, RwLock};
 
 use crate::jwk::{KeySet, HEAP_KEY_CAPACITY};
-use crate::memo::{Entry, VerdictMemo, VerdictMemoStats};
+use crate::memo::{self, Entry, VerdictMemo, VerdictMemoStats};
 use crate::refresh::{Action, JwksRefresh, Need};
 use crate::revocation::{Revocation, RevocationStats, RevokeError, SignOut};
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
@@ -320,7 +320,7 @@ impl VerifierCore {
     ) -> Option<Result<Claims<'r>, Error>> {
         let entry = &remembered.0;
         let current = self.is_current(entry);
-        self.memo.count(entry.token(), current);
+        self.memo.count(entry.hash(), current);
         if !current {
             return None;
         }
@@ -339,11 +339,12 @@ impl VerifierCore {
         if !self.memo.is_on() {
             return None;
         }
+        let h = memo::hash(token.as_bytes());
         let entry = self
             .memo
-            .find(token.as_bytes())
+            .find(token.as_bytes(), h)
             .filter(|e| self.is_current(e));
-        self.memo.count(token.as_bytes(), entry.is_some());
+        self.memo.count(h, entry.is_some());
         entry
     }
 

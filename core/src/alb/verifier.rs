@@ -40,7 +40,7 @@ use super::{
     alb_buffer_len, alb_key_url, is_uuid, AlbArn, AlbClaims, AlbKey, AlbKeyError, AlbRules,
 };
 use super::{AlbToken, ALB_KEY_URL_MAX};
-use crate::memo::{Entry, VerdictMemo, VerdictMemoStats};
+use crate::memo::{self, Entry, VerdictMemo, VerdictMemoStats};
 #[cfg(all(feature = "signature-cache", target_has_atomic = "32"))]
 use crate::sigcache::{CacheSlot, SignatureCache, SignatureCacheStats};
 use crate::Error;
@@ -310,12 +310,13 @@ impl AlbVerifierCore {
         if !self.memo.is_on() {
             return None;
         }
-        let entry = self.memo.find(token).filter(|e| {
+        let h = memo::hash(token);
+        let entry = self.memo.find(token, h).filter(|e| {
             self.albs
                 .get(e.pool)
                 .is_some_and(|a| a.generation.load(Ordering::Acquire) == e.generation)
         });
-        self.memo.count(token, entry.is_some());
+        self.memo.count(h, entry.is_some());
         let entry = entry?;
         // As for a full verification: expired once `now` reaches `exp` plus the leeway.
         let until = i128::from(entry.meta.exp) + i128::from(self.config.leeway());
