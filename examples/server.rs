@@ -150,11 +150,7 @@ impl ApiHandler {
     /// answer is a 500, not an anonymous 200.
     fn answer(self, claims: Option<&OwnedClaims>) -> Response<Full<Bytes>> {
         let Some(c) = claims else {
-            return full(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "application/json",
-                json!({ "error": "500 Internal Server Error." }).to_string(),
-            );
+            return internal_error();
         };
         let body = Answer {
             message: self.message,
@@ -162,10 +158,22 @@ impl ApiHandler {
             username: c.username().unwrap_or_default(),
             token_use: c.token_use().as_str(),
         };
-        // Written straight from the claims: one allocation, the body itself.
-        let body = serde_json::to_string(&body).unwrap_or_default();
-        full(StatusCode::OK, "application/json", body)
+        // Written straight from the claims: one allocation, the body itself, sized for a
+        // Cognito token's claims (serde_json's own start, 128 bytes, would grow once).
+        let mut out = Vec::with_capacity(256);
+        match serde_json::to_writer(&mut out, &body) {
+            Ok(()) => full(StatusCode::OK, "application/json", out),
+            Err(_) => internal_error(),
+        }
     }
+}
+
+fn internal_error() -> Response<Full<Bytes>> {
+    full(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "application/json",
+        json!({ "error": "500 Internal Server Error." }).to_string(),
+    )
 }
 
 /// The body of an API route's `200`, its members in this order.

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Load figures of one server: the authenticated /api/v1/ping beside its unauthenticated /healthz.
 # Measured, never asserted. Loopback only; stops everything it started.
-#   bash scripts/load.sh      # DURATION=10s CONNECTIONS=32 THREADS=1 TOKENS=1000 by default
-# Runs, each with wrk:
+#   bash scripts/load.sh      # DURATION=10s ROUNDS=5 CONNECTIONS=32 THREADS=1 TOKENS=1000 by default
+# The first four rows are one server with the default configuration, measured in ROUNDS
+# alternating rounds of DURATION/ROUNDS each (a burst of load elsewhere on the shared machine
+# then hits every row alike; each row reports its median round, and the ratios are of medians).
+# The other rows each start a server of their own configuration, for DURATION. Rows, with wrk:
 #   healthz      GET /healthz, no token: what the server answers without any verification
 #   healthz-tokens  GET /healthz with the working set's requests (scripts/tokens.lua, the same
 #                bytes on the wire and the same wrk script as the rows below): the floor the
@@ -23,6 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO=${CARGO:-cargo}
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 TOKENS=${TOKENS:-1000}
@@ -56,51 +60,80 @@ echo "== minting $TOKENS distinct tokens with moto (InitiateAuth)"
 export TOKENS_FILE="$WORK/tokens.txt"
 echo "   $(sort -u "$TOKENS_FILE" | wc -l) distinct tokens"
 
+start() { # name, server env...: starts a server, sets $port and $pid
+    local name=$1; shift
+    port=$(free_port)
+    (cd "$WORK" && exec env APP_HOST=127.0.0.1 APP_PORT="$port" RUST_LOG=warn "$@" "$BIN/server") \
+        >"$WORK/server-$name.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+    local status
+    status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port/api/v1/ping")
+    echo "== server $name on port $port: /api/v1/ping with one token answers $status"
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
+metric() { # file, name
+    awk -v m="$2" '$1 == m {print $2}' "$1"
+}
+wrk_row() { # name, path, duration, wrk args...: appends to $WORK/wrk-$name.txt, counts the metrics
+    local name=$1 path=$2 duration=$3; shift 3
+    curl -s "http://127.0.0.1:$port/metrics" | grep -v '^#' >"$WORK/before.txt"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency "$@" "http://127.0.0.1:$port$path" \
+        | tee -a "$WORK/wrk-$name.txt" | grep -E 'Requests/sec|Non-2xx' | sed "s/^/   $name: /"
+    curl -s "http://127.0.0.1:$port/metrics" | grep -v '^#' >"$WORK/after.txt"
+    local m
+    for m in cognito_verdict_memo_hits_total cognito_signature_cache_hits_total cognito_signature_cache_misses_total; do
+        echo "$m $(( $(metric "$WORK/after.txt" $m) - $(metric "$WORK/before.txt" $m) ))" >>"$WORK/metrics-$name.txt"
+    done
+}
+# One server: /healthz and the authenticated route in alternating rounds.
+round_s=$(python3 -c "import re; d='$DURATION'; n=float(re.sub('[a-z]+', '', d)); print(max(1, round(n * (60 if d.endswith('m') else 1) / $ROUNDS)))")
+start default
+for r in $(seq "$ROUNDS"); do
+    echo "== round $r of $ROUNDS (${round_s}s a row; wrk -t$THREADS -c$CONNECTIONS)"
+    wrk_row healthz /healthz "${round_s}s"
+    wrk_row healthz-tokens /healthz "${round_s}s" -s scripts/tokens.lua
+    wrk_row one-token /api/v1/ping "${round_s}s" -H "Authorization: Bearer $TOKEN"
+    wrk_row working-set /api/v1/ping "${round_s}s" -s scripts/tokens.lua
+done
+curl -s "http://127.0.0.1:$port/metrics" | grep -v '^#'
+stop
 run() { # name, path, wrk args (token or script), -- server env...
     local name=$1 path=$2; shift 2
     local wrk_args=()
     while [ "$1" != "--" ]; do wrk_args+=("$1"); shift; done
     shift
-    local port; port=$(free_port)
-    (cd "$WORK" && exec env APP_HOST=127.0.0.1 APP_PORT="$port" RUST_LOG=warn "$@" "$BIN/server") \
-        >"$WORK/server-$name.log" 2>&1 &
-    local pid=$!
-    PIDS+=("$pid")
-    for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-    local status
-    status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port/api/v1/ping")
-    echo "== $name: GET $path (/api/v1/ping with one token answers $status); wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${wrk_args[@]}" \
-        "http://127.0.0.1:$port$path" | tee "$WORK/wrk-$name.txt"
-    curl -s "http://127.0.0.1:$port/metrics" | grep -v '^#' | tee "$WORK/metrics-$name.txt"
-    kill "$pid"; wait "$pid" 2>/dev/null || true
+    start "$name" "$@"
+    echo "== $name: GET $path; wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+    wrk_row "$name" "$path" "$DURATION" "${wrk_args[@]}"
+    stop
 }
-run healthz /healthz --
-run healthz-tokens /healthz -s scripts/tokens.lua --
-run one-token /api/v1/ping -H "Authorization: Bearer $TOKEN" --
-run working-set /api/v1/ping -s scripts/tokens.lua --
 run sigcache /api/v1/ping -s scripts/tokens.lua -- VERDICT_MEMO_CAPACITY=0
 run all-new /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=8 VERDICT_MEMO_CAPACITY=8
 run all-new-memo-off /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=8 VERDICT_MEMO_CAPACITY=0
 run no-cache /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=0 VERDICT_MEMO_CAPACITY=0
-
 echo
 echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores shared by wrk and the server)"
-base=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-healthz.txt")
-same=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-healthz-tokens.txt")
-for name in healthz healthz-tokens one-token working-set sigcache all-new all-new-memo-off no-cache; do
-    rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$name.txt")
-    p99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk-$name.txt")
-    non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk-$name.txt")
-    memo=$(awk '/^cognito_verdict_memo_hits_total/ {print $2}' "$WORK/metrics-$name.txt")
-    hits=$(awk '/^cognito_signature_cache_hits_total/ {print $2}' "$WORK/metrics-$name.txt")
-    misses=$(awk '/^cognito_signature_cache_misses_total/ {print $2}' "$WORK/metrics-$name.txt")
-    ratio=$(python3 -c "print(f'{float($rps)/float($base):.2f}x')")
-    # The rows driven by tokens.lua beside the /healthz row driven by it too.
-    case $name in one-token|healthz) vs=-;; *) vs=$(python3 -c "print(f'{float($rps)/float($same):.2f}x')");; esac
-    printf '%-17s %10s req/s  %6s of /healthz  %6s of healthz-tokens   p99 %8s   non-2xx %-6s memo hits %-9s signature hits %-9s misses %s\n' \
-        "$name" "$rps" "$ratio" "$vs" "$p99" "${non2xx:-0}" "${memo:-0}" "${hits:-0}" "${misses:-0}"
-done
-on=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-all-new.txt")
-off=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-all-new-memo-off.txt")
-echo "a new token with the verdict memo on: $(python3 -c "print(f'{float($on)/float($off):.3f}x')") of the same with the memo off"
+python3 - "$WORK" <<'PY'
+import re, statistics, sys
+work = sys.argv[1]
+def rows(name):
+    text = open(f"{work}/wrk-{name}.txt").read()
+    rps = [float(x) for x in re.findall(r"Requests/sec:\s+([\d.]+)", text)]
+    p99 = re.findall(r"^\s+99%\s+(\S+)", text, re.M)
+    non2xx = sum(int(x) for x in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", text))
+    counts = {}
+    for line in open(f"{work}/metrics-{name}.txt"):
+        k, v = line.split()
+        counts[k] = counts.get(k, 0) + int(v)
+    return statistics.median(rps), len(rps), (p99[len(p99) // 2] if p99 else "-"), non2xx, counts
+r = {n: rows(n) for n in ["healthz", "healthz-tokens", "one-token", "working-set", "sigcache", "all-new", "all-new-memo-off", "no-cache"]}
+base, same = r["healthz"][0], r["healthz-tokens"][0]
+for n, (rps, k, p99, non2xx, c) in r.items():
+    vs = "-" if n in ("healthz", "one-token") else f"{rps / same:.2f}x"
+    print(f"{n:<17} {rps:>10.0f} req/s ({'median of ' + str(k) if k > 1 else 'one run':<12}) {rps / base:5.2f}x of /healthz {vs:>6} of healthz-tokens"
+          f"   p99 {p99:>8}   non-2xx {non2xx:<4} memo hits {c.get('cognito_verdict_memo_hits_total', 0):<9}"
+          f" signature hits {c.get('cognito_signature_cache_hits_total', 0):<9} misses {c.get('cognito_signature_cache_misses_total', 0)}")
+print(f"a new token with the verdict memo on: {r['all-new'][0] / r['all-new-memo-off'][0]:.3f}x of the same with the memo off")
+PY

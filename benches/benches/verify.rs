@@ -216,6 +216,7 @@ fn main() {
                 "no_cache",
                 "hit",
                 "hit_verifier_core",
+                "hit_verifier_core_1000",
                 "miss",
                 "hit_1000_revoked",
                 "hit_revocations_one",

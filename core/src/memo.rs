@@ -3,7 +3,9 @@
 //! change (ARCHITECTURE.md, "Verdict memo").
 //!
 //! - Keyed on the exact token: its bytes are stored and compared whole; the hash picks its two
-//!   buckets of 4 entries, and is compared first.
+//!   buckets of 4 entries, and is compared first, from an array of the entries' hashes beside
+//!   the entries (a lookup reads one line of hashes per bucket and then only the entry whose
+//!   hash matches, rather than every entry of both buckets).
 //! - Only tokens that passed every check are stored, with their decoded payload and where each
 //!   claim sits in it.
 //! - A hit is used only while the pool's key set is the one that verified it (any replacement of
@@ -143,6 +145,10 @@ type Slot<M> = RwLock<Option<Arc<Entry<M>>>>;
 #[derive(Debug)]
 pub(crate) struct VerdictMemo<M = ClaimsIndex> {
     slots: Box<[Slot<M>]>,
+    /// The [`hash`] of each slot's entry (anything for an empty slot), written under the slot's
+    /// write lock. Only a hint: a lookup locks the slots whose hash matches and compares the
+    /// token there, so a hash read mid-write costs at most a miss (then a full verification).
+    tags: Box<[AtomicU64]>,
     max_bytes: usize,
     bytes: AtomicUsize,
     /// Where the next entry is taken from when the byte bound needs room beyond a token's
@@ -173,6 +179,7 @@ impl<M> VerdictMemo<M> {
         let entries = entries / WAYS * WAYS;
         VerdictMemo {
             slots: (0..entries).map(|_| RwLock::new(None)).collect(),
+            tags: (0..entries).map(|_| AtomicU64::new(0)).collect(),
             max_bytes,
             bytes: AtomicUsize::new(0),
             hand: AtomicUsize::new(0),
@@ -183,19 +190,19 @@ impl<M> VerdictMemo<M> {
     /// The two buckets of a token of hash `h` (two choices: a working set about half the
     /// capacity fits without one full bucket evicting what another has room for); one when the
     /// memo has one bucket.
-    fn ways_of(&self, h: u64) -> impl Iterator<Item = &Slot<M>> + '_ {
+    fn ways_of(&self, h: u64) -> impl Iterator<Item = (usize, &Slot<M>)> + '_ {
         let buckets = (self.slots.len() / WAYS) as u64;
         let (b1, b2) = if buckets == 0 {
             (0, 0)
         } else {
             (h % buckets, (h >> 32 ^ h.rotate_left(17)) % buckets)
         };
-        let bucket = |b: u64| {
-            let b = usize::try_from(b).unwrap_or(0);
-            self.slots.get(b * WAYS..b * WAYS + WAYS).unwrap_or(&[])
-        };
-        let second = if b2 == b1 { &[][..] } else { bucket(b2) };
-        bucket(b1).iter().chain(second.iter())
+        let first = |b: u64| usize::try_from(b).unwrap_or(0) * WAYS;
+        let (b1, b2) = (first(b1), first(b2));
+        let second = if b2 == b1 { 0 } else { WAYS };
+        (b1..b1 + WAYS)
+            .chain(b2..b2 + second)
+            .filter_map(|i| Some((i, self.slots.get(i)?)))
     }
 
     /// Whether the memo is on.
@@ -207,10 +214,16 @@ impl<M> VerdictMemo<M> {
     /// once it knows whether the entry can be used.
     /// `h` is the token's [`hash`], which the caller also counts the lookup by.
     pub(crate) fn find(&self, token: &[u8], h: u64) -> Option<Arc<Entry<M>>> {
-        self.ways_of(h).find_map(|slot| {
-            let slot = slot.read();
-            slot.as_ref().filter(|e| e.holds(token, h)).map(Arc::clone)
-        })
+        self.ways_of(h)
+            .filter(|&(i, _)| {
+                self.tags
+                    .get(i)
+                    .is_some_and(|t| t.load(Ordering::Relaxed) == h)
+            })
+            .find_map(|(_, slot)| {
+                let slot = slot.read();
+                slot.as_ref().filter(|e| e.holds(token, h)).map(Arc::clone)
+            })
     }
 
     /// Counts a lookup of the token of [`hash`] `h`: a hit, or a miss (no entry, or one under
@@ -241,10 +254,10 @@ impl<M> VerdictMemo<M> {
         let h = entry.hash;
         let from = usize::try_from(h >> 60).unwrap_or(0);
         let (mut same, mut empty, mut expired) = (None, None, None);
-        let mut held: [Option<&Slot<M>>; 2 * WAYS] = [None; 2 * WAYS];
+        let mut held: [Option<(usize, &Slot<M>)>; 2 * WAYS] = [None; 2 * WAYS];
         let mut n = 0;
         for s in self.ways_of(h) {
-            match s.read().as_ref() {
+            match s.1.read().as_ref() {
                 Some(e) if e.holds(token, h) => {
                     same = Some(s);
                     break;
@@ -274,7 +287,7 @@ impl<M> VerdictMemo<M> {
                     .flatten()
             })
             .or_else(|| self.ways_of(h).nth(from % WAYS));
-        let Some(picked) = pick else {
+        let Some((at, picked)) = pick else {
             return;
         };
         let mut slot = picked.write();
@@ -299,6 +312,7 @@ impl<M> VerdictMemo<M> {
         });
         let others = self
             .ways_of(h)
+            .map(|(_, s)| s)
             .chain(hand)
             .filter(|o| !core::ptr::eq(*o, picked));
         for other in others {
@@ -319,6 +333,9 @@ impl<M> VerdictMemo<M> {
         match slot.as_mut().and_then(Arc::get_mut) {
             Some(e) => old = Some(core::mem::replace(e, entry)),
             None => old_shared = slot.replace(Arc::new(entry)),
+        }
+        if let Some(tag) = self.tags.get(at) {
+            tag.store(h, Ordering::Relaxed);
         }
         self.bytes.fetch_add(cost, Ordering::Relaxed);
         self.bytes.fetch_sub(freed, Ordering::Relaxed);

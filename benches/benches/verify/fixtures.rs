@@ -26,6 +26,8 @@ pub(crate) struct Fixtures {
     pub(crate) id: String,
     pub(crate) access: String,
     pub(crate) es256: String,
+    /// 1,000 RS256 (kA) ID tokens of distinct `jti`: a server's working set of repeat tokens.
+    pub(crate) working_set: Vec<String>,
     /// For the raw RSA check: kA's public key, SHA-256 of the ID token's signing input, signature.
     pub(crate) rsa_a: rsa::RsaPublicKey,
     pub(crate) id_digest: [u8; 32],
@@ -81,6 +83,12 @@ impl Fixtures {
         };
         let (id, id_si, id_sig) = rs256(&ka, "kA", &id_claims());
         let (access, _, _) = rs256(&ka, "kA", &access_claims());
+        let working_set = (0..1000)
+            .map(|i| {
+                let claims = id_claims().replace("abcdefab-", &format!("{i:08x}-"));
+                rs256(&ka, "kA", &claims).0
+            })
+            .collect();
 
         let si = signing_input("kEC", "ES256", &id_claims());
         let ec_signer = p256::ecdsa::SigningKey::from(&kec);
@@ -103,6 +111,7 @@ impl Fixtures {
             id,
             access,
             es256,
+            working_set,
             rsa_a: ka.to_public_key(),
             id_digest: Sha256::digest(id_si.as_bytes()).into(),
             id_sig,
