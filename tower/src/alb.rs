@@ -15,7 +15,7 @@ use tower_service::Service;
 
 use crate::body::ResponseBody;
 use crate::cognito::report;
-use crate::layer::{ResponseFuture, State};
+use crate::layer::ResponseFuture;
 use crate::refusal::{is_grpc, Refusal};
 
 /// The header an ALB signs: its token of the signed-in user.
@@ -120,7 +120,16 @@ where
             Err(refusal) => Err(refused(refusal, &self.verifier, None)),
             Ok(Some(t)) => match self.verifier.try_verify(t) {
                 Some(v) => v.map_err(|e| refused(Refusal::Verify(e), &self.verifier, Some(t))),
-                None => return self.wait_for_key(req),
+                None => {
+                    let (verifier, token) = (self.verifier.clone(), t.to_owned());
+                    let verdict = async move {
+                        match verifier.verify(&token).await {
+                            Ok(claims) => Ok(Some(claims)),
+                            Err(e) => Err(refused(Refusal::Verify(e), &verifier, Some(&token))),
+                        }
+                    };
+                    return ResponseFuture::after_keys(&mut self.inner, req, verdict);
+                }
             },
         };
         ResponseFuture::decided(
@@ -129,44 +138,5 @@ where
             grpc,
             verdict.map(Some::<AlbOwnedClaims>),
         )
-    }
-}
-
-impl<S> AlbAuth<S> {
-    /// The verification of a token whose key must be fetched first, then the inner call, in one
-    /// boxed future.
-    fn wait_for_key<ReqBody, ResBody>(
-        &mut self,
-        mut req: Request<ReqBody>,
-    ) -> ResponseFuture<S::Future, ResBody, S::Error>
-    where
-        S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
-        S::Future: Send,
-        ReqBody: Send + 'static,
-    {
-        // The service polled ready goes into the future; a clone stays for the next call.
-        let clone = self.inner.clone();
-        let mut inner = core::mem::replace(&mut self.inner, clone);
-        let verifier = self.verifier.clone();
-        let future = Box::pin(async move {
-            let grpc = is_grpc(req.headers());
-            let token = match token(req.headers()) {
-                Ok(Some(t)) => t.to_owned(),
-                _ => String::new(),
-            };
-            match verifier.verify(&token).await {
-                Ok(claims) => {
-                    req.extensions_mut().insert::<AlbOwnedClaims>(claims);
-                    Ok(inner.call(req).await?.map(ResponseBody::new))
-                }
-                Err(e) => {
-                    let refusal = refused(Refusal::Verify(e), &verifier, Some(&token));
-                    Ok(refusal.into_response(grpc, ResponseBody::refusal))
-                }
-            }
-        });
-        ResponseFuture {
-            state: State::Waiting { future },
-        }
     }
 }

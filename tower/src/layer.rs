@@ -146,13 +146,13 @@ pin_project! {
     /// fetched first, the verification and the inner call together, boxed.
     pub struct ResponseFuture<F, B, E> {
         #[pin]
-        pub(crate) state: State<F, B, E>,
+        state: State<F, B, E>,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    pub(crate) enum State<F, B, E> {
+    enum State<F, B, E> {
         Inner { #[pin] future: F },
         Refused { response: Option<Response<ResponseBody<B>>> },
         Waiting { future: BoxFuture<Result<Response<ResponseBody<B>>, E>> },
@@ -200,7 +200,11 @@ where
             Presented::Token(token) => {
                 match cognito::verify_now(&policy.verifier, token, &policy.requirements) {
                     Some(verdict) => verdict.map(Some),
-                    None => return self.wait_for_keys(req),
+                    None => {
+                        let (policy, headers) = (self.policy.clone(), req.headers().clone());
+                        let verdict = async move { check(&policy, &headers).await };
+                        return ResponseFuture::after_keys(&mut self.inner, req, verdict);
+                    }
                 }
             }
             Presented::Nothing if policy.optional => Ok(None),
@@ -241,46 +245,39 @@ impl<F, B, E> ResponseFuture<F, B, E> {
         };
         ResponseFuture { state }
     }
-}
 
-impl<S> CognitoAuth<S> {
-    /// The verification of a token whose keys must be fetched first, and then the inner call,
-    /// in one boxed future.
-    fn wait_for_keys<ReqBody, ResBody>(
-        &mut self,
+    /// The future of a request whose token must wait for keys: `verdict` (which owns what it
+    /// needs: this path is rare, once per pool or key) and then the inner call, or the
+    /// refusal's answer, in one boxed future. The service polled ready moves into it; a clone
+    /// stays for the next call (tower's documented pattern).
+    pub(crate) fn after_keys<S, ReqBody, T, V>(
+        inner: &mut S,
         mut req: Request<ReqBody>,
-    ) -> ResponseFuture<S::Future, ResBody, S::Error>
+        verdict: V,
+    ) -> Self
     where
-        S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
-        S::Future: Send,
+        S: Service<Request<ReqBody>, Response = Response<B>, Error = E, Future = F>
+            + Clone
+            + Send
+            + 'static,
+        F: Future<Output = Result<Response<B>, E>> + Send,
         ReqBody: Send + 'static,
+        T: Clone + Send + Sync + 'static,
+        V: Future<Output = Result<Option<T>, Refusal>> + Send + 'static,
     {
-        // The service that was polled ready goes into the future; a clone stays for the next
-        // call (tower's documented pattern).
-        let clone = self.inner.clone();
-        let mut inner = core::mem::replace(&mut self.inner, clone);
-        let policy = self.policy.clone();
+        let clone = inner.clone();
+        let mut inner = core::mem::replace(inner, clone);
+        let grpc = is_grpc(req.headers());
         let future = Box::pin(async move {
-            let verdict = {
-                // Only the headers are borrowed across the verification, so the request body
-                // need not be `Sync` (axum's is not).
-                let headers: &HeaderMap = req.headers();
-                let grpc = is_grpc(headers);
-                check(&policy, headers)
-                    .await
-                    .map_err(|refusal| (refusal, grpc))
-            };
-            match verdict {
-                Ok(Some(claims)) => {
-                    req.extensions_mut().insert(claims);
+            match verdict.await {
+                Ok(claims) => {
+                    if let Some(claims) = claims {
+                        req.extensions_mut().insert(claims);
+                    }
+                    Ok(inner.call(req).await?.map(ResponseBody::new))
                 }
-                Ok(None) => {}
-                Err((refusal, grpc)) => {
-                    return Ok(refusal.into_response(grpc, ResponseBody::refusal));
-                }
+                Err(refusal) => Ok(refusal.into_response(grpc, ResponseBody::refusal)),
             }
-            let response = inner.call(req).await?;
-            Ok(response.map(ResponseBody::new))
         });
         ResponseFuture {
             state: State::Waiting { future },
