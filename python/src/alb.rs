@@ -3,7 +3,7 @@
 //! balancer tokens"). Keyword arguments go to its builder, claims come back as a dict, codes as
 //! the package's exceptions; which keys are fetched, and when, is the core's.
 
-use cognito_verify::{AlbJwtVerifier, AlbOwnedClaims, Error, VerifyError};
+use cognito_verify::{AlbJwtVerifier, AlbOwnedClaims, VerifyError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyDict;
@@ -39,10 +39,7 @@ impl Alb {
         py: Python<'_>,
         token: &PyBackedStr,
     ) -> Option<Result<AlbOwnedClaims, VerifyError>> {
-        match py.detach(|| self.inner.verify_sync(token, clock())) {
-            Err(VerifyError::Token(Error::UnknownKid)) => None,
-            r => Some(r),
-        }
+        py.detach(|| self.inner.try_verify_at(token, clock()))
     }
 }
 

@@ -214,7 +214,17 @@ impl AlbJwtVerifier {
     /// be fetched first ([`verify`](Self::verify) does). What a tower layer calls per request.
     #[must_use]
     pub fn try_verify(&self, token: &str) -> Option<Result<AlbOwnedClaims, VerifyError>> {
-        match self.inner.core.verify(token, now_unix()) {
+        self.try_verify_at(token, now_unix())
+    }
+
+    /// [`try_verify`](Self::try_verify) at `now` (Unix seconds).
+    #[must_use]
+    pub fn try_verify_at(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Option<Result<AlbOwnedClaims, VerifyError>> {
+        match self.inner.core.verify(token, now) {
             Ok(AlbStep::Verified(claims)) => Some(Ok(claims)),
             Ok(AlbStep::NeedKey(_)) => None,
             Err(e) => Some(Err(e.into())),
