@@ -1,11 +1,16 @@
 //! The claims as a dict: the payload's JSON converted to Python objects exactly as `json.loads`
-//! converts it, written here rather than calling `json.loads` because this part runs holding the
-//! GIL: `json.loads` builds objects of its own (its scanner's memo, a regex match, tuples) and a
-//! new string per member name, and every object made while the GIL is held is work the other
-//! threads wait for, in memory that bounces between cores as the GIL does (Python's allocator
-//! hands a block one thread freed to the next thread that asks). Short strings that recur from
-//! token to token (member names, `iss`, `aud`, `token_use`, groups) come from each thread's own
-//! small cache instead of being made again.
+//! converts it, written here rather than calling `json.loads` because the objects are made
+//! holding the GIL, and every microsecond the GIL is held per token is one the other threads
+//! may wait for (a thread that finds the GIL taken sleeps, and waking it is slow).
+//!
+//! So the work is split: [`Tape::read`] reads the JSON while the GIL is released (the walk,
+//! escapes, numbers, each string's cache slot), into a flat list of the values to make, and
+//! [`Tape::to_python`] only makes them. `json.loads` would also build objects of its own (its
+//! scanner's memo, a regex match, tuples) and a new string per member name, in memory that
+//! bounces between cores as the GIL does (Python's allocator hands a block one thread freed to
+//! the next thread that asks). Short strings that recur from token to token (member names, `iss`,
+//! `aud`, `token_use`, groups) come from each thread's own small cache instead of being made
+//! again.
 //!
 //! The core has checked the payload (valid JSON, UTF-8, escapes and surrogate pairs, no
 //! duplicate members, depth bounded), so this reader only converts; anything it does not expect
@@ -34,10 +39,10 @@ thread_local! {
         RefCell::new((0..SLOTS).map(|_| None).collect());
 }
 
-/// The Python string of `text`, from this thread's cache when short.
-fn py_string<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyString> {
+/// The cache slot of `text`; `None` for a string too long to keep.
+fn slot(text: &str) -> Option<usize> {
     if text.len() > CACHED_BYTES {
-        return PyString::new(py, text);
+        return None;
     }
     // The length and the first and last 8 bytes, mixed: constant time, and enough to spread the
     // strings of a token (a collision only costs a string made again).
@@ -51,9 +56,156 @@ fn py_string<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyString> {
     };
     let mixed = (word(0) ^ word(b.len().saturating_sub(8)).rotate_left(29) ^ b.len() as u64)
         .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let hash = mixed >> 32;
-    let slot = usize::try_from(hash % SLOTS as u64).unwrap_or(0);
-    STRINGS.with_borrow_mut(|cache| match cache.get_mut(slot) {
+    usize::try_from((mixed >> 32) % SLOTS as u64).ok()
+}
+
+/// `json.loads`, looked up once.
+fn json_loads(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    LOADS.import(py, "json", "loads")
+}
+
+/// The payload's JSON as Python objects: a dict for a token's payload (read and made at once,
+/// for the calls that are not on the hot path).
+pub(crate) fn to_python<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
+    Tape::read(json).to_python(py, json)
+}
+
+/// One value of the payload, in document order.
+#[derive(Clone, Copy)]
+enum Item {
+    /// An object of so many members, each a name (a `Str`) then its value.
+    Dict(usize),
+    /// An array of so many values.
+    List(usize),
+    /// A string: `len` bytes at `at` of the JSON, or of [`Tape::decoded`] when it had escapes;
+    /// and its cache slot.
+    Str {
+        at: usize,
+        len: usize,
+        decoded: bool,
+        slot: Option<usize>,
+    },
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Null,
+}
+
+/// The payload read without the GIL: the values to make, or `None` when `json.loads` makes them.
+pub(crate) struct Tape {
+    items: Option<Vec<Item>>,
+    /// The text of the strings written with escapes, decoded.
+    decoded: String,
+}
+
+impl Tape {
+    /// Reads `json` (no Python object is touched: the GIL need not be held).
+    pub(crate) fn read(json: &str) -> Tape {
+        let mut r = Reader {
+            text: json,
+            s: json.as_bytes(),
+            pos: 0,
+            items: Vec::with_capacity(32),
+            decoded: String::new(),
+        };
+        let ok = r.value().is_some() && r.at_end();
+        Tape {
+            items: ok.then_some(r.items),
+            decoded: r.decoded,
+        }
+    }
+
+    /// The objects of the `json` this tape was read from.
+    pub(crate) fn to_python<'py>(
+        &self,
+        py: Python<'py>,
+        json: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Some(items) = self.items.as_deref() else {
+            return json_loads(py)?.call1((json,));
+        };
+        let mut b = Builder {
+            py,
+            items,
+            next: 0,
+            json,
+            decoded: &self.decoded,
+        };
+        // The cache borrowed once for the whole dict; busy (a finalizer that verifies, run by a
+        // collection while a dict was made), strings are made without it.
+        STRINGS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut cache) => b.value(Some(&mut cache)),
+            Err(_) => b.value(None),
+        })
+    }
+}
+
+/// Makes the objects of a tape, holding the GIL.
+struct Builder<'py, 'a> {
+    py: Python<'py>,
+    items: &'a [Item],
+    next: usize,
+    json: &'a str,
+    decoded: &'a str,
+}
+
+impl<'py> Builder<'py, '_> {
+    fn item(&mut self) -> PyResult<Item> {
+        let item = self.items.get(self.next).copied();
+        self.next += 1;
+        item.ok_or_else(|| pyo3::exceptions::PyValueError::new_err("claims: tape ended"))
+    }
+
+    fn value(&mut self, mut cache: Option<&mut Vec<Slot>>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        Ok(match self.item()? {
+            Item::Dict(n) => {
+                let d = PyDict::new(py);
+                for _ in 0..n {
+                    let k = self.value(cache.as_deref_mut())?;
+                    let v = self.value(cache.as_deref_mut())?;
+                    d.set_item(k, v)?;
+                }
+                d.into_any()
+            }
+            Item::List(n) => {
+                let l = PyList::empty(py);
+                for _ in 0..n {
+                    l.append(self.value(cache.as_deref_mut())?)?;
+                }
+                l.into_any()
+            }
+            Item::Str {
+                at,
+                len,
+                decoded,
+                slot,
+            } => {
+                let src = if decoded { self.decoded } else { self.json };
+                let text = src.get(at..at + len).unwrap_or_default();
+                string(py, text, slot, cache)?.into_any()
+            }
+            Item::Int(i) => i.into_pyobject(py)?.into_any(),
+            Item::Float(f) => f.into_pyobject(py)?.into_any(),
+            Item::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
+            Item::Null => py.None().into_bound(py),
+        })
+    }
+}
+
+/// The Python string of `text`, from this thread's cache when it has a slot.
+fn string<'py>(
+    py: Python<'py>,
+    text: &str,
+    slot: Option<usize>,
+    cache: Option<&mut Vec<Slot>>,
+) -> PyResult<Bound<'py, PyString>> {
+    let entry = match (slot, cache) {
+        (Some(slot), Some(cache)) => cache.get_mut(slot),
+        _ => None,
+    };
+    Ok(match entry {
         Some(Some((held, s))) if **held == *text => s.bind(py).clone(),
         Some(entry) => {
             let s = PyString::new(py, text);
@@ -64,35 +216,17 @@ fn py_string<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyString> {
     })
 }
 
-/// `json.loads`, looked up once.
-fn json_loads(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    LOADS.import(py, "json", "loads")
-}
-
-/// The payload's JSON as Python objects: a dict for a token's payload.
-pub(crate) fn to_python<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
-    let mut r = Reader {
-        py,
-        text: json,
-        s: json.as_bytes(),
-        pos: 0,
-    };
-    match r.value() {
-        Some(v) if r.at_end() => Ok(v),
-        _ => json_loads(py)?.call1((json,)),
-    }
-}
-
-struct Reader<'py, 'a> {
-    py: Python<'py>,
+/// Reads the JSON into a tape's items.
+struct Reader<'a> {
     /// The JSON, as text (slices of it need no UTF-8 check: the core made one) and as bytes.
     text: &'a str,
     s: &'a [u8],
     pos: usize,
+    items: Vec<Item>,
+    decoded: String,
 }
 
-impl<'py, 'a> Reader<'py, 'a> {
+impl Reader<'_> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.pos).copied()
     }
@@ -117,22 +251,23 @@ impl<'py, 'a> Reader<'py, 'a> {
         self.pos == self.s.len()
     }
 
-    fn value(&mut self) -> Option<Bound<'py, PyAny>> {
+    fn value(&mut self) -> Option<()> {
         self.ws();
-        let py = self.py;
         match self.peek()? {
             b'{' => {
                 self.pos += 1;
-                let d = PyDict::new(py);
+                let at = self.items.len();
+                self.items.push(Item::Dict(0));
+                let mut n = 0;
                 if !self.eat(b'}') {
                     loop {
                         self.ws();
-                        let k = self.name()?;
+                        self.string()?;
                         if !self.eat(b':') {
                             return None;
                         }
-                        let v = self.value()?;
-                        d.set_item(k, v).ok()?;
+                        self.value()?;
+                        n += 1;
                         if self.eat(b'}') {
                             break;
                         }
@@ -141,14 +276,17 @@ impl<'py, 'a> Reader<'py, 'a> {
                         }
                     }
                 }
-                Some(d.into_any())
+                *self.items.get_mut(at)? = Item::Dict(n);
             }
             b'[' => {
                 self.pos += 1;
-                let l = PyList::empty(py);
+                let at = self.items.len();
+                self.items.push(Item::List(0));
+                let mut n = 0;
                 if !self.eat(b']') {
                     loop {
-                        l.append(self.value()?).ok()?;
+                        self.value()?;
+                        n += 1;
                         if self.eat(b']') {
                             break;
                         }
@@ -157,30 +295,28 @@ impl<'py, 'a> Reader<'py, 'a> {
                         }
                     }
                 }
-                Some(l.into_any())
+                *self.items.get_mut(at)? = Item::List(n);
             }
-            b'"' => {
-                let s = self.string()?;
-                Some(py_string(py, &s).into_any())
-            }
-            b't' => self.literal("true", true.into_pyobject(py).ok()?.to_owned().into_any()),
-            b'f' => self.literal("false", false.into_pyobject(py).ok()?.to_owned().into_any()),
-            b'n' => self.literal("null", py.None().into_bound(py)),
-            _ => self.number(),
+            b'"' => self.string()?,
+            b't' => self.literal("true", Item::Bool(true))?,
+            b'f' => self.literal("false", Item::Bool(false))?,
+            b'n' => self.literal("null", Item::Null)?,
+            _ => self.number()?,
         }
+        Some(())
     }
 
-    fn literal(&mut self, word: &str, v: Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+    fn literal(&mut self, word: &str, item: Item) -> Option<()> {
         let end = self.pos.checked_add(word.len())?;
         (self.s.get(self.pos..end)? == word.as_bytes()).then(|| {
             self.pos = end;
-            v
+            self.items.push(item);
         })
     }
 
     /// An integer as `int` (within 64 bits; beyond, `json.loads`), else a `float` of the same
     /// text: both parse to the nearest double.
-    fn number(&mut self) -> Option<Bound<'py, PyAny>> {
+    fn number(&mut self) -> Option<()> {
         let start = self.pos;
         let mut float = false;
         while let Some(b) = self.peek() {
@@ -192,45 +328,58 @@ impl<'py, 'a> Reader<'py, 'a> {
             self.pos += 1;
         }
         let text = self.text.get(start..self.pos)?;
-        if float {
-            let f: f64 = text.parse().ok()?;
-            Some(f.into_pyobject(self.py).ok()?.into_any())
+        self.items.push(if float {
+            Item::Float(text.parse().ok()?)
         } else {
-            let i: i64 = text.parse().ok()?;
-            Some(i.into_pyobject(self.py).ok()?.into_any())
-        }
+            Item::Int(text.parse().ok()?)
+        });
+        Some(())
     }
 
-    /// A string's text, escapes decoded.
-    fn string(&mut self) -> Option<std::borrow::Cow<'a, str>> {
+    /// A string: its span in the JSON, or its text decoded when written with escapes.
+    fn string(&mut self) -> Option<()> {
         if self.peek()? != b'"' {
             return None;
         }
         self.pos += 1;
         let start = self.pos;
-        let (s, text): (&'a [u8], &'a str) = (self.s, self.text);
+        let (s, text) = (self.s, self.text);
         let close = start
             + s.get(start..)?
                 .iter()
                 .position(|&b| b == b'"' || b == b'\\')?;
         if s.get(close) == Some(&b'"') {
             self.pos = close + 1;
-            return text.get(start..close).map(Into::into);
+            self.items.push(Item::Str {
+                at: start,
+                len: close - start,
+                decoded: false,
+                slot: slot(text.get(start..close)?),
+            });
+            return Some(());
         }
-        // Escapes (rare in tokens): decoded one by one.
-        let mut out = String::from(text.get(start..close)?);
+        // Escapes (rare in tokens): decoded one by one, after the strings decoded before.
+        let at = self.decoded.len();
+        self.decoded.push_str(text.get(start..close)?);
         self.pos = close;
         loop {
             match self.peek()? {
                 b'"' => {
                     self.pos += 1;
-                    return Some(out.into());
+                    let out = self.decoded.get(at..)?;
+                    self.items.push(Item::Str {
+                        at,
+                        len: out.len(),
+                        decoded: true,
+                        slot: slot(out),
+                    });
+                    return Some(());
                 }
                 b'\\' => {
                     self.pos += 1;
                     let e = self.peek()?;
                     self.pos += 1;
-                    out.push(match e {
+                    let c = match e {
                         b'"' => '"',
                         b'\\' => '\\',
                         b'/' => '/',
@@ -241,7 +390,8 @@ impl<'py, 'a> Reader<'py, 'a> {
                         b't' => '\t',
                         b'u' => self.unicode_escape()?,
                         _ => return None,
-                    });
+                    };
+                    self.decoded.push(c);
                 }
                 _ => {
                     let from = self.pos;
@@ -250,7 +400,7 @@ impl<'py, 'a> Reader<'py, 'a> {
                         .iter()
                         .position(|&b| b == b'"' || b == b'\\')?;
                     self.pos = from + n;
-                    out.push_str(text.get(from..self.pos)?);
+                    self.decoded.push_str(text.get(from..self.pos)?);
                 }
             }
         }
@@ -277,11 +427,5 @@ impl<'py, 'a> Reader<'py, 'a> {
         let h = self.text.get(self.pos..self.pos + 4)?;
         self.pos += 4;
         u32::from_str_radix(h, 16).ok()
-    }
-
-    /// A member name.
-    fn name(&mut self) -> Option<Bound<'py, PyString>> {
-        let text = self.string()?;
-        Some(py_string(self.py, &text))
     }
 }
