@@ -26,17 +26,48 @@ use pyo3::types::{PyDict, PyList, PyString};
 /// Slots of each thread's string cache, and the longest string kept.
 const SLOTS: usize = 256;
 const CACHED_BYTES: usize = 64;
+/// Slots of each thread's int cache, and its dict templates.
+const INTS: usize = 8;
+const TEMPLATES: usize = 4;
 
 /// A slot of the string cache: a text and its Python string.
 type Slot = Option<(Box<str>, Py<PyString>)>;
 
+/// A payload's member names and a dict holding them, in order: a payload with the same names is
+/// made as a copy of it (CPython clones a dict's table in one allocation) with its values set,
+/// instead of growing a new dict twice on the way to a dozen members.
+struct Template {
+    names: Vec<Box<str>>,
+    keys: Vec<Py<PyString>>,
+    /// Holds the values of the payload it was made from (never handed out: each copy's values
+    /// are all set).
+    dict: Py<PyDict>,
+    /// Which template this is, for a tape matched to it while the GIL was released.
+    id: u64,
+}
+
+/// Each thread's objects: a string, an int or a dict's shape that recurs is made once per
+/// thread, and each thread touches only its own objects' reference counts (an interned string
+/// would be one object for every thread).
+struct Cache {
+    /// Direct-mapped by a hash of their text: a slot holds the last string that hashed to it.
+    strings: Vec<Slot>,
+    /// Direct-mapped by value: the time claims (`iat` and `auth_time` often equal).
+    ints: [Option<(i64, Py<PyAny>)>; INTS],
+    templates: [Option<Template>; TEMPLATES],
+    /// The slot the next template replaces, and the id it gets.
+    next: usize,
+    made: u64,
+}
+
 thread_local! {
-    /// Each thread's strings, direct-mapped by a hash of their text: a string that recurs is
-    /// made once per thread, and each thread touches only its own strings' reference counts (an
-    /// interned string would be one object for every thread). A slot holds the last string that
-    /// hashed to it.
-    static STRINGS: RefCell<Vec<Slot>> =
-        RefCell::new((0..SLOTS).map(|_| None).collect());
+    static CACHE: RefCell<Cache> = RefCell::new(Cache {
+        strings: (0..SLOTS).map(|_| None).collect(),
+        ints: Default::default(),
+        templates: Default::default(),
+        next: 0,
+        made: 0,
+    });
 }
 
 /// The cache slot of `text`; `None` for a string too long to keep.
@@ -97,6 +128,8 @@ pub(crate) struct Tape {
     items: Option<Vec<Item>>,
     /// The text of the strings written with escapes, decoded.
     decoded: String,
+    /// The template whose names the payload's members have: its slot and id.
+    template: Option<(usize, u64)>,
 }
 
 impl Tape {
@@ -110,10 +143,54 @@ impl Tape {
             decoded: String::new(),
         };
         let ok = r.value().is_some() && r.at_end();
-        Tape {
+        let mut tape = Tape {
             items: ok.then_some(r.items),
             decoded: r.decoded,
+            template: None,
+        };
+        // This thread's templates, read without the GIL (their names are Rust strings).
+        tape.template = CACHE.with(|c| {
+            let c = c.try_borrow().ok()?;
+            c.templates.iter().enumerate().find_map(|(i, t)| {
+                let t = t.as_ref()?;
+                tape.has_names(json, &t.names).then_some((i, t.id))
+            })
+        });
+        tape
+    }
+
+    /// The text of a `Str` item.
+    fn text<'a>(&'a self, json: &'a str, item: Item) -> Option<&'a str> {
+        match item {
+            Item::Str {
+                at, len, decoded, ..
+            } => (if decoded { &self.decoded } else { json }).get(at..at + len),
+            _ => None,
         }
+    }
+
+    /// The member names of the payload's dict, in order, by their items.
+    fn names(&self) -> impl Iterator<Item = usize> + '_ {
+        let items = self.items.as_deref().unwrap_or_default();
+        let n = match items.first() {
+            Some(Item::Dict(n)) => *n,
+            _ => 0,
+        };
+        let mut at = 1;
+        (0..n).map(move |_| {
+            let name = at;
+            at = skip(items, at + 1);
+            name
+        })
+    }
+
+    fn has_names(&self, json: &str, names: &[Box<str>]) -> bool {
+        let items = self.items.as_deref().unwrap_or_default();
+        matches!(items.first(), Some(Item::Dict(n)) if *n == names.len())
+            && self.names().zip(names).all(|(i, name)| {
+                let text = items.get(i).and_then(|&item| self.text(json, item));
+                text == Some(&**name)
+            })
     }
 
     /// The objects of the `json` this tape was read from.
@@ -127,27 +204,36 @@ impl Tape {
         };
         let mut b = Builder {
             py,
+            tape: self,
             items,
             next: 0,
             json,
-            decoded: &self.decoded,
         };
         // The cache borrowed once for the whole dict; busy (a finalizer that verifies, run by a
-        // collection while a dict was made), strings are made without it.
-        STRINGS.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut cache) => b.value(Some(&mut cache)),
+        // collection while a dict was made), the objects are made without it.
+        CACHE.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut cache) => b.top(&mut cache),
             Err(_) => b.value(None),
         })
+    }
+}
+
+/// The item after the value at `at` (and what it holds).
+fn skip(items: &[Item], at: usize) -> usize {
+    match items.get(at) {
+        Some(Item::Dict(n)) => (0..*n).fold(at + 1, |i, _| skip(items, i + 1)),
+        Some(Item::List(n)) => (0..*n).fold(at + 1, |i, _| skip(items, i)),
+        _ => at + 1,
     }
 }
 
 /// Makes the objects of a tape, holding the GIL.
 struct Builder<'py, 'a> {
     py: Python<'py>,
+    tape: &'a Tape,
     items: &'a [Item],
     next: usize,
     json: &'a str,
-    decoded: &'a str,
 }
 
 impl<'py> Builder<'py, '_> {
@@ -157,7 +243,61 @@ impl<'py> Builder<'py, '_> {
         item.ok_or_else(|| pyo3::exceptions::PyValueError::new_err("claims: tape ended"))
     }
 
-    fn value(&mut self, mut cache: Option<&mut Vec<Slot>>) -> PyResult<Bound<'py, PyAny>> {
+    /// The payload: its dict from a template when one has its names, else made and kept as one.
+    fn top(&mut self, cache: &mut Cache) -> PyResult<Bound<'py, PyAny>> {
+        let Some(Item::Dict(n)) = self.items.first().copied() else {
+            return self.value(Some(cache));
+        };
+        // Taken out of the cache while the values are made (they use the cache), then put back.
+        let matched = self.tape.template.and_then(|(i, id)| {
+            let slot = cache.templates.get_mut(i)?;
+            slot.as_ref()
+                .is_some_and(|t| t.id == id)
+                .then(|| (i, slot.take()))
+        });
+        if let Some((i, Some(t))) = matched {
+            let made = self.copied(&t, cache);
+            if let Some(slot) = cache.templates.get_mut(i) {
+                *slot = Some(t);
+            }
+            return made;
+        }
+        let d = self.value(Some(cache))?.cast_into::<PyDict>()?;
+        let names = self.tape.names().collect::<Vec<_>>();
+        let mut t = Template {
+            names: Vec::with_capacity(n),
+            keys: Vec::with_capacity(n),
+            dict: d.copy()?.unbind(),
+            id: cache.made,
+        };
+        for (k, i) in d.keys().iter().zip(names) {
+            let item = self.items.get(i).copied().unwrap_or(Item::Null);
+            t.names
+                .push(self.tape.text(self.json, item).unwrap_or_default().into());
+            t.keys.push(k.cast_into::<PyString>()?.unbind());
+        }
+        let slot = cache.next;
+        if let Some(s) = cache.templates.get_mut(slot) {
+            *s = Some(t);
+        }
+        cache.next = (slot + 1) % TEMPLATES;
+        cache.made += 1;
+        Ok(d.into_any())
+    }
+
+    /// A copy of the template with the payload's values.
+    fn copied(&mut self, t: &Template, cache: &mut Cache) -> PyResult<Bound<'py, PyAny>> {
+        let d = t.dict.bind(self.py).copy()?;
+        self.next = 1;
+        for k in &t.keys {
+            self.next += 1; // the name: the template's own string
+            let v = self.value(Some(cache))?;
+            d.set_item(k.bind(self.py), v)?;
+        }
+        Ok(d.into_any())
+    }
+
+    fn value(&mut self, mut cache: Option<&mut Cache>) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         Ok(match self.item()? {
             Item::Dict(n) => {
@@ -176,17 +316,11 @@ impl<'py> Builder<'py, '_> {
                 }
                 l.into_any()
             }
-            Item::Str {
-                at,
-                len,
-                decoded,
-                slot,
-            } => {
-                let src = if decoded { self.decoded } else { self.json };
-                let text = src.get(at..at + len).unwrap_or_default();
+            item @ Item::Str { slot, .. } => {
+                let text = self.tape.text(self.json, item).unwrap_or_default();
                 string(py, text, slot, cache)?.into_any()
             }
-            Item::Int(i) => i.into_pyobject(py)?.into_any(),
+            Item::Int(i) => int(py, i, cache)?,
             Item::Float(f) => f.into_pyobject(py)?.into_any(),
             Item::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
             Item::Null => py.None().into_bound(py),
@@ -199,10 +333,10 @@ fn string<'py>(
     py: Python<'py>,
     text: &str,
     slot: Option<usize>,
-    cache: Option<&mut Vec<Slot>>,
+    cache: Option<&mut Cache>,
 ) -> PyResult<Bound<'py, PyString>> {
     let entry = match (slot, cache) {
-        (Some(slot), Some(cache)) => cache.get_mut(slot),
+        (Some(slot), Some(cache)) => cache.strings.get_mut(slot),
         _ => None,
     };
     Ok(match entry {
@@ -213,6 +347,21 @@ fn string<'py>(
             s
         }
         None => PyString::new(py, text),
+    })
+}
+
+/// The Python int of `i`, from this thread's cache.
+fn int<'py>(py: Python<'py>, i: i64, cache: Option<&mut Cache>) -> PyResult<Bound<'py, PyAny>> {
+    let slot = usize::try_from((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 61).unwrap_or(0);
+    let entry = cache.and_then(|c| c.ints.get_mut(slot));
+    Ok(match entry {
+        Some(Some((held, v))) if *held == i => v.bind(py).clone(),
+        Some(entry) => {
+            let v = i.into_pyobject(py)?.into_any();
+            *entry = Some((i, v.clone().unbind()));
+            v
+        }
+        None => i.into_pyobject(py)?.into_any(),
     })
 }
 
