@@ -21,12 +21,17 @@ pub(crate) struct Alb {
     inner: AlbJwtVerifier,
 }
 
-fn claims_or_error(
-    py: Python<'_>,
-    r: Result<AlbOwnedClaims, VerifyError>,
-) -> PyResult<Bound<'_, PyAny>> {
+/// Verified claims with their payload read for Python, both while the GIL is released.
+type Read = (AlbOwnedClaims, claims::Tape);
+
+fn read(c: AlbOwnedClaims) -> Read {
+    let tape = claims::Tape::read(c.payload_json());
+    (c, tape)
+}
+
+fn claims_or_error(py: Python<'_>, r: Result<Read, VerifyError>) -> PyResult<Bound<'_, PyAny>> {
     match r {
-        Ok(c) => claims::to_python(py, c.payload_json()),
+        Ok((c, tape)) => tape.to_python(py, c.payload_json()),
         Err(e) => Err(verify_error(py, e)),
     }
 }
@@ -34,12 +39,12 @@ fn claims_or_error(
 impl Alb {
     /// The verdict with the keys held, the GIL released; `None` when the token's key is not held
     /// (then `verify` fetches it, as the core decides).
-    fn attempt(
-        &self,
-        py: Python<'_>,
-        token: &PyBackedStr,
-    ) -> Option<Result<AlbOwnedClaims, VerifyError>> {
-        py.detach(|| self.inner.try_verify_at(token, clock()))
+    fn attempt(&self, py: Python<'_>, token: &PyBackedStr) -> Option<Result<Read, VerifyError>> {
+        py.detach(|| {
+            self.inner
+                .try_verify_at(token, clock())
+                .map(|r| r.map(read))
+        })
     }
 }
 
@@ -99,7 +104,7 @@ impl Alb {
             Some(r) => r,
             None => {
                 let rt = runtime()?;
-                py.detach(|| rt.block_on(self.inner.verify_at(&token, clock())))
+                py.detach(|| rt.block_on(self.inner.verify_at(&token, clock())).map(read))
             }
         };
         claims_or_error(py, r)

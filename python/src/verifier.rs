@@ -20,14 +20,20 @@ pub(crate) struct Verifier {
     names: Vec<Vec<String>>,
 }
 
+/// Verified claims with their payload read for Python ([`claims::Tape`]), both while the GIL is
+/// released.
+type Read = (OwnedClaims, claims::Tape);
+
+fn read(claims: OwnedClaims) -> Read {
+    let tape = claims::Tape::read(claims.payload_json());
+    (claims, tape)
+}
+
 /// The claims as a dict (the payload's JSON, which the core has checked: no duplicate members,
 /// depth bounded), or the package's exception for the error.
-fn claims_or_error(
-    py: Python<'_>,
-    r: Result<OwnedClaims, VerifyError>,
-) -> PyResult<Bound<'_, PyAny>> {
+fn claims_or_error(py: Python<'_>, r: Result<Read, VerifyError>) -> PyResult<Bound<'_, PyAny>> {
     match r {
-        Ok(claims) => claims::to_python(py, claims.payload_json()),
+        Ok((claims, tape)) => tape.to_python(py, claims.payload_json()),
         Err(e) => Err(verify_error(py, e)),
     }
 }
@@ -139,12 +145,12 @@ impl Verifier {
         py: Python<'_>,
         token: &PyBackedStr,
         req: &Requirements,
-    ) -> PyResult<Option<OwnedClaims>> {
+    ) -> PyResult<Option<Read>> {
         let rt = runtime()?;
         let r = py.detach(|| {
             // A refresh the policy asks for is spawned on the runtime.
             let _ctx = rt.enter();
-            self.inner.try_verify_for(token, req)
+            self.inner.try_verify_for(token, req).map(|r| r.map(read))
         });
         r.transpose().map_err(|e| verify_error(py, e))
     }
@@ -185,7 +191,7 @@ impl Verifier {
             Some(claims) => Ok(claims),
             None => {
                 let rt = runtime()?;
-                py.detach(|| rt.block_on(self.inner.verify_for(&token, &req)))
+                py.detach(|| rt.block_on(self.inner.verify_for(&token, &req)).map(read))
             }
         };
         claims_or_error(py, r)

@@ -63,3 +63,24 @@ def test_claims_match_json_loads() -> None:
     check(v, json.dumps(base(big=2**70, neg=-(2**64), deep=[[2**65]])).encode())
     n += 2
     print(f"claims: {n} payloads as json.loads reads them")
+
+
+def test_claims_of_recurring_shapes() -> None:
+    """Payloads with the member names of recent ones (a dict copied from a per-thread template),
+    shapes alternating beyond the templates kept: each call gives fresh, independent objects."""
+    v = CognitoJwtVerifier(POOL, client_id=CLIENT, offline=True, verdict_memo=0)
+    v.cache_jwks(jwks())
+    now = int(time.time())
+    payloads = [
+        json.dumps(base(**{f"x{k}": [k, now + k, "g"], "n": {"a": k}})).encode() for k in range(6)
+    ] + [json.dumps(base(x0=[9])).encode()]
+    tokens = [signed(p) for p in payloads]
+    for _ in range(3):
+        for token, payload in zip(tokens, payloads):
+            got = v.verify(token)
+            want = json.loads(payload)
+            assert got == want and list(got) == list(want) and repr(got) == repr(want)
+            got["sub"] = "changed"  # the caller's to change: the next dict is its own
+            got["added"] = 1
+            got.pop("iss")
+            next(x for k, x in got.items() if k.startswith("x")).append("more")
