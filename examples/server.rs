@@ -48,6 +48,7 @@ mod web;
 use core::convert::Infallible;
 use core::future::Future;
 use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,7 +57,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use cognito_verify::OwnedClaims;
 use cognito_verify_examples::{escape_html, Env};
-use cognito_verify_tower::{CognitoAuth, CognitoAuthLayer, ResponseBody};
+use cognito_verify_tower::{CognitoAuth, CognitoAuthLayer, ResponseBody, ResponseFuture};
 use headers::SecurityHeaders;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -71,7 +72,7 @@ use replicas::Revocations;
 use serde_json::json;
 use settings::{metrics, Settings};
 use tokio::net::TcpListener;
-use tower::{Layer as _, ServiceExt as _};
+use tower::{Layer as _, Service as _, ServiceExt as _};
 use tracing::{error, info, warn};
 use web::Web;
 
@@ -152,19 +153,48 @@ impl ApiHandler {
         let Some(c) = claims else {
             return internal_error();
         };
-        let body = Answer {
-            message: self.message,
-            sub: c.sub(),
-            username: c.username().unwrap_or_default(),
-            token_use: c.token_use().as_str(),
-        };
-        // Written straight from the claims: one allocation, the body itself, sized for a
-        // Cognito token's claims (serde_json's own start, 128 bytes, would grow once).
         let mut out = Vec::with_capacity(256);
-        match serde_json::to_writer(&mut out, &body) {
-            Ok(()) => full(StatusCode::OK, "application/json", out),
-            Err(_) => internal_error(),
+        // Written straight from the claims into one allocation, the body itself: every value
+        // of a Cognito token (UUIDs, plain names) needs no escaping, and one that does goes
+        // through serde_json.
+        out.extend_from_slice(b"{\"message\":");
+        let ok = json_str(&mut out, self.message)
+            && json_member(&mut out, b",\"sub\":", c.sub())
+            && json_member(
+                &mut out,
+                b",\"username\":",
+                c.username().unwrap_or_default(),
+            )
+            && json_member(&mut out, b",\"token_use\":", c.token_use().as_str());
+        out.push(b'}');
+        if ok {
+            full(StatusCode::OK, "application/json", out)
+        } else {
+            internal_error()
         }
+    }
+}
+
+/// Appends `,"name":` and `value` as a JSON string.
+fn json_member(out: &mut Vec<u8>, name: &[u8], value: &str) -> bool {
+    out.extend_from_slice(name);
+    json_str(out, value)
+}
+
+/// Appends `value` as a JSON string: as it is when nothing in it needs an escape, else by
+/// serde_json.
+fn json_str(out: &mut Vec<u8>, value: &str) -> bool {
+    // A fold rather than `all`: no early exit, so it runs 16 bytes at a time.
+    let plain = !value.bytes().fold(false, |escape, b| {
+        escape | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.push(b'"');
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'"');
+        true
+    } else {
+        serde_json::to_writer(out, value).is_ok()
     }
 }
 
@@ -176,25 +206,13 @@ fn internal_error() -> Response<Full<Bytes>> {
     )
 }
 
-/// The body of an API route's `200`, its members in this order.
-#[derive(serde::Serialize)]
-struct Answer<'a> {
-    message: &'a str,
-    sub: &'a str,
-    username: &'a str,
-    token_use: &'a str,
-}
-
 impl tower::Service<Request<Incoming>> for ApiHandler {
     type Response = Response<Full<Bytes>>;
     type Error = Infallible;
-    type Future = core::future::Ready<Result<Self::Response, Infallible>>;
+    type Future = HandlerFuture;
 
-    fn poll_ready(
-        &mut self,
-        _: &mut core::task::Context<'_>,
-    ) -> core::task::Poll<Result<(), Infallible>> {
-        core::task::Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, req: Request<Incoming>) -> Self::Future {
@@ -211,10 +229,42 @@ impl ApiRoute {
         ApiRoute(auth.layer(handler))
     }
 
-    async fn call(&self, req: Request<Incoming>) -> Response<Body> {
-        match self.0.clone().oneshot(req).await {
-            Ok(r) => r,
-            Err(never) => match never {},
+    /// The route's answer: the handler's own future when the token is decided at once (nothing
+    /// boxed, no `Oneshot` around it), the layer's when keys must be fetched first.
+    fn call(&self, req: Request<Incoming>) -> ApiFuture {
+        let mut route = self.0.clone();
+        // `poll_ready` as tower requires, without a waker: the handler is always ready, and the
+        // layer is as ready as its handler.
+        match route.poll_ready(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(Ok(())) => ApiFuture::Route(route.call(req)),
+            Poll::Ready(Err(never)) => match never {},
+            Poll::Pending => ApiFuture::Answer(Some(internal_error().map(ResponseBody::new))),
+        }
+    }
+}
+
+/// What an [`ApiHandler`] answers, as its future.
+type HandlerFuture = core::future::Ready<Result<Response<Full<Bytes>>, Infallible>>;
+
+/// The future of [`ApiRoute::call`].
+enum ApiFuture {
+    Route(ResponseFuture<HandlerFuture, Full<Bytes>, Infallible>),
+    Answer(Option<Response<Body>>),
+}
+
+impl Future for ApiFuture {
+    type Output = Response<Body>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response<Body>> {
+        match self.get_mut() {
+            ApiFuture::Route(f) => Pin::new(f).poll(cx).map(|r| match r {
+                Ok(r) => r,
+                Err(never) => match never {},
+            }),
+            ApiFuture::Answer(r) => Poll::Ready(
+                r.take()
+                    .unwrap_or_else(|| internal_error().map(ResponseBody::new)),
+            ),
         }
     }
 }
@@ -264,8 +314,9 @@ impl App {
         let handler = match route {
             ApiName::Ping => &self.state.ping,
             ApiName::Admin => &self.state.admin,
+            // Boxed, as the pages are (`web.rs`): a call to Cognito is a large future.
             ApiName::Logout if req.method() == Method::POST => {
-                return match self.state.logout_api.clone().oneshot(req).await {
+                return match Box::pin(self.state.logout_api.clone().oneshot(req)).await {
                     Ok(r) => r,
                     Err(never) => match never {},
                 };
@@ -299,7 +350,7 @@ impl App {
             return self.api(req, route).await;
         }
         if path == "/logout" {
-            return self.state.logout.web(req).await;
+            return Box::pin(self.state.logout.web(req)).await;
         }
         if let Some(page) = self.state.web.route(&req).await {
             return page;
@@ -563,6 +614,29 @@ fn main() -> ExitCode {
         Err(msg) => {
             eprintln!("{PROG}: {msg}");
             ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_str;
+
+    #[test]
+    fn json_strings_are_what_serde_json_writes() {
+        for s in [
+            "",
+            "pong",
+            "a\"b",
+            "back\\slash",
+            "tab\tnew\nline",
+            "\u{1}",
+            "é ü \u{7f} 🙂",
+            "</script>",
+        ] {
+            let mut ours = Vec::new();
+            assert!(json_str(&mut ours, s));
+            assert_eq!(ours, serde_json::to_vec(s).expect("serializes"), "{s:?}");
         }
     }
 }

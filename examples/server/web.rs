@@ -105,11 +105,13 @@ impl Web {
     /// The page at `path`, or `None` when `path` is not one of the web pages.
     pub(super) async fn route(&self, req: &Request<Incoming>) -> Option<Response<Body>> {
         let get = req.method() == Method::GET || req.method() == Method::HEAD;
+        // The pages' futures (a token verified, a code exchanged) are boxed: they are large, and
+        // unboxed they would make every request's future (the API's, `/healthz`'s) as large.
         Some(match (req.uri().path(), get) {
-            ("/", true) => self.welcome(req).await,
+            ("/", true) => Box::pin(self.welcome(req)).await,
             ("/login", true) => self.login(req),
-            ("/callback", true) => self.callback(req).await,
-            ("/me", true) => self.me(req).await,
+            ("/callback", true) => Box::pin(self.callback(req)).await,
+            ("/me", true) => Box::pin(self.me(req)).await,
             ("/" | "/login" | "/callback" | "/me", false) => super::method_not_allowed(),
             _ => return None,
         })

@@ -60,10 +60,11 @@ fn token(headers: &HeaderMap) -> Result<Option<&str>, Refusal> {
     let mut values = headers.get_all(ALB_TOKEN_HEADER).iter();
     match (values.next(), values.next()) {
         (None, _) => Ok(None),
-        (Some(v), None) => v
-            .to_str()
-            .map(Some)
-            .map_err(|_| Refusal::Verify(Error::MalformedToken.into())),
+        // ASCII checked a word at a time, as for a bearer token (`token.rs`).
+        (Some(v), None) => match core::str::from_utf8(v.as_bytes()) {
+            Ok(v) if v.is_ascii() => Ok(Some(v)),
+            _ => Err(Refusal::Verify(Error::MalformedToken.into())),
+        },
         (Some(_), Some(_)) => Err(Refusal::Verify(Error::MalformedToken.into())),
     }
 }

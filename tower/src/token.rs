@@ -36,9 +36,13 @@ fn bearer(headers: &HeaderMap) -> Presented<'_> {
     if values.next().is_some() {
         return Presented::Ambiguous;
     }
-    // Not visible ASCII: not a token Cognito issued; the verifier says why (malformed_token).
-    let Ok(v) = v.to_str() else {
-        return Presented::Token("\u{fffd}");
+    // Not ASCII: not a token Cognito issued; the verifier says why (malformed_token). Checked
+    // a word at a time (`HeaderValue::to_str` goes byte by byte, a cost a 1 KiB token pays on
+    // every request); the control characters `to_str` also refuses never reach a parsed
+    // header value.
+    let v = match core::str::from_utf8(v.as_bytes()) {
+        Ok(v) if v.is_ascii() => v,
+        _ => return Presented::Token("\u{fffd}"),
     };
     match v.trim().split_once(' ') {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => match rest.trim() {
@@ -99,6 +103,28 @@ mod tests {
         ];
         for (pairs, want) in cases {
             assert_eq!(presented(&headers(pairs), None), want, "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn bytes_beyond_ascii_are_a_token_the_verifier_refuses() {
+        // obs-text (not UTF-8) and UTF-8 alike, in the token or in the scheme: a token that
+        // cannot be Cognito's, which the verifier refuses as malformed (not "no token").
+        for value in [
+            &b"Bearer abc\xff"[..],
+            "Bearer t\u{f6}ken".as_bytes(),
+            "B\u{e4}sic abc".as_bytes(),
+        ] {
+            let mut h = HeaderMap::new();
+            h.append(
+                "authorization",
+                HeaderValue::from_bytes(value).expect("a header value"),
+            );
+            assert_eq!(
+                presented(&h, None),
+                Presented::Token("\u{fffd}"),
+                "{value:?}"
+            );
         }
     }
 
