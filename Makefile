@@ -44,6 +44,7 @@ load:
 
 # Criterion, ours beside jsonwebtoken (aws-lc-rs), jwt-simple (BoringSSL), jwt-compact, rsa.
 bench:
+	bash scripts/ensure_bench_tools.sh
 	$(CARGO) bench -p cognito-verify-benches
 
 # ---------------------------------------------------------------- setup

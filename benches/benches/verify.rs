@@ -148,6 +148,19 @@ fn main() {
             "rsa_crate_signature_only rs256_id",
             allocs_per_call(|| rsa_raw(fx)),
         ),
+        // A repeat token through `VerifierCore`: its verdict memo answers (the working set's
+        // tokens were verified, and remembered, by the criterion rows above).
+        (
+            "hit_verifier_core rs256_id_cache",
+            allocs_per_call(|| a.ours.verify_id_core(&fx.id)),
+        ),
+        (
+            "hit_verifier_core_1000 rs256_id_cache",
+            allocs_per_call({
+                let (ours, mut next) = (&a.ours, fx.working_set.iter().cycle());
+                move || next.next().is_some_and(|t| ours.verify_id_core(t))
+            }),
+        ),
     ];
     for (name, n) in &allocs {
         println!("{name:<40} {n:>8.1}");
