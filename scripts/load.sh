@@ -18,7 +18,8 @@
 #                misses and is stored, as if every token were new (moto cannot sign a new token
 #                for each of ~100,000 requests)
 #   all-new-memo-off  all-new with the verdict memo off (the signature cache of 8 entries kept):
-#                what the memo costs a new token is all-new beside it
+#                what the memo costs a new token is all-new beside it; these two rows are two
+#                servers measured in ROUNDS alternating rounds, as the first four
 #   no-cache     the same tokens, memo and cache off (VERDICT_MEMO_CAPACITY=0,
 #                SIGNATURE_CACHE_CAPACITY=0)
 # Needs wrk (installed with apt-get when missing) and the moto venv (scripts/ensure_venv.sh is called).
@@ -110,8 +111,19 @@ run() { # name, path, wrk args (token or script), -- server env...
     stop
 }
 run sigcache /api/v1/ping -s scripts/tokens.lua -- VERDICT_MEMO_CAPACITY=0
-run all-new /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=8 VERDICT_MEMO_CAPACITY=8
-run all-new-memo-off /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=8 VERDICT_MEMO_CAPACITY=0
+# A new token with the memo on and off: two servers side by side, in alternating rounds, so a
+# burst of load elsewhere does not decide the few per cent between them.
+start all-new SIGNATURE_CACHE_CAPACITY=8 VERDICT_MEMO_CAPACITY=8
+new_port=$port new_pid=$pid
+start all-new-memo-off SIGNATURE_CACHE_CAPACITY=8 VERDICT_MEMO_CAPACITY=0
+off_port=$port off_pid=$pid
+for r in $(seq "$ROUNDS"); do
+    echo "== new tokens, round $r of $ROUNDS (${round_s}s a row)"
+    port=$new_port wrk_row all-new /api/v1/ping "${round_s}s" -s scripts/tokens.lua
+    port=$off_port wrk_row all-new-memo-off /api/v1/ping "${round_s}s" -s scripts/tokens.lua
+done
+pid=$new_pid stop
+pid=$off_pid stop
 run no-cache /api/v1/ping -s scripts/tokens.lua -- SIGNATURE_CACHE_CAPACITY=0 VERDICT_MEMO_CAPACITY=0
 echo
 echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores shared by wrk and the server)"
