@@ -23,8 +23,8 @@
 //!   the revocation list's size. Unauthenticated, like `/healthz`, so a scraper needs no Cognito
 //!   token: it reveals counters and sizes, nothing about any caller. Put it behind the network's own access rules if that matters.
 //!
-//! The API routes (`server/api.rs`) sit behind `cognito-verify-tower`'s layer, which answers for them: without a
-//! token `401 {"error": "401 Unauthorized Error. Token Not Found."}` and
+//! The API routes (`server/api.rs`) sit behind `cognito-verify-tower`'s layer, which answers
+//! for them: without a token `401 {"error": "401 Unauthorized Error. Token Not Found."}` and
 //! `WWW-Authenticate: Bearer`; an invalid token `401` with a message per error code, the code
 //! itself, and `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750). Every variable is
 //! listed in `.env.example`. There is no switch that turns verification off: load comparisons
