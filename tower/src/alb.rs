@@ -17,6 +17,7 @@ use crate::body::ResponseBody;
 use crate::cognito::report;
 use crate::layer::ResponseFuture;
 use crate::refusal::{is_grpc, Refusal};
+use crate::token::ascii;
 
 /// The header an ALB signs: its token of the signed-in user.
 pub const ALB_TOKEN_HEADER: &str = "x-amzn-oidc-data";
@@ -60,11 +61,9 @@ fn token(headers: &HeaderMap) -> Result<Option<&str>, Refusal> {
     let mut values = headers.get_all(ALB_TOKEN_HEADER).iter();
     match (values.next(), values.next()) {
         (None, _) => Ok(None),
-        // ASCII checked a word at a time, as for a bearer token (`token.rs`).
-        (Some(v), None) => match core::str::from_utf8(v.as_bytes()) {
-            Ok(v) if v.is_ascii() => Ok(Some(v)),
-            _ => Err(Refusal::Verify(Error::MalformedToken.into())),
-        },
+        (Some(v), None) => ascii(v)
+            .map(Some)
+            .ok_or(Refusal::Verify(Error::MalformedToken.into())),
         (Some(_), Some(_)) => Err(Refusal::Verify(Error::MalformedToken.into())),
     }
 }

@@ -1,7 +1,7 @@
 //! Where the bearer token is found: the `Authorization` header, then (if the application names
 //! one) a cookie.
 
-use http::header::{self, HeaderMap};
+use http::header::{self, HeaderMap, HeaderValue};
 
 /// What a request presents.
 #[derive(Debug, PartialEq, Eq)]
@@ -36,13 +36,9 @@ fn bearer(headers: &HeaderMap) -> Presented<'_> {
     if values.next().is_some() {
         return Presented::Ambiguous;
     }
-    // Not ASCII: not a token Cognito issued; the verifier says why (malformed_token). Checked
-    // a word at a time (`HeaderValue::to_str` goes byte by byte, a cost a 1 KiB token pays on
-    // every request); the control characters `to_str` also refuses never reach a parsed
-    // header value.
-    let v = match core::str::from_utf8(v.as_bytes()) {
-        Ok(v) if v.is_ascii() => v,
-        _ => return Presented::Token("\u{fffd}"),
+    // Not ASCII: not a token Cognito issued; the verifier says why (malformed_token).
+    let Some(v) = ascii(v) else {
+        return Presented::Token("\u{fffd}");
     };
     match v.trim().split_once(' ') {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => match rest.trim() {
@@ -54,12 +50,21 @@ fn bearer(headers: &HeaderMap) -> Presented<'_> {
     }
 }
 
+/// The header's text when it is ASCII: `HeaderValue::to_str`, checked a word at a time (`to_str`
+/// goes byte by byte, a cost a 1 KiB token pays on every request). The control characters
+/// `to_str` also refuses never reach a parsed header value.
+pub(crate) fn ascii(v: &HeaderValue) -> Option<&str> {
+    core::str::from_utf8(v.as_bytes())
+        .ok()
+        .filter(|v| v.is_ascii())
+}
+
 fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .take(MAX_COOKIE_HEADERS)
-        .filter_map(|v| v.to_str().ok())
+        .filter_map(ascii)
         .flat_map(|v| v.split(';').take(MAX_COOKIE_PAIRS))
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
@@ -70,7 +75,6 @@ fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
